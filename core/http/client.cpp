@@ -1,0 +1,482 @@
+#include "core/http/client.hpp"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <charconv>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/async/async_event.hpp"
+#include "core/http/wire.hpp"
+#include "core/text/text.hpp"
+
+namespace faas::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+struct ClientPool::Conn {
+    explicit Conn(const asio::any_io_executor& ex) : stream(ex) {}
+    beast::tcp_stream stream;
+    beast::flat_buffer buffer;
+    std::chrono::steady_clock::time_point idle_since;
+};
+
+namespace {
+
+constexpr std::size_t kChunk = 64U * 1024U;
+
+Error io_error(const error_code& ec, std::string_view what) {
+    if (ec == beast::error::timeout) {
+        return make_error(errc::timeout, std::string(what) + ": timed out");
+    }
+    if (ec == bhttp::error::body_limit) {
+        return make_error(errc::output_too_large, std::string(what) + ": response too large");
+    }
+    return make_error(errc::upstream_failed, std::string(what) + ": " + ec.message());
+}
+
+// True when a pooled connection is unusable: the peer closed it or sent unsolicited bytes.
+bool looks_stale(beast::tcp_stream& stream) {
+    char c = 0;
+    const ssize_t n = ::recv(stream.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+bool is_reset_like(const error_code& ec) {
+    return ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == bhttp::error::partial_message;
+}
+
+void append_request_head(std::string& out, std::string_view method, std::string_view target) {
+    out += method;
+    out.push_back(' ');
+    out += target.empty() ? std::string_view("/") : target;
+    out += " HTTP/1.1\r\n";
+}
+
+template <class Body>
+Headers response_headers_of(const bhttp::response_parser<Body>& p) {
+    Headers h;
+    for (const auto& f : p.get()) {
+        if (!is_hop_by_hop(f.name_string()) && !text::iequals(f.name_string(), "Content-Length")) {
+            h.add(f.name_string(), f.value());
+        }
+    }
+    return h;
+}
+
+}  // namespace
+
+Result<Url> parse_url(std::string_view url) {
+    constexpr std::string_view kScheme = "http://";
+    if (url.substr(0, kScheme.size()) != kScheme) {
+        return make_error(errc::bad_request, "unsupported URL (want http://host:port/path): " +
+                                                 std::string(url));
+    }
+    url.remove_prefix(kScheme.size());
+    const auto slash = url.find('/');
+    std::string_view authority = url.substr(0, slash);
+    Url out;
+    out.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
+    const auto at = authority.rfind('@');
+    if (at != std::string_view::npos) {
+        authority.remove_prefix(at + 1);
+    }
+    std::string_view host = authority;
+    std::string_view port;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos) {
+            return make_error(errc::bad_request, "bad IPv6 address in URL");
+        }
+        host = authority.substr(1, close - 1);
+        if (close + 1 < authority.size() && authority[close + 1] == ':') {
+            port = authority.substr(close + 2);
+        }
+    } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+    }
+    if (host.empty()) {
+        return make_error(errc::bad_request, "URL has no host: http://" + std::string(url));
+    }
+    out.endpoint.host = std::string(host);
+    out.endpoint.port = 80;
+    if (!port.empty()) {
+        unsigned p = 0;
+        auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+        if (ec != std::errc{} || ptr != port.data() + port.size() || p == 0 || p > 65535) {
+            return make_error(errc::bad_request, "bad port in URL: " + std::string(port));
+        }
+        out.endpoint.port = static_cast<std::uint16_t>(p);
+    }
+    return out;
+}
+
+ClientPool::ClientPool(asio::any_io_executor ex, ClientOptions options)
+    : ex_(std::move(ex)), options_(options) {}
+
+ClientPool::~ClientPool() = default;
+
+std::size_t ClientPool::idle_connections() const {
+    std::size_t n = 0;
+    for (const auto& [k, v] : idle_) {
+        n += v.size();
+    }
+    return n;
+}
+
+awaitable<Result<std::unique_ptr<ClientPool::Conn>>> ClientPool::acquire(
+    const Endpoint& endpoint, Clock::time_point deadline, bool fresh, bool& reused) {
+    reused = false;
+    if (!fresh) {
+        auto it = idle_.find(endpoint.key());
+        if (it != idle_.end()) {
+            auto& list = it->second;
+            const auto now = Clock::now();
+            while (!list.empty()) {
+                std::unique_ptr<Conn> c = std::move(list.back());
+                list.pop_back();
+                if (now - c->idle_since < options_.idle_timeout && !looks_stale(c->stream)) {
+                    reused = true;
+                    co_return c;
+                }
+            }
+        }
+    }
+    auto conn = std::make_unique<Conn>(ex_);
+    error_code ec;
+    const auto connect_deadline = std::min(deadline, Clock::now() + options_.connect_timeout);
+    conn->stream.expires_at(connect_deadline);
+    const auto addr = asio::ip::make_address(endpoint.host, ec);
+    if (!ec) {
+        co_await conn->stream.async_connect(tcp::endpoint(addr, endpoint.port),
+                                            asio::redirect_error(use_awaitable, ec));
+    } else {
+        tcp::resolver resolver(ex_);
+        auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+                                                       asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            co_return make_error(errc::connect_failed,
+                                 "resolving " + endpoint.host + ": " + ec.message());
+        }
+        co_await conn->stream.async_connect(results, asio::redirect_error(use_awaitable, ec));
+    }
+    if (ec) {
+        co_return make_error(errc::connect_failed,
+                             "connecting to " + endpoint.key() + ": " +
+                                 (ec == beast::error::timeout ? std::string("timed out") : ec.message()));
+    }
+    conn->stream.socket().set_option(tcp::no_delay(true), ec);
+    co_return conn;
+}
+
+void ClientPool::release(const Endpoint& endpoint, std::unique_ptr<Conn> conn) {
+    auto& list = idle_[endpoint.key()];
+    if (list.size() >= options_.max_idle_per_host) {
+        return;
+    }
+    conn->stream.expires_never();
+    conn->idle_since = Clock::now();
+    list.push_back(std::move(conn));
+}
+
+awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, CallOptions options) {
+    const auto deadline = Clock::now() + options.timeout;
+    std::string head;
+    append_request_head(head, req.method, req.target);
+    if (!req.headers.has("Host")) {
+        wire::append_header(head, "Host", endpoint.key());
+    }
+    wire::append_headers(head, req.headers, true);
+    const bool send_length = !req.body.empty() || req.method == "POST" || req.method == "PUT" ||
+                             req.method == "PATCH";
+    if (send_length) {
+        head += "Content-Length: " + std::to_string(req.body.size()) + "\r\n";
+    }
+    head += "\r\n";
+    const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
+
+    for (int attempt = 0;; ++attempt) {
+        bool reused = false;
+        auto conn = co_await acquire(endpoint, deadline, attempt > 0, reused);
+        if (!conn) {
+            co_return conn.error();
+        }
+        auto& c = *conn.value();
+        error_code ec;
+        c.stream.expires_at(deadline);
+        co_await asio::async_write(c.stream, out, asio::redirect_error(use_awaitable, ec));
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.body_limit(options.max_response_bytes);
+        parser.header_limit(64U * 1024U);
+        if (req.method == "HEAD") {
+            parser.skip(true);
+        }
+        if (!ec) {
+            co_await bhttp::async_read(c.stream, c.buffer, parser,
+                                       asio::redirect_error(use_awaitable, ec));
+        }
+        if (ec) {
+            if (reused && attempt == 0 && is_reset_like(ec) && !parser.got_some()) {
+                continue;  // the peer closed the idle connection as we reused it
+            }
+            co_return io_error(ec, "calling " + endpoint.key());
+        }
+        Response res;
+        res.status = static_cast<int>(parser.get().result_int());
+        for (const auto& f : parser.get()) {
+            res.headers.add(f.name_string(), f.value());
+        }
+        res.body = std::move(parser.get().body());
+        if (parser.keep_alive()) {
+            release(endpoint, std::move(conn.value()));
+        }
+        co_return res;
+    }
+}
+
+namespace {
+
+// Copies the client's request body to the upstream as it arrives. Runs beside the response
+// relay so that an upstream which answers while still reading cannot deadlock us.
+awaitable<Status> pump_body(Exchange& ex, beast::tcp_stream& upstream, bool chunked,
+                            std::uint64_t max_bytes) {
+    std::vector<char> buf(kChunk);
+    std::uint64_t total = 0;
+    for (;;) {
+        auto n = co_await ex.read_some(std::span<char>(buf));
+        if (!n) {
+            co_return n.error();
+        }
+        error_code ec;
+        if (*n == 0) {
+            if (chunked) {
+                co_await asio::async_write(upstream, asio::buffer("0\r\n\r\n", 5),
+                                           asio::redirect_error(use_awaitable, ec));
+            }
+            co_return ec ? Status(io_error(ec, "sending request body")) : Status{};
+        }
+        total += *n;
+        if (max_bytes != 0 && total > max_bytes) {
+            co_return make_error(errc::body_too_large, "request body too large");
+        }
+        if (chunked) {
+            std::string size_line;
+            wire::append_chunk_size(size_line, *n);
+            const std::array<asio::const_buffer, 3> bufs{
+                asio::buffer(size_line), asio::buffer(buf.data(), *n), asio::buffer("\r\n", 2)};
+            co_await asio::async_write(upstream, bufs, asio::redirect_error(use_awaitable, ec));
+        } else {
+            co_await asio::async_write(upstream, asio::buffer(buf.data(), *n),
+                                       asio::redirect_error(use_awaitable, ec));
+        }
+        if (ec) {
+            co_return io_error(ec, "sending request body");
+        }
+    }
+}
+
+}  // namespace
+
+awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoint& endpoint,
+                                                     const ForwardOptions& options) {
+    const auto start = Clock::now();
+    const auto deadline = start + options.timeout;
+    const auto length = ex.content_length();
+    if (options.max_request_bytes != 0 && length && *length > options.max_request_bytes) {
+        ex.close_connection();
+        co_return make_error(errc::body_too_large, "request body too large");
+    }
+    // Small bodies of known length are read first: one write upstream, and a retry on a fresh
+    // connection stays possible.
+    const bool no_body = ex.body_done();
+    const bool buffered = !no_body && !ex.chunked() && length && *length <= options.buffer_limit;
+    std::string body;
+    if (buffered) {
+        auto b = co_await ex.read_body(options.buffer_limit);
+        if (!b) {
+            co_return b.error();
+        }
+        body = std::move(b.value());
+    }
+    const bool streamed = !no_body && !buffered;
+
+    std::string head;
+    append_request_head(head, ex.method(), options.target.empty() ? ex.target() : options.target);
+    bool has_host = false;
+    for (const auto& h : ex.headers()) {
+        if (is_hop_by_hop(h.name) || text::iequals(h.name, "Content-Length") ||
+            text::iequals(h.name, "Expect") || options.request_headers.has(h.name)) {
+            continue;
+        }
+        has_host = has_host || text::iequals(h.name, "Host");
+        wire::append_header(head, h.name, h.value);
+    }
+    if (!has_host && !options.request_headers.has("Host")) {
+        wire::append_header(head, "Host", endpoint.key());
+    }
+    wire::append_headers(head, options.request_headers, true);
+    const bool chunked_up = streamed && !length;
+    if (chunked_up) {
+        head += "Transfer-Encoding: chunked\r\n";
+    } else if (length) {
+        head += "Content-Length: " + std::to_string(*length) + "\r\n";
+    }
+    head += "\r\n";
+
+    const bool is_head = ex.method() == "HEAD";
+    std::unique_ptr<Conn> conn;
+    std::optional<bhttp::response_parser<bhttp::empty_body>> hp;
+    std::optional<async::AsyncEvent> pump_done;
+    Status pump_status;
+    error_code ec;
+    for (int attempt = 0;; ++attempt) {
+        bool reused = false;
+        auto acquired = co_await acquire(endpoint, deadline, attempt > 0, reused);
+        if (!acquired) {
+            co_return acquired.error();
+        }
+        conn = std::move(acquired.value());
+        conn->stream.expires_at(deadline);
+        const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(body)};
+        ec = {};
+        co_await asio::async_write(conn->stream, out, asio::redirect_error(use_awaitable, ec));
+        if (!ec && streamed) {
+            pump_done.emplace(ex_);
+            asio::co_spawn(
+                ex_,
+                [&]() -> awaitable<void> {
+                    pump_status = co_await pump_body(ex, conn->stream, chunked_up,
+                                                     options.max_request_bytes);
+                    if (!pump_status) {
+                        // Unblock the response read: the upstream will never get the rest.
+                        error_code ignored;
+                        conn->stream.socket().close(ignored);
+                    }
+                    pump_done->notify();
+                },
+                asio::detached);
+        }
+        hp.emplace();
+        hp->body_limit(boost::none);
+        hp->header_limit(64U * 1024U);
+        if (is_head) {
+            hp->skip(true);
+        }
+        while (!ec) {
+            co_await bhttp::async_read_header(conn->stream, conn->buffer, *hp,
+                                              asio::redirect_error(use_awaitable, ec));
+            // Interim 1xx answers (other than 101) are not relayed; read the real one.
+            const auto code = hp->get().result_int();
+            if (ec || code < 100 || code >= 200 || code == 101) {
+                break;
+            }
+            hp.emplace();
+            hp->body_limit(boost::none);
+        }
+        if (ec && !streamed && reused && attempt == 0 && is_reset_like(ec) && !hp->got_some()) {
+            continue;
+        }
+        break;
+    }
+    auto finish_pump = [&]() -> awaitable<void> {
+        if (pump_done && !pump_done->is_set()) {
+            if (!ex.body_done()) {
+                ex.abort();  // the answer is complete; the rest of the upload has nowhere to go
+            }
+            error_code ignored;
+            conn->stream.socket().close(ignored);
+            co_await pump_done->wait();
+        }
+    };
+    if (ec) {
+        co_await finish_pump();
+        if (!pump_status) {
+            co_return pump_status.error();
+        }
+        co_return io_error(ec, "reading upstream response from " + endpoint.key());
+    }
+
+    ForwardResult result;
+    result.status = static_cast<int>(hp->get().result_int());
+    Headers out = response_headers_of(*hp);
+    for (const auto& h : options.response_headers) {
+        out.set(h.name, h.value);
+    }
+    if (options.duration_header) {
+        const std::chrono::duration<double> took = Clock::now() - start;
+        out.set("X-Duration-Seconds", text::seconds_fixed6(took.count()));
+    }
+    const auto upstream_length = hp->content_length();
+    bool reusable = false;
+    Status relay;
+    if (hp->is_done() || is_head) {
+        relay = co_await ex.begin_response(
+            result.status, out,
+            upstream_length ? std::optional<std::uint64_t>(*upstream_length) : std::uint64_t{0});
+        if (relay) {
+            relay = co_await ex.end_response();
+        }
+        reusable = hp->keep_alive();
+    } else if (upstream_length && *upstream_length <= options.buffer_limit) {
+        bhttp::response_parser<bhttp::string_body> sp(std::move(*hp));
+        sp.body_limit(options.buffer_limit);
+        co_await bhttp::async_read(conn->stream, conn->buffer, sp,
+                                   asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            co_await finish_pump();
+            co_return io_error(ec, "reading upstream body from " + endpoint.key());
+        }
+        result.response_bytes = sp.get().body().size();
+        relay = co_await ex.respond(Response{result.status, std::move(out), std::move(sp.get().body())});
+        reusable = sp.keep_alive();
+    } else {
+        bhttp::response_parser<bhttp::buffer_body> bp(std::move(*hp));
+        relay = co_await ex.begin_response(
+            result.status, out,
+            upstream_length ? std::optional<std::uint64_t>(*upstream_length) : std::nullopt);
+        std::vector<char> buf(kChunk);
+        while (relay && !bp.is_done()) {
+            bp.get().body().data = buf.data();
+            bp.get().body().size = buf.size();
+            // A streamed body may legitimately take long (SSE): the deadline is per read.
+            conn->stream.expires_after(options.timeout);
+            co_await bhttp::async_read(conn->stream, conn->buffer, bp,
+                                       asio::redirect_error(use_awaitable, ec));
+            if (ec == bhttp::error::need_buffer) {
+                ec = {};
+            }
+            if (ec) {
+                ex.close_connection();
+                relay = io_error(ec, "reading upstream body from " + endpoint.key());
+                break;
+            }
+            const std::size_t n = buf.size() - bp.get().body().size;
+            result.response_bytes += n;
+            if (n > 0) {
+                relay = co_await ex.write_body(std::string_view(buf.data(), n));
+            }
+        }
+        if (relay) {
+            relay = co_await ex.end_response();
+        }
+        reusable = relay.ok() && bp.keep_alive();
+    }
+    co_await finish_pump();
+    if (!relay) {
+        co_return relay.error();
+    }
+    if (reusable && (!pump_done || pump_status.ok())) {
+        release(endpoint, std::move(conn));
+    }
+    co_return result;
+}
+
+}  // namespace faas::http

@@ -1,0 +1,103 @@
+#pragma once
+// ClientPool: an HTTP/1.1 client with keep-alive connection pooling for one io_context thread
+// (pools are per thread, never shared). request() sends a buffered request; forward() relays a
+// server Exchange to an upstream and streams the answer back, which is how the watchdog's http
+// mode and the gateway reach a replica.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/asio.hpp"
+#include "core/http/exchange.hpp"
+#include "core/http/types.hpp"
+#include "core/result.hpp"
+
+namespace faas::http {
+
+struct Endpoint {
+    std::string host;
+    std::uint16_t port = 80;
+    std::string key() const { return host + ":" + std::to_string(port); }
+};
+
+struct Url {
+    Endpoint endpoint;
+    std::string path;  // "/" when the URL has none
+};
+// Parses "http://host[:port][/path]". Only plain http is supported.
+Result<Url> parse_url(std::string_view url);
+
+struct ClientOptions {
+    std::chrono::nanoseconds connect_timeout = std::chrono::seconds(5);
+    std::size_t max_idle_per_host = 1024;
+    // Pooled connections idle for longer are closed rather than reused.
+    std::chrono::nanoseconds idle_timeout = std::chrono::seconds(90);
+};
+
+struct CallOptions {
+    // Deadline for the whole call: connect, send, and the full response.
+    std::chrono::nanoseconds timeout = std::chrono::seconds(60);
+    std::size_t max_response_bytes = 64U << 20U;
+};
+
+struct ForwardOptions {
+    // Request-target sent upstream; empty means the exchange's own target.
+    std::string target;
+    // Set (replacing) on the upstream request and on the response to the client.
+    Headers request_headers;
+    Headers response_headers;
+    // Deadline from the start of the call until the upstream's response head arrives.
+    std::chrono::nanoseconds timeout = std::chrono::seconds(60);
+    // Bodies with a known length up to this size are relayed in one write; larger or chunked
+    // bodies stream through in both directions.
+    std::size_t buffer_limit = 256U << 10U;
+    // A request body over this many bytes is refused with errc::body_too_large (0: no limit).
+    std::uint64_t max_request_bytes = 0;
+    // Adds X-Duration-Seconds: the time until the upstream's response head arrived.
+    bool duration_header = false;
+};
+
+struct ForwardResult {
+    int status = 0;
+    std::uint64_t response_bytes = 0;
+};
+
+class ClientPool {
+public:
+    explicit ClientPool(asio::any_io_executor ex, ClientOptions options = {});
+    ~ClientPool();
+    ClientPool(const ClientPool&) = delete;
+    ClientPool& operator=(const ClientPool&) = delete;
+
+    // Sends `req` and reads the whole response. A pooled connection found closed by the peer is
+    // replaced and the request sent again once. Errors: errc::connect_failed (nothing sent),
+    // errc::timeout, errc::upstream_failed, errc::output_too_large.
+    awaitable<Result<Response>> request(Endpoint endpoint, Request req, CallOptions options = {});
+
+    // Relays the exchange to `endpoint` and the answer back. On an error before the response
+    // started nothing was written to the client, so the caller answers (502/504/...); once it
+    // started, the client connection is closed to show the body was cut.
+    awaitable<Result<ForwardResult>> forward(Exchange& ex, const Endpoint& endpoint,
+                                             const ForwardOptions& options);
+
+    std::size_t idle_connections() const;
+
+    struct Conn;
+
+private:
+    using Clock = std::chrono::steady_clock;
+    awaitable<Result<std::unique_ptr<Conn>>> acquire(const Endpoint& endpoint,
+                                                     Clock::time_point deadline, bool fresh,
+                                                     bool& reused);
+    void release(const Endpoint& endpoint, std::unique_ptr<Conn> conn);
+
+    asio::any_io_executor ex_;
+    ClientOptions options_;
+    std::unordered_map<std::string, std::vector<std::unique_ptr<Conn>>> idle_;
+};
+
+}  // namespace faas::http

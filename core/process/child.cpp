@@ -1,0 +1,306 @@
+#include "core/process/child.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cctype>
+#include <cstring>
+
+extern char** environ;  // NOLINT(readability-redundant-declaration)
+
+namespace faas::process {
+namespace {
+
+// Owns a file descriptor until released.
+class Fd {
+public:
+    Fd() = default;
+    explicit Fd(int fd) : fd_(fd) {}
+    Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    Fd& operator=(Fd&& o) noexcept {
+        reset(std::exchange(o.fd_, -1));
+        return *this;
+    }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() { reset(); }
+    int get() const noexcept { return fd_; }
+    int release() noexcept { return std::exchange(fd_, -1); }
+    void reset(int fd = -1) noexcept {
+        if (fd_ >= 0) {
+            ::close(fd_);
+        }
+        fd_ = fd;
+    }
+
+private:
+    int fd_ = -1;
+};
+
+struct Pipe {
+    Fd read;
+    Fd write;
+};
+
+Result<Pipe> make_pipe() {
+    std::array<int, 2> fds{};
+    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
+        return make_error(std::error_code(errno, std::generic_category()),
+                          std::string("pipe2: ") + std::strerror(errno));
+    }
+    return Pipe{Fd(fds[0]), Fd(fds[1])};
+}
+
+// RAII for posix_spawn's attribute and file-action objects.
+struct SpawnSetup {
+    posix_spawn_file_actions_t actions{};
+    posix_spawnattr_t attr{};
+    SpawnSetup() {
+        posix_spawn_file_actions_init(&actions);
+        posix_spawnattr_init(&attr);
+    }
+    ~SpawnSetup() {
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attr);
+    }
+    SpawnSetup(const SpawnSetup&) = delete;
+    SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
+
+}  // namespace
+
+std::string ExitStatus::describe() const {
+    if (signal != 0) {
+        const char* name = sigdescr_np(signal);
+        std::string text = name != nullptr ? name : ("signal " + std::to_string(signal));
+        for (auto& c : text) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        return "signal: " + text;
+    }
+    return "exit status " + std::to_string(code);
+}
+
+std::vector<std::string> current_environment() {
+    std::vector<std::string> out;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        out.emplace_back(*e);
+    }
+    return out;
+}
+
+Result<Child> Child::spawn(const asio::any_io_executor& ex, const SpawnOptions& options) {
+    if (options.argv.empty() || options.argv.front().empty()) {
+        return make_error(errc::bad_request, "no command to run");
+    }
+    std::optional<Pipe> in;
+    std::optional<Pipe> out;
+    std::optional<Pipe> err;
+    if (options.in == Stdio::Pipe) {
+        auto p = make_pipe();
+        if (!p) {
+            return p.error();
+        }
+        in = std::move(p.value());
+    }
+    if (options.out == Stdio::Pipe) {
+        auto p = make_pipe();
+        if (!p) {
+            return p.error();
+        }
+        out = std::move(p.value());
+    }
+    if (options.err == Stdio::Pipe) {
+        auto p = make_pipe();
+        if (!p) {
+            return p.error();
+        }
+        err = std::move(p.value());
+    }
+
+    SpawnSetup setup;
+    auto* fa = &setup.actions;
+    if (in) {
+        posix_spawn_file_actions_adddup2(fa, in->read.get(), STDIN_FILENO);
+    } else if (options.in == Stdio::Null) {
+        posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    }
+    if (out) {
+        posix_spawn_file_actions_adddup2(fa, out->write.get(), STDOUT_FILENO);
+    } else if (options.out == Stdio::Null) {
+        posix_spawn_file_actions_addopen(fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    }
+    if (err) {
+        posix_spawn_file_actions_adddup2(fa, err->write.get(), STDERR_FILENO);
+    } else if (options.err == Stdio::ToStdout) {
+        posix_spawn_file_actions_adddup2(fa, STDOUT_FILENO, STDERR_FILENO);
+    } else if (options.err == Stdio::Null) {
+        posix_spawn_file_actions_addopen(fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    }
+    if (!options.cwd.empty()) {
+        posix_spawn_file_actions_addchdir_np(fa, options.cwd.c_str());
+    }
+    // Own process group (so a timeout can kill everything the function started), default signal
+    // dispositions (we ignore SIGPIPE; the function must not inherit that) and an empty mask.
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2}) {
+        sigaddset(&defaults, s);
+    }
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_setsigdefault(&setup.attr, &defaults);
+    posix_spawnattr_setsigmask(&setup.attr, &empty);
+    posix_spawnattr_setpgroup(&setup.attr, 0);
+    posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                              POSIX_SPAWN_SETSIGMASK);
+
+    std::vector<char*> argv;
+    argv.reserve(options.argv.size() + 1);
+    for (const auto& a : options.argv) {
+        argv.push_back(const_cast<char*>(a.c_str()));  // NOLINT: posix_spawn's signature
+    }
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    envp.reserve(options.env.size() + 1);
+    for (const auto& e : options.env) {
+        envp.push_back(const_cast<char*>(e.c_str()));  // NOLINT: posix_spawn's signature
+    }
+    envp.push_back(nullptr);
+
+    pid_t pid = -1;
+    const int rc = ::posix_spawnp(&pid, argv[0], fa, &setup.attr, argv.data(), envp.data());
+    if (rc != 0) {
+        return make_error(std::error_code(rc, std::generic_category()),
+                          "starting " + options.argv.front() + ": " + std::strerror(rc));
+    }
+    Child child;
+    child.pid_ = pid;
+    const int pidfd = ::pidfd_open(pid, 0);
+    if (pidfd < 0) {
+        const int e = errno;
+        child.signal_group(SIGKILL);
+        child.reap_blocking();
+        return make_error(std::error_code(e, std::generic_category()),
+                          std::string("pidfd_open: ") + std::strerror(e));
+    }
+    child.pidfd_.emplace(ex, pidfd);
+    const auto wrap = [&ex](Fd& fd, std::optional<asio::posix::stream_descriptor>& slot) {
+        slot.emplace(ex, fd.release());
+        slot->non_blocking(true);
+    };
+    if (in) {
+        in->read.reset();
+        wrap(in->write, child.in_);
+    }
+    if (out) {
+        out->write.reset();
+        wrap(out->read, child.out_);
+    }
+    if (err) {
+        err->write.reset();
+        wrap(err->read, child.err_);
+    }
+    return child;
+}
+
+Child::Child(Child&& o) noexcept
+    : pid_(std::exchange(o.pid_, -1)),
+      pidfd_(std::move(o.pidfd_)),
+      in_(std::move(o.in_)),
+      out_(std::move(o.out_)),
+      err_(std::move(o.err_)),
+      status_(std::move(o.status_)) {
+    o.pidfd_.reset();
+    o.in_.reset();
+    o.out_.reset();
+    o.err_.reset();
+}
+
+Child& Child::operator=(Child&& o) noexcept {
+    if (this != &o) {
+        if (running()) {
+            signal_group(SIGKILL);
+            reap_blocking();
+        }
+        pid_ = std::exchange(o.pid_, -1);
+        pidfd_ = std::move(o.pidfd_);
+        in_ = std::move(o.in_);
+        out_ = std::move(o.out_);
+        err_ = std::move(o.err_);
+        status_ = std::move(o.status_);
+        o.pidfd_.reset();
+        o.in_.reset();
+        o.out_.reset();
+        o.err_.reset();
+    }
+    return *this;
+}
+
+Child::~Child() {
+    if (running()) {
+        signal_group(SIGKILL);
+        reap_blocking();
+    }
+}
+
+void Child::close_stdin() {
+    if (in_) {
+        boost::system::error_code ignored;
+        in_->close(ignored);
+        in_.reset();
+    }
+}
+
+void Child::signal_group(int sig) const noexcept {
+    if (pid_ > 0 && !status_) {
+        ::kill(-pid_, sig);
+    }
+}
+
+namespace {
+ExitStatus decode(int raw) {
+    ExitStatus s;
+    if (WIFEXITED(raw)) {
+        s.code = WEXITSTATUS(raw);
+    } else if (WIFSIGNALED(raw)) {
+        s.signal = WTERMSIG(raw);
+    }
+    return s;
+}
+}  // namespace
+
+void Child::reap_blocking() noexcept {
+    // Only after SIGKILL: the wait is for the kernel to tear the process down, not for work.
+    int raw = 0;
+    while (::waitpid(pid_, &raw, 0) < 0 && errno == EINTR) {
+    }
+    status_ = decode(raw);
+}
+
+awaitable<ExitStatus> Child::wait() {
+    while (!status_) {
+        int raw = 0;
+        const pid_t r = ::waitpid(pid_, &raw, WNOHANG);
+        if (r == pid_) {
+            status_ = decode(raw);
+            break;
+        }
+        if (r < 0 && errno != EINTR) {
+            status_ = ExitStatus{};  // already reaped elsewhere: nothing more to learn
+            break;
+        }
+        boost::system::error_code ec;
+        co_await pidfd_->async_wait(asio::posix::descriptor_base::wait_read,
+                                    asio::redirect_error(use_awaitable, ec));
+    }
+    co_return *status_;
+}
+
+}  // namespace faas::process

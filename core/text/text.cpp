@@ -1,0 +1,179 @@
+#include "core/text/text.hpp"
+
+#include <array>
+#include <cstdio>
+
+namespace faas::text {
+namespace {
+
+bool is_token_char(char c) noexcept {
+    if (c >= 'a' && c <= 'z') {
+        return true;
+    }
+    if (c >= 'A' && c <= 'Z') {
+        return true;
+    }
+    if (c >= '0' && c <= '9') {
+        return true;
+    }
+    switch (c) {
+        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+        case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+            return true;
+        default:
+            return false;
+    }
+}
+
+constexpr std::string_view kB64 =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+char upper(char c) noexcept { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c; }
+
+}  // namespace
+
+std::string canonical_header_key(std::string_view key) {
+    for (char c : key) {
+        if (!is_token_char(c)) {
+            return std::string(key);
+        }
+    }
+    std::string out(key);
+    bool up = true;
+    for (char& c : out) {
+        c = up ? upper(c) : lower(c);
+        up = c == '-';
+    }
+    return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (lower(a[i]) != lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    while (!s.empty() && is_space(s.front())) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() && is_space(s.back())) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+std::vector<std::string> split_spaces(std::string_view s) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= s.size()) {
+        const std::size_t next = s.find(' ', pos);
+        const std::string_view part =
+            s.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+        if (!part.empty()) {
+            out.emplace_back(part);
+        }
+        if (next == std::string_view::npos) {
+            break;
+        }
+        pos = next + 1;
+    }
+    return out;
+}
+
+std::string base64_encode(std::string_view data) {
+    std::string out;
+    out.reserve((data.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    const auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(data[k])); };
+    for (; i + 2 < data.size(); i += 3) {
+        const std::uint32_t v = (byte(i) << 16U) | (byte(i + 1) << 8U) | byte(i + 2);
+        out.push_back(kB64[(v >> 18U) & 63U]);
+        out.push_back(kB64[(v >> 12U) & 63U]);
+        out.push_back(kB64[(v >> 6U) & 63U]);
+        out.push_back(kB64[v & 63U]);
+    }
+    if (i + 1 == data.size()) {
+        const std::uint32_t v = byte(i) << 16U;
+        out.push_back(kB64[(v >> 18U) & 63U]);
+        out.push_back(kB64[(v >> 12U) & 63U]);
+        out += "==";
+    } else if (i + 2 == data.size()) {
+        const std::uint32_t v = (byte(i) << 16U) | (byte(i + 1) << 8U);
+        out.push_back(kB64[(v >> 18U) & 63U]);
+        out.push_back(kB64[(v >> 12U) & 63U]);
+        out.push_back(kB64[(v >> 6U) & 63U]);
+        out.push_back('=');
+    }
+    return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view data) {
+    std::array<int, 256> rev{};
+    rev.fill(-1);
+    for (std::size_t i = 0; i < kB64.size(); ++i) {
+        rev[static_cast<unsigned char>(kB64[i])] = static_cast<int>(i);
+    }
+    while (!data.empty() && data.back() == '=') {
+        data.remove_suffix(1);
+    }
+    std::string out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : data) {
+        const int v = rev[static_cast<unsigned char>(c)];
+        if (v < 0) {
+            return std::nullopt;
+        }
+        acc = (acc << 6U) | static_cast<std::uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((acc >> static_cast<unsigned>(bits)) & 0xFFU));
+        }
+    }
+    return out;
+}
+
+std::string hex_encode(std::span<const unsigned char> data) {
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(data.size() * 2);
+    for (unsigned char c : data) {
+        out.push_back(kHex[c >> 4U]);
+        out.push_back(kHex[c & 15U]);
+    }
+    return out;
+}
+
+std::string seconds_fixed6(double seconds) {
+    std::array<char, 64> buf{};
+    const int n = std::snprintf(buf.data(), buf.size(), "%f", seconds);
+    return std::string(buf.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
+}
+
+std::string human_bytes(std::uint64_t n) {
+    static constexpr std::array<const char*, 5> kUnits = {"B", "kB", "MB", "GB", "TB"};
+    if (n < 1000) {
+        return std::to_string(n) + " B";
+    }
+    auto v = static_cast<double>(n);
+    std::size_t u = 0;
+    while (v >= 1000 && u + 1 < kUnits.size()) {
+        v /= 1000;
+        ++u;
+    }
+    std::array<char, 32> buf{};
+    const int len = std::snprintf(buf.data(), buf.size(), "%.1f %s", v, kUnits[u]);
+    return std::string(buf.data(), len > 0 ? static_cast<std::size_t>(len) : 0);
+}
+
+}  // namespace faas::text

@@ -1,0 +1,32 @@
+#pragma once
+// Small string helpers shared by every component: header canonicalisation as Go does it,
+// base64, hex, trimming and splitting.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace faas::text {
+
+// Go's textproto.CanonicalMIMEHeaderKey: "x-call-id" -> "X-Call-Id". Keys with characters that
+// are not token characters are returned unchanged, as Go does.
+std::string canonical_header_key(std::string_view key);
+
+bool iequals(std::string_view a, std::string_view b) noexcept;
+std::string_view trim(std::string_view s) noexcept;
+// Splits on single spaces, keeping no empty fields (the classic watchdog's fprocess rule).
+std::vector<std::string> split_spaces(std::string_view s);
+
+std::string base64_encode(std::string_view data);
+std::optional<std::string> base64_decode(std::string_view data);
+std::string hex_encode(std::span<const unsigned char> data);
+
+// "%f" formatting of seconds, as Go's fmt "%f" (6 decimals).
+std::string seconds_fixed6(double seconds);
+
+// Human-readable size as the of-watchdog access log prints it ("1.2 kB", "13 B").
+std::string human_bytes(std::uint64_t n);
+
+}  // namespace faas::text
