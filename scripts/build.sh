@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Configures and builds faas with Ninja, at most 2 parallel jobs.
 #   scripts/build.sh [release]   -> build/       RelWithDebInfo, executables in build/bin/
-#   scripts/build.sh sanitize    -> build-asan/  RelWithDebInfo with ASan+UBSan and -Werror
+#   scripts/build.sh sanitize    -> build-asan/  Debug (-O0 -g) with ASan+UBSan and -Werror
 # Extra arguments after the kind are passed to cmake at configure time.
 # FAAS_BUILD_DIR overrides the build directory; FAAS_JOBS the job count (default 2).
 set -euo pipefail
@@ -18,10 +18,11 @@ case "$kind" in
         ;;
     sanitize)
         dir="${FAAS_BUILD_DIR:-$root/build-asan}"
-        # RelWithDebInfo (-O2 -g) rather than Debug: the tests run several times faster under the
-        # sanitizers at -O2, which keeps CI well inside its time, and -g keeps stack traces exact
-        # enough with -fno-omit-frame-pointer.
-        args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DFAAS_SANITIZE=address,undefined -DFAAS_WERROR=ON)
+        # Debug (-O0 -g), not RelWithDebInfo: g++ 12 with -fsanitize at -O2 reports
+        # -Wmaybe-uninitialized false positives inside Boost.Beast's parser (boost::optional),
+        # which -Werror turns into build failures; -O0 also compiles the Beast units about twice
+        # as fast, and the tests are bound by I/O and process start-up, not by CPU.
+        args=(-DCMAKE_BUILD_TYPE=Debug -DFAAS_SANITIZE=address,undefined -DFAAS_WERROR=ON)
         ;;
     *)
         echo "usage: scripts/build.sh [release|sanitize] [cmake args...]" >&2
