@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# Benchmarks fwatchdog against the floors it is built on and prints one table:
+#   (a) classic mode, fprocess=cat, POST of an 11-byte body  vs  bench/spawn_floor (posix_spawn)
+#   (b) classic mode with prespawn=32: latency at c=1 (and c=32)
+#   (c) http mode in front of nginx                          vs  the same nginx hit directly
+#   (d) streaming mode, a large body through cat             vs  cat | cat
+#   (e) VmRSS of fwatchdog when idle (classic, prespawn, http) and after the load above
+# Load comes from wrk (keep-alive; a generated Lua script for POST bodies and exact percentiles).
+# Everything listens on 127.0.0.1 free ports; every process started here is stopped by its pid on
+# exit. About 2 minutes with the default 5 s per point.
+#
+# usage: bench/watchdog.sh
+# env:   BENCH_DURATION  seconds per measured point (default 5)
+#        BENCH_STREAM_MB size of the streamed body in MiB (default 256)
+#        BENCH_NO_BUILD=1 use the binaries as they are; FAAS_BUILD_DIR (default build/)
+#        BENCH_KEEP=1    keep the temp dir (logs, configs)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+build_dir="${FAAS_BUILD_DIR:-$root/build}"
+dur="${BENCH_DURATION:-5}"
+stream_mb="${BENCH_STREAM_MB:-256}"
+
+if [[ "${BENCH_NO_BUILD:-0}" != 1 ]]; then
+    bash scripts/build.sh release >/dev/null
+fi
+fwatchdog="$build_dir/bin/fwatchdog"
+spawn_floor="$build_dir/bin/spawn_floor"
+for f in "$fwatchdog" "$spawn_floor"; do
+    [[ -x "$f" ]] || { echo "bench: $f is missing (run scripts/build.sh release)" >&2; exit 1; }
+done
+for tool in wrk nginx curl python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh)" >&2; exit 1; }
+done
+nginx_bin="$(command -v nginx)"
+
+tmp="$(mktemp -d /tmp/faas-bench.XXXXXX)"
+declare -a pids=()
+
+cleanup() {
+    trap - EXIT INT TERM
+    local pid
+    # nginx started by an http-mode watchdog writes its master's pid here.
+    for f in "$tmp"/*/nginx.pid; do
+        [[ -f "$f" ]] && pids+=("$(cat "$f")")
+    done
+    for pid in "${pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for _ in $(seq 50); do
+        local alive=0
+        for pid in "${pids[@]}"; do
+            kill -0 "$pid" 2>/dev/null && alive=1
+        done
+        [[ $alive -eq 0 ]] && break
+        sleep 0.1
+    done
+    for pid in "${pids[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    if [[ "${BENCH_KEEP:-0}" == 1 ]]; then
+        echo "bench: kept $tmp"
+    else
+        rm -rf "$tmp"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log() { echo "bench: $*" >&2; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_http() {  # wait_http URL NAME LOGFILE: until URL answers 200, at most 20 s
+    for _ in $(seq 200); do
+        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    log "$2 did not come up ($1); last log lines:"
+    tail -n 20 "$3" >&2 || true
+    exit 1
+}
+
+# start_watchdog NAME VAR=VALUE...: sets started_pid and started_port once /_/health answers 200.
+# Each watchdog has its own TMPDIR (its lock file) and log.
+start_watchdog() {
+    local name="$1"
+    shift
+    local dir="$tmp/$name" port
+    mkdir -p "$dir"
+    port="$(free_port)"
+    env TMPDIR="$dir" port="$port" metrics_port=-1 healthcheck_interval=0s "$@" \
+        "$fwatchdog" >"$dir/log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    wait_http "http://127.0.0.1:$port/_/health" "fwatchdog $name" "$dir/log"
+    started_pid=$pid
+    started_port=$port
+}
+
+stop_pid() {
+    kill -TERM "$1" 2>/dev/null || true
+    for _ in $(seq 50); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo -; }
+
+# A server that died under load is reported (with its last log lines), its figures become "-",
+# and the run ends with status 1 after the table.
+failures="$tmp/failures"
+: >"$failures"
+check_alive() {  # check_alive PID NAME LOGFILE
+    kill -0 "$1" 2>/dev/null && return 0
+    local rc=0
+    wait "$1" 2>/dev/null || rc=$?
+    if ! grep -q "^$2 " "$failures"; then
+        echo "$2 (pid $1) died, exit status $rc; last log lines:" >>"$failures"
+        tail -n 5 "$3" | sed 's/^/    /' >>"$failures"
+        log "$2 (pid $1) died, exit status $rc"
+    fi
+    return 1
+}
+
+# wrk Lua: optional POST body, and exact figures from wrk's own histogram in one parsable line.
+make_lua() {  # make_lua FILE [BODY]
+    {
+        if [[ $# -gt 1 ]]; then
+            printf 'wrk.method = "POST"\nwrk.body = "%s"\n' "$2"
+            printf 'wrk.headers["Content-Type"] = "text/plain"\n'
+        fi
+        cat <<'EOF'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK rps=%.1f p50_ms=%.3f p99_ms=%.3f requests=%d errors=%d non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.requests, e.connect + e.read + e.write + e.timeout,
+    e.status))
+end
+EOF
+    } >"$1"
+}
+# expect_answer NAME EXPECTED CURL_ARGS...: a wrong answer is recorded as a failure.
+expect_answer() {
+    local name="$1" want="$2" got
+    shift 2
+    got="$(curl "$@" 2>&1 || true)"
+    if [[ "$got" != "$want" ]]; then
+        echo "$name: expected '$want', got '$got'" >>"$failures"
+        log "$name: expected '$want', got '$got'"
+    fi
+}
+
+make_lua "$tmp/get.lua"
+body="hello world"  # 11 bytes, spawn_floor's default body
+make_lua "$tmp/post.lua" "$body"
+
+# run_wrk NAME PID LOGFILE URL C LUA: prints "rps p50_ms p99_ms" of the server NAME (pid PID),
+# "- - -" when it is dead or died under load; warns about socket errors and non-2xx answers.
+run_wrk() {
+    local name="$1" pid="$2" logfile="$3"
+    shift 3
+    local url="$1" c="$2" lua="$3" threads=2 out line
+    if ! check_alive "$pid" "$name" "$logfile"; then
+        echo "- - -"
+        return 0
+    fi
+    ((c < threads)) && threads=$c
+    out="$(wrk -t"$threads" -c"$c" -d"${dur}s" --timeout 10s -s "$lua" "$url" 2>&1)" || {
+        log "wrk failed: $out"
+        exit 1
+    }
+    line="$(grep '^WRK ' <<<"$out")"
+    local errors non2xx
+    errors="$(sed -E 's/.* errors=([0-9]+).*/\1/' <<<"$line")"
+    non2xx="$(sed -E 's/.* non2xx=([0-9]+).*/\1/' <<<"$line")"
+    if [[ "$errors" != 0 || "$non2xx" != 0 ]]; then
+        log "warning: $url c=$c: $errors socket errors, $non2xx non-2xx responses"
+    fi
+    if ! check_alive "$pid" "$name" "$logfile"; then
+        echo "- - -"
+        return 0
+    fi
+    sed -E 's/^WRK rps=([^ ]+) p50_ms=([^ ]+) p99_ms=([^ ]+).*/\1 \2 \3/' <<<"$line"
+}
+
+ratio() {
+    if [[ "$1" =~ ^[0-9.]+$ && "$2" =~ ^[0-9.]+$ ]]; then
+        awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+    else
+        echo -
+    fi
+}
+
+levels=(1 8 32)
+load_before="$(cut -d" " -f1-3 /proc/loadavg)"
+cpu="$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+log "$("$fwatchdog" -version 2>&1 | head -n 1), $(nproc) cores ($cpu), ${dur}s per point"
+
+# ---------------------------------------------------------------- (a) classic vs spawn floor
+log "(a) spawn floor: spawn_floor -c 1,8,32 -d $dur -- cat"
+declare -A floor_rps floor_p50 floor_p99
+floor_out="$("$spawn_floor" -c 1,8,32 -d "$dur" -- cat)"
+while read -r c _ rps p50 p99 _; do
+    [[ "$c" =~ ^[0-9]+$ ]] || continue
+    floor_rps[$c]=$rps floor_p50[$c]=$p50 floor_p99[$c]=$p99
+done <<<"$floor_out"
+
+start_watchdog classic fprocess=cat
+classic_pid=$started_pid classic_port=$started_port
+classic_idle_rss=$(sleep 1; rss_kb "$classic_pid")
+expect_answer classic "$body" -fsS --data-binary "$body" "http://127.0.0.1:$classic_port/"
+declare -A cl_rps cl_p50 cl_p99
+for c in "${levels[@]}"; do
+    log "(a) classic fprocess=cat wrk -c $c"
+    res="$(run_wrk classic "$classic_pid" "$tmp/classic/log" "http://127.0.0.1:$classic_port/" "$c" "$tmp/post.lua")"
+    read -r cl_rps[$c] cl_p50[$c] cl_p99[$c] <<<"$res"
+done
+classic_load_rss=$(rss_kb "$classic_pid")
+stop_pid "$classic_pid"
+
+# ---------------------------------------------------------------- (b) prespawn
+start_watchdog prespawn fprocess=cat prespawn=32
+pre_pid=$started_pid pre_port=$started_port
+sleep 1
+pre_idle_rss=$(rss_kb "$pre_pid")
+declare -A pre_rps pre_p50 pre_p99
+for c in 1 32; do
+    log "(b) classic prespawn=32 wrk -c $c"
+    res="$(run_wrk prespawn "$pre_pid" "$tmp/prespawn/log" "http://127.0.0.1:$pre_port/" "$c" "$tmp/post.lua")"
+    read -r pre_rps[$c] pre_p50[$c] pre_p99[$c] <<<"$res"
+done
+stop_pid "$pre_pid"
+
+# ---------------------------------------------------------------- (c) http mode vs nginx
+# One nginx worker: a function replica is usually one server process; the same conf is used
+# for the direct and the proxied run.
+make_nginx_conf() {  # make_nginx_conf DIR PORT
+    mkdir -p "$1"
+    cat >"$1/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $1/body;
+    proxy_temp_path $1/proxy;
+    fastcgi_temp_path $1/fastcgi;
+    uwsgi_temp_path $1/uwsgi;
+    scgi_temp_path $1/scgi;
+    keepalive_requests 10000000;
+    keepalive_timeout 60s;
+    server {
+        listen 127.0.0.1:$2;
+        default_type text/plain;
+        location / { return 200 "hello world\n"; }
+    }
+}
+EOF
+}
+
+direct_port="$(free_port)"
+make_nginx_conf "$tmp/nginx-direct" "$direct_port"
+"$nginx_bin" -e "$tmp/nginx-direct/error.log" -c "$tmp/nginx-direct/nginx.conf" \
+    >"$tmp/nginx-direct/log" 2>&1 &
+direct_pid=$!
+pids+=("$direct_pid")
+wait_http "http://127.0.0.1:$direct_port/" "nginx" "$tmp/nginx-direct/error.log"
+declare -A ng_rps ng_p50 ng_p99
+for c in "${levels[@]}"; do
+    log "(c) nginx direct wrk -c $c"
+    res="$(run_wrk nginx "$direct_pid" "$tmp/nginx-direct/error.log" "http://127.0.0.1:$direct_port/" "$c" "$tmp/get.lua")"
+    read -r ng_rps[$c] ng_p50[$c] ng_p99[$c] <<<"$res"
+done
+stop_pid "$direct_pid"
+
+up_port="$(free_port)"
+make_nginx_conf "$tmp/http" "$up_port"
+start_watchdog http mode=http \
+    fprocess="$nginx_bin -e $tmp/http/error.log -c $tmp/http/nginx.conf" \
+    upstream_url="http://127.0.0.1:$up_port"
+http_pid=$started_pid http_port=$started_port
+sleep 1
+http_idle_rss=$(rss_kb "$http_pid")
+expect_answer http "hello world" -fsS "http://127.0.0.1:$http_port/"
+declare -A hm_rps hm_p50 hm_p99
+for c in "${levels[@]}"; do
+    log "(c) http mode -> nginx wrk -c $c"
+    res="$(run_wrk http "$http_pid" "$tmp/http/log" "http://127.0.0.1:$http_port/" "$c" "$tmp/get.lua")"
+    read -r hm_rps[$c] hm_p50[$c] hm_p99[$c] <<<"$res"
+done
+http_load_rss=$(rss_kb "$http_pid")
+stop_pid "$http_pid"
+
+# ---------------------------------------------------------------- (d) streaming
+big="$tmp/body.bin"
+head -c "$((stream_mb * 1024 * 1024))" /dev/urandom >"$big"
+bytes=$(stat -c %s "$big")
+now() { date +%s.%N; }
+mbps() { awk -v b="$bytes" -v t="$1" 'BEGIN { printf "%.0f", b / 1048576 / t }'; }
+
+best_direct=0
+for _ in 1 2 3; do
+    t0=$(now)
+    cat "$big" | cat >/dev/null
+    t1=$(now)
+    v=$(mbps "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")
+    ((v > best_direct)) && best_direct=$v
+done
+
+start_watchdog streaming mode=streaming fprocess=cat
+st_pid=$started_pid st_port=$started_port
+sleep 1
+st_idle_rss=$(rss_kb "$st_pid")
+best_stream=0
+for _ in 1 2 3; do
+    log "(d) streaming ${stream_mb} MiB through cat"
+    res="$(curl -sS -X POST -T "$big" -o /dev/null -w '%{size_download} %{time_total}\n' \
+        "http://127.0.0.1:$st_port/" || true)"
+    read -r size secs <<<"$res" || true
+    if [[ "${size:-}" != "$bytes" ]]; then
+        echo "streaming: returned ${size:-nothing} of $bytes bytes" >>"$failures"
+        log "streaming: returned ${size:-nothing} of $bytes bytes"
+        check_alive "$st_pid" streaming "$tmp/streaming/log" || true
+        break
+    fi
+    v=$(mbps "$secs")
+    ((v > best_stream)) && best_stream=$v
+done
+stream_load_rss=$(rss_kb "$st_pid")
+stop_pid "$st_pid"
+
+# ---------------------------------------------------------------- table
+mb() { [[ "$1" =~ ^[0-9]+$ ]] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }' || echo -; }
+{
+    echo
+    echo "fwatchdog benchmark: $(nproc) cores ($cpu), Debian 12, wrk keep-alive, ${dur}s per point"
+    echo "load average before the run: $load_before"
+    echo
+    echo "(a) classic mode, fprocess=cat, POST 11 bytes  vs  posix_spawn floor (spawn_floor -- cat)"
+    printf '  %-4s %12s %9s %9s   %12s %9s %9s   %7s\n' c "floor/s" "p50 ms" "p99 ms" "watchdog/s" \
+        "p50 ms" "p99 ms" "ratio"
+    for c in "${levels[@]}"; do
+        printf '  %-4s %12s %9s %9s   %12s %9s %9s   %7s\n' "$c" "${floor_rps[$c]}" \
+            "${floor_p50[$c]}" "${floor_p99[$c]}" "${cl_rps[$c]}" "${cl_p50[$c]}" "${cl_p99[$c]}" \
+            "$(ratio "${cl_rps[$c]}" "${floor_rps[$c]}")"
+    done
+    echo
+    echo "(b) classic mode, fprocess=cat, prespawn=32"
+    printf '  %-4s %12s %9s %9s\n' c "req/s" "p50 ms" "p99 ms"
+    for c in 1 32; do
+        printf '  %-4s %12s %9s %9s\n' "$c" "${pre_rps[$c]}" "${pre_p50[$c]}" "${pre_p99[$c]}"
+    done
+    echo
+    echo "(c) http mode -> nginx (1 worker, 12-byte body)  vs  the same nginx direct, GET"
+    printf '  %-4s %12s %9s %9s   %12s %9s %9s   %7s\n' c "nginx/s" "p50 ms" "p99 ms" "watchdog/s" \
+        "p50 ms" "p99 ms" "ratio"
+    for c in "${levels[@]}"; do
+        printf '  %-4s %12s %9s %9s   %12s %9s %9s   %7s\n' "$c" "${ng_rps[$c]}" "${ng_p50[$c]}" \
+            "${ng_p99[$c]}" "${hm_rps[$c]}" "${hm_p50[$c]}" "${hm_p99[$c]}" \
+            "$(ratio "${hm_rps[$c]}" "${ng_rps[$c]}")"
+    done
+    echo
+    echo "(d) streaming mode, ${stream_mb} MiB POST through cat (best of 3)"
+    printf '  %-34s %8s MB/s\n' "cat file | cat > /dev/null" "$best_direct"
+    printf '  %-34s %8s MB/s   ratio %s\n' "curl -T file -> fwatchdog -> cat" "$best_stream" \
+        "$(ratio "$best_stream" "$best_direct")"
+    echo
+    echo "(e) fwatchdog VmRSS (the watchdog process only, not the function)"
+    printf '  %-22s %8s MB idle   %8s MB after load\n' "classic" "$(mb "$classic_idle_rss")" \
+        "$(mb "$classic_load_rss")"
+    printf '  %-22s %8s MB idle\n' "classic prespawn=32" "$(mb "$pre_idle_rss")"
+    printf '  %-22s %8s MB idle   %8s MB after load\n' "http" "$(mb "$http_idle_rss")" \
+        "$(mb "$http_load_rss")"
+    printf '  %-22s %8s MB idle   %8s MB after load\n' "streaming" "$(mb "$st_idle_rss")" \
+        "$(mb "$stream_load_rss")"
+}
+if [[ -s "$failures" ]]; then
+    echo
+    echo "FAILURES:"
+    sed 's/^/  /' "$failures"
+    exit 1
+fi
