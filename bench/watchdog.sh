@@ -40,6 +40,7 @@ declare -a pids=()
 
 cleanup() {
     trap - EXIT INT TERM
+    set +e  # best effort: one failed step must not skip the rest of the cleanup
     local pid
     # nginx started by an http-mode watchdog writes its master's pid here.
     for f in "$tmp"/*/nginx.pid; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # THE START COMMAND: installs what is missing, builds the release build, then starts the platform
 # with the example functions from examples/. Ctrl-C stops everything it started.
+# FAAS_BUILD_DIR selects another release build directory (default build/).
 #
 # Once the CLI exists (build/bin/faas) this runs `build/bin/faas up`. Until then it starts one
 # fwatchdog per example function, each on its own port:
@@ -17,12 +18,13 @@ cd "$root"
 bash scripts/install-deps.sh
 bash scripts/build.sh release
 
-if [[ -x build/bin/faas ]]; then
-    echo "start: running build/bin/faas up $*"
-    exec build/bin/faas up "$@"
+build_dir="${FAAS_BUILD_DIR:-$root/build}"
+if [[ -x "$build_dir/bin/faas" ]]; then
+    echo "start: running $build_dir/bin/faas up $*"
+    exec "$build_dir/bin/faas" up "$@"
 fi
 
-fwatchdog="$root/build/bin/fwatchdog"
+fwatchdog="$build_dir/bin/fwatchdog"
 if [[ ! -x "$fwatchdog" ]]; then
     echo "start: $fwatchdog was not built" >&2
     exit 1
@@ -38,6 +40,7 @@ declare -a pids=() names=()
 
 stop_all() {
     trap - EXIT INT TERM
+    set +e  # best effort: one failed step must not skip the rest of the cleanup
     if [[ ${#pids[@]} -gt 0 ]]; then
         echo
         echo "start: stopping ${#pids[@]} watchdogs (pids ${pids[*]})"
@@ -92,13 +95,15 @@ for p in 8080 8081 8082 8083 8084 8085; do
 done
 
 # start_fn NAME PORT VAR=VALUE...: one fwatchdog with its own TMPDIR (its lock file) and log.
+# The log pipeline ignores Ctrl-C so that the watchdogs' shutdown lines still show; it ends when
+# the watchdog closes its output.
 start_fn() {
     local name="$1" port="$2"
     shift 2
     local dir="$run_dir/$name"
     mkdir -p "$dir"
     env TMPDIR="$dir" port="$port" metrics_port=-1 healthcheck_interval=0s "$@" \
-        "$fwatchdog" > >(tee -a "$dir/log" | sed -u "s/^/[$name] /") 2>&1 &
+        "$fwatchdog" > >(trap '' INT TERM; tee -a "$dir/log" | sed -u "s/^/[$name] /") 2>&1 &
     pids+=("$!")
     names+=("$name")
 }
