@@ -114,7 +114,16 @@ stop_pid() {
     wait "$1" 2>/dev/null || true
 }
 
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo -; }
+# mem_kb PID: "VmRSS RssAnon Pss" in kB. VmRSS counts the resident pages of the shared libraries
+# (libc, libstdc++, ...) too; RssAnon is the process's own memory; Pss shares library pages out
+# among the processes that map them.
+mem_kb() {
+    local out
+    out="$(awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} END {print r, a}' "/proc/$1/status" 2>/dev/null)" &&
+        out="$out $(awk '/^Pss:/ {print $2; exit}' "/proc/$1/smaps_rollup" 2>/dev/null)" &&
+        [[ "$out" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] || out="- - -"
+    echo "$out"
+}
 
 # A server that died under load is reported (with its last log lines), its figures become "-",
 # and the run ends with status 1 after the table.
@@ -218,7 +227,8 @@ done <<<"$floor_out"
 
 start_watchdog classic fprocess=cat
 classic_pid=$started_pid classic_port=$started_port
-classic_idle_rss=$(sleep 1; rss_kb "$classic_pid")
+sleep 1
+classic_idle_mem=$(mem_kb "$classic_pid")
 expect_answer classic "$body" -fsS --data-binary "$body" "http://127.0.0.1:$classic_port/"
 declare -A cl_rps cl_p50 cl_p99
 for c in "${levels[@]}"; do
@@ -226,14 +236,14 @@ for c in "${levels[@]}"; do
     res="$(run_wrk classic "$classic_pid" "$tmp/classic/log" "http://127.0.0.1:$classic_port/" "$c" "$tmp/post.lua")"
     read -r cl_rps[$c] cl_p50[$c] cl_p99[$c] <<<"$res"
 done
-classic_load_rss=$(rss_kb "$classic_pid")
+classic_load_mem=$(mem_kb "$classic_pid")
 stop_pid "$classic_pid"
 
 # ---------------------------------------------------------------- (b) prespawn
 start_watchdog prespawn fprocess=cat prespawn=32
 pre_pid=$started_pid pre_port=$started_port
 sleep 1
-pre_idle_rss=$(rss_kb "$pre_pid")
+pre_idle_mem=$(mem_kb "$pre_pid")
 declare -A pre_rps pre_p50 pre_p99
 for c in 1 32; do
     log "(b) classic prespawn=32 wrk -c $c"
@@ -293,7 +303,7 @@ start_watchdog http mode=http \
     upstream_url="http://127.0.0.1:$up_port"
 http_pid=$started_pid http_port=$started_port
 sleep 1
-http_idle_rss=$(rss_kb "$http_pid")
+http_idle_mem=$(mem_kb "$http_pid")
 expect_answer http "hello world" -fsS "http://127.0.0.1:$http_port/"
 declare -A hm_rps hm_p50 hm_p99
 for c in "${levels[@]}"; do
@@ -301,7 +311,7 @@ for c in "${levels[@]}"; do
     res="$(run_wrk http "$http_pid" "$tmp/http/log" "http://127.0.0.1:$http_port/" "$c" "$tmp/get.lua")"
     read -r hm_rps[$c] hm_p50[$c] hm_p99[$c] <<<"$res"
 done
-http_load_rss=$(rss_kb "$http_pid")
+http_load_mem=$(mem_kb "$http_pid")
 stop_pid "$http_pid"
 
 # ---------------------------------------------------------------- (d) streaming
@@ -323,7 +333,7 @@ done
 start_watchdog streaming mode=streaming fprocess=cat
 st_pid=$started_pid st_port=$started_port
 sleep 1
-st_idle_rss=$(rss_kb "$st_pid")
+st_idle_mem=$(mem_kb "$st_pid")
 best_stream=0
 for _ in 1 2 3; do
     log "(d) streaming ${stream_mb} MiB through cat"
@@ -339,11 +349,18 @@ for _ in 1 2 3; do
     v=$(mbps "$secs")
     ((v > best_stream)) && best_stream=$v
 done
-stream_load_rss=$(rss_kb "$st_pid")
+stream_load_mem=$(mem_kb "$st_pid")
 stop_pid "$st_pid"
 
 # ---------------------------------------------------------------- table
 mb() { [[ "$1" =~ ^[0-9]+$ ]] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }' || echo -; }
+mem_row() {  # mem_row LABEL "IDLE_RSS IDLE_ANON IDLE_PSS" "LOAD_RSS LOAD_ANON LOAD_PSS"
+    local ir ia ip lr la lp
+    read -r ir ia ip <<<"$2"
+    read -r lr la lp <<<"$3"
+    printf '  %-22s %8s %8s %8s   %12s %8s\n' "$1" "$(mb "$ir")" "$(mb "$ia")" "$(mb "$ip")" \
+        "$(mb "$lr")" "$(mb "$la")"
+}
 {
     echo
     echo "fwatchdog benchmark: $(nproc) cores ($cpu), Debian 12, wrk keep-alive, ${dur}s per point"
@@ -378,14 +395,13 @@ mb() { [[ "$1" =~ ^[0-9]+$ ]] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 
     printf '  %-34s %8s MB/s   ratio %s\n' "curl -T file -> fwatchdog -> cat" "$best_stream" \
         "$(ratio "$best_stream" "$best_direct")"
     echo
-    echo "(e) fwatchdog VmRSS (the watchdog process only, not the function)"
-    printf '  %-22s %8s MB idle   %8s MB after load\n' "classic" "$(mb "$classic_idle_rss")" \
-        "$(mb "$classic_load_rss")"
-    printf '  %-22s %8s MB idle\n' "classic prespawn=32" "$(mb "$pre_idle_rss")"
-    printf '  %-22s %8s MB idle   %8s MB after load\n' "http" "$(mb "$http_idle_rss")" \
-        "$(mb "$http_load_rss")"
-    printf '  %-22s %8s MB idle   %8s MB after load\n' "streaming" "$(mb "$st_idle_rss")" \
-        "$(mb "$stream_load_rss")"
+    echo "(e) fwatchdog memory, MB (the watchdog process only, not the function)"
+    printf '  %-22s %8s %8s %8s   %12s %8s\n' "" "VmRSS" "RssAnon" "Pss" "load VmRSS" "RssAnon"
+    mem_row "classic" "$classic_idle_mem" "$classic_load_mem"
+    mem_row "classic prespawn=32" "$pre_idle_mem" "- - -"
+    mem_row "http" "$http_idle_mem" "$http_load_mem"
+    mem_row "streaming" "$st_idle_mem" "$stream_load_mem"
+    echo "  (idle: 1 s after start; load: after the runs above; VmRSS includes shared library pages)"
 }
 if [[ -s "$failures" ]]; then
     echo
