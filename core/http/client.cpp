@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <limits>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -29,6 +30,7 @@ struct ClientPool::Conn {
 namespace {
 
 constexpr std::size_t kChunk = 64U * 1024U;
+constexpr auto kConnectRetryDelay = std::chrono::milliseconds(10);
 
 Error io_error(const error_code& ec, std::string_view what) {
     if (ec == beast::error::timeout) {
@@ -341,6 +343,14 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
         bool reused = false;
         auto acquired = co_await acquire(endpoint, deadline, attempt > 0, reused);
         if (!acquired) {
+            if (acquired.error().code == errc::connect_failed &&
+                Clock::now() + kConnectRetryDelay < std::min(deadline, start + options.connect_retry_for)) {
+                asio::steady_timer delay(ex_);
+                delay.expires_after(kConnectRetryDelay);
+                co_await delay.async_wait(asio::redirect_error(use_awaitable, ec));
+                ec = {};
+                continue;
+            }
             co_return acquired.error();
         }
         conn = std::move(acquired.value());
@@ -365,7 +375,7 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
                 asio::detached);
         }
         hp.emplace();
-        hp->body_limit(boost::none);
+        hp->body_limit(std::numeric_limits<std::uint64_t>::max());
         hp->header_limit(64U * 1024U);
         if (is_head) {
             hp->skip(true);
@@ -379,7 +389,7 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
                 break;
             }
             hp.emplace();
-            hp->body_limit(boost::none);
+            hp->body_limit(std::numeric_limits<std::uint64_t>::max());
         }
         if (ec && !streamed && reused && attempt == 0 && is_reset_like(ec) && !hp->got_some()) {
             continue;
@@ -435,7 +445,13 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
             co_return io_error(ec, "reading upstream body from " + endpoint.key());
         }
         result.response_bytes = sp.get().body().size();
-        relay = co_await ex.respond(Response{result.status, std::move(out), std::move(sp.get().body())});
+        // A named value, not a braced temporary: g++ 12 destroys aggregate temporaries inside a
+        // co_await expression twice (GCC PR 100611).
+        Response whole;
+        whole.status = result.status;
+        whole.headers = std::move(out);
+        whole.body = std::move(sp.get().body());
+        relay = co_await ex.respond(std::move(whole));
         reusable = sp.keep_alive();
     } else {
         bhttp::response_parser<bhttp::buffer_body> bp(std::move(*hp));

@@ -59,6 +59,9 @@ struct ForwardOptions {
     std::uint64_t max_request_bytes = 0;
     // Adds X-Duration-Seconds: the time until the upstream's response head arrived.
     bool duration_header = false;
+    // When the upstream refuses connections (starting or restarting), keep trying for this long
+    // (bounded by `timeout`) before answering errc::connect_failed.
+    std::chrono::nanoseconds connect_retry_for{0};
 };
 
 struct ForwardResult {

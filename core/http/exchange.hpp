@@ -51,6 +51,8 @@ public:
     virtual awaitable<Status> end_response() = 0;
     virtual bool response_started() const = 0;
     virtual bool response_finished() const = 0;
+    // The status sent (0 before the response started).
+    virtual int response_status() const = 0;
 
     // Closes the connection after this exchange instead of keeping it alive.
     virtual void close_connection() = 0;

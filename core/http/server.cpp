@@ -1,5 +1,6 @@
 #include "core/http/server.hpp"
 
+#include <limits>
 #include <list>
 
 #include <boost/beast/core.hpp>
@@ -108,7 +109,7 @@ public:
             co_await send_continue();
             bp_.emplace(std::move(hp_));
             head_ = &bp_->get().base();
-            bp_->body_limit(boost::none);
+            bp_->body_limit(std::numeric_limits<std::uint64_t>::max());
         }
         if (bp_->is_done() || buf.empty()) {
             co_return std::size_t{0};
@@ -143,6 +144,7 @@ public:
             co_return make_error(errc::internal, "response already started");
         }
         started_ = true;
+        status_ = r.status;
         const bool no_body = wire::status_has_no_body(r.status);
         std::string head;
         head.reserve(256);
@@ -169,6 +171,7 @@ public:
             co_return make_error(errc::internal, "response already started");
         }
         started_ = true;
+        status_ = status;
         no_body_ = wire::status_has_no_body(status) || head_request_;
         std::string head;
         wire::append_status_line(head, version(), status);
@@ -234,6 +237,7 @@ public:
 
     bool response_started() const override { return started_; }
     bool response_finished() const override { return finished_; }
+    int response_status() const override { return status_; }
     void close_connection() override { close_ = true; }
     void abort() override {
         close_ = true;
@@ -313,6 +317,7 @@ private:
     bool continue_sent_ = false;
     bool started_ = false;
     bool finished_ = false;
+    int status_ = 0;
     bool close_ = false;
     bool no_body_ = false;
     bool chunked_out_ = false;
@@ -364,7 +369,9 @@ awaitable<void> Server::Worker::session(tcp::socket socket) {
         }
         bhttp::request_parser<bhttp::empty_body> parser;
         parser.header_limit(options.header_limit);
-        parser.body_limit(boost::none);
+        // Beast 1.74 compares the length against an empty optional as if it were 0: an unbounded
+        // body must be given as the largest value, never boost::none.
+        parser.body_limit(std::numeric_limits<std::uint64_t>::max());
         rec->idle = true;
         error_code ec;
         stream.expires_after(options.read_timeout);

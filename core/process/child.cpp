@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -146,6 +146,9 @@ Result<Child> Child::spawn(const asio::any_io_executor& ex, const SpawnOptions& 
     if (!options.cwd.empty()) {
         posix_spawn_file_actions_addchdir_np(fa, options.cwd.c_str());
     }
+    // Asio opens sockets without O_CLOEXEC: without this a function would inherit our
+    // listening socket and keep the port after we exit.
+    posix_spawn_file_actions_addclosefrom_np(fa, 3);
     // Own process group (so a timeout can kill everything the function started), default signal
     // dispositions (we ignore SIGPIPE; the function must not inherit that) and an empty mask.
     sigset_t defaults;
@@ -182,7 +185,8 @@ Result<Child> Child::spawn(const asio::any_io_executor& ex, const SpawnOptions& 
     }
     Child child;
     child.pid_ = pid;
-    const int pidfd = ::pidfd_open(pid, 0);
+    // glibc 2.36's <sys/pidfd.h> lacks C linkage for C++; the raw syscall is the same call.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) {
         const int e = errno;
         child.signal_group(SIGKILL);
@@ -258,6 +262,18 @@ void Child::close_stdin() {
     }
 }
 
+bool Child::exited() const noexcept {
+    if (status_) {
+        return true;
+    }
+    if (pid_ <= 0) {
+        return false;
+    }
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == pid_;
+}
+
 void Child::signal_group(int sig) const noexcept {
     if (pid_ > 0 && !status_) {
         ::kill(-pid_, sig);
@@ -284,9 +300,13 @@ void Child::reap_blocking() noexcept {
     status_ = decode(raw);
 }
 
-awaitable<ExitStatus> Child::wait() {
+awaitable<ExitStatus> Child::wait(bool kill_group) {
     while (!status_) {
         int raw = 0;
+        if (kill_group && exited()) {
+            // The exited leader is not reaped yet, so its group id cannot have been reused.
+            ::kill(-pid_, SIGKILL);
+        }
         const pid_t r = ::waitpid(pid_, &raw, WNOHANG);
         if (r == pid_) {
             status_ = decode(raw);

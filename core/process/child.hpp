@@ -57,8 +57,11 @@ public:
     std::optional<asio::posix::stream_descriptor>& stderr_pipe() { return err_; }
     void close_stdin();
 
-    // Waits for the process to exit and reaps it.
-    awaitable<ExitStatus> wait();
+    // Waits for the process to exit and reaps it. With `kill_group`, whatever the process left
+    // running in its group (workers of a server, background jobs) is killed before the reap.
+    awaitable<ExitStatus> wait(bool kill_group = false);
+    // True once the process has exited (without reaping it; wait() still reports the status).
+    bool exited() const noexcept;
     // Sends `sig` to the whole process group (the child and anything it started).
     void signal_group(int sig) const noexcept;
 

@@ -1,0 +1,136 @@
+// classic and serializing modes: one process per request, the whole body on stdin, the whole
+// output as the response.
+#include <chrono>
+
+#include "core/http/types.hpp"
+#include "core/text/text.hpp"
+#include "watchdog/cgi.hpp"
+#include "watchdog/context.hpp"
+
+namespace faas::watchdog {
+namespace {
+
+bool classic_method_allowed(std::string_view m) {
+    return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE" || m == "GET";
+}
+
+std::string truncate_for_log(std::string_view s, std::size_t max = 4096) {
+    s = text::trim(s);
+    if (s.size() <= max) {
+        return std::string(s);
+    }
+    return std::string(s.substr(0, max)) + "...(truncated)";
+}
+
+process::SpawnOptions spawn_options(const Shared& shared) {
+    const Config& c = shared.config;
+    process::SpawnOptions o;
+    o.argv = c.argv;
+    o.in = process::Stdio::Pipe;
+    o.out = process::Stdio::Pipe;
+    o.err = c.combine_output ? process::Stdio::ToStdout : process::Stdio::Pipe;
+    return o;
+}
+
+}  // namespace
+
+awaitable<void> handle_fork(Shared& shared, ThreadContext& ctx, http::Exchange& ex) {
+    const Config& c = shared.config;
+    const bool classic = c.mode == Mode::Classic;
+    if (classic && !classic_method_allowed(ex.method())) {
+        co_await ex.respond(http::text_error(405, "Method not allowed"));
+        co_return;
+    }
+    const std::string call_id = call_id_field(ex);
+    shared.log->info("Forking fprocess.");
+
+    auto body = co_await ex.read_body(c.max_request_size == 0 ? SIZE_MAX : c.max_request_size);
+    if (!body) {
+        const int status = http_status(body.error().code);
+        shared.log->warn("request body rejected {}status={} error=\"{}\"", call_id, status,
+                         body.error().what());
+        co_await ex.respond(http::text_error(
+            status, status == 413 ? "Request body too large: the limit (max_request_size) is " +
+                                        std::to_string(c.max_request_size) + " bytes"
+                                  : body.error().what()));
+        co_return;
+    }
+    std::string input = c.marshal_request ? marshal_request(ex, body.value()) : std::move(body.value());
+
+    const auto start = std::chrono::steady_clock::now();
+    Result<process::Child> child = make_error(errc::internal);
+    if (ctx.prespawn) {
+        child = ctx.prespawn->take();
+    } else {
+        process::SpawnOptions o = spawn_options(shared);
+        o.env = shared.base_env;
+        if (c.cgi_headers) {
+            append_cgi_env(o.env, ex, CgiOptions{classic});
+        }
+        child = process::Child::spawn(co_await asio::this_coro::executor, o);
+    }
+    if (!child) {
+        shared.log->error("could not start fprocess {}fprocess=\"{}\" error=\"{}\"", call_id,
+                          c.fprocess, child.error().what());
+        co_await ex.respond(http::text_error(500, child.error().what()));
+        co_return;
+    }
+
+    RunLimits limits;
+    limits.exec_timeout = c.exec_timeout;
+    limits.max_output = c.max_output_size;
+    limits.max_stderr = c.log_buffer_size;
+    RunResult run = co_await drive(child.value(), std::move(input), limits);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+
+    if (!run.stderr_text.empty()) {
+        shared.log->info("stderr: {}", truncate_for_log(run.stderr_text, c.log_buffer_size));
+    }
+    http::Response res;
+    if (run.timed_out) {
+        shared.log->warn("Killing process: {} {}exec_timeout={}s", c.fprocess, call_id,
+                         std::chrono::duration<double>(c.exec_timeout).count());
+        if (classic) {
+            res = http::text_error(408, "Killed process.");
+        } else {
+            res = http::text_error(504, "Function timed out after " +
+                                            text::seconds_fixed6(took.count()) + "s");
+            res.headers.set("X-OpenFaaS-Internal", "of-watchdog");
+        }
+    } else if (run.output_too_large) {
+        shared.log->error("function output exceeded max_output_size {}limit={}", call_id,
+                          c.max_output_size);
+        res = http::text_error(500, "function output exceeded max_output_size (" +
+                                        std::to_string(c.max_output_size) + " bytes)");
+    } else if (!run.status.success()) {
+        shared.log->error("function failed {}status=\"{}\" output=\"{}\"", call_id,
+                          run.status.describe(),
+                          truncate_for_log(run.stderr_text.empty() ? run.output : run.stderr_text));
+        res.status = 500;
+        res.headers.set("Content-Type", "text/plain; charset=utf-8");
+        res.body = run.status.describe() + "\n" + run.output;
+    } else {
+        res.status = 200;
+        if (c.content_type) {
+            res.headers.set("Content-Type", *c.content_type);
+        } else if (auto ct = ex.header("Content-Type"); ct && !ct->empty()) {
+            res.headers.set("Content-Type", *ct);
+        }
+        res.body = std::move(run.output);
+        if (c.write_debug) {
+            std::fwrite(res.body.data(), 1, res.body.size(), stdout);
+            std::fflush(stdout);
+            shared.log->info("Duration: {}s", text::seconds_fixed6(took.count()));
+        } else {
+            shared.log->info("Wrote {} Bytes - Duration: {}s", res.body.size(),
+                             text::seconds_fixed6(took.count()));
+        }
+    }
+    res.headers.set("X-Duration-Seconds", text::seconds_fixed6(took.count()));
+    co_await ex.respond(std::move(res));
+    if (ctx.prespawn) {
+        ctx.prespawn->refill();
+    }
+}
+
+}  // namespace faas::watchdog

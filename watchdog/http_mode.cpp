@@ -1,0 +1,75 @@
+// http mode: every request is reverse-proxied to the function's own HTTP server over pooled
+// keep-alive connections; method, path, query, headers, status and body pass through.
+#include <chrono>
+
+#include "core/config/env.hpp"
+#include "core/text/text.hpp"
+#include "watchdog/context.hpp"
+
+namespace faas::watchdog {
+
+awaitable<void> handle_http(Shared& shared, ThreadContext& ctx, http::Exchange& ex) {
+    const Config& c = shared.config;
+    const auto start = std::chrono::steady_clock::now();
+    auto timeout = c.exec_timeout.count() > 0 ? c.exec_timeout
+                                              : std::chrono::nanoseconds(std::chrono::hours(24));
+    // of-watchdog: X-Timeout may shorten, never extend, the exec timeout.
+    if (auto xt = ex.header("X-Timeout")) {
+        if (auto d = config::parse_go_duration(*xt); d && d->count() > 0 && *d < timeout) {
+            timeout = *d;
+        }
+    }
+    http::ForwardOptions opts;
+    if (!shared.upstream_prefix.empty()) {
+        opts.target = shared.upstream_prefix + std::string(ex.target());
+    }
+    opts.timeout = timeout;
+    opts.duration_header = true;
+    opts.max_request_bytes = c.max_request_size;
+    // While the server restarts, hold the call instead of failing it.
+    opts.connect_retry_for = timeout;
+
+    auto r = co_await ctx.client->forward(ex, shared.upstream, opts);
+    int status = 0;
+    std::uint64_t bytes = 0;
+    if (r) {
+        status = r->status;
+        bytes = r->response_bytes;
+    } else if (ex.response_started()) {
+        status = 0;
+        shared.log->error("upstream failed mid-response {}error=\"{}\"", call_id_field(ex),
+                          r.error().what());
+    } else {
+        const auto code = r.error().code;
+        http::Response res;
+        if (code == errc::timeout) {
+            res = http::text_error(504, "Timeout from upstream: " + r.error().what());
+        } else if (code == errc::body_too_large) {
+            res = http::text_error(413, "Request body too large: the limit (max_request_size) is " +
+                                            std::to_string(c.max_request_size) + " bytes");
+        } else {
+            res = http::text_error(500, "Error from upstream: " + r.error().what());
+        }
+        if (code != errc::body_too_large) {
+            res.headers.set("X-OpenFaaS-Internal", "of-watchdog");
+            shared.log->error("upstream request failed {}status={} error=\"{}\"",
+                              call_id_field(ex), res.status, r.error().what());
+        }
+        status = res.status;
+        bytes = res.body.size();
+        (void)co_await ex.respond(std::move(res));
+    }
+    if (shared.log->should_log(spdlog::level::info)) {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+        if (c.log_callid) {
+            shared.log->info("{} {} - {} - ContentLength: {} ({:.4f}s) [{}]", ex.method(),
+                             ex.target(), status, text::human_bytes(bytes), took.count(),
+                             ex.header("X-Call-Id").value_or(""));
+        } else {
+            shared.log->info("{} {} - {} - ContentLength: {} ({:.4f}s)", ex.method(), ex.target(),
+                             status, text::human_bytes(bytes), took.count());
+        }
+    }
+}
+
+}  // namespace faas::watchdog

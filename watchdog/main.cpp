@@ -1,0 +1,51 @@
+// fwatchdog: turns env into a Config and runs the Watchdog.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "core/config/env.hpp"
+#include "core/log/log.hpp"
+#include "watchdog/config.hpp"
+#include "watchdog/watchdog.hpp"
+
+int main(int argc, char** argv) {
+    using namespace faas;
+    const config::Env env;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        if (arg == "-version" || arg == "--version") {
+            std::printf("fwatchdog version: %s\n", watchdog::kVersion);
+            return 0;
+        }
+        if (arg == "-run-healthcheck" || arg == "--run-healthcheck") {
+            std::string dir = env.string("TMPDIR", "/tmp");
+            if (::access(dir.c_str(), F_OK) != 0) {
+                dir = "/tmp";
+            }
+            return ::access((dir + "/.lock").c_str(), F_OK) == 0 ? 0 : 1;
+        }
+        std::fprintf(stderr, "fwatchdog: unknown flag %s (known: -version, -run-healthcheck)\n",
+                     argv[i]);  // NOLINT
+        return 2;
+    }
+    watchdog::Config config;
+    try {
+        config = watchdog::load(env);
+    } catch (const config::ConfigError& e) {
+        std::fprintf(stderr, "fwatchdog: %s\n", e.what());
+        return 1;
+    }
+    // A client or function that goes away must surface as EPIPE, not kill the watchdog.
+    ::signal(SIGPIPE, SIG_IGN);
+    auto log = log::make("fwatchdog", log::Format::GoStd, config.log_level);
+    try {
+        watchdog::Watchdog dog(std::move(config), log);
+        return dog.run();
+    } catch (const std::exception& e) {
+        log->critical("fatal: {}", e.what());
+        return 1;
+    }
+}

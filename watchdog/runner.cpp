@@ -1,0 +1,146 @@
+#include "watchdog/runner.hpp"
+
+#include <signal.h>
+
+#include <memory>
+#include <vector>
+
+#include "core/async/async_event.hpp"
+
+namespace faas::watchdog {
+namespace {
+
+using boost::system::error_code;
+constexpr std::size_t kReadChunk = 64U * 1024U;
+
+// Shared with the timeout handler, which may run after drive() returned if it was already
+// queued; it checks `done` before touching the child.
+struct TimeoutState {
+    process::Child* child = nullptr;
+    bool done = false;
+    bool fired = false;
+};
+
+awaitable<void> write_all(asio::posix::stream_descriptor& pipe, const std::string& data) {
+    error_code ec;
+    co_await asio::async_write(pipe, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+    // EPIPE: the function exited or closed stdin without reading everything. Not an error of
+    // ours: its exit status tells the caller what happened.
+}
+
+awaitable<void> read_capped(asio::posix::stream_descriptor& pipe, std::string& out,
+                            std::size_t cap) {
+    std::vector<char> buf(kReadChunk);
+    for (;;) {
+        error_code ec;
+        const std::size_t n = co_await pipe.async_read_some(
+            asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            break;
+        }
+        const std::size_t keep = std::min(n, cap > out.size() ? cap - out.size() : 0);
+        out.append(buf.data(), keep);
+    }
+}
+
+}  // namespace
+
+awaitable<RunResult> drive(process::Child& child, std::string input, RunLimits limits) {
+    auto ex = co_await asio::this_coro::executor;
+    RunResult result;
+
+    auto state = std::make_shared<TimeoutState>();
+    state->child = &child;
+    asio::steady_timer timer(ex);
+    if (limits.exec_timeout.count() > 0) {
+        timer.expires_after(limits.exec_timeout);
+        timer.async_wait([state](error_code ec) {
+            if (ec || state->done) {
+                return;
+            }
+            state->fired = true;
+            state->child->signal_group(SIGKILL);
+        });
+    }
+
+    // stdin and stderr run beside the stdout reader: a function that writes before it has read
+    // all its input would otherwise deadlock against us on full pipes.
+    async::AsyncEvent writer_done(ex);
+    if (child.stdin_pipe()) {
+        asio::co_spawn(
+            ex,
+            [&]() -> awaitable<void> {
+                if (!input.empty()) {
+                    co_await write_all(*child.stdin_pipe(), input);
+                }
+                child.close_stdin();
+                writer_done.notify();
+            },
+            asio::detached);
+    } else {
+        writer_done.notify();
+    }
+    async::AsyncEvent stderr_done(ex);
+    if (child.stderr_pipe()) {
+        asio::co_spawn(
+            ex,
+            [&]() -> awaitable<void> {
+                co_await read_capped(*child.stderr_pipe(), result.stderr_text, limits.max_stderr);
+                stderr_done.notify();
+            },
+            asio::detached);
+    } else {
+        stderr_done.notify();
+    }
+
+    if (child.stdout_pipe()) {
+        std::vector<char> buf(kReadChunk);
+        auto& pipe = *child.stdout_pipe();
+        for (;;) {
+            error_code ec;
+            const std::size_t n = co_await pipe.async_read_some(
+                asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+            if (ec) {
+                break;
+            }
+            if (limits.max_output != 0 && result.output.size() + n > limits.max_output) {
+                result.output_too_large = true;
+                child.signal_group(SIGKILL);
+                break;
+            }
+            result.output.append(buf.data(), n);
+        }
+    }
+    result.status = co_await child.wait();
+    co_await writer_done.wait();
+    co_await stderr_done.wait();
+    state->done = true;
+    timer.cancel();
+    result.timed_out = state->fired;
+    co_return result;
+}
+
+PrespawnPool::PrespawnPool(asio::any_io_executor ex, process::SpawnOptions options,
+                           std::size_t target)
+    : ex_(std::move(ex)), options_(std::move(options)), target_(target) {}
+
+Result<process::Child> PrespawnPool::take() {
+    if (!ready_.empty()) {
+        process::Child c = std::move(ready_.front());
+        ready_.pop_front();
+        return c;
+    }
+    return process::Child::spawn(ex_, options_);
+}
+
+void PrespawnPool::refill() {
+    while (ready_.size() < target_) {
+        auto c = process::Child::spawn(ex_, options_);
+        if (!c) {
+            return;  // take() will report the error on the next call
+        }
+        ready_.push_back(std::move(c.value()));
+    }
+}
+
+}  // namespace faas::watchdog
