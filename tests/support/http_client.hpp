@@ -1,0 +1,125 @@
+#pragma once
+// Synchronous HTTP for tests, on core's ClientPool: the test thread runs its own io_context
+// until the call finishes or a deadline passes (then the test fails instead of hanging).
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/asio.hpp"
+#include "core/http/client.hpp"
+#include "core/http/types.hpp"
+#include "core/result.hpp"
+#include "tests/support/wait.hpp"
+
+namespace faas::test {
+
+// Runs the awaitable that `make()` returns on `io` (which must not be running elsewhere) until
+// it completes; throws std::runtime_error when `bound` passes first. The state is shared with
+// the coroutine, so a late completion after a timeout writes to live memory.
+template <class MakeAwaitable>
+auto run_sync(asio::io_context& io, MakeAwaitable make, std::chrono::nanoseconds bound = kMaxWait) {
+    using T = typename decltype(make())::value_type;
+    struct State {
+        std::optional<T> value;
+        std::exception_ptr error;
+        bool done = false;
+    };
+    auto state = std::make_shared<State>();
+    asio::co_spawn(
+        io,
+        [state, make = std::move(make)]() mutable -> awaitable<void> {
+            try {
+                state->value.emplace(co_await make());
+            } catch (...) {
+                state->error = std::current_exception();
+            }
+            state->done = true;
+        },
+        asio::detached);
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    io.restart();
+    while (!state->done && std::chrono::steady_clock::now() < deadline) {
+        io.run_one_until(deadline);
+        if (io.stopped()) {
+            io.restart();
+        }
+    }
+    if (!state->done) {
+        throw std::runtime_error("operation did not finish within the test bound");
+    }
+    if (state->error) {
+        std::rethrow_exception(state->error);
+    }
+    return std::move(*state->value);
+}
+
+// As run_sync, for an awaitable<void>.
+template <class MakeAwaitable>
+void run_sync_void(asio::io_context& io,
+                   MakeAwaitable make,
+                   std::chrono::nanoseconds bound = kMaxWait) {
+    (void)run_sync(
+        io,
+        [make = std::move(make)]() mutable -> awaitable<bool> {
+            co_await make();
+            co_return true;
+        },
+        bound);
+}
+
+// One keep-alive client: a ClientPool on an io_context that only runs inside call().
+class SyncClient {
+public:
+    SyncClient();
+    ~SyncClient();
+    SyncClient(const SyncClient&) = delete;
+    SyncClient& operator=(const SyncClient&) = delete;
+
+    // Sends `req` to 127.0.0.1:port. Errors are returned as core reports them (connect_failed,
+    // timeout, upstream_failed); only a missed test bound throws.
+    Result<http::Response> call(std::uint16_t port,
+                                http::Request req,
+                                std::chrono::nanoseconds timeout = kMaxWait);
+    Result<http::Response> get(std::uint16_t port,
+                               std::string target,
+                               std::chrono::nanoseconds timeout = kMaxWait);
+    Result<http::Response> post(std::uint16_t port,
+                                std::string target,
+                                std::string body,
+                                http::Headers headers = {},
+                                std::chrono::nanoseconds timeout = kMaxWait);
+
+    std::size_t idle_connections() const { return pool_.idle_connections(); }
+    asio::io_context& context() { return io_; }
+    http::ClientPool& pool() { return pool_; }
+
+private:
+    asio::io_context io_;
+    http::ClientPool pool_;
+};
+
+// One-off calls on a fresh client (a new connection each time).
+Result<http::Response> http_call(std::uint16_t port,
+                                 http::Request req,
+                                 std::chrono::nanoseconds timeout = kMaxWait);
+Result<http::Response> http_get(std::uint16_t port,
+                                std::string target,
+                                std::chrono::nanoseconds timeout = kMaxWait);
+Result<http::Response> http_post(std::uint16_t port,
+                                 std::string target,
+                                 std::string body,
+                                 http::Headers headers = {},
+                                 std::chrono::nanoseconds timeout = kMaxWait);
+
+// The status of a GET, or 0 when the call failed (refused, timed out).
+int status_of_get(std::uint16_t port,
+                  std::string target,
+                  std::chrono::nanoseconds timeout = std::chrono::seconds(2));
+
+}  // namespace faas::test

@@ -1,0 +1,111 @@
+// core/http/types (and parse_url from client.hpp): targets, escapes, headers, error bodies.
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "core/http/client.hpp"
+#include "core/http/types.hpp"
+#include "tests/support/printers.hpp"
+
+namespace http = faas::http;
+
+TEST_SUITE_BEGIN("core.http.types");
+TEST_CASE("http types: split_target separates path and raw query") {
+    auto t = http::split_target("/a/b?x=1&y=2");
+    CHECK(t.path == "/a/b");
+    CHECK(t.query == "x=1&y=2");
+    t = http::split_target("/a");
+    CHECK(t.path == "/a");
+    CHECK(t.query.empty());
+    t = http::split_target("/?");
+    CHECK(t.path == "/");
+    CHECK(t.query.empty());
+    // Only the first '?' splits; the rest belongs to the query.
+    t = http::split_target("/p?a=?b");
+    CHECK(t.path == "/p");
+    CHECK(t.query == "a=?b");
+    t = http::split_target("");
+    CHECK(t.path.empty());
+    CHECK(t.query.empty());
+}
+
+TEST_CASE("http types: percent_decode decodes escapes and rejects malformed ones") {
+    CHECK(http::percent_decode("/a%20b") == std::string("/a b"));
+    CHECK(http::percent_decode("%41%42%43") == std::string("ABC"));
+    CHECK(http::percent_decode("%2e%2E/") == std::string("../"));
+    CHECK(http::percent_decode("a+b") == std::string("a+b"));
+    CHECK(http::percent_decode("") == std::string());
+    CHECK_FALSE(http::percent_decode("%zz").has_value());
+    CHECK_FALSE(http::percent_decode("%2").has_value());
+    CHECK_FALSE(http::percent_decode("abc%").has_value());
+    CHECK_FALSE(http::percent_decode("%g0").has_value());
+}
+
+TEST_CASE("http types: text_error is shaped like Go's http.Error") {
+    const auto r = http::text_error(404, "not found");
+    CHECK(r.status == 404);
+    CHECK(r.headers.get("Content-Type") ==
+          std::optional<std::string_view>("text/plain; charset=utf-8"));
+    CHECK(r.headers.get("X-Content-Type-Options") == std::optional<std::string_view>("nosniff"));
+    CHECK(r.body == "not found\n");
+    CHECK(http::text_error(500, "already ends\n").body == "already ends\n");
+    CHECK(http::text_error(500, "").body == "\n");
+}
+
+TEST_CASE("http types: headers are looked up case-insensitively and keep repeats") {
+    http::Headers h{{"Content-Type", "a"}, {"X-Multi", "1"}};
+    h.add("x-multi", "2");
+    CHECK(h.get("content-type") == std::optional<std::string_view>("a"));
+    CHECK(h.get("X-MULTI") == std::optional<std::string_view>("1"));
+    CHECK(h.size() == 3);
+    h.set("X-Multi", "3");
+    CHECK(h.size() == 2);
+    CHECK(h.get("x-multi") == std::optional<std::string_view>("3"));
+    h.remove("CONTENT-TYPE");
+    CHECK_FALSE(h.has("Content-Type"));
+    CHECK(h.size() == 1);
+    CHECK_FALSE(h.get("absent").has_value());
+}
+
+TEST_CASE("http types: reason phrases and hop-by-hop headers") {
+    CHECK(http::reason(200) == "OK");
+    CHECK(http::reason(404) == "Not Found");
+    CHECK(http::reason(429) == "Too Many Requests");
+    CHECK(http::reason(504) == "Gateway Timeout");
+    CHECK(http::reason(799) == "Unknown");
+    CHECK(http::is_hop_by_hop("connection"));
+    CHECK(http::is_hop_by_hop("Transfer-Encoding"));
+    CHECK(http::is_hop_by_hop("keep-alive"));
+    CHECK_FALSE(http::is_hop_by_hop("Content-Type"));
+    CHECK_FALSE(http::is_hop_by_hop("Content-Length"));
+}
+
+TEST_CASE("http types: parse_url takes host port and path") {
+    auto u = http::parse_url("http://127.0.0.1:5000/a/b?x=1");
+    REQUIRE(u.ok());
+    CHECK(u->endpoint.host == "127.0.0.1");
+    CHECK(u->endpoint.port == 5000);
+    CHECK(u->path == "/a/b?x=1");
+    u = http::parse_url("http://localhost");
+    REQUIRE(u.ok());
+    CHECK(u->endpoint.port == 80);
+    CHECK(u->path == "/");
+    u = http::parse_url("http://[::1]:9000/x");
+    REQUIRE(u.ok());
+    CHECK(u->endpoint.host == "::1");
+    CHECK(u->endpoint.port == 9000);
+    CHECK(u->endpoint.key() == "::1:9000");
+}
+
+TEST_CASE("http types: parse_url rejects other schemes and bad ports") {
+    for (const char* bad : {"https://a:1/", "ftp://a", "127.0.0.1:80", "http://:80/", "http://a:0/",
+                            "http://a:65536/", "http://a:8x/"}) {
+        CAPTURE(bad);
+        auto u = http::parse_url(bad);
+        REQUIRE_FALSE(u.ok());
+        CHECK(u.error().code == faas::errc::bad_request);
+        CHECK_FALSE(u.error().message.empty());
+    }
+}
+
+TEST_SUITE_END();
