@@ -43,9 +43,12 @@ int main(int argc, char** argv) {
     auto log = log::make("fwatchdog", log::Format::GoStd, config.log_level);
     try {
         watchdog::Watchdog dog(std::move(config), log);
-        return dog.run();
+        const int rc = dog.run();
+        log::flush_all();
+        return rc;
     } catch (const std::exception& e) {
         log->critical("fatal: {}", e.what());
+        log::flush_all();
         return 1;
     }
 }

@@ -22,7 +22,11 @@ enum class Format {
 
 // Creates (or returns) the named logger. The level comes from `level` ("trace".."off");
 // an unknown level name is treated as "info".
+// Lines are written in batches: at once for warnings and errors, otherwise within 100 ms.
 Logger make(const std::string& name, Format format = Format::Structured,
             std::string_view level = "info");
+
+// Writes out every logger's pending lines (call before exiting).
+void flush_all();
 
 }  // namespace faas::log
