@@ -314,6 +314,18 @@ done
 http_load_mem=$(mem_kb "$http_pid")
 stop_pid "$http_pid"
 
+# The same at c=32 with log_level=warn: what the per-request access log line costs.
+quiet_port="$(free_port)"
+make_nginx_conf "$tmp/http-quiet" "$quiet_port"
+start_watchdog http-quiet mode=http log_level=warn \
+    fprocess="$nginx_bin -e $tmp/http-quiet/error.log -c $tmp/http-quiet/nginx.conf" \
+    upstream_url="http://127.0.0.1:$quiet_port"
+quiet_pid=$started_pid
+log "(c) http mode -> nginx, log_level=warn, wrk -c 32"
+res="$(run_wrk http-quiet "$quiet_pid" "$tmp/http-quiet/log" "http://127.0.0.1:$started_port/" 32 "$tmp/get.lua")"
+read -r hq_rps hq_p50 hq_p99 <<<"$res"
+stop_pid "$quiet_pid"
+
 # ---------------------------------------------------------------- (d) streaming
 big="$tmp/body.bin"
 head -c "$((stream_mb * 1024 * 1024))" /dev/urandom >"$big"
@@ -389,6 +401,8 @@ mem_row() {  # mem_row LABEL "IDLE_RSS IDLE_ANON IDLE_PSS" "LOAD_RSS LOAD_ANON L
             "${ng_p99[$c]}" "${hm_rps[$c]}" "${hm_p50[$c]}" "${hm_p99[$c]}" \
             "$(ratio "${hm_rps[$c]}" "${ng_rps[$c]}")"
     done
+    printf '  %-4s %12s %9s %9s   %12s %9s %9s   %7s   (watchdog log_level=warn: no access log)\n' \
+        32 "" "" "" "$hq_rps" "$hq_p50" "$hq_p99" "$(ratio "$hq_rps" "${ng_rps[32]}")"
     echo
     echo "(d) streaming mode, ${stream_mb} MiB POST through cat (best of 3)"
     printf '  %-34s %8s MB/s\n' "cat file | cat > /dev/null" "$best_direct"
