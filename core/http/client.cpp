@@ -49,6 +49,12 @@ bool looks_stale(beast::tcp_stream& stream) {
     return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
+// Methods a client may send again after a reused connection failed before any answer: the
+// server may have run a POST before the connection broke, so only these are resent.
+bool safe_to_resend(std::string_view method) {
+    return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
 bool is_reset_like(const error_code& ec) {
     return ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
            ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -135,7 +141,8 @@ std::size_t ClientPool::idle_connections() const {
 }
 
 awaitable<Result<std::unique_ptr<ClientPool::Conn>>> ClientPool::acquire(
-    const Endpoint& endpoint, Clock::time_point deadline, bool fresh, bool& reused) {
+    const Endpoint& endpoint, Clock::time_point deadline, bool fresh, bool check_stale,
+    bool& reused) {
     reused = false;
     if (!fresh) {
         auto it = idle_.find(endpoint.key());
@@ -145,7 +152,8 @@ awaitable<Result<std::unique_ptr<ClientPool::Conn>>> ClientPool::acquire(
             while (!list.empty()) {
                 std::unique_ptr<Conn> c = std::move(list.back());
                 list.pop_back();
-                if (now - c->idle_since < options_.idle_timeout && !looks_stale(c->stream)) {
+                if (now - c->idle_since < options_.idle_timeout &&
+                    (!check_stale || !looks_stale(c->stream))) {
                     reused = true;
                     co_return c;
                 }
@@ -207,7 +215,8 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
 
     for (int attempt = 0;; ++attempt) {
         bool reused = false;
-        auto conn = co_await acquire(endpoint, deadline, attempt > 0, reused);
+        const bool safe = safe_to_resend(req.method);
+        auto conn = co_await acquire(endpoint, deadline, attempt > 0, !safe, reused);
         if (!conn) {
             co_return conn.error();
         }
@@ -215,6 +224,7 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
         error_code ec;
         c.stream.expires_at(deadline);
         co_await asio::async_write(c.stream, out, asio::redirect_error(use_awaitable, ec));
+        const bool write_failed = static_cast<bool>(ec);
         bhttp::response_parser<bhttp::string_body> parser;
         parser.body_limit(options.max_response_bytes);
         parser.header_limit(64U * 1024U);
@@ -226,7 +236,8 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
                                        asio::redirect_error(use_awaitable, ec));
         }
         if (ec) {
-            if (reused && attempt == 0 && is_reset_like(ec) && !parser.got_some()) {
+            if (reused && attempt == 0 && (write_failed || (safe && is_reset_like(ec))) &&
+                !parser.got_some()) {
                 continue;  // the peer closed the idle connection as we reused it
             }
             co_return io_error(ec, "calling " + endpoint.key());
@@ -334,6 +345,8 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
     head += "\r\n";
 
     const bool is_head = ex.method() == "HEAD";
+    const bool safe = safe_to_resend(ex.method());
+    bool write_failed = false;
     std::unique_ptr<Conn> conn;
     std::optional<bhttp::response_parser<bhttp::empty_body>> hp;
     std::optional<async::AsyncEvent> pump_done;
@@ -341,7 +354,8 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
     error_code ec;
     for (int attempt = 0;; ++attempt) {
         bool reused = false;
-        auto acquired = co_await acquire(endpoint, deadline, attempt > 0, reused);
+        auto acquired =
+            co_await acquire(endpoint, deadline, attempt > 0, streamed || !safe, reused);
         if (!acquired) {
             if (acquired.error().code == errc::connect_failed &&
                 Clock::now() + kConnectRetryDelay < std::min(deadline, start + options.connect_retry_for)) {
@@ -358,6 +372,7 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
         const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(body)};
         ec = {};
         co_await asio::async_write(conn->stream, out, asio::redirect_error(use_awaitable, ec));
+        write_failed = static_cast<bool>(ec);
         if (!ec && streamed) {
             pump_done.emplace(ex_);
             asio::co_spawn(
@@ -391,7 +406,8 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
             hp.emplace();
             hp->body_limit(std::numeric_limits<std::uint64_t>::max());
         }
-        if (ec && !streamed && reused && attempt == 0 && is_reset_like(ec) && !hp->got_some()) {
+        if (ec && !streamed && reused && attempt == 0 && !hp->got_some() &&
+            (write_failed || (safe && is_reset_like(ec)))) {
             continue;
         }
         break;

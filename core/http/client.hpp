@@ -93,9 +93,11 @@ public:
 
 private:
     using Clock = std::chrono::steady_clock;
+    // `check_stale`: peek at a pooled connection before reuse. Needed only when the request
+    // cannot be sent again (a streamed body); otherwise a failed reuse is retried instead.
     awaitable<Result<std::unique_ptr<Conn>>> acquire(const Endpoint& endpoint,
                                                      Clock::time_point deadline, bool fresh,
-                                                     bool& reused);
+                                                     bool check_stale, bool& reused);
     void release(const Endpoint& endpoint, std::unique_ptr<Conn> conn);
 
     asio::any_io_executor ex_;
