@@ -267,6 +267,17 @@ std::vector<pid_t> descendants(pid_t root) {
     return out;
 }
 
+bool gone(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    if (!std::getline(in, stat)) {
+        return true;
+    }
+    const auto close = stat.rfind(')');
+    return close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] == 'Z' ||
+           stat[close + 2] == 'X';
+}
+
 std::optional<std::uint64_t> peak_rss_kib(pid_t pid) {
     return status_field(pid, "VmHWM");
 }

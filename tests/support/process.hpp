@@ -77,6 +77,9 @@ RunResult run(std::vector<std::string> argv, EnvMap env, std::chrono::nanosecond
 // The PIDs of every live descendant of `pid` (children, grandchildren, ...), from /proc.
 std::vector<pid_t> descendants(pid_t pid);
 
+// True when `pid` no longer runs: no such process, or a zombie waiting to be reaped.
+bool gone(pid_t pid);
+
 // VmHWM (peak resident set) and VmRSS of a process in KiB, from /proc/<pid>/status.
 std::optional<std::uint64_t> peak_rss_kib(pid_t pid);
 std::optional<std::uint64_t> rss_kib(pid_t pid);
