@@ -223,6 +223,9 @@ TEST_CASE("watchdog classic: max_inflight=1 answers 429 to a concurrent call") {
                             [port] { return faas::test::http_post(port, "/", "first"); });
     REQUIRE(dog.wait_for_log_line({"Forking fprocess"}));
 
+    // Readiness reflects the limit.
+    CHECK(faas::test::status_of_get(port, "/_/ready") == 429);
+
     auto second = dog.post("/", "second");
     REQUIRE(second.ok());
     CHECK(second->status == 429);
@@ -236,6 +239,7 @@ TEST_CASE("watchdog classic: max_inflight=1 answers 429 to a concurrent call") {
     REQUIRE(done.ok());
     CHECK(done->status == 200);
     CHECK(done->body == "released\n");
+    CHECK(faas::test::status_of_get(port, "/_/ready") == 200);
     // The slot is free again.
     auto third = dog.post("/", "third");
     REQUIRE(third.ok());

@@ -173,6 +173,17 @@ TEST_CASE("watchdog http: an X-Timeout header shortens exec_timeout") {
     CHECK(took < 4.0);
 }
 
+TEST_CASE("watchdog http: ready_path makes /_/ready ask the upstream") {
+    {
+        HttpMode m({{"ready_path", "/hello"}});
+        CHECK(faas::test::status_of_get(m.dog.port(), "/_/ready") == 200);
+    }
+    {
+        HttpMode m({{"ready_path", "/missing"}});
+        CHECK(faas::test::status_of_get(m.dog.port(), "/_/ready") == 404);
+    }
+}
+
 TEST_CASE("watchdog http: stops the upstream on SIGTERM") {
     HttpMode m({{"healthcheck_interval", "0"}});
     const pid_t nginx = m.nginx_pid();

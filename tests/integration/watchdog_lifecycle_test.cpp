@@ -52,6 +52,13 @@ TEST_CASE("watchdog health: 200 while the lock file exists then 503 and 405 for 
     CHECK(r->body == "still here");
 }
 
+TEST_CASE("watchdog ready: 200 when healthy and 503 without the lock file") {
+    Watchdog dog({{"fprocess", "cat"}}, Watchdog::Start::LockFile);
+    CHECK(faas::test::status_of_get(dog.port(), "/_/ready") == 200);
+    std::filesystem::remove(dog.lock_path());
+    CHECK(faas::test::status_of_get(dog.port(), "/_/ready") == 503);
+}
+
 TEST_CASE("watchdog health: suppress_lock=true writes no lock file and answers 503") {
     Watchdog dog({{"fprocess", "cat"}, {"suppress_lock", "true"}});
     auto r = dog.post("/", "x");

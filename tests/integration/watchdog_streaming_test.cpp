@@ -96,4 +96,27 @@ TEST_CASE("watchdog streaming: stderr goes to the log, not the body") {
     CHECK(dog.wait_for_log_line({"stderr:", "err-line"}));
 }
 
+TEST_CASE("watchdog streaming: max_output_size stops the function and never completes a body") {
+    Watchdog dog({{"fprocess", "head -c 1000000 /dev/zero"},
+                  {"mode", "streaming"},
+                  {"max_output_size", "1000"}});
+    faas::test::RawConnection conn(dog.port());
+    REQUIRE(conn.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"));
+    auto r = faas::test::read_response(conn);
+    if (r) {
+        // The limit was hit before anything was sent: a whole error response is possible.
+        CHECK(r->status == 500);
+        CHECK(r->body.find("function output exceeded max_output_size (1000 bytes)") !=
+              std::string::npos);
+    } else {
+        // Once the 200 head went out, the connection is closed mid-body instead.
+        CHECK(conn.closed());
+        CAPTURE(conn.buffer().size());
+        CHECK(conn.buffer().starts_with("HTTP/1.1 200 OK\r\n"));
+        CHECK(conn.buffer().size() < 100'000);
+    }
+    // The watchdog keeps serving.
+    CHECK(faas::test::status_of_get(dog.port(), "/_/health") == 200);
+}
+
 TEST_SUITE_END();
