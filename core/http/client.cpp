@@ -232,6 +232,19 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
             parser.skip(true);
         }
         if (!ec) {
+            co_await bhttp::async_read_header(c.stream, c.buffer, parser,
+                                              asio::redirect_error(use_awaitable, ec));
+        }
+        // Beast 1.74 loses its own body-limit error when the head and the body arrive in one
+        // read, so the declared length is checked here.
+        if (!ec && parser.content_length() && *parser.content_length() > options.max_response_bytes) {
+            co_return make_error(errc::output_too_large,
+                                 "calling " + endpoint.key() + ": response of " +
+                                     std::to_string(*parser.content_length()) +
+                                     " bytes is over the limit of " +
+                                     std::to_string(options.max_response_bytes));
+        }
+        if (!ec && !parser.is_done()) {
             co_await bhttp::async_read(c.stream, c.buffer, parser,
                                        asio::redirect_error(use_awaitable, ec));
         }

@@ -181,7 +181,9 @@ public:
                 head += "Content-Length: ";
                 head += std::to_string(*length);
                 head += "\r\n";
-                remaining_ = *length;
+                if (!no_body_) {
+                    remaining_ = *length;  // HEAD: the length describes a body never sent
+                }
             } else if (version() >= 11) {
                 head += "Transfer-Encoding: chunked\r\n";
                 chunked_out_ = true;
