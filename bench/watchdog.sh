@@ -376,7 +376,8 @@ mem_row() {  # mem_row LABEL "IDLE_RSS IDLE_ANON IDLE_PSS" "LOAD_RSS LOAD_ANON L
 {
     echo
     echo "fwatchdog benchmark: $(nproc) cores ($cpu), Debian 12, wrk keep-alive, ${dur}s per point"
-    echo "load average before the run: $load_before"
+    echo "load average before the run: $load_before, after: $(cut -d" " -f1-3 /proc/loadavg)" \
+        "(other work on the machine skews the figures)"
     echo
     echo "(a) classic mode, fprocess=cat, POST 11 bytes  vs  posix_spawn floor (spawn_floor -- cat)"
     printf '  %-4s %12s %9s %9s   %12s %9s %9s   %7s\n' c "floor/s" "p50 ms" "p99 ms" "watchdog/s" \
