@@ -57,7 +57,10 @@ awaitable<bool> Upstream::wait_accepting(process::Child& child) {
                               shared_.config.upstream_url);
             next_note += std::chrono::seconds(5);
         }
-        timer.expires_after(milliseconds(10));
+        // Poll tightly at first: most servers accept within tens of milliseconds and scale
+        // from zero waits on this.
+        const bool early = std::chrono::steady_clock::now() - started < milliseconds(200);
+        timer.expires_after(early ? milliseconds(2) : milliseconds(10));
         co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
     }
     co_return false;

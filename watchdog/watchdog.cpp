@@ -22,6 +22,26 @@ using boost::system::error_code;
 
 namespace {
 
+// A TCP port free on `host` right now (bound to port 0, read back, released).
+Result<std::uint16_t> free_port(const std::string& host) {
+    error_code ec;
+    const auto addr = asio::ip::make_address(host, ec);
+    if (ec) {
+        return make_error(errc::bad_request,
+                          "port 0 needs a numeric upstream host, got \"" + host + "\"");
+    }
+    asio::io_context io;
+    asio::ip::tcp::acceptor acceptor(io);
+    acceptor.open(addr.is_v6() ? asio::ip::tcp::v6() : asio::ip::tcp::v4(), ec);
+    if (!ec) {
+        acceptor.bind(asio::ip::tcp::endpoint(addr, 0), ec);
+    }
+    if (ec) {
+        return make_error(errc::internal, "cannot find a free port: " + ec.message());
+    }
+    return acceptor.local_endpoint().port();
+}
+
 // of-watchdog's metric names, so existing dashboards keep working.
 struct Metrics {
     Metrics()
@@ -287,6 +307,21 @@ int Watchdog::run() {
             return 1;
         }
         d.shared.upstream = url->endpoint;
+        if (d.shared.upstream.port == 0) {
+            // Port 0: several replicas share one machine, so each picks a free loopback port
+            // and tells its function through PORT (as Knative and Cloud Run do).
+            auto port = free_port(d.shared.upstream.host);
+            if (!port) {
+                d.log->critical("upstream_url={}: {}", c.upstream_url, port.error().what());
+                return 1;
+            }
+            d.shared.upstream.port = *port;
+            d.log->info("upstream port chosen port={}", *port);
+        }
+        // In http mode the function always learns its port from PORT.
+        std::erase_if(d.shared.base_env,
+                      [](const std::string& e) { return e.starts_with("PORT="); });
+        d.shared.base_env.push_back("PORT=" + std::to_string(d.shared.upstream.port));
         std::string prefix = url->path;
         while (!prefix.empty() && prefix.back() == '/') {
             prefix.pop_back();

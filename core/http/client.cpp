@@ -119,7 +119,7 @@ Result<Url> parse_url(std::string_view url) {
     if (!port.empty()) {
         unsigned p = 0;
         auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-        if (ec != std::errc{} || ptr != port.data() + port.size() || p == 0 || p > 65535) {
+        if (ec != std::errc{} || ptr != port.data() + port.size() || p > 65535) {
             return make_error(errc::bad_request, "bad port in URL: " + std::string(port));
         }
         out.endpoint.port = static_cast<std::uint16_t>(p);

@@ -28,7 +28,8 @@ struct Url {
     Endpoint endpoint;
     std::string path;  // "/" when the URL has none
 };
-// Parses "http://host[:port][/path]". Only plain http is supported.
+// Parses "http://host[:port][/path]". Only plain http is supported. Port 0 is kept (a
+// daemon may read it as "pick a free port"); connecting to it fails as refused.
 Result<Url> parse_url(std::string_view url);
 
 struct ClientOptions {

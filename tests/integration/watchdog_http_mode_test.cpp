@@ -196,3 +196,37 @@ TEST_CASE("watchdog http: stops the upstream on SIGTERM") {
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("watchdog http: upstream port 0 gives each replica its own free port through PORT") {
+    TempDir dir;
+    const auto script = dir.write("server.py",
+                                  "import http.server, os\n"
+                                  "class H(http.server.BaseHTTPRequestHandler):\n"
+                                  "    def do_GET(self):\n"
+                                  "        body = ('port=' + os.environ['PORT']).encode()\n"
+                                  "        self.send_response(200)\n"
+                                  "        self.send_header('Content-Length', str(len(body)))\n"
+                                  "        self.end_headers()\n"
+                                  "        self.wfile.write(body)\n"
+                                  "    def log_message(self, *a):\n"
+                                  "        pass\n"
+                                  "http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])),"
+                                  " H).serve_forever()\n");
+    const faas::test::EnvMap env{{"mode", "http"},
+                                 {"fprocess", "python3 " + script.string()},
+                                 {"upstream_url", "http://127.0.0.1:0"},
+                                 {"PORT", "1"}};
+    Watchdog a(Watchdog::Start::LockFile, env);
+    Watchdog b(Watchdog::Start::LockFile, env);
+    auto ra = a.call("GET", "/", "");
+    auto rb = b.call("GET", "/", "");
+    REQUIRE(ra.ok());
+    REQUIRE(rb.ok());
+    CHECK(ra->status == 200);
+    CHECK(rb->status == 200);
+    REQUIRE(ra->body.starts_with("port="));
+    REQUIRE(rb->body.starts_with("port="));
+    CHECK(ra->body != "port=1");
+    CHECK(ra->body != rb->body);
+    CHECK(a.log().find("upstream port chosen port=" + ra->body.substr(5)) != std::string::npos);
+}

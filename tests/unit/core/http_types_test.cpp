@@ -98,14 +98,20 @@ TEST_CASE("http types: parse_url takes host port and path") {
 }
 
 TEST_CASE("http types: parse_url rejects other schemes and bad ports") {
-    for (const char* bad : {"https://a:1/", "ftp://a", "127.0.0.1:80", "http://:80/", "http://a:0/",
-                            "http://a:65536/", "http://a:8x/"}) {
+    for (const char* bad : {"https://a:1/", "ftp://a", "127.0.0.1:80", "http://:80/", "http://a:65536/",
+                            "http://a:-1/", "http://a:8x/"}) {
         CAPTURE(bad);
         auto u = http::parse_url(bad);
         REQUIRE_FALSE(u.ok());
         CHECK(u.error().code == faas::errc::bad_request);
         CHECK_FALSE(u.error().message.empty());
     }
+}
+
+TEST_CASE("http types: parse_url keeps port 0 for daemons that pick a free port") {
+    auto u = http::parse_url("http://127.0.0.1:0");
+    REQUIRE(u.ok());
+    CHECK(u->endpoint.port == 0);
 }
 
 TEST_SUITE_END();
