@@ -322,6 +322,38 @@ Result<std::vector<T>> parse_array(std::string_view text, std::string_view what,
     return out;
 }
 
+// An array of objects, each read by `fill` as parse_object reads one.
+template <class T, class Fill>
+Result<std::vector<T>> parse_object_array(std::string_view text, std::string_view what, Fill fill) {
+    return parse_array<T>(text, what, [&](element e) -> Result<T> {
+        object o;
+        if (e.get_object().get(o) != simdjson::SUCCESS) {
+            return bad(fmt::format("invalid {} JSON: expected objects", what));
+        }
+        T out;
+        if (auto st = fill(Reader(o), out); !st) {
+            return st.error();
+        }
+        return out;
+    });
+}
+
+Status fill_secret(const Reader& r, Secret& s) {
+    FAAS_TRY(r.string("name", s.name));
+    FAAS_TRY(r.string("namespace", s.namespace_));
+    FAAS_TRY(r.string("value", s.value));
+    std::string raw;
+    FAAS_TRY(r.string("rawValue", raw));
+    if (!raw.empty()) {
+        auto decoded = text::base64_decode(raw);
+        if (!decoded) {
+            return bad("illegal base64 data in field rawValue");
+        }
+        s.raw_value = std::move(*decoded);
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<FunctionDeployment> parse_deployment(std::string_view json) {
@@ -333,17 +365,7 @@ Result<FunctionStatus> parse_status(std::string_view json) {
 }
 
 Result<std::vector<FunctionStatus>> parse_status_list(std::string_view json) {
-    return parse_array<FunctionStatus>(json, "function list", [](element e) -> Result<FunctionStatus> {
-        object o;
-        if (e.get_object().get(o) != simdjson::SUCCESS) {
-            return bad("invalid function list JSON: expected objects");
-        }
-        FunctionStatus s;
-        if (auto st = fill_status(Reader(o), s); !st) {
-            return st.error();
-        }
-        return s;
-    });
+    return parse_object_array<FunctionStatus>(json, "function list", fill_status);
 }
 
 Result<ScaleServiceRequest> parse_scale(std::string_view json) {
@@ -365,40 +387,12 @@ Result<DeleteFunctionRequest> parse_delete(std::string_view json) {
         });
 }
 
-namespace {
-Status fill_secret(const Reader& r, Secret& s) {
-    FAAS_TRY(r.string("name", s.name));
-    FAAS_TRY(r.string("namespace", s.namespace_));
-    FAAS_TRY(r.string("value", s.value));
-    std::string raw;
-    FAAS_TRY(r.string("rawValue", raw));
-    if (!raw.empty()) {
-        auto decoded = text::base64_decode(raw);
-        if (!decoded) {
-            return bad("illegal base64 data in field rawValue");
-        }
-        s.raw_value = std::move(*decoded);
-    }
-    return {};
-}
-}  // namespace
-
 Result<Secret> parse_secret(std::string_view json) {
     return parse_object<Secret>(json, "Secret", fill_secret);
 }
 
 Result<std::vector<Secret>> parse_secret_list(std::string_view json) {
-    return parse_array<Secret>(json, "secret list", [](element e) -> Result<Secret> {
-        object o;
-        if (e.get_object().get(o) != simdjson::SUCCESS) {
-            return bad("invalid secret list JSON: expected objects");
-        }
-        Secret s;
-        if (auto st = fill_secret(Reader(o), s); !st) {
-            return st.error();
-        }
-        return s;
-    });
+    return parse_object_array<Secret>(json, "secret list", fill_secret);
 }
 
 Result<ProviderInfo> parse_provider_info(std::string_view json) {
