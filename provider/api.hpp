@@ -1,0 +1,86 @@
+#pragma once
+// Api: the faas-provider HTTP API (openfaas-compat.md §2, docs/contracts.md) on core's Server.
+// Handlers run on every pool thread; whatever touches the Backend hops to the control thread
+// with co_spawn and comes back with a finished Response. Owned by Provider.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/asio.hpp"
+#include "core/http/client.hpp"
+#include "core/http/server.hpp"
+#include "core/log/log.hpp"
+#include "core/metrics/metrics.hpp"
+#include "core/openfaas/types.hpp"
+#include "provider/backend.hpp"
+#include "provider/config.hpp"
+
+namespace faas::provider {
+
+struct Credentials {
+    std::string user;
+    std::string password;
+};
+
+// Reads basic-auth-user and basic-auth-password from `dir` (trimmed); ConfigError if absent.
+Credentials load_credentials(const std::string& dir);
+// Constant-time check of an Authorization header against `c`.
+bool authorized(std::optional<std::string_view> header, const Credentials& c);
+
+class Api {
+public:
+    Api(Backend& backend, asio::io_context& control, const Config& config, log::Logger log,
+        metrics::Registry& registry, std::optional<Credentials> credentials);
+    ~Api();
+    Api(const Api&) = delete;
+    Api& operator=(const Api&) = delete;
+
+    // For Server: one handler (with its own ClientPool) per pool thread.
+    http::HandlerFactory factory();
+
+    struct Thread;
+    struct Metrics;
+
+private:
+    awaitable<void> handle(Thread& t, http::Exchange& ex);
+    awaitable<void> route(Thread& t, http::Exchange& ex, std::string& route_label);
+    awaitable<void> system(http::Exchange& ex, std::string_view path, std::string& route_label);
+    awaitable<void> functions(http::Exchange& ex);
+    awaitable<void> secrets(http::Exchange& ex);
+    awaitable<void> namespace_route(http::Exchange& ex, std::string name);
+    awaitable<void> endpoints(http::Exchange& ex);
+    awaitable<void> logs(http::Exchange& ex);
+    awaitable<void> proxy(Thread& t, http::Exchange& ex, std::string_view rest);
+    // Reads the body (413 when too large); nullopt when an error answer was sent.
+    awaitable<std::optional<std::string>> body(http::Exchange& ex);
+
+    // Runs `f` (a synchronous callable returning http::Response) on the control thread. Taken
+    // by reference: g++ 12 destroys a by-value coroutine argument built inside a co_await
+    // expression twice; the temporary lives until the co_await completes.
+    template <class F>
+    awaitable<http::Response> on_control(F&& f);
+
+    Backend& backend_;
+    asio::io_context& control_;
+    const Config& config_;
+    log::Logger log_;
+    metrics::Registry& registry_;
+    std::unique_ptr<Metrics> metrics_;
+    std::optional<Credentials> credentials_;
+    std::vector<std::unique_ptr<Thread>> threads_;
+};
+
+// Per pool thread: the keep-alive pool the function proxy uses.
+struct Api::Thread {
+    explicit Thread(asio::io_context& ioc) : client(ioc.get_executor()) {}
+    http::ClientPool client;
+};
+
+template <class F>
+awaitable<http::Response> Api::on_control(F&& f) {
+    auto job = [g = std::forward<F>(f)]() mutable -> awaitable<http::Response> { co_return g(); };
+    co_return co_await asio::co_spawn(control_, std::move(job), use_awaitable);
+}
+
+}  // namespace faas::provider

@@ -1,0 +1,356 @@
+// The /system/* routes of the provider API (openfaas-compat.md §2.1, docs/contracts.md).
+#include <charconv>
+#include <chrono>
+
+#include "core/config/env.hpp"
+#include "provider/api.hpp"
+#include "provider/query.hpp"
+
+#ifndef FAAS_VERSION
+#define FAAS_VERSION "unknown"
+#endif
+#ifndef FAAS_GIT_SHA
+#define FAAS_GIT_SHA "unknown"
+#endif
+
+namespace faas::provider {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+http::Response empty(int status) {
+    http::Response r;
+    r.status = status;
+    return r;
+}
+
+http::Response error_response(const Error& e) {
+    return http::text_error(http_status(e.code), e.what());
+}
+
+http::Response json_response(int status, std::string body) {
+    http::Response r;
+    r.status = status;
+    r.headers.set("Content-Type", "application/json");
+    r.body = std::move(body);
+    return r;
+}
+
+http::Response done(const Status& st, int success) {
+    return st ? empty(success) : error_response(st.error());
+}
+
+http::Response method_not_allowed() { return http::text_error(405, "Method Not Allowed"); }
+
+// Namespace rule (§2.1): query parameter if non-empty, else the body's field, else default.
+std::string pick_namespace(const std::string& query_ns, const std::string& body_ns,
+                           const std::string& fallback) {
+    if (!query_ns.empty()) {
+        return query_ns;
+    }
+    return body_ns.empty() ? fallback : body_ns;
+}
+
+}  // namespace
+
+awaitable<void> Api::system(http::Exchange& ex, std::string_view path, std::string& route_label) {
+    const std::string method(ex.method());
+    if (path == "/system/functions") {
+        route_label = "/system/functions";
+        co_await functions(ex);
+        co_return;
+    }
+    if (path.starts_with("/system/function/")) {
+        route_label = "/system/function/{name}";
+        if (method != "GET") {
+            (void)co_await ex.respond(method_not_allowed());
+            co_return;
+        }
+        const auto q = parse_query(ex.query());
+        std::string name(path.substr(17));
+        std::string ns = query_value(q, "namespace");
+        auto job = [this, name, ns]() {
+            const std::string n = ns.empty() ? backend_.default_namespace() : ns;
+            auto s = backend_.status(n, name);
+            if (!s) {
+                return empty(404);
+            }
+            return json_response(200, openfaas::to_json(*s));
+        };
+        http::Response r = co_await on_control(std::move(job));
+        (void)co_await ex.respond(std::move(r));
+        co_return;
+    }
+    if (path.starts_with("/system/scale-function/")) {
+        route_label = "/system/scale-function/{name}";
+        if (method != "POST") {
+            (void)co_await ex.respond(method_not_allowed());
+            co_return;
+        }
+        auto b = co_await body(ex);
+        if (!b) {
+            co_return;
+        }
+        auto req = openfaas::parse_scale(*b);
+        if (!req) {
+            (void)co_await ex.respond(error_response(req.error()));
+            co_return;
+        }
+        std::string name(path.substr(23));
+        if (name.empty()) {
+            name = req->service_name;
+        }
+        const std::string qns = query_value(parse_query(ex.query()), "namespace");
+        const std::string bns = req->namespace_;
+        const std::uint64_t replicas = req->replicas;
+        auto job = [this, name, qns, bns, replicas]() {
+            const std::string ns = pick_namespace(qns, bns, backend_.default_namespace());
+            return done(backend_.scale(ns, name, replicas), 202);
+        };
+        http::Response r = co_await on_control(std::move(job));
+        (void)co_await ex.respond(std::move(r));
+        co_return;
+    }
+    if (path == "/system/secrets") {
+        route_label = "/system/secrets";
+        co_await secrets(ex);
+        co_return;
+    }
+    if (path == "/system/namespaces") {
+        route_label = "/system/namespaces";
+        if (method != "GET") {
+            (void)co_await ex.respond(method_not_allowed());
+            co_return;
+        }
+        auto job = [this]() { return json_response(200, openfaas::to_json(backend_.namespaces())); };
+        http::Response r = co_await on_control(std::move(job));
+        (void)co_await ex.respond(std::move(r));
+        co_return;
+    }
+    if (path.starts_with("/system/namespace/")) {
+        route_label = "/system/namespace/{ns}";
+        co_await namespace_route(ex, std::string(path.substr(18)));
+        co_return;
+    }
+    if (path == "/system/info") {
+        route_label = "/system/info";
+        if (method != "GET") {
+            (void)co_await ex.respond(method_not_allowed());
+            co_return;
+        }
+        openfaas::ProviderInfo info;
+        info.provider = "faas-local";
+        info.orchestration = "local";
+        info.sha = FAAS_GIT_SHA;
+        info.release = FAAS_VERSION;
+        (void)co_await ex.respond(json_response(200, openfaas::to_json(info)));
+        co_return;
+    }
+    if (path == "/system/endpoints") {
+        route_label = "/system/endpoints";
+        co_await endpoints(ex);
+        co_return;
+    }
+    if (path == "/system/logs") {
+        route_label = "/system/logs";
+        co_await logs(ex);
+        co_return;
+    }
+    (void)co_await ex.respond(http::text_error(404, "404 page not found"));
+}
+
+awaitable<void> Api::functions(http::Exchange& ex) {
+    const std::string method(ex.method());
+    const std::string qns = query_value(parse_query(ex.query()), "namespace");
+    if (method == "GET") {
+        auto job = [this, qns]() {
+            auto list = backend_.list(qns.empty() ? backend_.default_namespace() : qns);
+            if (!list) {
+                return error_response(list.error());
+            }
+            return json_response(200, openfaas::to_json(*list));
+        };
+        http::Response r = co_await on_control(std::move(job));
+        (void)co_await ex.respond(std::move(r));
+        co_return;
+    }
+    if (method != "POST" && method != "PUT" && method != "DELETE") {
+        (void)co_await ex.respond(method_not_allowed());
+        co_return;
+    }
+    auto b = co_await body(ex);
+    if (!b) {
+        co_return;
+    }
+    http::Response r;
+    if (method == "DELETE") {
+        auto req = openfaas::parse_delete(*b);
+        if (!req) {
+            (void)co_await ex.respond(error_response(req.error()));
+            co_return;
+        }
+        if (req->function_name.empty()) {
+            (void)co_await ex.respond(http::text_error(400, "functionName is required"));
+            co_return;
+        }
+        const std::string name = req->function_name;
+        const std::string bns = req->namespace_;
+        auto job = [this, name, qns, bns]() {
+            const std::string ns = pick_namespace(qns, bns, backend_.default_namespace());
+            return done(backend_.remove(ns, name), 202);
+        };
+        r = co_await on_control(std::move(job));
+    } else {
+        auto dep = openfaas::parse_deployment(*b);
+        if (!dep) {
+            (void)co_await ex.respond(error_response(dep.error()));
+            co_return;
+        }
+        openfaas::FunctionDeployment d = std::move(dep).value();
+        if (!qns.empty() && d.namespace_.empty()) {
+            d.namespace_ = qns;
+        }
+        const bool create = method == "POST";
+        auto job = [this, d = std::move(d), create]() mutable {
+            return done(create ? backend_.deploy(std::move(d)) : backend_.update(std::move(d)),
+                        202);
+        };
+        r = co_await on_control(std::move(job));
+    }
+    (void)co_await ex.respond(std::move(r));
+}
+
+awaitable<void> Api::secrets(http::Exchange& ex) {
+    const std::string method(ex.method());
+    const std::string qns = query_value(parse_query(ex.query()), "namespace");
+    if (method == "GET") {
+        auto job = [this, qns]() {
+            auto list = backend_.list_secrets(qns.empty() ? backend_.default_namespace() : qns);
+            if (!list) {
+                return error_response(list.error());
+            }
+            return json_response(200, openfaas::to_json(*list));
+        };
+        http::Response r = co_await on_control(std::move(job));
+        (void)co_await ex.respond(std::move(r));
+        co_return;
+    }
+    if (method != "POST" && method != "PUT" && method != "DELETE") {
+        (void)co_await ex.respond(method_not_allowed());
+        co_return;
+    }
+    auto b = co_await body(ex);
+    if (!b) {
+        co_return;
+    }
+    auto sec = openfaas::parse_secret(*b);
+    if (!sec) {
+        (void)co_await ex.respond(error_response(sec.error()));
+        co_return;
+    }
+    openfaas::Secret s = std::move(sec).value();
+    auto job = [this, s = std::move(s), qns, method]() mutable {
+        s.namespace_ = pick_namespace(qns, s.namespace_, backend_.default_namespace());
+        if (method == "POST") {
+            return done(backend_.create_secret(s), 202);
+        }
+        if (method == "PUT") {
+            return done(backend_.update_secret(s), 202);
+        }
+        // 200, never 204: faas-cli treats 204 as a failure.
+        return done(backend_.delete_secret(s.namespace_, s.name), 200);
+    };
+    http::Response r = co_await on_control(std::move(job));
+    (void)co_await ex.respond(std::move(r));
+}
+
+awaitable<void> Api::namespace_route(http::Exchange& ex, std::string name) {
+    const std::string method(ex.method());
+    if (method == "GET") {
+        auto job = [this, name]() {
+            auto ns = backend_.get_namespace(name);
+            if (!ns) {
+                return error_response(ns.error());
+            }
+            return json_response(200, openfaas::to_json(*ns));
+        };
+        http::Response r = co_await on_control(std::move(job));
+        (void)co_await ex.respond(std::move(r));
+        co_return;
+    }
+    if (method == "DELETE") {
+        auto job = [this, name]() { return done(backend_.delete_namespace(name), 202); };
+        http::Response r = co_await on_control(std::move(job));
+        (void)co_await ex.respond(std::move(r));
+        co_return;
+    }
+    if (method != "POST" && method != "PUT") {
+        (void)co_await ex.respond(method_not_allowed());
+        co_return;
+    }
+    auto b = co_await body(ex);
+    if (!b) {
+        co_return;
+    }
+    auto parsed = openfaas::parse_namespace(*b);
+    if (!parsed) {
+        (void)co_await ex.respond(error_response(parsed.error()));
+        co_return;
+    }
+    openfaas::FunctionNamespace ns = std::move(parsed).value();
+    if (ns.name.empty()) {
+        ns.name = name;
+    }
+    if (ns.name != name) {
+        (void)co_await ex.respond(
+            http::text_error(400, "namespace name in the body does not match the path"));
+        co_return;
+    }
+    const bool create = method == "POST";
+    auto job = [this, ns = std::move(ns), create]() {
+        return create ? done(backend_.create_namespace(ns), 201)
+                      : done(backend_.update_namespace(ns), 202);
+    };
+    http::Response r = co_await on_control(std::move(job));
+    (void)co_await ex.respond(std::move(r));
+}
+
+awaitable<void> Api::endpoints(http::Exchange& ex) {
+    if (ex.method() != "GET") {
+        (void)co_await ex.respond(method_not_allowed());
+        co_return;
+    }
+    const auto q = parse_query(ex.query());
+    std::optional<std::uint64_t> since;
+    if (auto s = query_value(q, "since"); !s.empty()) {
+        std::uint64_t v = 0;
+        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        if (ec != std::errc() || p != s.data() + s.size()) {
+            (void)co_await ex.respond(
+                http::text_error(400, "since: expected a generation number, got \"" + s + "\""));
+            co_return;
+        }
+        since = v;
+    }
+    std::chrono::nanoseconds wait = 30s;
+    if (auto w = query_value(q, "wait"); !w.empty()) {
+        auto d = config::parse_go_duration(w);
+        if (!d) {
+            (void)co_await ex.respond(
+                http::text_error(400, "wait: expected a duration such as 30s, got \"" + w + "\""));
+            co_return;
+        }
+        wait = std::min<std::chrono::nanoseconds>(*d, 60s);
+    }
+    auto job = [this, since, wait]() -> awaitable<http::Response> {
+            if (since) {
+                co_await backend_.wait_change(*since, wait);
+            }
+            co_return json_response(200, backend_.endpoints_json());
+        };
+    http::Response r = co_await asio::co_spawn(control_, std::move(job), use_awaitable);
+    (void)co_await ex.respond(std::move(r));
+}
+
+}  // namespace faas::provider

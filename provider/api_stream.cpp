@@ -1,0 +1,198 @@
+// The streaming routes of the provider API: the function proxy (§2.3) and /system/logs (§2.4).
+#include <charconv>
+#include <chrono>
+
+#include "core/config/env.hpp"
+#include "core/json/json.hpp"
+#include "core/openfaas/types.hpp"
+#include "provider/api.hpp"
+#include "provider/query.hpp"
+
+namespace faas::provider {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+http::Response proxy_error(int status, std::string_view message) {
+    http::Response r = http::text_error(status, message);
+    r.headers.set("X-OpenFaaS-Internal", "proxy");
+    return r;
+}
+
+std::string log_json(const std::string& name, const std::string& ns, const LogLine& l) {
+    json::Writer w;
+    w.begin_object();
+    w.key("name").value(name);
+    w.key("namespace").value(ns);
+    w.key("instance").value(l.instance);
+    w.key("timestamp").value(l.timestamp);
+    w.key("text").value(l.text);
+    w.end_object();
+    std::string out = std::move(w).str();
+    out.push_back('\n');
+    return out;
+}
+
+struct LogBatch {
+    std::vector<LogLine> lines;
+    std::uint64_t cursor = 0;
+    bool found = false;
+    bool stop = false;
+};
+
+}  // namespace
+
+awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest) {
+    const auto slash = rest.find('/');
+    const std::string full(rest.substr(0, slash));
+    const std::string tail = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    if (full.empty() || !openfaas::valid_route_name(full)) {
+        (void)co_await ex.respond(http::text_error(400, "Provide a valid function name in the path"));
+        co_return;
+    }
+    const auto qn = openfaas::split_name(full, config_.default_namespace);
+    const std::string name = qn.name;
+    const std::string ns = qn.namespace_;
+    if (ns == "kube-system") {
+        (void)co_await ex.respond(proxy_error(503, "No endpoints available for: " + full + "."));
+        co_return;
+    }
+    http::ForwardOptions opts;
+    opts.target = tail;
+    if (!ex.query().empty()) {
+        opts.target += "?";
+        opts.target += ex.query();
+    }
+    opts.timeout = std::max(config_.read_timeout, config_.write_timeout);
+    if (!ex.header("X-Forwarded-Host")) {
+        opts.request_headers.set("X-Forwarded-Host", ex.header("Host").value_or(""));
+    }
+    if (!ex.header("X-Forwarded-For")) {
+        const std::string& addr = ex.remote_address();
+        opts.request_headers.set("X-Forwarded-For", addr.substr(0, addr.rfind(':')));
+    }
+    // A replica that refuses the connection received nothing: try another one once.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto job = [this, name, ns]() -> awaitable<std::optional<http::Endpoint>> {
+                co_return backend_.pick(ns, name);
+            };
+        auto ep = co_await asio::co_spawn(control_, std::move(job), use_awaitable);
+        if (!ep) {
+            (void)co_await ex.respond(proxy_error(503, "No endpoints available for: " + name + "."));
+            co_return;
+        }
+        auto res = co_await t.client.forward(ex, *ep, opts);
+        if (res) {
+            co_return;
+        }
+        if (ex.response_started()) {
+            co_return;
+        }
+        if (res.error().code == errc::connect_failed && attempt == 0) {
+            continue;
+        }
+        if (res.error().code == errc::body_too_large) {
+            (void)co_await ex.respond(http::text_error(413, res.error().what()));
+            co_return;
+        }
+        log_->warn("proxy failed fn={} namespace={} error=\"{}\"", name, ns, res.error().what());
+        (void)co_await ex.respond(proxy_error(500, "Can't reach service for: " + name + "."));
+        co_return;
+    }
+}
+
+awaitable<void> Api::logs(http::Exchange& ex) {
+    if (ex.method() != "GET") {
+        (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
+        co_return;
+    }
+    const auto q = parse_query(ex.query());
+    const std::string name = query_value(q, "name");
+    std::string ns = query_value(q, "namespace");
+    if (name.empty()) {
+        (void)co_await ex.respond(http::text_error(422, "name is required"));
+        co_return;
+    }
+    LogQuery lq;
+    lq.instance = query_value(q, "instance");
+    if (auto tail = query_value(q, "tail"); !tail.empty()) {
+        auto [p, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), lq.tail);
+        if (ec != std::errc() || p != tail.data() + tail.size()) {
+            (void)co_await ex.respond(http::text_error(422, "tail: expected an integer"));
+            co_return;
+        }
+    }
+    bool follow = false;
+    if (auto f = query_value(q, "follow"); !f.empty()) {
+        auto b = config::parse_go_bool(f);
+        if (!b) {
+            (void)co_await ex.respond(http::text_error(422, "follow: expected a boolean"));
+            co_return;
+        }
+        follow = *b;
+    }
+    if (auto since = query_value(q, "since"); !since.empty()) {
+        lq.since = parse_rfc3339(since);
+        if (!lq.since) {
+            (void)co_await ex.respond(http::text_error(422, "since: expected an RFC 3339 time"));
+            co_return;
+        }
+    }
+    if (ns.empty()) {
+        ns = config_.default_namespace;
+    }
+    const std::string key = name + "." + ns;
+    auto job = [this, name, ns, key, lq]() -> awaitable<LogBatch> {
+            LogBatch b;
+            b.found = backend_.exists(ns, name);
+            if (b.found) {
+                b.lines = backend_.logs().history(key, lq);
+                b.cursor = backend_.logs().last_seq();
+            }
+            co_return b;
+        };
+    auto first = co_await asio::co_spawn(control_, std::move(job), use_awaitable);
+    if (!first.found) {
+        (void)co_await ex.respond(http::text_error(404, "function " + name + " not found"));
+        co_return;
+    }
+    http::Headers headers{{"Content-Type", "application/x-ndjson"}};
+    if (!co_await ex.begin_response(200, headers, std::nullopt)) {
+        co_return;
+    }
+    for (const auto& l : first.lines) {
+        if (!co_await ex.write_body(log_json(name, ns, l))) {
+            co_return;
+        }
+    }
+    std::uint64_t cursor = first.cursor;
+    const std::string instance = lq.instance;
+    while (follow) {
+        auto wait_lines = [this, key, cursor, instance]() -> awaitable<LogBatch> {
+                LogBatch b;
+                auto& store = backend_.logs();
+                if (store.last_seq() == cursor && !backend_.shutting_down()) {
+                    auto ev = store.change_event();
+                    (void)co_await ev->wait_for(30s);
+                }
+                b.lines = store.after(key, cursor, instance);
+                b.cursor = store.last_seq();
+                b.stop = backend_.shutting_down();
+                co_return b;
+            };
+        auto batch = co_await asio::co_spawn(control_, std::move(wait_lines), use_awaitable);
+        cursor = batch.cursor;
+        for (const auto& l : batch.lines) {
+            if (!co_await ex.write_body(log_json(name, ns, l))) {
+                co_return;
+            }
+        }
+        if (batch.stop) {
+            break;
+        }
+    }
+    (void)co_await ex.end_response();
+}
+
+}  // namespace faas::provider

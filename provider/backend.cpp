@@ -1,0 +1,627 @@
+#include "provider/backend.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <system_error>
+
+#include "core/json/json.hpp"
+#include "provider/replica.hpp"
+
+namespace faas::provider {
+
+namespace fs = std::filesystem;
+using openfaas::FunctionDeployment;
+
+std::uint64_t scale_min(const FunctionDeployment& d) {
+    if (d.labels) {
+        auto it = d.labels->find("com.openfaas.scale.min");
+        if (it != d.labels->end()) {
+            std::uint64_t v = 0;
+            const auto& s = it->second;
+            auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+            if (ec == std::errc() && p == s.data() + s.size() && v > 0) {
+                return v;
+            }
+        }
+    }
+    return 1;
+}
+
+bool has_scale_min(const FunctionDeployment& d) {
+    return d.labels && d.labels->contains("com.openfaas.scale.min") && scale_min(d) >= 1 &&
+           d.labels->at("com.openfaas.scale.min") != "0";
+}
+
+Backend::Backend(asio::io_context& control, const Config& config, log::Logger log,
+                 metrics::Registry& registry)
+    : control_(control),
+      ex_(control.get_executor()),
+      config_(config),
+      log_(std::move(log)),
+      metrics_(std::make_unique<BackendMetrics>(registry)),
+      store_(config.state_dir),
+      logs_(ex_, config.log_lines),
+      limiter_(Limiter::detect()),
+      tasks_(ex_),
+      client_(ex_),
+      base_env_(process::current_environment()),
+      changed_(std::make_shared<async::AsyncEvent>(ex_)) {}
+
+Backend::~Backend() = default;
+
+Status Backend::start() {
+    if (auto st = store_.init(); !st) {
+        return st;
+    }
+    log_->info("state dir={}", store_.dir().string());
+    log_->info("limits mode={} detail=\"{}\"", limit_mode_name(limiter_.mode()),
+               limiter_.describe());
+    // Replica working space from a previous run is stale: its processes died with it.
+    std::error_code ec;
+    fs::remove_all(store_.replicas_dir(), ec);
+    fs::create_directories(store_.replicas_dir(), ec);
+
+    mount_secrets_ = probe_secret_mount(config_.self_path);
+    if (mount_secrets_) {
+        log_->info("secrets mode=bind-mount path={}", kSecretsPath);
+    } else {
+        log_->warn(
+            "secrets mode=env-fallback reason=\"not root or no mount namespace\" detail=\"{} is "
+            "not mounted; functions find their secrets through $OPENFAAS_SECRETS_DIR and "
+            "$secret_mount_path\"",
+            kSecretsPath);
+    }
+
+    std::vector<std::string> errors;
+    for (auto& ns : store_.load_namespaces(errors)) {
+        namespaces_[ns.name] = ns;
+    }
+    auto stored = store_.load_functions(errors);
+    for (const auto& e : errors) {
+        log_->error("state unreadable error=\"{}\"", e);
+    }
+    for (auto& f : stored) {
+        log_->info("restore fn={} namespace={} replicas={}", f.deployment.service,
+                   f.deployment.namespace_, f.replicas);
+        auto lim = parse_limits(f.deployment.limits);
+        auto fn = add_function(std::move(f));
+        if (lim) {
+            fn->limits = *lim;
+        }
+        reconcile(fn);
+    }
+    publish();
+    return {};
+}
+
+awaitable<void> Backend::shutdown() {
+    shutting_down_ = true;
+    changed_->notify();
+    logs_.wake_all();
+    for (auto& [key, fn] : functions_) {
+        fn->deleted = true;
+        for (auto& r : fn->replicas) {
+            stop_replica(fn, r, "provider shutdown");
+        }
+    }
+    publish();
+    tasks_.close();
+    co_await tasks_.wait();
+    functions_.clear();
+}
+
+// --- functions ---
+
+Backend::Function* Backend::find(const std::string& ns, const std::string& name) const {
+    auto it = functions_.find(ns + "/" + name);
+    if (it == functions_.end() || it->second->deleted) {
+        return nullptr;
+    }
+    return it->second.get();
+}
+
+bool Backend::exists(const std::string& ns, const std::string& name) const {
+    return find(ns, name) != nullptr;
+}
+
+Status Backend::validate(FunctionDeployment& d) const {
+    if (d.service.empty()) {
+        return make_error(errc::bad_request, "service is required");
+    }
+    if (!openfaas::valid_dns_label(d.service)) {
+        return make_error(errc::bad_request,
+                          "invalid function name \"" + d.service +
+                              "\": must be a DNS-1123 label (lower-case letters, digits and '-', "
+                              "starting and ending with a letter or digit, at most 63 characters)");
+    }
+    if (d.namespace_.empty()) {
+        d.namespace_ = config_.default_namespace;
+    }
+    if (!namespace_known(d.namespace_)) {
+        return make_error(errc::bad_request, "namespace \"" + d.namespace_ +
+                                                 "\" is not an OpenFaaS namespace (create it "
+                                                 "with POST /system/namespace/)");
+    }
+    if (d.image.empty()) {
+        return make_error(errc::bad_request, "image is required");
+    }
+    for (const auto& s : d.secrets) {
+        if (!openfaas::valid_dns_label(s) || !store_.secret_exists(d.namespace_, s)) {
+            return make_error(errc::bad_request, "secret \"" + s + "\" not found in namespace " +
+                                                     d.namespace_);
+        }
+    }
+    if (auto lim = parse_limits(d.limits); !lim) {
+        return lim.error();
+    }
+    if (d.requests) {
+        if (auto req = parse_limits(d.requests); !req) {
+            return make_error(errc::bad_request, "requests: " + req.error().what());
+        }
+    }
+    return {};
+}
+
+Backend::FunctionPtr Backend::add_function(StoredFunction stored) {
+    auto fn = std::make_shared<Function>();
+    fn->stored = std::move(stored);
+    fn->key = fn->ns() + "/" + fn->name();
+    fn->log_key = fn->name() + "." + fn->ns();
+    fn->min_replicas = scale_min(fn->stored.deployment);
+    functions_[fn->key] = fn;
+    metrics_->functions.Set(static_cast<double>(functions_.size()));
+    return fn;
+}
+
+void Backend::persist(const Function& fn) {
+    if (auto st = store_.save_function(fn.stored); !st) {
+        log_->error("state write failed fn={} error=\"{}\"", fn.name(), st.error().what());
+    }
+}
+
+Status Backend::deploy(FunctionDeployment d) {
+    if (auto st = validate(d); !st) {
+        return st;
+    }
+    if (exists(d.namespace_, d.service)) {
+        return make_error(errc::conflict, "function " + d.service + " already exists in namespace " +
+                                              d.namespace_);
+    }
+    StoredFunction f;
+    f.created_at = openfaas::rfc3339_now();
+    f.replicas = scale_min(d);
+    f.deployment = std::move(d);
+    auto fn = add_function(std::move(f));
+    fn->limits = parse_limits(fn->stored.deployment.limits).value();
+    persist(*fn);
+    log_->info("deploy fn={} namespace={} replicas={}", fn->name(), fn->ns(), fn->stored.replicas);
+    metrics_->replicas.Add({{"function_name", fn->log_key}})
+        .Set(static_cast<double>(fn->stored.replicas));
+    reconcile(fn);
+    publish();
+    return {};
+}
+
+Status Backend::update(FunctionDeployment d) {
+    if (d.namespace_.empty()) {
+        d.namespace_ = config_.default_namespace;
+    }
+    if (!d.service.empty() && namespace_known(d.namespace_) && !exists(d.namespace_, d.service)) {
+        return make_error(errc::not_found, "function " + d.service + " not found in namespace " +
+                                               d.namespace_);
+    }
+    if (auto st = validate(d); !st) {
+        return st;
+    }
+    auto it = functions_.find(d.namespace_ + "/" + d.service);
+    if (it == functions_.end() || it->second->deleted) {
+        return make_error(errc::not_found, "function " + d.service + " not found");
+    }
+    FunctionPtr fn = it->second;
+    if (has_scale_min(d)) {
+        fn->stored.replicas = scale_min(d);
+    }
+    fn->stored.deployment = std::move(d);
+    fn->min_replicas = scale_min(fn->stored.deployment);
+    fn->limits = parse_limits(fn->stored.deployment.limits).value();
+    ++fn->version;
+    fn->rolled_out = fn->stored.replicas == 0;
+    persist(*fn);
+    log_->info("update fn={} namespace={} version={} replicas={}", fn->name(), fn->ns(),
+               fn->version, fn->stored.replicas);
+    metrics_->replicas.Add({{"function_name", fn->log_key}})
+        .Set(static_cast<double>(fn->stored.replicas));
+    reconcile(fn);
+    publish();
+    return {};
+}
+
+Status Backend::remove(const std::string& ns, const std::string& name) {
+    auto it = functions_.find(ns + "/" + name);
+    if (it == functions_.end() || it->second->deleted) {
+        return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
+    }
+    FunctionPtr fn = it->second;
+    fn->deleted = true;
+    if (auto st = store_.remove_function(ns, name); !st) {
+        log_->error("state remove failed fn={} error=\"{}\"", name, st.error().what());
+    }
+    log_->info("delete fn={} namespace={} replicas={}", name, ns, fn->replicas.size());
+    for (auto& r : fn->replicas) {
+        stop_replica(fn, r, "function deleted");
+    }
+    // Its replicas drain in the background (their tasks hold the Function); the name is free
+    // for a new deploy at once.
+    functions_.erase(fn->key);
+    logs_.erase(fn->log_key);
+    metrics_->replicas.Remove(&metrics_->replicas.Add({{"function_name", fn->log_key}}));
+    metrics_->available.Remove(&metrics_->available.Add({{"function_name", fn->log_key}}));
+    metrics_->functions.Set(static_cast<double>(functions_.size()));
+    publish();
+    return {};
+}
+
+Status Backend::scale(const std::string& ns, const std::string& name, std::uint64_t replicas) {
+    auto it = functions_.find(ns + "/" + name);
+    if (it == functions_.end() || it->second->deleted) {
+        return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
+    }
+    if (replicas > 1000) {
+        return make_error(errc::bad_request, "replicas: at most 1000 on the local back end");
+    }
+    FunctionPtr fn = it->second;
+    if (fn->stored.replicas != replicas) {
+        log_->info("scale fn={} namespace={} from={} to={}", name, ns, fn->stored.replicas,
+                   replicas);
+        fn->stored.replicas = replicas;
+        persist(*fn);
+        metrics_->replicas.Add({{"function_name", fn->log_key}})
+            .Set(static_cast<double>(replicas));
+    }
+    reconcile(fn);
+    publish();
+    return {};
+}
+
+Result<std::vector<openfaas::FunctionStatus>> Backend::list(const std::string& ns) const {
+    if (!namespace_known(ns)) {
+        return make_error(errc::bad_request, "namespace \"" + ns + "\" is not an OpenFaaS namespace");
+    }
+    std::vector<openfaas::FunctionStatus> out;
+    for (const auto& [key, fn] : functions_) {
+        if (fn->deleted || fn->ns() != ns) {
+            continue;
+        }
+        out.push_back(status(ns, fn->name()).value());
+    }
+    return out;
+}
+
+Result<openfaas::FunctionStatus> Backend::status(const std::string& ns,
+                                                 const std::string& name) const {
+    const Function* fn = find(ns, name);
+    if (fn == nullptr) {
+        return make_error(errc::not_found, "function " + name + " not found");
+    }
+    auto s = openfaas::status_from(fn->stored.deployment);
+    s.replicas = fn->stored.replicas;
+    s.available_replicas = ready_endpoints(*fn).size();
+    s.created_at = fn->stored.created_at;
+    return s;
+}
+
+std::optional<http::Endpoint> Backend::pick(const std::string& ns, const std::string& name) {
+    const Function* fn = find(ns, name);
+    if (fn == nullptr) {
+        return std::nullopt;
+    }
+    auto eps = ready_endpoints(*fn);
+    if (eps.empty()) {
+        return std::nullopt;
+    }
+    const auto& e = eps[rr_++ % eps.size()];
+    return http::Endpoint{e.address, e.port};
+}
+
+// --- replicas: reconcile and the endpoint list ---
+
+std::vector<EndpointInfo> Backend::ready_endpoints(const Function& fn) const {
+    if (fn.deleted) {
+        return {};
+    }
+    std::vector<EndpointInfo> current;
+    std::vector<EndpointInfo> old;
+    for (const auto& r : fn.replicas) {
+        if (!r->serving()) {
+            continue;
+        }
+        EndpointInfo e{r->id, "127.0.0.1", r->port};
+        (r->version == fn.version ? current : old).push_back(std::move(e));
+    }
+    // During a rolling update the old replicas serve until every new one is ready; then the
+    // new set replaces them in one generation.
+    if (!fn.rolled_out && !old.empty()) {
+        return old;
+    }
+    return current;
+}
+
+void Backend::reconcile(const FunctionPtr& fn) {
+    if (fn->deleted || shutting_down_) {
+        return;
+    }
+    std::vector<ReplicaPtr> current;
+    for (const auto& r : fn->replicas) {
+        if (r->version == fn->version && !r->stop_requested) {
+            current.push_back(r);
+        }
+    }
+    const std::uint64_t desired = fn->stored.replicas;
+    if (!fn->rolled_out) {
+        const auto ready = static_cast<std::uint64_t>(std::count_if(
+            current.begin(), current.end(), [](const ReplicaPtr& r) { return r->serving(); }));
+        if (ready >= desired) {
+            fn->rolled_out = true;
+            log_->info("rollout complete fn={} namespace={} version={}", fn->name(), fn->ns(),
+                       fn->version);
+        }
+    }
+    if (fn->rolled_out) {
+        // Copy: stop_replica() may erase from fn->replicas.
+        auto all = fn->replicas;
+        for (const auto& r : all) {
+            if (r->version != fn->version && !r->stop_requested) {
+                stop_replica(fn, r, "replaced by update");
+            }
+        }
+    }
+    for (auto n = current.size(); n < desired; ++n) {
+        start_replica(fn);
+    }
+    if (current.size() > desired) {
+        // Stop the ones not serving yet first, then the newest.
+        std::stable_sort(current.begin(), current.end(), [](const ReplicaPtr& a, const ReplicaPtr& b) {
+            return a->serving() && !b->serving();
+        });
+        for (auto i = desired; i < current.size(); ++i) {
+            stop_replica(fn, current[i], "scale down");
+        }
+    }
+}
+
+void Backend::publish() {
+    std::vector<FunctionView> views;
+    views.reserve(functions_.size());
+    for (const auto& [key, fn] : functions_) {
+        if (fn->deleted) {
+            continue;
+        }
+        FunctionView v;
+        v.name = fn->name();
+        v.namespace_ = fn->ns();
+        v.replicas = fn->stored.replicas;
+        v.min_replicas = fn->min_replicas;
+        v.endpoints = ready_endpoints(*fn);
+        metrics_->available.Add({{"function_name", fn->log_key}})
+            .Set(static_cast<double>(v.endpoints.size()));
+        views.push_back(std::move(v));
+    }
+    if (views == published_) {
+        return;
+    }
+    published_ = std::move(views);
+    ++generation_;
+    auto old = std::move(changed_);
+    changed_ = std::make_shared<async::AsyncEvent>(ex_);
+    old->notify();
+}
+
+std::string Backend::endpoints_json() const {
+    json::Writer w;
+    w.begin_object();
+    w.key("generation").value(generation_);
+    w.key("functions").begin_array();
+    for (const auto& v : published_) {
+        w.begin_object();
+        w.key("name").value(v.name);
+        w.key("namespace").value(v.namespace_);
+        w.key("replicas").value(v.replicas);
+        w.key("minReplicas").value(v.min_replicas);
+        w.key("endpoints").begin_array();
+        for (const auto& e : v.endpoints) {
+            w.begin_object();
+            w.key("id").value(e.id);
+            w.key("address").value(e.address);
+            w.key("port").value(static_cast<std::uint64_t>(e.port));
+            w.end_object();
+        }
+        w.end_array();
+        w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+    return std::move(w).str();
+}
+
+awaitable<void> Backend::wait_change(std::uint64_t since, std::chrono::nanoseconds wait) {
+    if (since != generation_ || shutting_down_) {
+        co_return;
+    }
+    auto ev = changed_;
+    co_await ev->wait_for(wait);
+}
+
+// --- secrets ---
+
+namespace {
+
+Status check_secret_name(const openfaas::Secret& s) {
+    if (s.name.empty()) {
+        return make_error(errc::bad_request, "secret name is required");
+    }
+    if (!openfaas::valid_dns_label(s.name)) {
+        return make_error(errc::bad_request, "invalid secret name \"" + s.name +
+                                                 "\": must be a DNS-1123 label");
+    }
+    return {};
+}
+
+}  // namespace
+
+Status Backend::create_secret(const openfaas::Secret& s) {
+    if (auto st = check_secret_name(s); !st) {
+        return st;
+    }
+    if (!namespace_known(s.namespace_)) {
+        return make_error(errc::bad_request, "namespace \"" + s.namespace_ + "\" is not an OpenFaaS namespace");
+    }
+    if (store_.secret_exists(s.namespace_, s.name)) {
+        return make_error(errc::conflict, "secret " + s.name + " already exists");
+    }
+    if (auto st = store_.write_secret(s.namespace_, s.name, s.bytes()); !st) {
+        return make_error(errc::internal, st.error().what());
+    }
+    log_->info("secret created name={} namespace={}", s.name, s.namespace_);
+    return {};
+}
+
+Status Backend::update_secret(const openfaas::Secret& s) {
+    if (auto st = check_secret_name(s); !st) {
+        return st;
+    }
+    if (!store_.secret_exists(s.namespace_, s.name)) {
+        return make_error(errc::not_found, "secret " + s.name + " not found");
+    }
+    if (auto st = store_.write_secret(s.namespace_, s.name, s.bytes()); !st) {
+        return make_error(errc::internal, st.error().what());
+    }
+    log_->info("secret updated name={} namespace={}", s.name, s.namespace_);
+    return {};
+}
+
+Status Backend::delete_secret(const std::string& ns, const std::string& name) {
+    if (name.empty()) {
+        return make_error(errc::bad_request, "secret name is required");
+    }
+    if (!openfaas::valid_dns_label(name) || !store_.secret_exists(ns, name)) {
+        return make_error(errc::not_found, "secret " + name + " not found");
+    }
+    if (auto st = store_.remove_secret(ns, name); !st) {
+        return make_error(errc::internal, st.error().what());
+    }
+    log_->info("secret deleted name={} namespace={}", name, ns);
+    return {};
+}
+
+Result<std::vector<openfaas::Secret>> Backend::list_secrets(const std::string& ns) const {
+    if (!namespace_known(ns)) {
+        return make_error(errc::bad_request, "namespace \"" + ns + "\" is not an OpenFaaS namespace");
+    }
+    std::vector<openfaas::Secret> out;
+    for (auto& name : store_.list_secrets(ns)) {
+        openfaas::Secret s;
+        s.name = name;
+        s.namespace_ = ns;
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+// --- namespaces ---
+
+std::vector<std::string> Backend::namespaces() const {
+    std::vector<std::string> out{config_.default_namespace};
+    for (const auto& [name, ns] : namespaces_) {
+        if (name != config_.default_namespace) {
+            out.push_back(name);
+        }
+    }
+    return out;
+}
+
+bool Backend::namespace_known(const std::string& ns) const {
+    return ns == config_.default_namespace || namespaces_.contains(ns);
+}
+
+Result<openfaas::FunctionNamespace> Backend::get_namespace(const std::string& ns) const {
+    if (ns == config_.default_namespace && !namespaces_.contains(ns)) {
+        openfaas::FunctionNamespace n;
+        n.name = ns;
+        n.labels = openfaas::StringMap{{"openfaas", "1"}};
+        return n;
+    }
+    auto it = namespaces_.find(ns);
+    if (it == namespaces_.end()) {
+        return make_error(errc::not_found, "namespace " + ns + " not found");
+    }
+    return it->second;
+}
+
+namespace {
+
+Status check_namespace(const openfaas::FunctionNamespace& ns) {
+    if (!openfaas::valid_dns_label(ns.name)) {
+        return make_error(errc::bad_request,
+                          "invalid namespace name \"" + ns.name + "\": must be a DNS-1123 label");
+    }
+    const bool labelled = ns.labels && ns.labels->contains("openfaas") &&
+                          ns.labels->at("openfaas") == "1";
+    if (!labelled) {
+        return make_error(errc::bad_request,
+                          "namespace " + ns.name + " must carry the label openfaas: \"1\"");
+    }
+    return {};
+}
+
+}  // namespace
+
+Status Backend::create_namespace(const openfaas::FunctionNamespace& ns) {
+    if (auto st = check_namespace(ns); !st) {
+        return st;
+    }
+    if (namespace_known(ns.name)) {
+        return make_error(errc::conflict, "namespace " + ns.name + " already exists");
+    }
+    if (auto st = store_.save_namespace(ns); !st) {
+        return make_error(errc::internal, st.error().what());
+    }
+    namespaces_[ns.name] = ns;
+    log_->info("namespace created name={}", ns.name);
+    return {};
+}
+
+Status Backend::update_namespace(const openfaas::FunctionNamespace& ns) {
+    if (auto st = check_namespace(ns); !st) {
+        return st;
+    }
+    if (!namespaces_.contains(ns.name)) {
+        return make_error(errc::not_found, "namespace " + ns.name + " not found");
+    }
+    if (auto st = store_.save_namespace(ns); !st) {
+        return make_error(errc::internal, st.error().what());
+    }
+    namespaces_[ns.name] = ns;
+    return {};
+}
+
+Status Backend::delete_namespace(const std::string& ns) {
+    if (ns == config_.default_namespace) {
+        return make_error(errc::bad_request, "the default namespace cannot be deleted");
+    }
+    if (!namespaces_.contains(ns)) {
+        return make_error(errc::not_found, "namespace " + ns + " not found");
+    }
+    for (const auto& [key, fn] : functions_) {
+        if (!fn->deleted && fn->ns() == ns) {
+            return make_error(errc::conflict, "namespace " + ns + " still has functions");
+        }
+    }
+    if (auto st = store_.remove_namespace(ns); !st) {
+        return make_error(errc::internal, st.error().what());
+    }
+    namespaces_.erase(ns);
+    log_->info("namespace deleted name={}", ns);
+    return {};
+}
+
+}  // namespace faas::provider

@@ -1,0 +1,92 @@
+#include "provider/provider.hpp"
+
+#include <atomic>
+#include <optional>
+
+#include "core/asio.hpp"
+#include "core/async/async_event.hpp"
+#include "core/http/io_pool.hpp"
+#include "core/http/server.hpp"
+#include "core/metrics/metrics.hpp"
+#include "provider/api.hpp"
+#include "provider/backend.hpp"
+
+namespace faas::provider {
+
+struct Provider::Impl {
+    Impl(Config c, log::Logger l) : config(std::move(c)), log(std::move(l)), pool(config.threads) {}
+
+    awaitable<void> shutdown_sequence();
+
+    Config config;
+    log::Logger log;
+    http::IoPool pool;
+    metrics::Registry registry;
+    std::unique_ptr<Backend> backend;
+    std::unique_ptr<Api> api;
+    std::unique_ptr<http::Server> server;
+    std::optional<asio::signal_set> signals;
+    bool shutdown_started = false;
+};
+
+awaitable<void> Provider::Impl::shutdown_sequence() {
+    log->info("shutdown: stopping the API and every replica");
+    async::AsyncEvent drained(pool.context(0).get_executor());
+    server->shutdown(std::chrono::seconds(1),
+                     [this, &drained] { asio::post(pool.context(0), [&drained] { drained.notify(); }); });
+    co_await backend->shutdown();
+    co_await drained.wait();
+    log->info("shutdown complete");
+    pool.stop();
+}
+
+Provider::Provider(Config config, log::Logger log)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(log))) {}
+
+Provider::~Provider() = default;
+
+int Provider::run() {
+    Impl& d = *impl_;
+    std::optional<Credentials> creds;
+    if (d.config.basic_auth) {
+        creds = load_credentials(d.config.secret_mount_path);
+        d.log->info("basic auth enabled for /system/* secret_mount_path={}",
+                    d.config.secret_mount_path);
+    }
+    asio::io_context& control = d.pool.context(0);
+    d.backend = std::make_unique<Backend>(control, d.config, d.log, d.registry);
+    if (auto st = d.backend->start(); !st) {
+        d.log->critical("cannot start state_dir={} error=\"{}\"", d.config.state_dir,
+                        st.error().what());
+        return 1;
+    }
+    d.api = std::make_unique<Api>(*d.backend, control, d.config, d.log, d.registry, creds);
+    http::ServerOptions so;
+    so.address = d.config.bind_address;
+    so.port = d.config.port;
+    // The endpoint long poll holds a request up to 60 s.
+    so.read_timeout = std::max<std::chrono::nanoseconds>(d.config.read_timeout, std::chrono::seconds(65));
+    so.write_timeout = d.config.write_timeout;
+    try {
+        d.server = std::make_unique<http::Server>(d.pool, so, d.api->factory(), d.log);
+    } catch (const std::system_error& e) {
+        d.log->critical("cannot listen port={} error=\"{}\"", d.config.port, e.what());
+        return 1;
+    }
+    d.signals.emplace(control, SIGTERM, SIGINT);
+    d.signals->async_wait([&d](const boost::system::error_code& ec, int sig) {
+        if (ec || d.shutdown_started) {
+            return;
+        }
+        d.log->info("signal {} received", sig);
+        d.shutdown_started = true;
+        asio::co_spawn(d.pool.context(0), d.shutdown_sequence(), asio::detached);
+    });
+    d.server->start();
+    d.log->info("listening port={} provider=faas-local state_dir={} threads={}", d.server->port(),
+                d.config.state_dir, d.pool.size());
+    d.pool.run();
+    return 0;
+}
+
+}  // namespace faas::provider
