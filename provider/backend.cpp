@@ -170,7 +170,18 @@ Backend::FunctionPtr Backend::add_function(StoredFunction stored) {
     fn->min_replicas = scale_min(fn->stored.deployment);
     functions_[fn->key] = fn;
     metrics_->functions.Set(static_cast<double>(functions_.size()));
+    metrics_->replicas.Add({{"function_name", fn->log_key}})
+        .Set(static_cast<double>(fn->stored.replicas));
     return fn;
+}
+
+void Backend::warn_small_limit(const Function& fn) const {
+    if (fn.limits.memory_bytes && *fn.limits.memory_bytes < kWatchdogMinMemory) {
+        log_->warn(
+            "memory limit below what fwatchdog needs fn={} namespace={} memory={} "
+            "min_bytes={}: the replica will likely be killed at start (see its logs)",
+            fn.name(), fn.ns(), fn.stored.deployment.limits->memory, kWatchdogMinMemory);
+    }
 }
 
 void Backend::persist(const Function& fn) {
@@ -195,8 +206,7 @@ Status Backend::deploy(FunctionDeployment d) {
     fn->limits = parse_limits(fn->stored.deployment.limits).value();
     persist(*fn);
     log_->info("deploy fn={} namespace={} replicas={}", fn->name(), fn->ns(), fn->stored.replicas);
-    metrics_->replicas.Add({{"function_name", fn->log_key}})
-        .Set(static_cast<double>(fn->stored.replicas));
+    warn_small_limit(*fn);
     reconcile(fn);
     publish();
     return {};
@@ -224,6 +234,7 @@ Status Backend::update(FunctionDeployment d) {
     fn->stored.deployment = std::move(d);
     fn->min_replicas = scale_min(fn->stored.deployment);
     fn->limits = parse_limits(fn->stored.deployment.limits).value();
+    warn_small_limit(*fn);
     ++fn->version;
     fn->rolled_out = fn->stored.replicas == 0;
     persist(*fn);

@@ -49,6 +49,10 @@ struct FunctionView {
 
 struct BackendMetrics;
 
+// Below this a replica's memory limit is unlikely to let fwatchdog start (deploy still
+// succeeds: the certifier deploys 5Mi and checks only the metadata).
+inline constexpr std::uint64_t kWatchdogMinMemory = 16U << 20U;
+
 class Backend {
 public:
     Backend(asio::io_context& control, const Config& config, log::Logger log,
@@ -110,6 +114,7 @@ private:
     Function* find(const std::string& ns, const std::string& name) const;
     FunctionPtr add_function(StoredFunction stored);
     void persist(const Function& fn);
+    void warn_small_limit(const Function& fn) const;
     // Brings the function's replicas in line with its desired count and version.
     void reconcile(const FunctionPtr& fn);
     void start_replica(const FunctionPtr& fn);

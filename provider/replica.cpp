@@ -390,8 +390,12 @@ awaitable<void> Backend::supervise(FunctionPtr fn, ReplicaPtr r) {
             for (const auto& l : r->stderr_tail) {
                 tail += (tail.empty() ? "" : " | ") + l;
             }
-            log_->warn("replica exited fn={} replica={} status=\"{}\" restarts={} stderr=\"{}\"",
-                       fn->name(), r->id, r->exit_status.describe(), r->restarts, tail);
+            const std::string memory =
+                fn->limits.memory_bytes ? fn->stored.deployment.limits->memory : "none";
+            log_->warn(
+                "replica exited fn={} replica={} status=\"{}\" restarts={} memory_limit={} "
+                "stderr=\"{}\"",
+                fn->name(), r->id, r->exit_status.describe(), r->restarts, memory, tail);
             logs_.append(fn->log_key, r->id,
                          "replica exited (" + r->exit_status.describe() + "), restarting");
             metrics_->restarts.Add({{"function_name", fn->log_key}}).Increment();
