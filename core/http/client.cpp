@@ -68,6 +68,23 @@ void append_request_head(std::string& out, std::string_view method, std::string_
     out += " HTTP/1.1\r\n";
 }
 
+// The head of a request whose whole body is in `req.body`.
+std::string buffered_request_head(const Endpoint& endpoint, const Request& req) {
+    std::string head;
+    append_request_head(head, req.method, req.target);
+    if (!req.headers.has("Host")) {
+        wire::append_header(head, "Host", endpoint.key());
+    }
+    wire::append_headers(head, req.headers, true);
+    const bool send_length = !req.body.empty() || req.method == "POST" || req.method == "PUT" ||
+                             req.method == "PATCH";
+    if (send_length) {
+        head += "Content-Length: " + std::to_string(req.body.size()) + "\r\n";
+    }
+    head += "\r\n";
+    return head;
+}
+
 template <class Body>
 Headers response_headers_of(const bhttp::response_parser<Body>& p) {
     Headers h;
@@ -199,18 +216,7 @@ void ClientPool::release(const Endpoint& endpoint, std::unique_ptr<Conn> conn) {
 
 awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, CallOptions options) {
     const auto deadline = Clock::now() + options.timeout;
-    std::string head;
-    append_request_head(head, req.method, req.target);
-    if (!req.headers.has("Host")) {
-        wire::append_header(head, "Host", endpoint.key());
-    }
-    wire::append_headers(head, req.headers, true);
-    const bool send_length = !req.body.empty() || req.method == "POST" || req.method == "PUT" ||
-                             req.method == "PATCH";
-    if (send_length) {
-        head += "Content-Length: " + std::to_string(req.body.size()) + "\r\n";
-    }
-    head += "\r\n";
+    const std::string head = buffered_request_head(endpoint, req);
     const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
 
     for (int attempt = 0;; ++attempt) {
@@ -266,6 +272,73 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
         }
         co_return res;
     }
+}
+
+awaitable<Result<Response>> ClientPool::stream(Endpoint endpoint, Request req,
+                                               StreamOptions options, BodySink sink) {
+    const auto head_deadline = Clock::now() + options.head_timeout;
+    const std::string head = buffered_request_head(endpoint, req);
+    const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
+    bool reused = false;
+    auto conn = co_await acquire(endpoint, head_deadline, true, false, reused);
+    if (!conn) {
+        co_return conn.error();
+    }
+    auto& c = *conn.value();
+    error_code ec;
+    c.stream.expires_at(head_deadline);
+    co_await asio::async_write(c.stream, out, asio::redirect_error(use_awaitable, ec));
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser.header_limit(64U * 1024U);
+    if (req.method == "HEAD") {
+        parser.skip(true);
+    }
+    if (!ec) {
+        co_await bhttp::async_read_header(c.stream, c.buffer, parser,
+                                          asio::redirect_error(use_awaitable, ec));
+    }
+    if (ec) {
+        co_return io_error(ec, "calling " + endpoint.key());
+    }
+    Response res;
+    res.status = static_cast<int>(parser.get().result_int());
+    for (const auto& f : parser.get()) {
+        res.headers.add(f.name_string(), f.value());
+    }
+    const bool to_sink = res.status >= 200 && res.status < 300;
+    std::vector<char> buf(kChunk);
+    while (!parser.is_done()) {
+        parser.get().body().data = buf.data();
+        parser.get().body().size = buf.size();
+        if (options.idle_timeout.count() > 0) {
+            c.stream.expires_after(options.idle_timeout);
+        } else if (to_sink) {
+            c.stream.expires_never();
+        }
+        co_await bhttp::async_read(c.stream, c.buffer, parser,
+                                   asio::redirect_error(use_awaitable, ec));
+        if (ec == bhttp::error::need_buffer) {
+            ec = {};
+        }
+        if (ec) {
+            co_return io_error(ec, "reading the response body from " + endpoint.key());
+        }
+        const std::size_t n = buf.size() - parser.get().body().size;
+        if (n == 0) {
+            continue;
+        }
+        if (!to_sink) {
+            if (res.body.size() < options.max_error_bytes) {
+                res.body.append(buf.data(), std::min(n, options.max_error_bytes - res.body.size()));
+            }
+            continue;
+        }
+        if (!sink(std::string_view(buf.data(), n))) {
+            break;
+        }
+    }
+    co_return res;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 // mode and the gateway reach a replica.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -65,6 +66,18 @@ struct ForwardOptions {
     std::chrono::nanoseconds connect_retry_for{0};
 };
 
+struct StreamOptions {
+    // Deadline for connecting, sending the request and receiving the response head.
+    std::chrono::nanoseconds head_timeout = std::chrono::seconds(60);
+    // Longest wait for the next piece of a streamed body; zero waits forever (a log follow).
+    std::chrono::nanoseconds idle_timeout{0};
+    // A non-2xx answer's body is read into Response::body up to this size, not streamed.
+    std::size_t max_error_bytes = 64U << 10U;
+};
+
+// Receives a streamed body piece by piece; returning false stops the call (not an error).
+using BodySink = std::function<bool(std::string_view)>;
+
 struct ForwardResult {
     int status = 0;
     std::uint64_t response_bytes = 0;
@@ -81,6 +94,12 @@ public:
     // replaced and the request sent again once. Errors: errc::connect_failed (nothing sent),
     // errc::timeout, errc::upstream_failed, errc::output_too_large.
     awaitable<Result<Response>> request(Endpoint endpoint, Request req, CallOptions options = {});
+
+    // Sends `req` on a fresh connection and passes a 2xx response's body to `sink` as it arrives
+    // (chunked log streams, long polls); the Response carries status and headers. A non-2xx
+    // body lands in Response::body instead. The connection is not pooled afterwards.
+    awaitable<Result<Response>> stream(Endpoint endpoint, Request req, StreamOptions options,
+                                       BodySink sink);
 
     // Relays the exchange to `endpoint` and the answer back. On an error before the response
     // started nothing was written to the client, so the caller answers (502/504/...); once it
