@@ -10,7 +10,7 @@ std::chrono::nanoseconds bound_for(std::chrono::nanoseconds timeout) {
 
 }  // namespace
 
-SyncClient::SyncClient() : pool_(io_.get_executor()) {}
+SyncClient::SyncClient() = default;
 
 SyncClient::~SyncClient() = default;
 
@@ -20,13 +20,12 @@ Result<http::Response> SyncClient::call(std::uint16_t port,
     http::CallOptions options;
     options.timeout = timeout;
     options.max_response_bytes = 256U << 20U;
-    http::Endpoint endpoint{"127.0.0.1", port};
-    return run_sync(
-        io_,
-        [this, endpoint, req = std::move(req), options]() mutable {
-            return pool_.request(endpoint, std::move(req), options);
-        },
-        bound_for(timeout));
+    auto r = client_.call_within(http::Endpoint{"127.0.0.1", port}, std::move(req), options,
+                                 bound_for(timeout));
+    if (!r) {
+        throw std::runtime_error("operation did not finish within the test bound");
+    }
+    return std::move(*r);
 }
 
 Result<http::Response> SyncClient::get(std::uint16_t port,

@@ -13,6 +13,7 @@
 
 #include "core/asio.hpp"
 #include "core/http/client.hpp"
+#include "core/http/sync_client.hpp"
 #include "core/http/types.hpp"
 #include "core/result.hpp"
 #include "tests/support/wait.hpp"
@@ -20,43 +21,15 @@
 namespace faas::test {
 
 // Runs the awaitable that `make()` returns on `io` (which must not be running elsewhere) until
-// it completes; throws std::runtime_error when `bound` passes first. The state is shared with
-// the coroutine, so a late completion after a timeout writes to live memory.
+// it completes; throws std::runtime_error when `bound` passes first (core's run_for with the
+// test bound).
 template <class MakeAwaitable>
 auto run_sync(asio::io_context& io, MakeAwaitable make, std::chrono::nanoseconds bound = kMaxWait) {
-    using T = typename decltype(make())::value_type;
-    struct State {
-        std::optional<T> value;
-        std::exception_ptr error;
-        bool done = false;
-    };
-    auto state = std::make_shared<State>();
-    asio::co_spawn(
-        io,
-        [state, make = std::move(make)]() mutable -> awaitable<void> {
-            try {
-                state->value.emplace(co_await make());
-            } catch (...) {
-                state->error = std::current_exception();
-            }
-            state->done = true;
-        },
-        asio::detached);
-    const auto deadline = std::chrono::steady_clock::now() + bound;
-    io.restart();
-    while (!state->done && std::chrono::steady_clock::now() < deadline) {
-        io.run_one_until(deadline);
-        if (io.stopped()) {
-            io.restart();
-        }
-    }
-    if (!state->done) {
+    auto r = http::run_for(io, std::move(make), bound);
+    if (!r) {
         throw std::runtime_error("operation did not finish within the test bound");
     }
-    if (state->error) {
-        std::rethrow_exception(state->error);
-    }
-    return std::move(*state->value);
+    return std::move(*r);
 }
 
 // As run_sync, for an awaitable<void>.
@@ -73,7 +46,8 @@ void run_sync_void(asio::io_context& io,
         bound);
 }
 
-// One keep-alive client: a ClientPool on an io_context that only runs inside call().
+// One keep-alive client to 127.0.0.1 (core's http::SyncClient); a call that misses the test
+// bound throws.
 class SyncClient {
 public:
     SyncClient();
@@ -95,13 +69,12 @@ public:
                                 http::Headers headers = {},
                                 std::chrono::nanoseconds timeout = kMaxWait);
 
-    std::size_t idle_connections() const { return pool_.idle_connections(); }
-    asio::io_context& context() { return io_; }
-    http::ClientPool& pool() { return pool_; }
+    std::size_t idle_connections() const { return client_.idle_connections(); }
+    asio::io_context& context() { return client_.context(); }
+    http::ClientPool& pool() { return client_.pool(); }
 
 private:
-    asio::io_context io_;
-    http::ClientPool pool_;
+    http::SyncClient client_;
 };
 
 // One-off calls on a fresh client (a new connection each time).
