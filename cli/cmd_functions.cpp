@@ -1,0 +1,494 @@
+// faas deploy, list, describe, remove, scale, ready, version.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+
+#include "cli/commands.hpp"
+#include "cli/deploy.hpp"
+#include "core/config/env.hpp"
+#include "core/json/json.hpp"
+
+#ifndef FAAS_VERSION
+#define FAAS_VERSION "dev"
+#endif
+
+namespace faas::cli {
+namespace {
+
+std::vector<FlagSpec> with_gateway(std::vector<FlagSpec> flags) {
+    auto g = gateway_flags();
+    flags.insert(flags.end(), g.begin(), g.end());
+    return flags;
+}
+
+// `name`, `name.ns` or `name -n ns`: the namespace is empty when none was given.
+openfaas::QualifiedName name_and_namespace(const std::string& arg, const Args& args) {
+    if (auto ns = args.value("namespace")) {
+        return {arg, *ns};
+    }
+    if (arg.find('.') != std::string::npos) {
+        return openfaas::split_name(arg, "");
+    }
+    return {arg, ""};
+}
+
+Result<std::chrono::nanoseconds> duration_flag(const Args& args, std::string_view name,
+                                               std::chrono::nanoseconds fallback) {
+    auto v = args.value(name);
+    if (!v) {
+        return fallback;
+    }
+    auto d = config::parse_go_duration(*v);
+    if (!d) {
+        return make_error(errc::bad_request, "--" + std::string(name) + " wants a duration like "
+                                                                        "30s or 2m, not \"" +
+                                                 *v + "\"");
+    }
+    return *d;
+}
+
+Result<std::map<std::string, std::string>> key_values(const Args& args, std::string_view flag) {
+    std::map<std::string, std::string> out;
+    for (const auto& kv : args.all(flag)) {
+        auto p = split_key_value(kv, "--" + std::string(flag));
+        if (!p) {
+            return p.error();
+        }
+        out[p->first] = p->second;
+    }
+    return out;
+}
+
+// --- deploy ---
+
+int deploy(const Args& args, Io& io) {
+    if (!args.positional.empty()) {
+        return fail(io, "deploy takes no arguments (use -f stack.yml, --filter NAME)", kExitUsage);
+    }
+    const std::string file = args.value_or("yaml", "stack.yml");
+    auto stack = load_stack(file, io.env, args.flag("envsubst", true));
+    if (!stack) {
+        return fail(io, stack.error().what(), kExitUsage);
+    }
+    DeployOverrides overrides;
+    for (auto [flag, target] : {std::pair{"env", &overrides.env},
+                                std::pair{"label", &overrides.labels},
+                                std::pair{"annotation", &overrides.annotations}}) {
+        auto kv = key_values(args, flag);
+        if (!kv) {
+            return fail(io, kv.error().what(), kExitUsage);
+        }
+        *target = std::move(*kv);
+    }
+    overrides.secrets = args.all("secret");
+    overrides.constraints = args.all("constraint");
+    overrides.namespace_ = args.value_or("namespace", "");
+    const auto filters = args.all("filter");
+    DeployPlan plan;
+    for (const auto& fn : stack->functions) {
+        if (filters.empty() || std::find(filters.begin(), filters.end(), fn.name) != filters.end()) {
+            plan.functions.push_back(to_deployment(fn, overrides));
+        }
+    }
+    if (plan.functions.empty()) {
+        return fail(io, "no function in " + file + " matches --filter", kExitUsage);
+    }
+    if (args.flag("replace", false)) {
+        plan.mode = DeployMode::Replace;
+    } else if (!args.flag("update", true)) {
+        plan.mode = DeployMode::Create;
+    }
+    plan.wait = args.flag("wait", true) && !args.flag("no-wait", false);
+    auto timeout = duration_flag(args, "timeout", std::chrono::seconds(60));
+    if (!timeout) {
+        return fail(io, timeout.error().what(), kExitUsage);
+    }
+    plan.wait_timeout = *timeout;
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    if (!args.has("gateway") && !io.env("OPENFAAS_URL") && !stack->gateway.empty()) {
+        auto from_stack = gateway_config(stack->gateway);
+        if (!from_stack) {
+            return fail(io, file + ": provider.gateway: " + from_stack.error().what(), kExitUsage);
+        }
+        from_stack->username = gw->username;
+        from_stack->password = gw->password;
+        gw = std::move(from_stack);
+    }
+    Session session(std::move(*gw));
+    auto report = session.run([&] {
+        return deploy_all(session.api(), plan, io.out, io.err, io.err_is_terminal);
+    });
+    return report.failed == 0 ? kExitOk : kExitFailed;
+}
+
+// --- list ---
+
+std::string count_text(double n) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.0f", std::floor(n));  // NOLINT(cppcoreguidelines-pro-type-vararg)
+    return buf;
+}
+
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows) {
+        width.resize(std::max(width.size(), row.size()));
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            width[i] = std::max(width[i], row[i].size());
+        }
+    }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) {
+                line += std::string(width[i] - row[i].size() + 3, ' ');
+            }
+        }
+        out << line << "\n";
+    }
+}
+
+int list(const Args& args, Io& io) {
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    Session session(std::move(*gw));
+    std::string target = "/system/functions";
+    if (auto ns = args.value("namespace")) {
+        target += "?namespace=" + url_encode(*ns);
+    }
+    auto r = session.run([&] { return session.api().system("GET", target); });
+    if (!r) {
+        return fail(io, r.error());
+    }
+    if (r->status != 200) {
+        return fail(io, http_failure("GET " + target, *r));
+    }
+    auto items = openfaas::parse_status_list(r->body);
+    if (!items) {
+        return fail(io, "GET " + target + ": unreadable answer: " + items.error().what());
+    }
+    std::sort(items->begin(), items->end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    const bool verbose = args.flag("verbose", false);
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back(verbose ? std::vector<std::string>{"Function", "Image", "Invocations", "Replicas"}
+                           : std::vector<std::string>{"Function", "Invocations", "Replicas"});
+    for (const auto& s : *items) {
+        if (verbose) {
+            rows.push_back({s.name, s.image, count_text(s.invocation_count),
+                            std::to_string(s.replicas)});
+        } else {
+            rows.push_back({s.name, count_text(s.invocation_count), std::to_string(s.replicas)});
+        }
+    }
+    print_table(io.out, rows);
+    return kExitOk;
+}
+
+// --- describe ---
+
+std::string map_text(const openfaas::StringMap& m) {
+    if (m.empty()) {
+        return "<none>";
+    }
+    std::string out;
+    for (const auto& [k, v] : m) {
+        out += (out.empty() ? "" : "\n                     ") + k + ": " + v;
+    }
+    return out;
+}
+
+std::string list_text(const std::vector<std::string>& v) {
+    if (v.empty()) {
+        return "<none>";
+    }
+    std::string out;
+    for (const auto& s : v) {
+        out += (out.empty() ? "" : ", ") + s;
+    }
+    return out;
+}
+
+std::string resources_text(const std::optional<openfaas::FunctionResources>& r) {
+    if (!r || r->empty()) {
+        return "<none>";
+    }
+    std::string out;
+    if (!r->memory.empty()) {
+        out += "memory: " + r->memory;
+    }
+    if (!r->cpu.empty()) {
+        out += (out.empty() ? "" : ", ") + std::string("cpu: ") + r->cpu;
+    }
+    return out;
+}
+
+int describe(const Args& args, Io& io) {
+    if (args.positional.size() != 1) {
+        return fail(io, "describe wants one function name (see faas describe --help)", kExitUsage);
+    }
+    const auto qn = name_and_namespace(args.positional[0], args);
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    Session session(std::move(*gw));
+    auto s = session.run([&] { return function_status(session.api(), qn.name, qn.namespace_); });
+    if (!s) {
+        return fail(io, s.error());
+    }
+    const auto& gwc = session.api().config();
+    const std::string ns = s->namespace_.empty() ? qn.namespace_ : s->namespace_;
+    auto row = [&](std::string_view k, const std::string& v) {
+        io.out << k << std::string(21 - k.size(), ' ') << v << "\n";
+    };
+    row("Name:", s->name);
+    row("Status:", s->available_replicas > 0 ? "Ready" : "Not Ready");
+    row("Replicas:", std::to_string(s->replicas));
+    row("Available Replicas:", std::to_string(s->available_replicas));
+    row("Invocations:", count_text(s->invocation_count));
+    row("Image:", s->image);
+    row("Function Process:", s->env_process.empty() ? "<none>" : s->env_process);
+    row("Namespace:", ns.empty() ? "<default>" : ns);
+    row("URL:", function_url(gwc, s->name, qn.namespace_));
+    row("Async URL:", function_url(gwc, s->name, qn.namespace_, true));
+    row("Labels:", map_text(s->labels));
+    row("Annotations:", map_text(s->annotations));
+    row("Environment:", map_text(s->env_vars.value_or(openfaas::StringMap{})));
+    row("Secrets:", list_text(s->secrets));
+    row("Constraints:", list_text(s->constraints));
+    row("Limits:", resources_text(s->limits));
+    row("Requests:", resources_text(s->requests));
+    row("Created:", s->created_at);
+    return kExitOk;
+}
+
+// --- remove ---
+
+int remove(const Args& args, Io& io) {
+    if (args.positional.empty()) {
+        return fail(io, "remove wants one or more function names", kExitUsage);
+    }
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    Session session(std::move(*gw));
+    int rc = kExitOk;
+    for (const auto& arg : args.positional) {
+        const auto qn = name_and_namespace(arg, args);
+        openfaas::DeleteFunctionRequest del;
+        del.function_name = qn.name;
+        del.namespace_ = qn.namespace_;
+        const std::string body = openfaas::to_json(del);
+        auto r = session.run([&] { return session.api().system("DELETE", "/system/functions", body); });
+        if (!r) {
+            return fail(io, r.error());
+        }
+        if (r->status == 404) {
+            rc = fail(io, "no such function: " + qn.name);
+            continue;
+        }
+        if (r->status < 200 || r->status > 202) {
+            rc = fail(io, http_failure("DELETE /system/functions " + qn.name, *r));
+            continue;
+        }
+        io.out << "Removed " << qn.name << ".\n";
+    }
+    return rc;
+}
+
+// --- scale ---
+
+int scale(const Args& args, Io& io) {
+    if (args.positional.size() != 1 || !args.has("replicas")) {
+        return fail(io, "usage: faas scale NAME --replicas N", kExitUsage);
+    }
+    const auto qn = name_and_namespace(args.positional[0], args);
+    const std::string n = *args.value("replicas");
+    std::uint64_t replicas = 0;
+    try {
+        std::size_t used = 0;
+        const long long v = std::stoll(n, &used);
+        if (used != n.size() || v < 0) {
+            throw std::invalid_argument(n);
+        }
+        replicas = static_cast<std::uint64_t>(v);
+    } catch (const std::exception&) {
+        return fail(io, "--replicas wants a number >= 0, not \"" + n + "\"", kExitUsage);
+    }
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    Session session(std::move(*gw));
+    openfaas::ScaleServiceRequest req;
+    req.service_name = qn.name;
+    req.replicas = replicas;
+    req.namespace_ = qn.namespace_;
+    const std::string body = openfaas::to_json(req);
+    std::string target = "/system/scale-function/" + url_encode(qn.name);
+    if (!qn.namespace_.empty()) {
+        target += "?namespace=" + url_encode(qn.namespace_);
+    }
+    auto r = session.run([&] { return session.api().system("POST", target, body); });
+    if (!r) {
+        return fail(io, r.error());
+    }
+    if (r->status == 404) {
+        return fail(io, "no such function: " + qn.name);
+    }
+    if (r->status < 200 || r->status > 202) {
+        return fail(io, http_failure("POST " + target, *r));
+    }
+    io.out << "Scaled " << qn.name << " to " << replicas << " replica"
+           << (replicas == 1 ? "" : "s") << ".\n";
+    return kExitOk;
+}
+
+// --- ready ---
+
+int ready(const Args& args, Io& io) {
+    if (args.positional.size() > 1) {
+        return fail(io, "ready takes at most one function name", kExitUsage);
+    }
+    auto timeout = duration_flag(args, "timeout", std::chrono::seconds(60));
+    if (!timeout) {
+        return fail(io, timeout.error().what(), kExitUsage);
+    }
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    Session session(std::move(*gw));
+    auto healthy = session.run([&] { return wait_healthy(session.api(), *timeout); });
+    if (!healthy) {
+        return fail(io, healthy.error());
+    }
+    if (args.positional.empty()) {
+        io.out << "The gateway at " << session.api().config().url << " is ready.\n";
+        return kExitOk;
+    }
+    const auto qn = name_and_namespace(args.positional[0], args);
+    auto r = session.run([&] {
+        return wait_ready(session.api(), qn.name, qn.namespace_, *timeout, nullptr);
+    });
+    if (!r) {
+        return fail(io, r.error());
+    }
+    io.out << qn.name << " is ready.\n";
+    return kExitOk;
+}
+
+// --- version ---
+
+int version(const Args& args, Io& io) {
+    io.out << "faas CLI version: " << FAAS_VERSION << "\n";
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    Session session(std::move(*gw));
+    auto r = session.run([&] { return session.api().system("GET", "/system/info"); });
+    if (!r) {
+        return fail(io, r.error());
+    }
+    if (r->status != 200) {
+        return fail(io, http_failure("GET /system/info", *r));
+    }
+    auto doc = json::parse(r->body);
+    if (!doc) {
+        return fail(io, "GET /system/info: unreadable answer: " + doc.error().what());
+    }
+    auto str = [&](std::initializer_list<const char*> path) -> std::string {
+        simdjson::dom::element e = doc->root();
+        for (const char* key : path) {
+            if (e.at_key(key).get(e) != simdjson::SUCCESS) {
+                return "";
+            }
+        }
+        std::string_view v;
+        return e.get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
+    };
+    io.out << "Gateway\n"
+           << "  uri:           " << session.api().config().url << "\n"
+           << "  version:       " << str({"version", "release"}) << "\n"
+           << "  sha:           " << str({"version", "sha"}) << "\n"
+           << "  arch:          " << str({"arch"}) << "\n"
+           << "Provider\n"
+           << "  name:          " << str({"provider", "provider"}) << "\n"
+           << "  orchestration: " << str({"provider", "orchestration"}) << "\n"
+           << "  version:       " << str({"provider", "version", "release"}) << "\n"
+           << "  sha:           " << str({"provider", "version", "sha"}) << "\n";
+    return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> function_commands() {
+    std::vector<Command> out;
+    out.push_back(Command{
+        "deploy", "deploy the functions of a stack.yml (update, or create when absent)",
+        "faas deploy [-f stack.yml] [--filter NAME] [flags]",
+        "Reads the faas-cli stack.yml schema (version 1.0, provider name openfaas), with ${VAR}\n"
+        "and ${VAR:-default} substitution. Relative handler and environment_file paths are\n"
+        "resolved against the stack file's directory; an existing handler directory becomes the\n"
+        "function's working directory (annotation com.faas.local.workdir). After deploying, it\n"
+        "waits until every function has a ready replica (--no-wait to skip).\n",
+        with_gateway({
+            {"yaml", 'f', FlagKind::Value, "FILE", "stack file (default stack.yml)"},
+            {"filter", 0, FlagKind::Repeat, "NAME", "deploy only this function (repeatable)"},
+            {"replace", 0, FlagKind::Bool, "", "remove, then create each function"},
+            {"update", 0, FlagKind::Bool, "", "update existing functions (default true; =false: create only)"},
+            {"env", 'e', FlagKind::Repeat, "KEY=VALUE", "extra environment variable"},
+            {"label", 'l', FlagKind::Repeat, "KEY=VALUE", "extra label"},
+            {"annotation", 0, FlagKind::Repeat, "KEY=VALUE", "extra annotation"},
+            {"secret", 0, FlagKind::Repeat, "NAME", "extra secret"},
+            {"constraint", 0, FlagKind::Repeat, "EXPR", "placement constraint (replaces the stack's)"},
+            {"namespace", 'n', FlagKind::Value, "NS", "namespace for every function"},
+            {"wait", 0, FlagKind::Bool, "", "wait for a ready replica (default true)"},
+            {"no-wait", 0, FlagKind::Bool, "", "do not wait"},
+            {"timeout", 0, FlagKind::Value, "DURATION", "how long to wait (default 60s)"},
+            {"envsubst", 0, FlagKind::Bool, "", "substitute ${VAR} in the stack file (default true)"},
+        }),
+        deploy});
+    out.push_back(Command{"list", "list the deployed functions", "faas list [-v] [-n NS]", "",
+                          with_gateway({
+                              {"verbose", 'v', FlagKind::Bool, "", "also show the image"},
+                              {"namespace", 'n', FlagKind::Value, "NS", "namespace"},
+                          }),
+                          list});
+    out.push_back(Command{"describe", "show a function's status, URLs and settings",
+                          "faas describe NAME [-n NS]", "",
+                          with_gateway({{"namespace", 'n', FlagKind::Value, "NS", "namespace"}}),
+                          describe});
+    out.push_back(Command{"remove", "remove functions", "faas remove NAME... [-n NS]", "",
+                          with_gateway({{"namespace", 'n', FlagKind::Value, "NS", "namespace"}}),
+                          remove});
+    out.push_back(Command{"scale", "set a function's replica count (0 is allowed)",
+                          "faas scale NAME --replicas N [-n NS]", "",
+                          with_gateway({
+                              {"replicas", 'r', FlagKind::Value, "N", "replica count"},
+                              {"namespace", 'n', FlagKind::Value, "NS", "namespace"},
+                          }),
+                          scale});
+    out.push_back(Command{"ready", "wait until the gateway (and a function) is ready",
+                          "faas ready [NAME] [--timeout 60s]", "",
+                          with_gateway({
+                              {"timeout", 0, FlagKind::Value, "DURATION", "how long to wait (default 60s)"},
+                              {"namespace", 'n', FlagKind::Value, "NS", "namespace"},
+                          }),
+                          ready});
+    out.push_back(Command{"version", "print the CLI, gateway and provider versions",
+                          "faas version", "", gateway_flags(), version});
+    return out;
+}
+
+}  // namespace faas::cli

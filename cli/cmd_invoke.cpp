@@ -1,0 +1,269 @@
+// faas invoke and faas logs.
+#include <ctime>
+#include <iterator>
+#include <ostream>
+
+#include "cli/commands.hpp"
+#include "cli/deploy.hpp"
+#include "core/config/env.hpp"
+#include "core/json/json.hpp"
+
+namespace faas::cli {
+namespace {
+
+std::vector<FlagSpec> with_gateway(std::vector<FlagSpec> flags) {
+    auto g = gateway_flags();
+    flags.insert(flags.end(), g.begin(), g.end());
+    return flags;
+}
+
+bool valid_method(const std::string& m) {
+    for (const char* ok : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+        if (m == ok) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// The path under /function/: "<name>.<ns>", the namespace defaulting to openfaas-fn as the
+// faas-cli and the Go SDK address it.
+std::string function_path(const std::string& arg, const Args& args) {
+    if (auto ns = args.value("namespace")) {
+        return arg + "." + *ns;
+    }
+    if (arg.find('.') != std::string::npos) {
+        return arg;
+    }
+    return arg + "." + std::string(openfaas::kDefaultNamespace);
+}
+
+int invoke(const Args& args, Io& io) {
+    if (args.positional.size() != 1) {
+        return fail(io, "invoke wants one function name (see faas invoke --help)", kExitUsage);
+    }
+    const std::string name = args.positional[0];
+    if (!openfaas::valid_route_name(name)) {
+        return fail(io, "\"" + name + "\" is not a function name", kExitUsage);
+    }
+    std::string method = args.value_or("method", "POST");
+    for (auto& c : method) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    if (!valid_method(method)) {
+        return fail(io, "--method " + method + " is not one of GET POST PUT PATCH DELETE HEAD OPTIONS",
+                    kExitUsage);
+    }
+    http::Headers headers;
+    headers.set("Content-Type", args.value_or("content-type", "text/plain"));
+    for (const auto& h : args.all("header")) {
+        auto kv = split_key_value(h, "--header");
+        if (!kv) {
+            return fail(io, kv.error().what(), kExitUsage);
+        }
+        headers.set(kv->first, kv->second);
+    }
+    const bool async = args.flag("async", false);
+    if (auto cb = args.value("callback")) {
+        headers.set("X-Callback-Url", *cb);
+    }
+    std::vector<std::pair<std::string, std::string>> query;
+    for (const auto& q : args.all("query")) {
+        auto kv = split_key_value(q, "--query");
+        if (!kv) {
+            return fail(io, kv.error().what(), kExitUsage);
+        }
+        query.push_back(std::move(*kv));
+    }
+    std::string target = (async ? "/async-function/" : "/function/") + function_path(name, args);
+    if (auto sub = args.value("path"); sub && !sub->empty()) {
+        target += (sub->front() == '/' ? "" : "/") + *sub;
+    }
+    target += query_string(query);
+    std::string body;
+    if (!args.flag("no-stdin", false)) {
+        if (io.in_is_terminal) {
+            io.err << "Reading from STDIN - hit (Control + D) to stop.\n";
+        }
+        body.assign(std::istreambuf_iterator<char>(io.in), std::istreambuf_iterator<char>());
+    }
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    if (auto t = args.value("timeout")) {
+        auto d = config::parse_go_duration(*t);
+        if (!d) {
+            return fail(io, "--timeout wants a duration like 30s, not \"" + *t + "\"", kExitUsage);
+        }
+        gw->timeout = *d;
+    }
+    Session session(std::move(*gw));
+    auto r = session.run([&] { return session.api().invoke(method, target, headers, body); });
+    if (!r) {
+        return fail(io, r.error());
+    }
+    if (async && r->status == 202) {
+        io.err << "Function submitted asynchronously.";
+        if (auto id = r->headers.get("X-Call-Id")) {
+            io.err << " X-Call-Id: " << *id;
+        }
+        io.err << "\n";
+        return kExitOk;
+    }
+    if (r->status < 200 || r->status > 299) {
+        io.out.flush();
+        return fail(io, http_failure(method + " " + target, *r));
+    }
+    io.out << r->body;
+    io.out.flush();
+    return kExitOk;
+}
+
+// "5m" ago, or an RFC 3339 time as given.
+Result<std::string> since_param(const std::string& v) {
+    if (auto d = config::parse_go_duration(v)) {
+        const auto when = std::chrono::system_clock::now() -
+                          std::chrono::duration_cast<std::chrono::system_clock::duration>(*d);
+        const std::time_t t = std::chrono::system_clock::to_time_t(when);
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char buf[32];
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return std::string(buf);
+    }
+    if (v.size() >= 20 && v[4] == '-' && v[10] == 'T') {
+        return v;
+    }
+    return make_error(errc::bad_request,
+                      "--since wants a duration (5m) or an RFC 3339 time, not \"" + v + "\"");
+}
+
+// One ndjson log message as "timestamp name (instance) text".
+std::string format_log_line(std::string_view line) {
+    auto doc = json::parse(line);
+    if (!doc) {
+        return std::string(line);
+    }
+    auto field = [&](const char* key) -> std::string {
+        std::string_view v;
+        return doc->root().at_key(key).get(v) == simdjson::SUCCESS ? std::string(v) : "";
+    };
+    return field("timestamp") + " " + field("name") + " (" + field("instance") + ") " +
+           field("text");
+}
+
+int logs(const Args& args, Io& io) {
+    if (args.positional.size() != 1) {
+        return fail(io, "logs wants one function name (see faas logs --help)", kExitUsage);
+    }
+    std::string name = args.positional[0];
+    std::string ns = args.value_or("namespace", "");
+    if (ns.empty() && name.find('.') != std::string::npos) {
+        auto qn = openfaas::split_name(name, "");
+        name = qn.name;
+        ns = qn.namespace_;
+    }
+    const bool follow = args.flag("follow", false);
+    std::vector<std::pair<std::string, std::string>> params{{"name", name}};
+    if (!ns.empty()) {
+        params.emplace_back("namespace", ns);
+    }
+    params.emplace_back("follow", follow ? "true" : "false");
+    if (auto s = args.value("since")) {
+        auto since = since_param(*s);
+        if (!since) {
+            return fail(io, since.error().what(), kExitUsage);
+        }
+        params.emplace_back("since", *since);
+    }
+    if (auto t = args.value("tail")) {
+        if (t->empty() || t->find_first_not_of("-0123456789") != std::string::npos) {
+            return fail(io, "--tail wants a number, not \"" + *t + "\"", kExitUsage);
+        }
+        params.emplace_back("tail", *t);
+    }
+    if (auto i = args.value("instance")) {
+        params.emplace_back("instance", *i);
+    }
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    Session session(std::move(*gw));
+    const std::string target = "/system/logs" + query_string(params);
+    std::string pending;
+    const bool raw = args.value_or("output", "plain") == "json";
+    auto sink = [&](std::string_view data) {
+        pending += data;
+        std::size_t start = 0;
+        for (auto nl = pending.find('\n'); nl != std::string::npos;
+             nl = pending.find('\n', start)) {
+            const std::string_view line(pending.data() + start, nl - start);
+            if (!line.empty()) {
+                io.out << (raw ? std::string(line) : format_log_line(line)) << "\n";
+            }
+            start = nl + 1;
+        }
+        io.out.flush();
+        pending.erase(0, start);
+        return true;
+    };
+    auto r = session.run([&] {
+        return session.api().stream(target, sink, std::chrono::nanoseconds::zero());
+    });
+    if (!r) {
+        return fail(io, r.error());
+    }
+    if (!pending.empty()) {
+        io.out << (raw ? pending : format_log_line(pending)) << "\n";
+    }
+    if (r->status == 404 || r->status == 501) {
+        return fail(io, "no logs for " + name + ": " + std::to_string(r->status) + " " +
+                            std::string(http::reason(r->status)) +
+                            (r->body.empty() ? "" : ": " + r->body.substr(0, r->body.find('\n'))));
+    }
+    if (r->status != 200) {
+        return fail(io, http_failure("GET /system/logs", *r));
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> invoke_commands() {
+    std::vector<Command> out;
+    out.push_back(Command{
+        "invoke", "call a function with the body from stdin and print its answer",
+        "faas invoke NAME [-m METHOD] [-H K=V] [--query K=V] [--path SUB] < body",
+        "Calls /function/NAME.NAMESPACE (openfaas-fn unless -n or NAME.NS is given), without\n"
+        "the CLI's credentials. A status outside 2xx is printed to stderr and exits 1.\n",
+        with_gateway({
+            {"method", 'm', FlagKind::Value, "METHOD", "HTTP method (default POST)"},
+            {"header", 'H', FlagKind::Repeat, "KEY=VALUE", "request header"},
+            {"query", 0, FlagKind::Repeat, "KEY=VALUE", "query string parameter"},
+            {"path", 0, FlagKind::Value, "SUBPATH", "path after the function name (/a/b)"},
+            {"content-type", 0, FlagKind::Value, "TYPE", "Content-Type (default text/plain)"},
+            {"namespace", 'n', FlagKind::Value, "NS", "namespace"},
+            {"async", 'a', FlagKind::Bool, "", "call /async-function/ (answers 202)"},
+            {"callback", 0, FlagKind::Value, "URL", "X-Callback-Url for --async"},
+            {"no-stdin", 0, FlagKind::Bool, "", "send an empty body"},
+            {"timeout", 0, FlagKind::Value, "DURATION", "give up after this long (default 60s)"},
+        }),
+        invoke});
+    out.push_back(Command{
+        "logs", "print a function's logs",
+        "faas logs NAME [--follow] [--since 5m|RFC3339] [--tail N] [--instance ID]", "",
+        with_gateway({
+            {"follow", 0, FlagKind::Bool, "", "keep printing new lines"},
+            {"since", 0, FlagKind::Value, "WHEN", "only lines after this (5m, or an RFC 3339 time)"},
+            {"tail", 't', FlagKind::Value, "N", "only the last N lines"},
+            {"instance", 0, FlagKind::Value, "ID", "only this replica"},
+            {"namespace", 'n', FlagKind::Value, "NS", "namespace"},
+            {"output", 'o', FlagKind::Value, "FORMAT", "plain (default) or json (the raw ndjson)"},
+        }),
+        logs});
+    return out;
+}
+
+}  // namespace faas::cli
