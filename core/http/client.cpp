@@ -316,8 +316,10 @@ awaitable<Result<Response>> ClientPool::stream(Endpoint endpoint, Request req,
         } else if (to_sink) {
             c.stream.expires_never();
         }
-        co_await bhttp::async_read(c.stream, c.buffer, parser,
-                                   asio::redirect_error(use_awaitable, ec));
+        // read_some, not read: async_read on a buffer_body returns only once the buffer is
+        // full or the message done, which would hold back a slow stream's lines.
+        co_await bhttp::async_read_some(c.stream, c.buffer, parser,
+                                        asio::redirect_error(use_awaitable, ec));
         if (ec == bhttp::error::need_buffer) {
             ec = {};
         }

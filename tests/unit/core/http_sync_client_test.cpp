@@ -1,6 +1,8 @@
 // core/http/sync_client and ClientPool::stream(): streamed bodies reach the sink as they arrive.
 #include "core/http/sync_client.hpp"
 
+#include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,41 @@ TEST_SUITE("core sync client") {
         CHECK(r->status == 200);
         CHECK(got == "one\ntwo\nthree\n");
         CHECK(r->body.empty());
+    }
+
+    TEST_CASE("sync client: each streamed piece reaches the sink before the body ends") {
+        // The server sends "one\n", then waits until the client has seen it before it ends.
+        auto seen = std::make_shared<std::promise<void>>();
+        auto seen_future = seen->get_future().share();
+        TestServer server(same_handler([seen_future](http::Exchange& ex) -> awaitable<void> {
+            const http::Headers headers;
+            if (!co_await ex.begin_response(200, headers, std::nullopt) ||
+                !co_await ex.write_body("one\n")) {
+                co_return;
+            }
+            asio::steady_timer t(co_await asio::this_coro::executor);
+            for (int i = 0; i < 500 && seen_future.wait_for(0s) != std::future_status::ready; ++i) {
+                t.expires_after(10ms);
+                co_await t.async_wait(faas::use_awaitable);
+            }
+            (void)co_await ex.write_body(
+                seen_future.wait_for(0s) == std::future_status::ready ? "two\n" : "late\n");
+            (void)co_await ex.end_response();
+        }));
+        http::SyncClient client;
+        std::string got;
+        bool signalled = false;
+        auto r = client.stream(http::Endpoint{"127.0.0.1", server.port()}, http::Request{}, {},
+                               [&](std::string_view data) {
+                                   got += data;
+                                   if (!signalled && got.find('\n') != std::string::npos) {
+                                       signalled = true;
+                                       seen->set_value();
+                                   }
+                                   return true;
+                               });
+        REQUIRE(r.ok());
+        CHECK(got == "one\ntwo\n");
     }
 
     TEST_CASE("sync client: a non-2xx body is returned, not streamed") {
