@@ -417,6 +417,15 @@ int version(const Args& args, Io& io) {
         std::string_view v;
         return e.get(v) == simdjson::SUCCESS ? std::string(v) : std::string();
     };
+    if (str({"provider", "provider"}).empty() && !str({"provider"}).empty()) {
+        // A provider's own /system/info (faas -g pointed at faas-provider directly).
+        io.out << "Provider\n"
+               << "  name:          " << str({"provider"}) << "\n"
+               << "  orchestration: " << str({"orchestration"}) << "\n"
+               << "  version:       " << str({"version", "release"}) << "\n"
+               << "  sha:           " << str({"version", "sha"}) << "\n";
+        return kExitOk;
+    }
     io.out << "Gateway\n"
            << "  uri:           " << session.api().config().url << "\n"
            << "  version:       " << str({"version", "release"}) << "\n"

@@ -66,7 +66,8 @@ awaitable<DeployReport> deploy_all(Api& api, DeployPlan plan, std::ostream& out,
             if (err_is_terminal) {
                 err << "\r" << line << "\033[K";
                 err.flush();
-            } else if (line.substr(0, line.rfind('(')) != last) {
+            } else if ((!s || s->available_replicas == 0) &&
+                       line.substr(0, line.rfind('(')) != last) {
                 // Not a terminal: one line per change of state, not per poll.
                 last = line.substr(0, line.rfind('('));
                 err << line << "\n";
