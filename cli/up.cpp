@@ -266,10 +266,19 @@ awaitable<void> Platform::stop(Daemon* d) {
     }
     say("faas up: stopping " + d->name + " (pid " + std::to_string(d->pid) + ")");
     d->child->signal_group(SIGTERM);
-    if (!co_await d->exited.wait_for(kStopGrace)) {
-        say("faas up: " + d->name + " did not stop within " + secs(kStopGrace) + ", killing it");
-        d->child->signal_group(SIGKILL);
-        co_await d->exited.wait();
+    const auto deadline = Clock::now() + kStopGrace;
+    asio::steady_timer timer(io_);
+    while (!d->status) {
+        if (Clock::now() > deadline) {
+            say("faas up: " + d->name + " did not stop within " + secs(kStopGrace) +
+                ", killing it");
+            d->child->signal_group(SIGKILL);
+            co_await d->exited.wait();
+            break;
+        }
+        timer.expires_after(kPoll);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
     }
 }
 
@@ -285,7 +294,9 @@ awaitable<bool> Platform::healthy(std::uint16_t port) {
     req.target = "/healthz";
     http::CallOptions options;
     options.timeout = 2s;
-    auto r = co_await pool_.request(http::Endpoint{"127.0.0.1", port}, std::move(req), options);
+    // A named endpoint: g++ 12 destroys a braced temporary inside co_await twice.
+    const http::Endpoint endpoint{"127.0.0.1", port};
+    auto r = co_await pool_.request(endpoint, std::move(req), options);
     co_return r && r->status == 200;
 }
 
