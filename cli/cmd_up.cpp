@@ -1,0 +1,142 @@
+// faas up: the command line (flags -> UpOptions), the state dir and binary dir defaults.
+#include <unistd.h>
+
+#include "cli/up.hpp"
+#include "core/asio.hpp"
+#include "core/config/env.hpp"
+
+#ifndef FAAS_SOURCE_DIR
+#define FAAS_SOURCE_DIR ""
+#endif
+
+namespace faas::cli {
+
+namespace fs = std::filesystem;
+
+fs::path default_state_dir(const VarLookup& env) {
+    if (auto d = env("FAAS_STATE_DIR"); d && !d->empty()) {
+        return *d;
+    }
+    if (::geteuid() == 0) {
+        return "/var/lib/faas";
+    }
+    const auto home = env("HOME");
+    return fs::path(home && !home->empty() ? *home : "/tmp") / ".local/state/faas";
+}
+
+fs::path own_bin_dir() {
+    std::error_code ec;
+    const auto exe = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::current_path() : exe.parent_path();
+}
+
+namespace {
+
+Result<std::chrono::nanoseconds> duration_arg(const Args& args, std::string_view name,
+                                              std::chrono::nanoseconds fallback) {
+    auto v = args.value(name);
+    if (!v) {
+        return fallback;
+    }
+    auto d = config::parse_go_duration(*v);
+    if (!d) {
+        return make_error(errc::bad_request,
+                          "--" + std::string(name) + " wants a duration like 30s, not \"" + *v + "\"");
+    }
+    return *d;
+}
+
+Result<std::uint16_t> port_arg(const std::string& flag, const std::string& v) {
+    try {
+        std::size_t used = 0;
+        const int p = std::stoi(v, &used);
+        if (used == v.size() && p > 0 && p < 65536) {
+            return static_cast<std::uint16_t>(p);
+        }
+    } catch (const std::exception&) {
+    }
+    return make_error(errc::bad_request, "--" + flag + " wants a port number 1-65535, not \"" + v + "\"");
+}
+
+int up_command(const Args& args, Io& io) {
+    if (!args.positional.empty()) {
+        return fail(io, "up takes no arguments (see faas up --help)", kExitUsage);
+    }
+    UpOptions o;
+    o.bind = args.value_or("bind", "127.0.0.1");
+    boost::system::error_code ec;
+    (void)asio::ip::make_address(o.bind, ec);
+    if (ec) {
+        return fail(io, "--bind wants an IP address, not \"" + o.bind + "\"", kExitUsage);
+    }
+    if (auto p = args.value("port")) {
+        auto port = port_arg("port", *p);
+        if (!port) {
+            return fail(io, port.error().what(), kExitUsage);
+        }
+        o.port = *port;
+    }
+    if (auto p = args.value("metrics-port")) {
+        auto port = port_arg("metrics-port", *p);
+        if (!port) {
+            return fail(io, port.error().what(), kExitUsage);
+        }
+        o.metrics_port = *port;
+    }
+    o.state_dir = args.has("state-dir") ? fs::path(*args.value("state-dir"))
+                                        : default_state_dir(io.env);
+    o.state_dir = fs::absolute(o.state_dir);
+    if (auto s = args.value("stack")) {
+        o.stack = fs::absolute(*s);
+        if (!fs::exists(o.stack)) {
+            return fail(io, "--stack " + *s + ": no such file", kExitUsage);
+        }
+    } else if (const fs::path examples = fs::path(FAAS_SOURCE_DIR) / "examples" / "stack.yml";
+               !std::string_view(FAAS_SOURCE_DIR).empty() && fs::exists(examples)) {
+        o.stack = examples;
+    }
+    if (args.flag("no-examples", false) && !args.has("stack")) {
+        o.stack.clear();
+    }
+    o.bin_dir = own_bin_dir();
+    o.quiet = args.flag("quiet", false);
+    auto start = duration_arg(args, "start-timeout", o.start_timeout);
+    auto ready = duration_arg(args, "timeout", o.ready_timeout);
+    if (!start || !ready) {
+        return fail(io, (!start ? start.error() : ready.error()).what(), kExitUsage);
+    }
+    o.start_timeout = *start;
+    o.ready_timeout = *ready;
+    return run_up(o, io);
+}
+
+}  // namespace
+
+std::vector<Command> up_commands() {
+    std::vector<Command> out;
+    out.push_back(Command{
+        "up", "start the platform on this machine (provider + gateway) and deploy the examples",
+        "faas up [--port 8080] [--bind 127.0.0.1] [--state-dir DIR] [--stack FILE | --no-examples]",
+        "Starts faas-provider (on a free loopback port) and the gateway from the directory of the\n"
+        "faas executable, waits until both answer /healthz, deploys the stack (by default the\n"
+        "examples/stack.yml of the source tree faas was built from) and waits for its replicas,\n"
+        "then runs in the foreground. Ctrl-C (SIGINT) or SIGTERM stops the gateway, then the\n"
+        "provider, and exits 0; a daemon that dies stops the rest and exits 1. Logs are echoed\n"
+        "with a [name] prefix and kept in STATE_DIR/logs/. Binaries can be overridden with the\n"
+        "env vars provider_path and gateway_path.\n",
+        {
+            {"port", 'p', FlagKind::Value, "PORT", "gateway port (default 8080)"},
+            {"bind", 0, FlagKind::Value, "ADDR", "gateway listen address (default 127.0.0.1)"},
+            {"metrics-port", 0, FlagKind::Value, "PORT", "gateway metrics port (default 8082, or a free one)"},
+            {"state-dir", 0, FlagKind::Value, "DIR", "provider state ($FAAS_STATE_DIR, /var/lib/faas as root, else ~/.local/state/faas)"},
+            {"stack", 'f', FlagKind::Value, "FILE", "stack.yml to deploy (default: the examples)"},
+            {"no-examples", 0, FlagKind::Bool, "", "deploy nothing"},
+            {"quiet", 'q', FlagKind::Bool, "", "do not echo the daemons' logs (still in the log files)"},
+            {"start-timeout", 0, FlagKind::Value, "DURATION", "how long each daemon may take to start (default 30s)"},
+            {"timeout", 0, FlagKind::Value, "DURATION", "how long functions may take to be ready (default 60s)"},
+        },
+        up_command});
+    return out;
+}
+
+}  // namespace faas::cli
