@@ -96,7 +96,8 @@ awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest)
             (void)co_await ex.respond(http::text_error(413, res.error().what()));
             co_return;
         }
-        log_->warn("proxy failed fn={} namespace={} error=\"{}\"", name, ns, res.error().what());
+        log_->warn("proxy failed fn={} namespace={} call_id={} error=\"{}\"", name, ns,
+                   ex.header("X-Call-Id").value_or(""), res.error().what());
         (void)co_await ex.respond(proxy_error(500, "Can't reach service for: " + name + "."));
         co_return;
     }

@@ -58,6 +58,11 @@ Config load(const config::Env& env) {
         throw config::ConfigError("fwatchdog_path=" + c.fwatchdog_path +
                                   ": not an executable file (build fwatchdog or set fwatchdog_path)");
     }
+    c.launcher_path = (std::filesystem::path(c.self_path).parent_path() / "faas-replica").string();
+    if (::access(c.launcher_path.c_str(), X_OK) != 0) {
+        c.launcher_path = c.self_path;
+        c.launcher_via_flag = true;
+    }
     c.basic_auth = env.flag("basic_auth", false);
     c.secret_mount_path = env.string("secret_mount_path", "/var/openfaas/secrets");
     c.replica_drain = env.duration("replica_drain", c.replica_drain);

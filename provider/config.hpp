@@ -17,8 +17,11 @@ struct Config {
     std::string default_namespace = "openfaas-fn";
     std::string state_dir;
     std::string fwatchdog_path;
-    // Our own executable: replicas are started through its --exec-replica launcher mode.
+    // Our own executable.
     std::string self_path;
+    // The replica launcher: faas-replica next to us, else our own --exec-replica mode.
+    std::string launcher_path;
+    bool launcher_via_flag = false;
     bool basic_auth = false;
     std::string secret_mount_path = "/var/openfaas/secrets";
     // Given to each replica's watchdog: how long it keeps serving after SIGTERM.

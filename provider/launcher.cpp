@@ -80,8 +80,14 @@ bool write_pid(const std::string& file) {
 
 }  // namespace
 
-std::vector<std::string> launcher_argv(const std::string& self, const LaunchSpec& spec) {
-    std::vector<std::string> a{self, kLauncherFlag, "--parent", std::to_string(spec.parent)};
+std::vector<std::string> launcher_argv(const std::string& launcher, bool via_flag,
+                                       const LaunchSpec& spec) {
+    std::vector<std::string> a{launcher};
+    if (via_flag) {
+        a.emplace_back(kLauncherFlag);
+    }
+    a.emplace_back("--parent");
+    a.push_back(std::to_string(spec.parent));
     if (!spec.secrets_dir.empty()) {
         a.emplace_back(spec.mount_secrets ? "--mount-secrets" : "--secrets");
         a.push_back(spec.secrets_dir);
@@ -99,7 +105,7 @@ std::vector<std::string> launcher_argv(const std::string& self, const LaunchSpec
     return a;
 }
 
-int run_launcher(int argc, char** argv) {
+int run_launcher(int argc, char** argv, int first) {
     // The provider may die at any moment: take the replica with it.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
         return fail("prctl", "PR_SET_PDEATHSIG", errno);
@@ -108,7 +114,7 @@ int run_launcher(int argc, char** argv) {
     std::string mount_dir;
     std::vector<std::string> procs;
     long long rlimit_as = -1;
-    int i = 2;
+    int i = first;
     for (; i < argc; ++i) {
         const std::string_view a = argv[i];  // NOLINT
         auto next = [&]() -> std::string {

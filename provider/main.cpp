@@ -19,7 +19,7 @@
 int main(int argc, char** argv) {
     using namespace faas;
     if (argc > 1 && std::string_view(argv[1]) == provider::kLauncherFlag) {  // NOLINT
-        return provider::run_launcher(argc, argv);
+        return provider::run_launcher(argc, argv, 2);
     }
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];  // NOLINT

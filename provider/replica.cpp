@@ -139,6 +139,8 @@ Status Backend::prepare_replica_dir(const Function& fn, Replica& r) const {
     if (ec) {
         return make_error(ec, "cannot create " + r.dir.string() + ": " + ec.message());
     }
+    // Secrets are for the function (same user) only.
+    fs::permissions(r.dir / "secrets", fs::perms::owner_all, ec);
     // Only the secrets the function declared, copied at each start, so an update after
     // PUT /system/secrets sees the new value.
     for (const auto& s : fn.stored.deployment.secrets) {
@@ -151,8 +153,7 @@ Status Backend::prepare_replica_dir(const Function& fn, Replica& r) const {
             ec.clear();
             continue;
         }
-        fs::permissions(to, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read,
-                        ec);
+        fs::permissions(to, fs::perms::owner_read, ec);
     }
     return {};
 }
@@ -211,7 +212,7 @@ Status Backend::spawn(const Function& fn, Replica& r) {
     spec.rlimit_as = launch->rlimit_as;
     spec.parent = ::getpid();
     process::SpawnOptions o;
-    o.argv = launcher_argv(config_.self_path, spec);
+    o.argv = launcher_argv(config_.launcher_path, config_.launcher_via_flag, spec);
     o.env = replica_env(fn, r);
     const auto& ann = fn.stored.deployment.annotations;
     auto wd = ann ? ann->find("com.faas.local.workdir") : openfaas::StringMap::const_iterator{};
