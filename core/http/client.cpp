@@ -397,16 +397,27 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
     }
     // Small bodies of known length are read first: one write upstream, and a retry on a fresh
     // connection stays possible.
-    const bool no_body = ex.body_done();
-    const bool buffered = !no_body && !ex.chunked() && length && *length <= options.buffer_limit;
-    std::string body;
-    if (buffered) {
+    const bool replay = options.replay_body != nullptr && options.replay_body->has_value();
+    const bool no_body = !replay && ex.body_done();
+    const bool buffered =
+        replay || (!no_body && !ex.chunked() && length && *length <= options.buffer_limit);
+    std::string own_body;
+    const std::string* body_ptr = &own_body;
+    if (replay) {
+        body_ptr = &**options.replay_body;
+    } else if (buffered) {
         auto b = co_await ex.read_body(options.buffer_limit);
         if (!b) {
             co_return b.error();
         }
-        body = std::move(b.value());
+        if (options.replay_body != nullptr) {
+            *options.replay_body = std::move(b.value());
+            body_ptr = &**options.replay_body;
+        } else {
+            own_body = std::move(b.value());
+        }
     }
+    const std::string& body = *body_ptr;
     const bool streamed = !no_body && !buffered;
 
     std::string head;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -64,6 +65,11 @@ struct ForwardOptions {
     // When the upstream refuses connections (starting or restarting), keep trying for this long
     // (bounded by `timeout`) before answering errc::connect_failed.
     std::chrono::nanoseconds connect_retry_for{0};
+    // Lets a caller send the same exchange again to another endpoint after errc::connect_failed
+    // (a gateway trying the next replica): a body forward() buffered is kept here, and a later
+    // forward() with the same slot sends it from here. Streamed bodies are never read before
+    // the connection is made, so they need no slot. Owned by the caller.
+    std::optional<std::string>* replay_body = nullptr;
 };
 
 struct StreamOptions {

@@ -331,4 +331,33 @@ TEST_CASE("client: forward refuses a body over max_request_bytes with 413") {
     CHECK(ok->status == 200);
 }
 
+TEST_CASE("client: forward sends a buffered body again from the replay slot after connect_failed") {
+    TestServer up(same_handler(upstream));
+    const auto dead = faas::test::free_port();
+    // First a refused endpoint, then the live one, with the same exchange and slot.
+    TestServer proxy([&](asio::io_context& ctx) -> http::Handler {
+        auto pool = std::make_shared<http::ClientPool>(ctx.get_executor());
+        const auto live = up.port();
+        return [pool, dead, live](http::Exchange& ex) -> awaitable<void> {
+            std::optional<std::string> slot;
+            http::ForwardOptions options;
+            options.replay_body = &slot;
+            const http::Endpoint refused{"127.0.0.1", dead};
+            auto first = co_await pool->forward(ex, refused, options);
+            CHECK((!first.ok() && first.error().code == errc::connect_failed));
+            CHECK(slot.has_value());
+            const http::Endpoint endpoint{"127.0.0.1", live};
+            auto r = co_await pool->forward(ex, endpoint, options);
+            if (!r && !ex.response_started()) {
+                (void)co_await ex.respond(http::text_error(500, r.error().what()));
+            }
+        };
+    });
+    auto r = faas::test::http_post(proxy.port(), "/again", "small body");
+    REQUIRE(r.ok());
+    CHECK(r->status == 200);
+    CHECK(r->headers.get("X-Body-Length") == std::optional<std::string_view>("10"));
+    CHECK(r->body == "small body");
+}
+
 TEST_SUITE_END();
