@@ -1,0 +1,87 @@
+#include "gateway/auth.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/config/env.hpp"
+#include "core/text/text.hpp"
+
+namespace faas::gateway {
+
+namespace {
+
+std::string read_secret(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw config::ConfigError("basic_auth=true: cannot read " + path.string() +
+                                  " (set secret_mount_path to the directory holding "
+                                  "basic-auth-user and basic-auth-password)");
+    }
+    std::ostringstream s;
+    s << in.rdbuf();
+    std::string v(text::trim(s.str()));
+    if (v.empty()) {
+        throw config::ConfigError("basic_auth=true: " + path.string() + " is empty");
+    }
+    return v;
+}
+
+}  // namespace
+
+Credentials load_credentials(const std::string& dir) {
+    const std::filesystem::path base(dir);
+    Credentials c;
+    c.user = read_secret(base / "basic-auth-user");
+    c.password = read_secret(base / "basic-auth-password");
+    return c;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(a[i]) ^
+                                                  static_cast<unsigned char>(b[i])));
+    }
+    return diff == 0;
+}
+
+bool authorized(const Credentials& c, std::optional<std::string_view> authorization) {
+    if (!authorization) {
+        return false;
+    }
+    std::string_view v = text::trim(*authorization);
+    constexpr std::string_view kScheme = "Basic ";
+    if (v.size() < kScheme.size() || !text::iequals(v.substr(0, kScheme.size()), kScheme)) {
+        return false;
+    }
+    const auto decoded = text::base64_decode(text::trim(v.substr(kScheme.size())));
+    if (!decoded) {
+        return false;
+    }
+    const auto colon = decoded->find(':');
+    if (colon == std::string::npos) {
+        return false;
+    }
+    const std::string_view user = std::string_view(*decoded).substr(0, colon);
+    const std::string_view password = std::string_view(*decoded).substr(colon + 1);
+    // Both compared every time, so the answer's timing does not tell which one was wrong.
+    const bool user_ok = user == c.user;
+    const bool password_ok = constant_time_equal(password, c.password);
+    return user_ok && password_ok;
+}
+
+std::string basic_header(const Credentials& c) {
+    return "Basic " + text::base64_encode(c.user + ":" + c.password);
+}
+
+http::Response unauthorized_response() {
+    http::Response r = http::text_error(401, "invalid credentials");
+    r.headers.set("WWW-Authenticate", "Basic realm=\"Restricted\"");
+    return r;
+}
+
+}  // namespace faas::gateway

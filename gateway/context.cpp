@@ -1,0 +1,80 @@
+#include "gateway/context.hpp"
+
+#include <algorithm>
+
+namespace faas::gateway {
+
+namespace {
+// A scale request that did not show up in the endpoint list within this long is sent again.
+constexpr auto kScaleClaimLifetime = std::chrono::seconds(2);
+}  // namespace
+
+bool Shared::claim_scale(const std::string& function) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(scale_mu_);
+    auto it = scale_claims_.find(function);
+    if (it != scale_claims_.end() && now - it->second < kScaleClaimLifetime) {
+        return false;
+    }
+    scale_claims_.insert_or_assign(function, now);
+    return true;
+}
+
+void Shared::release_scale(const std::string& function) {
+    std::lock_guard lock(scale_mu_);
+    scale_claims_.erase(function);
+}
+
+ThreadState::ThreadState(asio::io_context& context, Shared& s)
+    : ioc(context),
+      shared(s),
+      client(context.get_executor(),
+             http::ClientOptions{.connect_timeout = std::chrono::seconds(5),
+                                 .max_idle_per_host = s.config.max_idle_conns_per_host,
+                                 .idle_timeout = std::chrono::seconds(90)}),
+      snapshot(std::make_shared<const Snapshot>()),
+      metrics(s.metrics) {}
+
+void ThreadState::set_snapshot(SnapshotPtr snap) {
+    snapshot = std::move(snap);
+    balancer.on_snapshot(*snapshot);
+    for (auto* w : waiters_) {
+        w->notify();
+    }
+}
+
+awaitable<bool> ThreadState::wait_change(std::uint64_t seen,
+                                         std::chrono::steady_clock::time_point deadline) {
+    while (snapshot->generation == seen) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
+            co_return false;
+        }
+        async::AsyncEvent event(ioc.get_executor());
+        waiters_.push_back(&event);
+        (void)co_await event.wait_for(deadline - now);
+        std::erase(waiters_, &event);
+    }
+    co_return true;
+}
+
+awaitable<Result<http::Response>> ThreadState::provider_call(std::string method,
+                                                             std::string target,
+                                                             std::string body,
+                                                             std::chrono::nanoseconds timeout) {
+    http::Request req;
+    req.method = std::move(method);
+    req.target = shared.provider_prefix + target;
+    req.body = std::move(body);
+    if (!req.body.empty()) {
+        req.headers.set("Content-Type", "application/json");
+    }
+    if (!shared.provider_auth.empty()) {
+        req.headers.set("Authorization", shared.provider_auth);
+    }
+    http::CallOptions options;
+    options.timeout = timeout;
+    co_return co_await client.request(shared.provider, std::move(req), options);
+}
+
+}  // namespace faas::gateway

@@ -1,0 +1,72 @@
+#pragma once
+// The gateway's metrics (openfaas-compat.md §1.9 names and labels, plus ours as faas_gateway_*)
+// and the per-function invocation counts /system/functions reports. Metrics is one per process
+// (prometheus-cpp families are thread-safe); CallMetrics is a per-thread cache of the children so
+// a call does not build label maps.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "core/metrics/metrics.hpp"
+#include "gateway/snapshot.hpp"
+
+namespace faas::gateway {
+
+class Metrics {
+public:
+    Metrics();
+
+    metrics::Registry registry;
+    prometheus::Family<prometheus::Counter>& invocation_total;
+    prometheus::Family<prometheus::Histogram>& functions_seconds;
+    prometheus::Family<prometheus::Counter>& invocation_started;
+    prometheus::Family<prometheus::Gauge>& service_count;
+    prometheus::Family<prometheus::Counter>& replica_retries;
+    prometheus::Family<prometheus::Counter>& scale_from_zero;
+    prometheus::Family<prometheus::Histogram>& scale_from_zero_seconds;
+    prometheus::Counter& endpoints_poll_failures;
+    prometheus::Counter& endpoints_updates;
+
+    // Invocations per "name.namespace" since start (every completed call, any status).
+    std::uint64_t invocations(const std::string& function) const;
+    std::atomic<std::uint64_t>& invocation_counter(const std::string& function);
+
+    // gateway_service_count from a snapshot's desired replicas; drops functions that are gone.
+    // Called on the discovery thread only.
+    void set_service_counts(const Snapshot& snap);
+
+private:
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>> invocations_;
+    std::unordered_map<std::string, prometheus::Gauge*> service_gauges_;
+};
+
+// Per-thread view of Metrics for the call path.
+class CallMetrics {
+public:
+    explicit CallMetrics(Metrics& m) : m_(m) {}
+    void started(const std::string& function);
+    void finished(const std::string& function, int code, double seconds);
+    void retried(const std::string& function);
+    // outcome: "ready" (a replica came up), "timeout", "failed".
+    void scale_from_zero(const std::string& function, const char* outcome, double seconds);
+
+private:
+    struct PerFunction {
+        prometheus::Counter* started = nullptr;
+        prometheus::Counter* retries = nullptr;
+        std::atomic<std::uint64_t>* invocations = nullptr;
+        std::map<int, std::pair<prometheus::Counter*, prometheus::Histogram*>> by_code;
+    };
+    PerFunction& of(const std::string& function);
+
+    Metrics& m_;
+    std::unordered_map<std::string, PerFunction> cache_;
+};
+
+}  // namespace faas::gateway

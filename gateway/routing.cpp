@@ -1,0 +1,115 @@
+#include "gateway/routing.hpp"
+
+#include <array>
+#include <cstdint>
+#include <random>
+
+#include "core/http/types.hpp"
+#include "core/openfaas/types.hpp"
+
+namespace faas::gateway {
+
+namespace {
+
+constexpr std::string_view kPrefix = "/function/";
+
+FunctionRoute make_route(std::string_view addressed, std::string_view rest_path,
+                         std::string_view query, std::string_view default_namespace) {
+    FunctionRoute r;
+    if (openfaas::valid_route_name(addressed)) {
+        auto q = openfaas::split_name(addressed, default_namespace);
+        // "fn." or ".ns": one side empty is not a function.
+        if (!q.name.empty() && !q.namespace_.empty()) {
+            r.name = std::move(q.name);
+            r.namespace_ = std::move(q.namespace_);
+        }
+    }
+    if (r.name.empty()) {
+        // Kept for the 404 message ("error finding function <addressed>...").
+        auto q = openfaas::split_name(addressed, default_namespace);
+        r.namespace_ = std::move(q.namespace_);
+    }
+    r.target = rest_path.empty() ? std::string("/") : std::string(rest_path);
+    if (!query.empty()) {
+        r.target.push_back('?');
+        r.target.append(query);
+    }
+    return r;
+}
+
+}  // namespace
+
+std::optional<FunctionRoute> parse_function_route(std::string_view target,
+                                                  std::string_view default_namespace) {
+    const auto [path, query] = http::split_target(target);
+    if (path == "/function") {
+        return make_route("", "", query, default_namespace);
+    }
+    if (path.substr(0, kPrefix.size()) != kPrefix) {
+        return std::nullopt;
+    }
+    std::string_view rest = path.substr(kPrefix.size());
+    const auto slash = rest.find('/');
+    const std::string_view name = rest.substr(0, slash);
+    // "/function/fn" and "/function/fn/" both reach the function as "/".
+    const std::string_view sub = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    return make_route(name, sub, query, default_namespace);
+}
+
+FunctionRoute route_from_header(std::string_view function, std::string_view target,
+                                std::string_view default_namespace) {
+    const auto [path, query] = http::split_target(target);
+    return make_route(function, path, query, default_namespace);
+}
+
+bool function_method_allowed(std::string_view method) noexcept {
+    for (std::string_view m : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"}) {
+        if (method == m) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string new_call_id() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::array<std::uint8_t, 16> b{};
+    for (std::size_t i = 0; i < b.size(); i += 8) {
+        const std::uint64_t v = rng();
+        for (std::size_t j = 0; j < 8; ++j) {
+            b.at(i + j) = static_cast<std::uint8_t>(v >> (8U * j));
+        }
+    }
+    b[6] = static_cast<std::uint8_t>((b[6] & 0x0FU) | 0x40U);  // version 4
+    b[8] = static_cast<std::uint8_t>((b[8] & 0x3FU) | 0x80U);  // RFC 4122 variant
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out.push_back('-');
+        }
+        out.push_back(kHex[b.at(i) >> 4U]);
+        out.push_back(kHex[b.at(i) & 0x0FU]);
+    }
+    return out;
+}
+
+bool looks_like_uuid(std::string_view s) noexcept {
+    if (s.size() != 36) {
+        return false;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') {
+                return false;
+            }
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace faas::gateway

@@ -1,0 +1,39 @@
+#pragma once
+// How a public request names a function (openfaas-compat.md §0, §1.3): "/function/<name>[/<rest>]"
+// with "<name>" = "fn" or "fn.ns" (split on the last dot), or our X-Function header on "/".
+// Pure functions, unit-tested; no I/O.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace faas::gateway {
+
+struct FunctionRoute {
+    std::string name;        // function name without namespace
+    std::string namespace_;  // namespace (the default one when the name had no dot)
+    std::string target;      // request-target for the replica: "/<rest>[?query]"
+    // "name.namespace": the key for metrics, counters and the endpoint snapshot.
+    std::string qualified() const { return name + "." + namespace_; }
+};
+
+// Parses a request-target under "/function/". Returns nullopt when the path is not a function
+// route at all; a route whose name is empty or has characters outside [-a-zA-Z_0-9.] comes
+// back with an empty `name` (answered 404 like an unknown function).
+std::optional<FunctionRoute> parse_function_route(std::string_view target,
+                                                  std::string_view default_namespace);
+
+// The route for a request on "/" carrying "X-Function: <name>" (our extension): the replica
+// sees the request's own target.
+FunctionRoute route_from_header(std::string_view function, std::string_view target,
+                                std::string_view default_namespace);
+
+// Methods the provider proxy lets through to a function; anything else is 405.
+bool function_method_allowed(std::string_view method) noexcept;
+
+// A random UUID v4 in its text form ("6f1c...-4...-[89ab]...").
+std::string new_call_id();
+
+// True for a syntactically valid UUID text (any version), used only by tests.
+bool looks_like_uuid(std::string_view s) noexcept;
+
+}  // namespace faas::gateway

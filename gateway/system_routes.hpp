@@ -1,0 +1,35 @@
+#pragma once
+// The /system/* route table (openfaas-compat.md §1.2) as a pure function, unit-tested, and the
+// handlers that live in their own files.
+#include <cstdint>
+#include <string_view>
+
+#include "core/asio.hpp"
+#include "core/http/exchange.hpp"
+#include "core/openfaas/types.hpp"
+
+namespace faas::gateway {
+
+struct ThreadState;
+
+enum class SystemRoute {
+    ListFunctions,  // GET /system/functions: proxied, then invocationCount added
+    Proxy,          // pass-through to the provider
+    Info,           // wrapped provider info
+    Logs,           // streamed from logs_provider_url
+    Alert,          // AlertManager webhook
+    MethodNotAllowed,
+    NotFound,
+};
+
+SystemRoute classify_system(std::string_view path, std::string_view method);
+
+// The replica count an AlertManager alert asks for (§1.10): firing -> current + ceil(max *
+// factor / 100) capped at max; resolved -> min. Labels com.openfaas.scale.{min,max,factor},
+// defaults 1, 20, 20 (a factor outside 1..100 falls back to 20).
+std::uint64_t alert_target(const openfaas::StringMap& labels, std::uint64_t current, bool firing);
+
+awaitable<void> handle_logs(ThreadState& ts, http::Exchange& ex);
+awaitable<void> handle_alert(ThreadState& ts, http::Exchange& ex);
+
+}  // namespace faas::gateway

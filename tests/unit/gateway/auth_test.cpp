@@ -1,0 +1,73 @@
+// gateway/auth: basic auth against the secret files (openfaas-compat.md §1.4).
+#include "gateway/auth.hpp"
+
+#include <doctest/doctest.h>
+
+#include "core/config/env.hpp"
+#include "core/text/text.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using faas::gateway::authorized;
+using faas::gateway::basic_header;
+using faas::gateway::constant_time_equal;
+using faas::gateway::Credentials;
+using faas::gateway::load_credentials;
+using faas::gateway::unauthorized_response;
+
+namespace {
+std::string basic(const std::string& userpass) {
+    return "Basic " + faas::text::base64_encode(userpass);
+}
+}  // namespace
+
+TEST_SUITE_BEGIN("gateway.auth");
+
+TEST_CASE("auth: constant-time compare is plain equality") {
+    CHECK(constant_time_equal("", ""));
+    CHECK(constant_time_equal("secret", "secret"));
+    CHECK_FALSE(constant_time_equal("secret", "secreT"));
+    CHECK_FALSE(constant_time_equal("secret", "secret2"));
+    CHECK_FALSE(constant_time_equal("a", ""));
+}
+
+TEST_CASE("auth: only the exact user and password pass") {
+    const Credentials c{"admin", "p:ss word"};
+    CHECK(authorized(c, basic("admin:p:ss word")));
+    CHECK(authorized(c, "basic " + faas::text::base64_encode("admin:p:ss word")));
+    CHECK(authorized(c, basic_header(c)));
+    CHECK_FALSE(authorized(c, std::nullopt));
+    CHECK_FALSE(authorized(c, basic("admin:wrong")));
+    CHECK_FALSE(authorized(c, basic("Admin:p:ss word")));
+    CHECK_FALSE(authorized(c, basic("admin")));
+    CHECK_FALSE(authorized(c, "Bearer abc"));
+    CHECK_FALSE(authorized(c, "Basic !!!notbase64"));
+    CHECK_FALSE(authorized(c, ""));
+}
+
+TEST_CASE("auth: credentials come from the secret files, trimmed") {
+    faas::test::TempDir dir;
+    dir.write("basic-auth-user", "admin\n");
+    dir.write("basic-auth-password", "  s3cret \n");
+    const auto c = load_credentials(dir.str());
+    CHECK(c.user == "admin");
+    CHECK(c.password == "s3cret");
+}
+
+TEST_CASE("auth: a missing or empty secret file is a config error naming it") {
+    faas::test::TempDir dir;
+    dir.write("basic-auth-user", "admin");
+    CHECK_THROWS_WITH_AS(load_credentials(dir.str()),
+                         doctest::Contains("basic-auth-password"), faas::config::ConfigError);
+    dir.write("basic-auth-password", "\n");
+    CHECK_THROWS_WITH_AS(load_credentials(dir.str()), doctest::Contains("is empty"),
+                         faas::config::ConfigError);
+}
+
+TEST_CASE("auth: the refusal is 401 with the Restricted realm") {
+    const auto r = unauthorized_response();
+    CHECK(r.status == 401);
+    CHECK(r.headers.get("WWW-Authenticate") == std::optional<std::string_view>("Basic realm=\"Restricted\""));
+    CHECK(r.body == "invalid credentials\n");
+}
+
+TEST_SUITE_END();

@@ -1,0 +1,64 @@
+// gateway/snapshot: parsing the provider's GET /system/endpoints body (docs/contracts.md).
+#include "gateway/snapshot.hpp"
+
+#include <doctest/doctest.h>
+
+#include "core/errc.hpp"
+
+using faas::gateway::parse_snapshot;
+
+TEST_SUITE_BEGIN("gateway.snapshot");
+
+TEST_CASE("snapshot: functions are keyed by name.namespace with their ready endpoints") {
+    auto s = parse_snapshot(R"({"generation": 42, "functions": [
+        {"name": "echo", "namespace": "openfaas-fn", "replicas": 2, "minReplicas": 1,
+         "endpoints": [{"id": "echo-3f2a", "address": "127.0.0.1", "port": 40123},
+                       {"id": "echo-77aa", "address": "127.0.0.1", "port": 40124}]},
+        {"name": "idle", "namespace": "team", "replicas": 0, "minReplicas": 3, "endpoints": []}]})");
+    REQUIRE(s.ok());
+    CHECK(s->generation == 42);
+    CHECK(s->functions.size() == 2);
+    const auto* echo = s->find("echo.openfaas-fn");
+    REQUIRE(echo != nullptr);
+    CHECK(echo->replicas == 2);
+    REQUIRE(echo->endpoints.size() == 2);
+    CHECK(echo->endpoints[0].id == "echo-3f2a");
+    CHECK(echo->endpoints[0].endpoint.host == "127.0.0.1");
+    CHECK(echo->endpoints[1].endpoint.port == 40124);
+    const auto* idle = s->find("idle.team");
+    REQUIRE(idle != nullptr);
+    CHECK(idle->replicas == 0);
+    CHECK(idle->min_replicas == 3);
+    CHECK(idle->endpoints.empty());
+    CHECK(s->find("echo") == nullptr);
+}
+
+TEST_CASE("snapshot: missing optional fields take their defaults") {
+    auto s = parse_snapshot(R"({"generation": 1, "functions": [
+        {"name": "f", "namespace": "n", "endpoints": null},
+        {"name": "g", "namespace": "n", "replicas": 1,
+         "endpoints": [{"address": "127.0.0.1", "port": 9}]}]})");
+    REQUIRE(s.ok());
+    CHECK(s->find("f.n")->min_replicas == 1);
+    CHECK(s->find("f.n")->endpoints.empty());
+    // An endpoint without an id is known by its address.
+    CHECK(s->find("g.n")->endpoints.at(0).id == "127.0.0.1:9");
+    auto empty = parse_snapshot(R"({"generation": 0, "functions": []})");
+    REQUIRE(empty.ok());
+    CHECK(empty->functions.empty());
+}
+
+TEST_CASE("snapshot: malformed lists are bad_request with a reason") {
+    for (const char* bad : {"", "[]", "{\"functions\": []}", "{\"generation\": 1, \"functions\": {}}",
+                            R"({"generation": 1, "functions": [{"namespace": "n"}]})",
+                            R"({"generation": 1, "functions": [{"name": "f", "endpoints": [{"address": "h"}]}]})",
+                            R"({"generation": 1, "functions": [{"name": "f", "endpoints": [{"address": "h", "port": 70000}]}]})"}) {
+        CAPTURE(bad);
+        auto s = parse_snapshot(bad);
+        REQUIRE_FALSE(s.ok());
+        CHECK(s.error().code == faas::errc::bad_request);
+        CHECK_FALSE(s.error().what().empty());
+    }
+}
+
+TEST_SUITE_END();

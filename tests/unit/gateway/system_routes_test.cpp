@@ -1,0 +1,57 @@
+// gateway/system_routes: the /system/* route table and the AlertManager scaling rule.
+#include "gateway/system_routes.hpp"
+
+#include <doctest/doctest.h>
+
+using faas::gateway::alert_target;
+using faas::gateway::classify_system;
+using faas::gateway::SystemRoute;
+
+TEST_SUITE_BEGIN("gateway.system_routes");
+
+TEST_CASE("system routes: each OpenFaaS route maps to its handling with its methods") {
+    CHECK(classify_system("/system/functions", "GET") == SystemRoute::ListFunctions);
+    for (const char* m : {"POST", "PUT", "DELETE"}) {
+        CHECK(classify_system("/system/functions", m) == SystemRoute::Proxy);
+    }
+    CHECK(classify_system("/system/functions", "PATCH") == SystemRoute::MethodNotAllowed);
+    CHECK(classify_system("/system/function/env", "GET") == SystemRoute::Proxy);
+    CHECK(classify_system("/system/function/env", "POST") == SystemRoute::MethodNotAllowed);
+    CHECK(classify_system("/system/function/", "GET") == SystemRoute::NotFound);
+    CHECK(classify_system("/system/scale-function/env", "POST") == SystemRoute::Proxy);
+    CHECK(classify_system("/system/scale-function/env", "GET") == SystemRoute::MethodNotAllowed);
+    for (const char* m : {"GET", "POST", "PUT", "DELETE"}) {
+        CHECK(classify_system("/system/secrets", m) == SystemRoute::Proxy);
+        CHECK(classify_system("/system/namespace/team", m) == SystemRoute::Proxy);
+    }
+    CHECK(classify_system("/system/namespace/", "POST") == SystemRoute::Proxy);
+    CHECK(classify_system("/system/namespaces", "GET") == SystemRoute::Proxy);
+    CHECK(classify_system("/system/logs", "GET") == SystemRoute::Logs);
+    CHECK(classify_system("/system/info", "GET") == SystemRoute::Info);
+    CHECK(classify_system("/system/alert", "POST") == SystemRoute::Alert);
+    CHECK(classify_system("/system/alert", "GET") == SystemRoute::MethodNotAllowed);
+    CHECK(classify_system("/system/nothing", "GET") == SystemRoute::NotFound);
+}
+
+TEST_CASE("system routes: a firing alert steps up to max and a resolved one goes back to min") {
+    const faas::openfaas::StringMap none;
+    // Defaults min 1, max 20, factor 20: step = 4.
+    CHECK(alert_target(none, 1, true) == 5);
+    CHECK(alert_target(none, 18, true) == 20);
+    CHECK(alert_target(none, 7, false) == 1);
+    const faas::openfaas::StringMap labels{{"com.openfaas.scale.min", "2"},
+                                           {"com.openfaas.scale.max", "10"},
+                                           {"com.openfaas.scale.factor", "50"}};
+    CHECK(alert_target(labels, 2, true) == 7);
+    CHECK(alert_target(labels, 7, true) == 10);
+    CHECK(alert_target(labels, 10, false) == 2);
+    // min == max disables scaling; a factor out of range falls back to the default.
+    const faas::openfaas::StringMap fixed{{"com.openfaas.scale.min", "2"},
+                                          {"com.openfaas.scale.max", "2"}};
+    CHECK(alert_target(fixed, 2, true) == 2);
+    const faas::openfaas::StringMap odd{{"com.openfaas.scale.factor", "500"},
+                                        {"com.openfaas.scale.max", "x"}};
+    CHECK(alert_target(odd, 1, true) == 5);
+}
+
+TEST_SUITE_END();
