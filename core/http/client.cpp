@@ -542,10 +542,16 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
     const auto upstream_length = hp->content_length();
     bool reusable = false;
     Status relay;
+    // The length is worked out before the co_await: g++ 12 evaluates a conditional operator
+    // inside a co_await expression wrongly (it dereferenced the empty optional of a chunked
+    // response).
+    std::optional<std::uint64_t> relay_length;
+    if (upstream_length) {
+        relay_length = *upstream_length;
+    }
     if (hp->is_done() || is_head) {
-        relay = co_await ex.begin_response(
-            result.status, out,
-            upstream_length ? std::optional<std::uint64_t>(*upstream_length) : std::uint64_t{0});
+        const std::optional<std::uint64_t> whole_length = relay_length.value_or(0);
+        relay = co_await ex.begin_response(result.status, out, whole_length);
         if (relay) {
             relay = co_await ex.end_response();
         }
@@ -570,9 +576,7 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
         reusable = sp.keep_alive();
     } else {
         bhttp::response_parser<bhttp::buffer_body> bp(std::move(*hp));
-        relay = co_await ex.begin_response(
-            result.status, out,
-            upstream_length ? std::optional<std::uint64_t>(*upstream_length) : std::nullopt);
+        relay = co_await ex.begin_response(result.status, out, relay_length);
         std::vector<char> buf(kChunk);
         while (relay && !bp.is_done()) {
             bp.get().body().data = buf.data();

@@ -360,4 +360,26 @@ TEST_CASE("client: forward sends a buffered body again from the replay slot afte
     CHECK(r->body == "small body");
 }
 
+TEST_CASE("client: forward relays a chunked upstream response as it streams") {
+    TestServer up(same_handler([](http::Exchange& ex) -> awaitable<void> {
+        const http::Headers h{{"Content-Type", "application/x-ndjson"}};
+        if (!co_await ex.begin_response(200, h, std::nullopt)) {
+            co_return;
+        }
+        for (int i = 0; i < 3; ++i) {
+            const std::string line = "{\"line\":" + std::to_string(i) + "}\n";
+            if (!co_await ex.write_body(line)) {
+                co_return;
+            }
+        }
+        (void)co_await ex.end_response();
+    }));
+    TestServer proxy(proxy_to(up.port()));
+    auto r = faas::test::http_get(proxy.port(), "/stream");
+    REQUIRE(r.ok());
+    CHECK(r->status == 200);
+    CHECK(r->headers.get("Content-Type") == std::optional<std::string_view>("application/x-ndjson"));
+    CHECK(r->body == "{\"line\":0}\n{\"line\":1}\n{\"line\":2}\n");
+}
+
 TEST_SUITE_END();
