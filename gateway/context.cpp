@@ -9,14 +9,15 @@ namespace {
 constexpr auto kScaleClaimLifetime = std::chrono::seconds(2);
 }  // namespace
 
-bool Shared::claim_scale(const std::string& function) {
+bool Shared::claim_scale(const std::string& function, std::uint64_t generation) {
     const auto now = std::chrono::steady_clock::now();
     std::lock_guard lock(scale_mu_);
     auto it = scale_claims_.find(function);
-    if (it != scale_claims_.end() && now - it->second < kScaleClaimLifetime) {
+    if (it != scale_claims_.end() && it->second.generation >= generation &&
+        now - it->second.at < kScaleClaimLifetime) {
         return false;
     }
-    scale_claims_.insert_or_assign(function, now);
+    scale_claims_.insert_or_assign(function, Claim{now, generation});
     return true;
 }
 

@@ -42,13 +42,19 @@ struct Shared {
     std::atomic<bool> stopping{false};
 
     // Scale from zero is asked once per function however many calls wait for it: the first
-    // caller claims it; a claim lapses after a while so a lost request is sent again.
-    bool claim_scale(const std::string& function);
+    // caller claims it. A claim covers callers that see the same (or an older) endpoint list
+    // generation; a newer list showing zero replicas again (scaled down since) needs a new
+    // request, and a claim lapses after a while so a lost request is sent again.
+    bool claim_scale(const std::string& function, std::uint64_t generation);
     void release_scale(const std::string& function);
 
 private:
+    struct Claim {
+        std::chrono::steady_clock::time_point at;
+        std::uint64_t generation = 0;
+    };
     std::mutex scale_mu_;
-    std::unordered_map<std::string, std::chrono::steady_clock::time_point> scale_claims_;
+    std::unordered_map<std::string, Claim> scale_claims_;
 };
 
 struct ThreadState {

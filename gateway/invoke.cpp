@@ -237,7 +237,7 @@ awaitable<bool> route_call(Call& c) {
                 co_await fail(c, 503, "No endpoints available for: " + c.key + ".");
                 co_return true;
             }
-            if (!scale_asked && sh.claim_scale(c.key)) {
+            if (!scale_asked && sh.claim_scale(c.key, snap->generation)) {
                 scale_asked = true;
                 const std::uint64_t target = std::max<std::uint64_t>(1, f->min_replicas);
                 sh.log->info("scale from zero fn={} call_id={} replicas={}", c.key, c.call_id,

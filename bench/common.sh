@@ -1,0 +1,140 @@
+# Helpers shared by the bench/*.sh scripts (sourced, not run). The sourcing script sets `tmp`
+# (its temp dir) and `dur` (seconds per point) first and appends every pid it starts to `pids`.
+# Everything listens on 127.0.0.1 free ports.
+
+log() { echo "bench: $*" >&2; }
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+wait_http() {  # wait_http URL NAME LOGFILE: until URL answers 200, at most 20 s
+    for _ in $(seq 200); do
+        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    log "$2 did not come up ($1); last log lines:"
+    tail -n 20 "$3" >&2 || true
+    exit 1
+}
+
+stop_pid() {
+    kill -TERM "$1" 2>/dev/null || true
+    for _ in $(seq 50); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# Stops every pid in `pids` (TERM, then KILL after 5 s) and removes `tmp` unless BENCH_KEEP=1.
+cleanup_pids() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for _ in $(seq 50); do
+        local alive=0
+        for pid in "${pids[@]}"; do
+            kill -0 "$pid" 2>/dev/null && alive=1
+        done
+        [[ $alive -eq 0 ]] && break
+        sleep 0.1
+    done
+    for pid in "${pids[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    if [[ "${BENCH_KEEP:-0}" == 1 ]]; then
+        echo "bench: kept $tmp"
+    else
+        rm -rf "$tmp"
+    fi
+}
+
+# mem_kb PID: "VmRSS RssAnon Pss" in kB (Pss shares library pages out among their users).
+mem_kb() {
+    local out
+    out="$(awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} END {print r, a}' "/proc/$1/status" 2>/dev/null)" &&
+        out="$out $(awk '/^Pss:/ {print $2; exit}' "/proc/$1/smaps_rollup" 2>/dev/null)" &&
+        [[ "$out" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] || out="- - -"
+    echo "$out"
+}
+
+# wrk Lua: optional POST body, and exact figures from wrk's own histogram in one parsable line.
+make_lua() {  # make_lua FILE [BODY]
+    {
+        if [[ $# -gt 1 ]]; then
+            printf 'wrk.method = "POST"\nwrk.body = "%s"\n' "$2"
+            printf 'wrk.headers["Content-Type"] = "text/plain"\n'
+        fi
+        cat <<'LUA'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK rps=%.1f p50_ms=%.3f p99_ms=%.3f requests=%d errors=%d non2xx=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.requests, e.connect + e.read + e.write + e.timeout,
+    e.status))
+end
+LUA
+    } >"$1"
+}
+
+# run_wrk NAME PID URL C LUA: prints "rps p50_ms p99_ms", or "- - -" when PID is not running.
+run_wrk() {
+    local name="$1" pid="$2" url="$3" c="$4" lua="$5" threads=2 out line
+    if ! kill -0 "$pid" 2>/dev/null; then
+        log "$name (pid $pid) is not running"
+        echo "- - -"
+        return 0
+    fi
+    ((c < threads)) && threads=$c
+    out="$(wrk -t"$threads" -c"$c" -d"${dur}s" --timeout 10s -s "$lua" "$url" 2>&1)" || {
+        log "wrk failed: $out"
+        exit 1
+    }
+    line="$(grep '^WRK ' <<<"$out")"
+    local errors non2xx
+    errors="$(sed -E 's/.* errors=([0-9]+).*/\1/' <<<"$line")"
+    non2xx="$(sed -E 's/.* non2xx=([0-9]+).*/\1/' <<<"$line")"
+    if [[ "$errors" != 0 || "$non2xx" != 0 ]]; then
+        log "warning: $name $url c=$c: $errors socket errors, $non2xx non-2xx responses"
+    fi
+    sed -E 's/^WRK rps=([^ ]+) p50_ms=([^ ]+) p99_ms=([^ ]+).*/\1 \2 \3/' <<<"$line"
+}
+
+ratio() {
+    if [[ "$1" =~ ^[0-9.]+$ && "$2" =~ ^[0-9.]+$ ]]; then
+        awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+    else
+        echo -
+    fi
+}
+
+# make_nginx_conf DIR PORT: one worker answering "hello world" on 127.0.0.1:PORT.
+make_nginx_conf() {
+    mkdir -p "$1"
+    cat >"$1/nginx.conf" <<NGINX
+daemon off;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $1/body;
+    proxy_temp_path $1/proxy;
+    fastcgi_temp_path $1/fastcgi;
+    uwsgi_temp_path $1/uwsgi;
+    scgi_temp_path $1/scgi;
+    keepalive_requests 10000000;
+    keepalive_timeout 60s;
+    server {
+        listen 127.0.0.1:$2;
+        default_type text/plain;
+        location / { return 200 "hello world\n"; }
+    }
+}
+NGINX
+}
