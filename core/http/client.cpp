@@ -583,8 +583,10 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
             bp.get().body().size = buf.size();
             // A streamed body may legitimately take long (SSE): the deadline is per read.
             conn->stream.expires_after(options.timeout);
-            co_await bhttp::async_read(conn->stream, conn->buffer, bp,
-                                       asio::redirect_error(use_awaitable, ec));
+            // read_some: async_read on a buffer_body returns only once the buffer is full or the
+            // message done, which would hold back a slow stream's pieces (logs, SSE).
+            co_await bhttp::async_read_some(conn->stream, conn->buffer, bp,
+                                            asio::redirect_error(use_awaitable, ec));
             if (ec == bhttp::error::need_buffer) {
                 ec = {};
             }

@@ -1,6 +1,7 @@
 // core/http/client: ClientPool::request() and forward() against real loopback servers.
 #include "tests/support/http_client.hpp"
 
+#include <future>
 #include <memory>
 #include <string>
 
@@ -8,6 +9,7 @@
 
 #include "core/errc.hpp"
 #include "core/http/client.hpp"
+#include "core/http/sync_client.hpp"
 #include "tests/support/gate.hpp"
 #include "tests/support/ports.hpp"
 #include "tests/support/printers.hpp"
@@ -380,6 +382,42 @@ TEST_CASE("client: forward relays a chunked upstream response as it streams") {
     CHECK(r->status == 200);
     CHECK(r->headers.get("Content-Type") == std::optional<std::string_view>("application/x-ndjson"));
     CHECK(r->body == "{\"line\":0}\n{\"line\":1}\n{\"line\":2}\n");
+}
+
+TEST_CASE("client: forward relays each piece of a slow stream as it arrives") {
+    // The upstream sends "one\n", then waits until the client has seen it through the proxy.
+    auto seen = std::make_shared<std::promise<void>>();
+    auto seen_future = seen->get_future().share();
+    TestServer up(same_handler([seen_future](http::Exchange& ex) -> awaitable<void> {
+        const http::Headers headers;
+        if (!co_await ex.begin_response(200, headers, std::nullopt) ||
+            !co_await ex.write_body("one\n")) {
+            co_return;
+        }
+        asio::steady_timer t(co_await asio::this_coro::executor);
+        for (int i = 0; i < 500 && seen_future.wait_for(0s) != std::future_status::ready; ++i) {
+            t.expires_after(10ms);
+            co_await t.async_wait(faas::use_awaitable);
+        }
+        (void)co_await ex.write_body(
+            seen_future.wait_for(0s) == std::future_status::ready ? "two\n" : "late\n");
+        (void)co_await ex.end_response();
+    }));
+    TestServer proxy(proxy_to(up.port()));
+    http::SyncClient client;
+    std::string got;
+    bool signalled = false;
+    auto r = client.stream(http::Endpoint{"127.0.0.1", proxy.port()}, http::Request{}, {},
+                           [&](std::string_view data) {
+                               got += data;
+                               if (!signalled && got.find('\n') != std::string::npos) {
+                                   signalled = true;
+                                   seen->set_value();
+                               }
+                               return true;
+                           });
+    REQUIRE(r.ok());
+    CHECK(got == "one\ntwo\n");
 }
 
 TEST_SUITE_END();
