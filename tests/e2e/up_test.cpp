@@ -1,0 +1,129 @@
+// `faas up` as a user runs it: the example stack answers through the gateway, Ctrl-C stops
+// everything, and start-up problems are clear.
+#include <signal.h>
+
+#include <fstream>
+
+#include <doctest/doctest.h>
+
+#include "core/asio.hpp"
+#include "core/text/text.hpp"
+#include "tests/e2e/platform.hpp"
+#include "tests/support/ports.hpp"
+#include "tests/support/wait.hpp"
+
+using faas::test::Platform;
+using faas::test::TempDir;
+
+namespace {
+
+std::string comm_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+    std::string name;
+    std::getline(in, name);
+    return name;
+}
+
+pid_t child_named(pid_t parent, const std::string& name) {
+    for (pid_t pid : faas::test::descendants(parent)) {
+        if (comm_of(pid) == name) {
+            return pid;
+        }
+    }
+    return -1;
+}
+
+bool contains(const std::string& s, const std::string& needle) {
+    return s.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_SUITE("e2e up") {
+    TEST_CASE("up: every example function answers through the gateway and SIGINT stops all") {
+        TempDir stash;
+        Platform p(std::filesystem::path(FAAS_SOURCE_DIR) / "examples/stack.yml",
+                   {{"FAAS_STASH_DIR", stash.str()}});
+        CHECK(contains(p.output(), "curl -s " + p.url() + "/function/echo -d hi"));
+
+        auto echo = p.call("POST", "/function/echo", "hi");
+        REQUIRE(echo.ok());
+        CHECK(echo->status == 200);
+        CHECK(echo->body == "hi");
+        auto sha = p.call("POST", "/function/sha512sum", "hi");
+        REQUIRE(sha.ok());
+        CHECK(sha->body.rfind("150a14ed5bea6cc731cf86c41566ac427a8db48ef1b9fd626664b3bfbb99071f", 0) == 0);
+        auto env = p.call("GET", "/function/env/x?y=1");
+        REQUIRE(env.ok());
+        CHECK(contains(env->body, "Http_Method=GET"));
+        CHECK(contains(env->body, "Http_Path=/x"));
+        CHECK(contains(env->body, "greeting=hello from stack.yml"));
+        auto words = p.call("POST", "/function/wordcount", "one two three");
+        REQUIRE(words.ok());
+        CHECK(contains(words->body, "\"words\":3"));
+        auto greet = p.call("GET", "/function/hello-http/greet?name=e2e");
+        REQUIRE(greet.ok());
+        CHECK(greet->status == 200);
+        CHECK(contains(greet->body, "hello, e2e"));
+        auto upper = p.call("POST", "/function/hello-http/upper", "abc");
+        REQUIRE(upper.ok());
+        CHECK(upper->body == "ABC");
+        auto no_route = p.call("GET", "/function/hello-http/other");
+        REQUIRE(no_route.ok());
+        CHECK(no_route->status == 404);
+        auto stashed = p.call("POST", "/function/webhook-stash/hook", "payload",
+                              {faas::http::Header{"X-Event", "push"}});
+        REQUIRE(stashed.ok());
+        REQUIRE(stashed->status == 200);
+        const std::string name(faas::text::trim(stashed->body));
+        const std::string saved = faas::test::read_file(stash.file(name));
+        CHECK(contains(saved, "POST /hook"));
+        CHECK(contains(saved, "X-Event: push"));
+        CHECK(contains(saved, "\n\npayload"));
+
+        const pid_t up = p.process().pid();
+        const auto children = faas::test::descendants(up);
+        REQUIRE(child_named(up, "gateway") > 0);
+        REQUIRE(child_named(up, "faas-provider") > 0);
+        REQUIRE(children.size() >= 8);  // provider, gateway, six replicas at least
+        p.process().signal(SIGINT);
+        const auto exit = p.process().wait_exit(std::chrono::seconds(60));
+        REQUIRE_MESSAGE(exit.has_value(), "faas up did not stop:\n" << p.output());
+        CHECK_MESSAGE(exit->exited_with(0), p.output());
+        for (pid_t pid : children) {
+            CHECK_MESSAGE(faas::test::wait_until([&] { return faas::test::gone(pid); }),
+                          "pid " << pid << " outlived faas up");
+        }
+        CHECK(contains(p.output(), "faas up: stopped"));
+    }
+
+    TEST_CASE("up: a busy gateway port is refused with a clear message") {
+        asio::io_context io;
+        asio::ip::tcp::acceptor busy(
+            io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        const auto port = busy.local_endpoint().port();
+        TempDir dir;
+        auto r = faas::test::run({faas::test::faas_path(), "up", "--port", std::to_string(port),
+                                  "--state-dir", dir.file("state").string(), "--no-examples"},
+                                 faas::test::base_env(), std::chrono::seconds(30));
+        CHECK(r.exit.exited_with(1));
+        CHECK_MESSAGE(contains(r.err, "port " + std::to_string(port) + " on 127.0.0.1 is already in use"),
+                      r.err);
+    }
+
+    TEST_CASE("up: a daemon that dies is named, the rest is stopped, and faas up exits 1") {
+        Platform p("");
+        const pid_t up = p.process().pid();
+        const pid_t gateway = child_named(up, "gateway");
+        const pid_t provider = child_named(up, "faas-provider");
+        REQUIRE(gateway > 0);
+        REQUIRE(provider > 0);
+        ::kill(gateway, SIGKILL);
+        const auto exit = p.process().wait_exit(std::chrono::seconds(60));
+        REQUIRE_MESSAGE(exit.has_value(), "faas up did not stop:\n" << p.output());
+        CHECK(exit->exited_with(1));
+        CHECK_MESSAGE(contains(p.output(), "gateway (pid " + std::to_string(gateway) + ") exited"),
+                      p.output());
+        CHECK(faas::test::wait_until([&] { return faas::test::gone(provider); }));
+    }
+}
