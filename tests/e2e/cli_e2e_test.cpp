@@ -221,4 +221,32 @@ TEST_SUITE("e2e cli") {
         const auto scale = p.cli({"scale", "x", "--replicas", "-1"});
         CHECK(scale.code == 2);
     }
+
+    TEST_CASE("cli: logs --follow prints a function's new lines as they happen") {
+        Platform p("");
+        TempDir work;
+        const auto stack = work.write("stack.yml", kStack);
+        work.write("talker/talker.sh", "echo \"said: $(cat)\" >&2\necho ok\n");
+        const auto deployed = p.cli({"deploy", "-f", stack.string(), "--filter", "talker"});
+        REQUIRE_MESSAGE(deployed.code == 0, deployed.err);
+
+        faas::test::ProcessOptions o;
+        o.argv = {faas::test::faas_path(), "logs", "talker", "--follow", "--since", "1m", "-g",
+                  p.url()};
+        o.env = faas::test::base_env();
+        o.stdout_path = work.file("follow.out");
+        o.stderr_path = work.file("follow.err");
+        faas::test::Process follow(std::move(o));
+        // A line written after the follow started arrives while the stream stays open.
+        for (const std::string word : {"first-word", "second-word"}) {
+            CHECK(p.cli({"invoke", "talker"}, word).out == "ok\n");
+            CHECK_MESSAGE(faas::test::wait_until(
+                              [&] { return contains(faas::test::read_file(work.file("follow.out")),
+                                                    "said: " + word); },
+                              std::chrono::seconds(20)),
+                          faas::test::read_file(work.file("follow.out"))
+                              << faas::test::read_file(work.file("follow.err")));
+        }
+        CHECK(follow.running());
+    }
 }
