@@ -436,4 +436,42 @@ TEST_CASE("provider: namespaces are the default plus those created with the open
     CHECK(p.get("/system/namespaces")->body == R"(["openfaas-fn"])");
 }
 
+TEST_CASE("provider: a replica whose health check fails leaves the list until it recovers") {
+    Provider p(faas::test::EnvMap{{"replica_health_interval", "50ms"}});
+    REQUIRE(p.deploy(Provider::deployment("wobbly", "cat")) == 202);
+    auto eps = p.wait_ready("wobbly", 1);
+    // fwatchdog's /_/health answers 503 while its lock file is missing.
+    const auto lock = std::filesystem::path(p.state_dir()) / "replicas" / "openfaas-fn" /
+                      eps.front().id / "tmp" / ".lock";
+    REQUIRE(std::filesystem::exists(lock));
+    std::filesystem::rename(lock, lock.string() + ".away");
+    p.wait_ready("wobbly", 0);
+    CHECK(p.status("wobbly")->available_replicas == 0);
+    CHECK(p.status("wobbly")->replicas == 1);
+    std::filesystem::rename(lock.string() + ".away", lock);
+    auto back = p.wait_ready("wobbly", 1);
+    CHECK(back.front().id == eps.front().id);
+    CHECK(back.front().port == eps.front().port);
+}
+
+TEST_CASE("provider: the working directory is com.faas.local.workdir, else the replica's own") {
+    Provider p;
+    TempDir work;
+    REQUIRE(p.deploy(Provider::deployment(
+                "here", "pwd",
+                R"("annotations":{"com.faas.local.workdir":")" + work.str() + R"("})")) == 202);
+    REQUIRE(p.deploy(Provider::deployment("own", "pwd")) == 202);
+    auto here = p.wait_ready("here", 1);
+    auto r = call_replica(here.front().port, "");
+    REQUIRE(r.ok());
+    CHECK(r->body == std::filesystem::canonical(work.path()).string() + "\n");
+    auto own = p.wait_ready("own", 1);
+    auto o = call_replica(own.front().port, "");
+    REQUIRE(o.ok());
+    CHECK(o->body == (std::filesystem::canonical(p.state_dir()) / "replicas" / "openfaas-fn" /
+                      own.front().id)
+                             .string() +
+                         "\n");
+}
+
 }  // TEST_SUITE
