@@ -56,6 +56,7 @@ Status Backend::start() {
     log_->info("state dir={}", store_.dir().string());
     log_->info("limits mode={} detail=\"{}\"", limit_mode_name(limiter_.mode()),
                limiter_.describe());
+    limiter_.remove_stale();
     // Replica working space from a previous run is stale: its processes died with it.
     std::error_code ec;
     fs::remove_all(store_.replicas_dir(), ec);

@@ -1,8 +1,10 @@
 #include "provider/limits.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -129,6 +131,30 @@ Limiter Limiter::detect(const std::string& root) {
     return l;
 }
 
+std::string Limiter::cgroup_name(const std::string& replica_id) {
+    return "p" + std::to_string(::getpid()) + "-" + replica_id;
+}
+
+void Limiter::remove_stale() const {
+    for (const std::string& base : {v2_base_, v1_memory_, v1_cpu_}) {
+        if (base.empty()) {
+            continue;
+        }
+        std::error_code ec;
+        for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            if (name.size() < 3 || name[0] != 'p') {
+                continue;
+            }
+            const auto dash = name.find('-');
+            const long pid = std::strtol(name.substr(1, dash - 1).c_str(), nullptr, 10);
+            if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+                ::rmdir(it->path().c_str());
+            }
+        }
+    }
+}
+
 Result<LaunchLimits> Limiter::prepare(const std::string& replica_id,
                                       const ReplicaLimits& limits) const {
     LaunchLimits out;
@@ -142,7 +168,7 @@ Result<LaunchLimits> Limiter::prepare(const std::string& replica_id,
     };
     switch (mode_) {
         case LimitMode::CgroupV2: {
-            const fs::path p = fs::path(v2_base_) / replica_id;
+            const fs::path p = fs::path(v2_base_) / cgroup_name(replica_id);
             if (!make_dir(p)) {
                 return fail(p);
             }
@@ -162,7 +188,7 @@ Result<LaunchLimits> Limiter::prepare(const std::string& replica_id,
         }
         case LimitMode::CgroupV1: {
             if (limits.memory_bytes) {
-                const fs::path p = fs::path(v1_memory_) / replica_id;
+                const fs::path p = fs::path(v1_memory_) / cgroup_name(replica_id);
                 if (!make_dir(p) ||
                     !write_text(p / "memory.limit_in_bytes", std::to_string(*limits.memory_bytes))) {
                     return fail(p);
@@ -170,7 +196,7 @@ Result<LaunchLimits> Limiter::prepare(const std::string& replica_id,
                 out.cgroup_procs.push_back((p / "cgroup.procs").string());
             }
             if (limits.cpu_millis) {
-                const fs::path p = fs::path(v1_cpu_) / replica_id;
+                const fs::path p = fs::path(v1_cpu_) / cgroup_name(replica_id);
                 const std::uint64_t quota = std::max<std::uint64_t>(1000, *limits.cpu_millis * 100);
                 if (!make_dir(p) ||
                     !write_text(p / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs)) ||
@@ -191,7 +217,7 @@ Result<LaunchLimits> Limiter::prepare(const std::string& replica_id,
 void Limiter::release(const std::string& replica_id) const {
     for (const std::string& base : {v2_base_, v1_memory_, v1_cpu_}) {
         if (!base.empty()) {
-            ::rmdir((fs::path(base) / replica_id).c_str());
+            ::rmdir((fs::path(base) / cgroup_name(replica_id)).c_str());
         }
     }
 }

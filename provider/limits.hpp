@@ -45,8 +45,14 @@ public:
     Result<LaunchLimits> prepare(const std::string& replica_id, const ReplicaLimits& limits) const;
     // Removes the replica's cgroups (after its processes are gone). Best effort.
     void release(const std::string& replica_id) const;
+    // Removes the empty cgroups a provider that died without cleaning up left behind (their
+    // names carry the owner's PID; live providers' cgroups are kept).
+    void remove_stale() const;
 
 private:
+    // "p<our pid>-<replica id>": unique per provider process on the host.
+    static std::string cgroup_name(const std::string& replica_id);
+
     LimitMode mode_ = LimitMode::Rlimit;
     std::string reason_;
     std::string v2_base_;      // <root>/faas

@@ -253,11 +253,15 @@ awaitable<void> Backend::read_output(ReplicaPtr r, FunctionPtr fn, bool is_stder
                         r->stderr_tail.pop_front();
                     }
                 }
-                logs_.append(fn->log_key, r->id, std::move(line));
+                if (!fn->deleted) {
+                    logs_.append(fn->log_key, r->id, std::move(line));
+                }
             }
             pending.erase(0, start);
             if (pending.size() > kMaxLine) {
-                logs_.append(fn->log_key, r->id, std::move(pending));
+                if (!fn->deleted) {
+                    logs_.append(fn->log_key, r->id, std::move(pending));
+                }
                 pending.clear();
             }
         }
@@ -265,7 +269,7 @@ awaitable<void> Backend::read_output(ReplicaPtr r, FunctionPtr fn, bool is_stder
             break;
         }
     }
-    if (!pending.empty()) {
+    if (!pending.empty() && !fn->deleted) {
         logs_.append(fn->log_key, r->id, std::move(pending));
     }
     if (--r->readers == 0) {

@@ -387,7 +387,8 @@ TEST_CASE("provider: limits are echoed and applied, and a too small limit is rep
     REQUIRE(r.ok());
     CHECK(r->body == "fits");
     if (p.log().find("limits mode=cgroup-v1") != std::string::npos) {
-        const auto file = std::filesystem::path("/sys/fs/cgroup/memory/faas") / eps.front().id /
+        const auto file = std::filesystem::path("/sys/fs/cgroup/memory/faas") /
+                          ("p" + std::to_string(p.process().pid()) + "-" + eps.front().id) /
                           "memory.limit_in_bytes";
         CHECK(faas::test::read_file(file) == "1073741824\n");
     }
