@@ -150,7 +150,7 @@ gw_load_mem=$(mem_kb "$gw_pid")
 # ---------------------------------------------------------------- (d) scale from zero
 service_count() {  # service_count FN: gateway_service_count of FN.openfaas-fn
     curl -fsS "http://127.0.0.1:$gw_metrics/metrics" |
-        awk -v s="gateway_service_count{function_name=\"$1.openfaas-fn\"}" '$1 == s {print $2}'
+        awk -v s="gateway_service_count{function_name=\"$1.openfaas-fn\"}" '$1 == s {print $2 + 0}'
 }
 sfz() {  # sfz NAME CURL_ARGS...: prints the median ms of sfz_rounds cold calls
     local name="$1" i t
