@@ -11,12 +11,6 @@
 namespace faas::cli {
 namespace {
 
-std::vector<FlagSpec> with_gateway(std::vector<FlagSpec> flags) {
-    auto g = gateway_flags();
-    flags.insert(flags.end(), g.begin(), g.end());
-    return flags;
-}
-
 bool valid_method(const std::string& m) {
     for (const char* ok : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
         if (m == ok) {

@@ -32,20 +32,6 @@ fs::path own_bin_dir() {
 
 namespace {
 
-Result<std::chrono::nanoseconds> duration_arg(const Args& args, std::string_view name,
-                                              std::chrono::nanoseconds fallback) {
-    auto v = args.value(name);
-    if (!v) {
-        return fallback;
-    }
-    auto d = config::parse_go_duration(*v);
-    if (!d) {
-        return make_error(errc::bad_request,
-                          "--" + std::string(name) + " wants a duration like 30s, not \"" + *v + "\"");
-    }
-    return *d;
-}
-
 Result<std::uint16_t> port_arg(const std::string& flag, const std::string& v) {
     try {
         std::size_t used = 0;
@@ -100,8 +86,8 @@ int up_command(const Args& args, Io& io) {
     }
     o.bin_dir = own_bin_dir();
     o.quiet = args.flag("quiet", false);
-    auto start = duration_arg(args, "start-timeout", o.start_timeout);
-    auto ready = duration_arg(args, "timeout", o.ready_timeout);
+    auto start = duration_flag(args, "start-timeout", o.start_timeout);
+    auto ready = duration_flag(args, "timeout", o.ready_timeout);
     if (!start || !ready) {
         return fail(io, (!start ? start.error() : ready.error()).what(), kExitUsage);
     }

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <ostream>
 
+#include "core/config/env.hpp"
+
 namespace faas::cli {
 namespace {
 
 std::vector<Command> all_commands() {
     std::vector<Command> all;
-    for (auto* group : {&up_commands, &function_commands, &invoke_commands, &secret_commands}) {
+    for (auto* group : {&up_commands, &function_commands, &status_commands, &invoke_commands,
+                        &secret_commands}) {
         auto cmds = (*group)();
         std::move(cmds.begin(), cmds.end(), std::back_inserter(all));
     }
@@ -50,6 +53,38 @@ std::vector<FlagSpec> gateway_flags() {
         {"username", 0, FlagKind::Value, "NAME", "basic auth user (default $OPENFAAS_USERNAME)"},
         {"password", 0, FlagKind::Value, "SECRET", "basic auth password (default $OPENFAAS_PASSWORD)"},
     };
+}
+
+std::vector<FlagSpec> with_gateway(std::vector<FlagSpec> flags) {
+    auto g = gateway_flags();
+    flags.insert(flags.end(), g.begin(), g.end());
+    return flags;
+}
+
+// `name`, `name.ns` or `name -n ns`: the namespace is empty when none was given.
+openfaas::QualifiedName name_and_namespace(const std::string& arg, const Args& args) {
+    if (auto ns = args.value("namespace")) {
+        return {arg, *ns};
+    }
+    if (arg.find('.') != std::string::npos) {
+        return openfaas::split_name(arg, "");
+    }
+    return {arg, ""};
+}
+
+Result<std::chrono::nanoseconds> duration_flag(const Args& args, std::string_view name,
+                                               std::chrono::nanoseconds fallback) {
+    auto v = args.value(name);
+    if (!v) {
+        return fallback;
+    }
+    auto d = config::parse_go_duration(*v);
+    if (!d) {
+        return make_error(errc::bad_request, "--" + std::string(name) + " wants a duration like "
+                                                                        "30s or 2m, not \"" +
+                                                 *v + "\"");
+    }
+    return *d;
 }
 
 Result<GatewayConfig> gateway_from(const Args& args, const Io& io) {

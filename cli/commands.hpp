@@ -3,6 +3,7 @@
 // flags and usage (Command); the shared pieces (gateway flags, the session that turns async Api
 // calls into sync ones, error printing) are here. Exit codes: 0 done, 1 the operation failed
 // (the gateway said no, a timeout), 2 the input was wrong (flags, stack file).
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -49,6 +50,14 @@ std::vector<FlagSpec> gateway_flags();
 // -g/--gateway, else $OPENFAAS_URL, else http://127.0.0.1:8080; credentials from the flags or
 // OPENFAAS_USERNAME / OPENFAAS_PASSWORD.
 Result<GatewayConfig> gateway_from(const Args& args, const Io& io);
+// `flags` followed by the gateway flags.
+std::vector<FlagSpec> with_gateway(std::vector<FlagSpec> flags);
+// `name`, `name.ns` or `name -n ns`: the namespace is empty when none was given.
+openfaas::QualifiedName name_and_namespace(const std::string& arg, const Args& args);
+// A Go-style duration flag ("30s", "2m"); a bad value is errc::bad_request naming the flag.
+Result<std::chrono::nanoseconds> duration_flag(const Args& args,
+                                               std::string_view name,
+                                               std::chrono::nanoseconds fallback);
 // Prints "faas: <message>" to stderr and returns `code`.
 int fail(Io& io, std::string_view message, int code = kExitFailed);
 // The exit code for an error from the Api: 2 for bad input we caught, else 1.
@@ -71,6 +80,7 @@ private:
 
 // The commands of each file, in help order.
 std::vector<Command> function_commands();
+std::vector<Command> status_commands();
 std::vector<Command> invoke_commands();
 std::vector<Command> secret_commands();
 std::vector<Command> up_commands();
