@@ -101,15 +101,18 @@ void Backend::stop_replica(const FunctionPtr& fn, const ReplicaPtr& r, const cha
     if (!tasks_.spawn(stop_sequence(fn, r))) {
         // Shutting down: the group is closed; signal directly, the supervisor reaps.
         if (r->child && !r->exited) {
-            r->child->signal_group(SIGTERM);
+            r->child->signal(SIGTERM);
         }
         r->wake.notify();
     }
 }
 
 awaitable<void> Backend::stop_sequence(FunctionPtr fn, ReplicaPtr r) {
+    // SIGTERM to the watchdog alone: a signal to the group could reach a function process the
+    // watchdog is spawning (before its setpgid) and fail that call. The watchdog drains; its
+    // leftovers are killed with the group when it has exited (wait(true)).
     if (r->child && !r->exited) {
-        r->child->signal_group(SIGTERM);
+        r->child->signal(SIGTERM);
     }
     r->wake.notify();
     if (!co_await r->done.wait_for(config_.stop_timeout)) {

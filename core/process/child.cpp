@@ -280,6 +280,12 @@ void Child::signal_group(int sig) const noexcept {
     }
 }
 
+void Child::signal(int sig) const noexcept {
+    if (pid_ > 0 && !status_) {
+        ::kill(pid_, sig);
+    }
+}
+
 namespace {
 ExitStatus decode(int raw) {
     ExitStatus s;

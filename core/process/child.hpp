@@ -64,6 +64,9 @@ public:
     bool exited() const noexcept;
     // Sends `sig` to the whole process group (the child and anything it started).
     void signal_group(int sig) const noexcept;
+    // Sends `sig` to the child alone, as a container runtime does: the child decides what
+    // happens to its own children (a watchdog lets in-flight calls finish).
+    void signal(int sig) const noexcept;
 
 private:
     Child() = default;
