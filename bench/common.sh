@@ -53,7 +53,9 @@ cleanup_pids() {
     fi
 }
 
-# mem_kb PID: "VmRSS RssAnon Pss" in kB (Pss shares library pages out among their users).
+# mem_kb PID: "VmRSS RssAnon Pss" in kB. VmRSS counts the resident pages of the shared libraries
+# (libc, libstdc++, ...) too; RssAnon is the process's own memory; Pss shares library pages out
+# among the processes that map them.
 mem_kb() {
     local out
     out="$(awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} END {print r, a}' "/proc/$1/status" 2>/dev/null)" &&
@@ -81,11 +83,49 @@ LUA
     } >"$1"
 }
 
-# run_wrk NAME PID URL C LUA: prints "rps p50_ms p99_ms", or "- - -" when PID is not running.
+# A server that died under load is recorded in $tmp/failures (with its last log lines); its
+# figures become "-", and report_failures makes the run end with status 1 after the table.
+check_alive() {  # check_alive PID NAME LOGFILE
+    kill -0 "$1" 2>/dev/null && return 0
+    local rc=0 failures="$tmp/failures"
+    wait "$1" 2>/dev/null || rc=$?
+    touch "$failures"
+    if ! grep -q "^$2 " "$failures"; then
+        echo "$2 (pid $1) died, exit status $rc; last log lines:" >>"$failures"
+        tail -n 5 "$3" | sed 's/^/    /' >>"$failures"
+        log "$2 (pid $1) died, exit status $rc"
+    fi
+    return 1
+}
+
+# expect_answer NAME EXPECTED CURL_ARGS...: a wrong answer is recorded as a failure.
+expect_answer() {
+    local name="$1" want="$2" got
+    shift 2
+    got="$(curl "$@" 2>&1 || true)"
+    if [[ "$got" != "$want" ]]; then
+        echo "$name: expected '$want', got '$got'" >>"$tmp/failures"
+        log "$name: expected '$want', got '$got'"
+    fi
+}
+
+# Prints what failed during the run and exits 1; nothing when all went well.
+report_failures() {
+    if [[ -s "$tmp/failures" ]]; then
+        echo
+        echo "FAILURES:"
+        sed 's/^/  /' "$tmp/failures"
+        exit 1
+    fi
+}
+
+# run_wrk NAME PID LOGFILE URL C LUA: prints "rps p50_ms p99_ms" of the server NAME (pid PID),
+# "- - -" when it is dead or died under load; warns about socket errors and non-2xx answers.
 run_wrk() {
-    local name="$1" pid="$2" url="$3" c="$4" lua="$5" threads=2 out line
-    if ! kill -0 "$pid" 2>/dev/null; then
-        log "$name (pid $pid) is not running"
+    local name="$1" pid="$2" logfile="$3"
+    shift 3
+    local url="$1" c="$2" lua="$3" threads=2 out line
+    if ! check_alive "$pid" "$name" "$logfile"; then
         echo "- - -"
         return 0
     fi
@@ -101,6 +141,10 @@ run_wrk() {
     if [[ "$errors" != 0 || "$non2xx" != 0 ]]; then
         log "warning: $name $url c=$c: $errors socket errors, $non2xx non-2xx responses"
     fi
+    if ! check_alive "$pid" "$name" "$logfile"; then
+        echo "- - -"
+        return 0
+    fi
     sed -E 's/^WRK rps=([^ ]+) p50_ms=([^ ]+) p99_ms=([^ ]+).*/\1 \2 \3/' <<<"$line"
 }
 
@@ -112,7 +156,8 @@ ratio() {
     fi
 }
 
-# make_nginx_conf DIR PORT: one worker answering "hello world" on 127.0.0.1:PORT.
+# make_nginx_conf DIR PORT: one worker answering "hello world" on 127.0.0.1:PORT. One worker: a
+# function replica is usually one server process; the same conf serves direct and proxied runs.
 make_nginx_conf() {
     mkdir -p "$1"
     cat >"$1/nginx.conf" <<NGINX

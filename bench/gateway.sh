@@ -72,7 +72,7 @@ wait_http "http://127.0.0.1:$direct_port/" nginx "$tmp/nginx-direct/error.log"
 declare -A ng_rps ng_p50 ng_p99
 for c in "${levels[@]}"; do
     log "(a) nginx direct wrk -c $c"
-    read -r ng_rps[$c] ng_p50[$c] ng_p99[$c] <<<"$(run_wrk nginx "$direct_pid" "http://127.0.0.1:$direct_port/" "$c" "$tmp/get.lua")"
+    read -r ng_rps[$c] ng_p50[$c] ng_p99[$c] <<<"$(run_wrk nginx "$direct_pid" "$tmp/nginx-direct/error.log" "http://127.0.0.1:$direct_port/" "$c" "$tmp/get.lua")"
 done
 stop_pid "$direct_pid"
 
@@ -89,7 +89,7 @@ wait_http "http://127.0.0.1:$wd_port/_/health" fwatchdog "$tmp/watchdog/log"
 declare -A wd_rps wd_p50 wd_p99
 for c in "${levels[@]}"; do
     log "(b) fwatchdog http mode -> nginx wrk -c $c"
-    read -r wd_rps[$c] wd_p50[$c] wd_p99[$c] <<<"$(run_wrk watchdog "$wd_pid" "http://127.0.0.1:$wd_port/" "$c" "$tmp/get.lua")"
+    read -r wd_rps[$c] wd_p50[$c] wd_p99[$c] <<<"$(run_wrk watchdog "$wd_pid" "$tmp/watchdog/log" "http://127.0.0.1:$wd_port/" "$c" "$tmp/get.lua")"
 done
 stop_pid "$wd_pid"
 
@@ -143,7 +143,7 @@ deploy cat "cat" ''
 declare -A gw_rps gw_p50 gw_p99
 for c in "${levels[@]}"; do
     log "(c) gateway -> replica (http mode) -> nginx wrk -c $c"
-    read -r gw_rps[$c] gw_p50[$c] gw_p99[$c] <<<"$(run_wrk gateway "$gw_pid" "http://127.0.0.1:$gw_port/function/web" "$c" "$tmp/get.lua")"
+    read -r gw_rps[$c] gw_p50[$c] gw_p99[$c] <<<"$(run_wrk gateway "$gw_pid" "$tmp/gateway/log" "http://127.0.0.1:$gw_port/function/web" "$c" "$tmp/get.lua")"
 done
 gw_load_mem=$(mem_kb "$gw_pid")
 
@@ -197,3 +197,4 @@ echo "(d) scale from zero to first response, median of $sfz_rounds: http-mode ng
 read -r ir ia ip <<<"$gw_idle_mem"
 read -r lr la lp <<<"$gw_load_mem"
 echo "(e) gateway memory kB (VmRSS RssAnon Pss): idle $ir $ia $ip; after load $lr $la $lp"
+report_failures

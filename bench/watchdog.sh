@@ -38,54 +38,21 @@ nginx_bin="$(command -v nginx)"
 tmp="$(mktemp -d /tmp/faas-bench.XXXXXX)"
 declare -a pids=()
 
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
+
 cleanup() {
     trap - EXIT INT TERM
     set +e  # best effort: one failed step must not skip the rest of the cleanup
-    local pid
     # nginx started by an http-mode watchdog writes its master's pid here.
     for f in "$tmp"/*/nginx.pid; do
         [[ -f "$f" ]] && pids+=("$(cat "$f")")
     done
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for _ in $(seq 50); do
-        local alive=0
-        for pid in "${pids[@]}"; do
-            kill -0 "$pid" 2>/dev/null && alive=1
-        done
-        [[ $alive -eq 0 ]] && break
-        sleep 0.1
-    done
-    for pid in "${pids[@]}"; do
-        kill -KILL "$pid" 2>/dev/null || true
-    done
-    wait 2>/dev/null || true
-    if [[ "${BENCH_KEEP:-0}" == 1 ]]; then
-        echo "bench: kept $tmp"
-    else
-        rm -rf "$tmp"
-    fi
+    cleanup_pids
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-log() { echo "bench: $*" >&2; }
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-wait_http() {  # wait_http URL NAME LOGFILE: until URL answers 200, at most 20 s
-    for _ in $(seq 200); do
-        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    log "$2 did not come up ($1); last log lines:"
-    tail -n 20 "$3" >&2 || true
-    exit 1
-}
 
 # start_watchdog NAME VAR=VALUE...: sets started_pid and started_port once /_/health answers 200.
 # Each watchdog has its own TMPDIR (its lock file) and log.
@@ -104,112 +71,9 @@ start_watchdog() {
     started_port=$port
 }
 
-stop_pid() {
-    kill -TERM "$1" 2>/dev/null || true
-    for _ in $(seq 50); do
-        kill -0 "$1" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$1" 2>/dev/null || true
-    wait "$1" 2>/dev/null || true
-}
-
-# mem_kb PID: "VmRSS RssAnon Pss" in kB. VmRSS counts the resident pages of the shared libraries
-# (libc, libstdc++, ...) too; RssAnon is the process's own memory; Pss shares library pages out
-# among the processes that map them.
-mem_kb() {
-    local out
-    out="$(awk '/^VmRSS:/ {r = $2} /^RssAnon:/ {a = $2} END {print r, a}' "/proc/$1/status" 2>/dev/null)" &&
-        out="$out $(awk '/^Pss:/ {print $2; exit}' "/proc/$1/smaps_rollup" 2>/dev/null)" &&
-        [[ "$out" =~ ^[0-9]+\ [0-9]+\ [0-9]+$ ]] || out="- - -"
-    echo "$out"
-}
-
-# A server that died under load is reported (with its last log lines), its figures become "-",
-# and the run ends with status 1 after the table.
-failures="$tmp/failures"
-: >"$failures"
-check_alive() {  # check_alive PID NAME LOGFILE
-    kill -0 "$1" 2>/dev/null && return 0
-    local rc=0
-    wait "$1" 2>/dev/null || rc=$?
-    if ! grep -q "^$2 " "$failures"; then
-        echo "$2 (pid $1) died, exit status $rc; last log lines:" >>"$failures"
-        tail -n 5 "$3" | sed 's/^/    /' >>"$failures"
-        log "$2 (pid $1) died, exit status $rc"
-    fi
-    return 1
-}
-
-# wrk Lua: optional POST body, and exact figures from wrk's own histogram in one parsable line.
-make_lua() {  # make_lua FILE [BODY]
-    {
-        if [[ $# -gt 1 ]]; then
-            printf 'wrk.method = "POST"\nwrk.body = "%s"\n' "$2"
-            printf 'wrk.headers["Content-Type"] = "text/plain"\n'
-        fi
-        cat <<'EOF'
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("WRK rps=%.1f p50_ms=%.3f p99_ms=%.3f requests=%d errors=%d non2xx=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000, summary.requests, e.connect + e.read + e.write + e.timeout,
-    e.status))
-end
-EOF
-    } >"$1"
-}
-# expect_answer NAME EXPECTED CURL_ARGS...: a wrong answer is recorded as a failure.
-expect_answer() {
-    local name="$1" want="$2" got
-    shift 2
-    got="$(curl "$@" 2>&1 || true)"
-    if [[ "$got" != "$want" ]]; then
-        echo "$name: expected '$want', got '$got'" >>"$failures"
-        log "$name: expected '$want', got '$got'"
-    fi
-}
-
 make_lua "$tmp/get.lua"
 body="hello world"  # 11 bytes, spawn_floor's default body
 make_lua "$tmp/post.lua" "$body"
-
-# run_wrk NAME PID LOGFILE URL C LUA: prints "rps p50_ms p99_ms" of the server NAME (pid PID),
-# "- - -" when it is dead or died under load; warns about socket errors and non-2xx answers.
-run_wrk() {
-    local name="$1" pid="$2" logfile="$3"
-    shift 3
-    local url="$1" c="$2" lua="$3" threads=2 out line
-    if ! check_alive "$pid" "$name" "$logfile"; then
-        echo "- - -"
-        return 0
-    fi
-    ((c < threads)) && threads=$c
-    out="$(wrk -t"$threads" -c"$c" -d"${dur}s" --timeout 10s -s "$lua" "$url" 2>&1)" || {
-        log "wrk failed: $out"
-        exit 1
-    }
-    line="$(grep '^WRK ' <<<"$out")"
-    local errors non2xx
-    errors="$(sed -E 's/.* errors=([0-9]+).*/\1/' <<<"$line")"
-    non2xx="$(sed -E 's/.* non2xx=([0-9]+).*/\1/' <<<"$line")"
-    if [[ "$errors" != 0 || "$non2xx" != 0 ]]; then
-        log "warning: $url c=$c: $errors socket errors, $non2xx non-2xx responses"
-    fi
-    if ! check_alive "$pid" "$name" "$logfile"; then
-        echo "- - -"
-        return 0
-    fi
-    sed -E 's/^WRK rps=([^ ]+) p50_ms=([^ ]+) p99_ms=([^ ]+).*/\1 \2 \3/' <<<"$line"
-}
-
-ratio() {
-    if [[ "$1" =~ ^[0-9.]+$ && "$2" =~ ^[0-9.]+$ ]]; then
-        awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
-    else
-        echo -
-    fi
-}
 
 levels=(1 8 32)
 load_before="$(cut -d" " -f1-3 /proc/loadavg)"
@@ -253,34 +117,6 @@ done
 stop_pid "$pre_pid"
 
 # ---------------------------------------------------------------- (c) http mode vs nginx
-# One nginx worker: a function replica is usually one server process; the same conf is used
-# for the direct and the proxied run.
-make_nginx_conf() {  # make_nginx_conf DIR PORT
-    mkdir -p "$1"
-    cat >"$1/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $1/body;
-    proxy_temp_path $1/proxy;
-    fastcgi_temp_path $1/fastcgi;
-    uwsgi_temp_path $1/uwsgi;
-    scgi_temp_path $1/scgi;
-    keepalive_requests 10000000;
-    keepalive_timeout 60s;
-    server {
-        listen 127.0.0.1:$2;
-        default_type text/plain;
-        location / { return 200 "hello world\n"; }
-    }
-}
-EOF
-}
-
 direct_port="$(free_port)"
 make_nginx_conf "$tmp/nginx-direct" "$direct_port"
 "$nginx_bin" -e "$tmp/nginx-direct/error.log" -c "$tmp/nginx-direct/nginx.conf" \
@@ -353,7 +189,7 @@ for _ in 1 2 3; do
         "http://127.0.0.1:$st_port/" || true)"
     read -r size secs <<<"$res" || true
     if [[ "${size:-}" != "$bytes" ]]; then
-        echo "streaming: returned ${size:-nothing} of $bytes bytes" >>"$failures"
+        echo "streaming: returned ${size:-nothing} of $bytes bytes" >>"$tmp/failures"
         log "streaming: returned ${size:-nothing} of $bytes bytes"
         check_alive "$st_pid" streaming "$tmp/streaming/log" || true
         break
@@ -418,9 +254,4 @@ mem_row() {  # mem_row LABEL "IDLE_RSS IDLE_ANON IDLE_PSS" "LOAD_RSS LOAD_ANON L
     mem_row "streaming" "$st_idle_mem" "$stream_load_mem"
     echo "  (idle: 1 s after start; load: after the runs above; VmRSS includes shared library pages)"
 }
-if [[ -s "$failures" ]]; then
-    echo
-    echo "FAILURES:"
-    sed 's/^/  /' "$failures"
-    exit 1
-fi
+report_failures

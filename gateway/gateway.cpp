@@ -141,18 +141,9 @@ awaitable<void> Gateway::Impl::shutdown_sequence() {
     shared.stopping = true;
     log->info("signal received: draining drain_s={}",
               std::chrono::duration<double>(config.write_timeout).count());
-    async::AsyncEvent drained(pool.context(0).get_executor());
-    std::atomic<int> servers{metrics_server ? 2 : 1};
-    auto on_done = [&] {
-        if (--servers == 0) {
-            asio::post(pool.context(0), [&] { drained.notify(); });
-        }
-    };
-    server->shutdown(config.write_timeout, on_done);
-    if (metrics_server) {
-        metrics_server->shutdown(std::chrono::seconds(1), on_done);
-    }
-    co_await drained.wait();
+    std::vector<http::ServerDrain> servers{{server.get(), config.write_timeout},
+                                           {metrics_server.get(), std::chrono::seconds(1)}};
+    co_await http::shutdown_all(pool.context(0).get_executor(), std::move(servers));
     log->info("shutdown complete");
     pool.stop();
 }

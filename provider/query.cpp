@@ -7,36 +7,6 @@ namespace faas::provider {
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-std::string decode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out.push_back(' ');
-        } else if (s[i] == '%' && i + 2 < s.size() &&
-                   hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(s[i]);
-        }
-    }
-    return out;
-}
-
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
     if (pos + n > s.size()) {
         return false;
@@ -52,28 +22,6 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
 }
 
 }  // namespace
-
-std::map<std::string, std::string> parse_query(std::string_view query) {
-    std::map<std::string, std::string> out;
-    while (!query.empty()) {
-        const auto amp = query.find('&');
-        const std::string_view part = query.substr(0, amp);
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-        if (part.empty()) {
-            continue;
-        }
-        const auto eq = part.find('=');
-        std::string key = decode(part.substr(0, eq));
-        std::string value = eq == std::string_view::npos ? std::string() : decode(part.substr(eq + 1));
-        out.emplace(std::move(key), std::move(value));
-    }
-    return out;
-}
-
-std::string query_value(const std::map<std::string, std::string>& q, const std::string& key) {
-    auto it = q.find(key);
-    return it == q.end() ? std::string() : it->second;
-}
 
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s) {
     int y = 0;

@@ -8,7 +8,6 @@
 #include <optional>
 #include <vector>
 
-#include "core/async/async_event.hpp"
 #include "core/http/io_pool.hpp"
 #include "core/http/server.hpp"
 #include "core/metrics/metrics.hpp"
@@ -271,18 +270,9 @@ awaitable<void> Watchdog::Impl::shutdown_sequence() {
     drain_delay->expires_after(config.healthcheck_interval);
     co_await drain_delay->async_wait(asio::redirect_error(use_awaitable, ec));
 
-    async::AsyncEvent drained(pool.context(0).get_executor());
-    std::atomic<int> servers{metrics_server ? 2 : 1};
-    auto on_done = [&] {
-        if (--servers == 0) {
-            asio::post(pool.context(0), [&] { drained.notify(); });
-        }
-    };
-    server->shutdown(config.write_timeout, on_done);
-    if (metrics_server) {
-        metrics_server->shutdown(std::chrono::seconds(1), on_done);
-    }
-    co_await drained.wait();
+    std::vector<http::ServerDrain> servers{{server.get(), config.write_timeout},
+                                           {metrics_server.get(), std::chrono::seconds(1)}};
+    co_await http::shutdown_all(pool.context(0).get_executor(), std::move(servers));
     if (upstream) {
         co_await upstream->stop(std::min<std::chrono::nanoseconds>(config.write_timeout,
                                                                    std::chrono::seconds(10)));

@@ -6,6 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "core/async/async_event.hpp"
 #include "core/http/wire.hpp"
 #include "core/text/text.hpp"
 
@@ -533,6 +534,25 @@ void Server::worker_finished() {
     if (--workers_running_ == 0 && done_) {
         done_();
     }
+}
+
+awaitable<void> shutdown_all(asio::any_io_executor ex, std::vector<ServerDrain> servers) {
+    std::erase_if(servers, [](const ServerDrain& s) { return s.server == nullptr; });
+    if (servers.empty()) {
+        co_return;
+    }
+    async::AsyncEvent drained(ex);
+    auto left = std::make_shared<std::atomic<std::size_t>>(servers.size());
+    for (const auto& s : servers) {
+        // `done` runs on a pool thread; the event belongs to `ex`.
+        auto done = [left, ex, &drained] {
+            if (--*left == 0) {
+                asio::post(ex, [&drained] { drained.notify(); });
+            }
+        };
+        s.server->shutdown(s.drain, std::move(done));
+    }
+    co_await drained.wait();
 }
 
 }  // namespace faas::http

@@ -64,4 +64,12 @@ private:
     std::function<void()> done_;
 };
 
+// One server to shut down and how long its in-flight exchanges may take.
+struct ServerDrain {
+    Server* server = nullptr;  // null entries are skipped
+    std::chrono::nanoseconds drain{};
+};
+// Shuts every server down at once and returns (on `ex`) when all their connections have ended.
+awaitable<void> shutdown_all(asio::any_io_executor ex, std::vector<ServerDrain> servers);
+
 }  // namespace faas::http

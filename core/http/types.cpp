@@ -36,19 +36,49 @@ Target split_target(std::string_view target) {
     return {target.substr(0, q), target.substr(q + 1)};
 }
 
-std::optional<std::string> percent_decode(std::string_view s) {
-    const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// The byte of the escape at s[i] ('%' and two hex digits), or -1 when there is none.
+int escape_at(std::string_view s, std::size_t i) {
+    if (s[i] != '%' || i + 2 >= s.size()) {
         return -1;
-    };
+    }
+    const int hi = hex_value(s[i + 1]);
+    const int lo = hex_value(s[i + 2]);
+    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+std::string form_decode(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const int byte = escape_at(s, i);
+        if (byte >= 0) {
+            out.push_back(static_cast<char>(byte));
+            i += 2;
+        } else {
+            out.push_back(s[i] == '+' ? ' ' : s[i]);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view s) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -56,18 +86,37 @@ std::optional<std::string> percent_decode(std::string_view s) {
             out.push_back(s[i]);
             continue;
         }
-        if (i + 2 >= s.size()) {
+        const int byte = escape_at(s, i);
+        if (byte < 0) {
             return std::nullopt;
         }
-        const int hi = hex(s[i + 1]);
-        const int lo = hex(s[i + 2]);
-        if (hi < 0 || lo < 0) {
-            return std::nullopt;
-        }
-        out.push_back(static_cast<char>(hi * 16 + lo));
+        out.push_back(static_cast<char>(byte));
         i += 2;
     }
     return out;
+}
+
+std::map<std::string, std::string> parse_query(std::string_view query) {
+    std::map<std::string, std::string> out;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view part = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (part.empty()) {
+            continue;
+        }
+        const auto eq = part.find('=');
+        std::string key = form_decode(part.substr(0, eq));
+        std::string value =
+            eq == std::string_view::npos ? std::string() : form_decode(part.substr(eq + 1));
+        out.emplace(std::move(key), std::move(value));
+    }
+    return out;
+}
+
+std::string query_value(const std::map<std::string, std::string>& q, const std::string& key) {
+    auto it = q.find(key);
+    return it == q.end() ? std::string() : it->second;
 }
 
 Response text_error(int status, std::string_view message) {

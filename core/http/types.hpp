@@ -1,6 +1,7 @@
 #pragma once
 // Our HTTP message types. Components use these; Beast stays inside core/http/*.cpp.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,12 @@ Target split_target(std::string_view target);
 
 // Percent-decodes a path ("%20" -> " "); returns nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view s);
+
+// A form-encoded query "a=1&b=x%20y" -> {a: 1, b: "x y"}: '+' is a space, a malformed escape is
+// kept as it is, the first value of a repeated key wins.
+std::map<std::string, std::string> parse_query(std::string_view query);
+// The value of `key` in a parsed query, or "" when absent.
+std::string query_value(const std::map<std::string, std::string>& q, const std::string& key);
 
 // A request head as received by a server or sent by a client.
 struct Request {

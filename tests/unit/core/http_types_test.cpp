@@ -114,4 +114,16 @@ TEST_CASE("http types: parse_url keeps port 0 for daemons that pick a free port"
     CHECK(u->endpoint.port == 0);
 }
 
+TEST_CASE("http types: parse_query decodes escapes, '+' is a space, the first value wins") {
+    auto q = http::parse_query("name=fn&namespace=openfaas-fn&x=a%20b+c&x=second&flag&=empty");
+    CHECK(http::query_value(q, "name") == "fn");
+    CHECK(http::query_value(q, "namespace") == "openfaas-fn");
+    CHECK(http::query_value(q, "x") == "a b c");
+    CHECK(http::query_value(q, "flag").empty());
+    CHECK(q.contains("flag"));
+    CHECK(http::query_value(q, "absent").empty());
+    CHECK(http::parse_query("").empty());
+    CHECK(http::query_value(http::parse_query("bad=%zz"), "bad") == "%zz");
+}
+
 TEST_SUITE_END();

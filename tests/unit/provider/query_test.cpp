@@ -1,4 +1,4 @@
-// Query strings and RFC 3339 times as the provider API reads them (provider/query.hpp).
+// RFC 3339 times as the provider API reads them (provider/query.hpp).
 #include <chrono>
 
 #include <doctest/doctest.h>
@@ -6,23 +6,9 @@
 #include "provider/query.hpp"
 #include "tests/support/printers.hpp"
 
-using faas::provider::parse_query;
 using faas::provider::parse_rfc3339;
-using faas::provider::query_value;
 
 TEST_SUITE("provider query") {
-
-TEST_CASE("query: keys and values are percent-decoded, '+' is a space, the first value wins") {
-    auto q = parse_query("name=fn&namespace=openfaas-fn&x=a%20b+c&x=second&flag&=empty");
-    CHECK(query_value(q, "name") == "fn");
-    CHECK(query_value(q, "namespace") == "openfaas-fn");
-    CHECK(query_value(q, "x") == "a b c");
-    CHECK(query_value(q, "flag").empty());
-    CHECK(q.contains("flag"));
-    CHECK(query_value(q, "absent").empty());
-    CHECK(parse_query("").empty());
-    CHECK(query_value(parse_query("bad=%zz"), "bad") == "%zz");
-}
 
 TEST_CASE("rfc3339: UTC, fractions and offsets give the same instant") {
     using namespace std::chrono;
