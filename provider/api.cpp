@@ -166,7 +166,8 @@ awaitable<void> Api::route(Thread& t, http::Exchange& ex, std::string& route_lab
     }
     if (path.starts_with("/function/") || path == "/function") {
         route_label = "/function/{name}";
-        co_await proxy(t, ex, path.size() > 10 ? path.substr(10) : std::string_view{});
+        const std::string_view rest = path.size() > 10 ? path.substr(10) : std::string_view{};
+        co_await proxy(t, ex, rest);
         co_return;
     }
     if (path.starts_with("/system/")) {

@@ -49,10 +49,15 @@ awaitable<void> handle_fork(Shared& shared, ThreadContext& ctx, http::Exchange& 
         const int status = http_status(body.error().code);
         shared.log->warn("request body rejected {}status={} error=\"{}\"", call_id, status,
                          body.error().what());
-        co_await ex.respond(http::text_error(
-            status, status == 413 ? "Request body too large: the limit (max_request_size) is " +
-                                        std::to_string(c.max_request_size) + " bytes"
-                                  : body.error().what()));
+        // The message as a named local: g++ 12 destroyed the string temporaries of a conditional
+        // inside the co_await expression twice (a double free on every 413).
+        std::string message = body.error().what();
+        if (status == 413) {
+            message = "Request body too large: the limit (max_request_size) is " +
+                      std::to_string(c.max_request_size) + " bytes";
+        }
+        http::Response res = http::text_error(status, message);
+        co_await ex.respond(std::move(res));
         co_return;
     }
     std::string input = c.marshal_request ? marshal_request(ex, body.value()) : std::move(body.value());
