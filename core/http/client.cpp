@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/async/async_event.hpp"
+#include "core/http/body_buffer.hpp"
 #include "core/http/wire.hpp"
 #include "core/text/text.hpp"
 
@@ -251,6 +252,7 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
                                      std::to_string(options.max_response_bytes));
         }
         if (!ec && !parser.is_done()) {
+            detail::make_room_for_body(c.buffer, parser.content_length_remaining());
             co_await bhttp::async_read(c.stream, c.buffer, parser,
                                        asio::redirect_error(use_awaitable, ec));
         }
@@ -318,6 +320,7 @@ awaitable<Result<Response>> ClientPool::stream(Endpoint endpoint, Request req,
         }
         // read_some, not read: async_read on a buffer_body returns only once the buffer is
         // full or the message done, which would hold back a slow stream's lines.
+        detail::make_room_for_body(c.buffer, parser.content_length_remaining());
         co_await bhttp::async_read_some(c.stream, c.buffer, parser,
                                         asio::redirect_error(use_awaitable, ec));
         if (ec == bhttp::error::need_buffer) {
@@ -559,6 +562,7 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
     } else if (upstream_length && *upstream_length <= options.buffer_limit) {
         bhttp::response_parser<bhttp::string_body> sp(std::move(*hp));
         sp.body_limit(options.buffer_limit);
+        detail::make_room_for_body(conn->buffer, sp.content_length_remaining());
         co_await bhttp::async_read(conn->stream, conn->buffer, sp,
                                    asio::redirect_error(use_awaitable, ec));
         if (ec) {
@@ -585,6 +589,7 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
             conn->stream.expires_after(options.timeout);
             // read_some: async_read on a buffer_body returns only once the buffer is full or the
             // message done, which would hold back a slow stream's pieces (logs, SSE).
+            detail::make_room_for_body(conn->buffer, bp.content_length_remaining());
             co_await bhttp::async_read_some(conn->stream, conn->buffer, bp,
                                             asio::redirect_error(use_awaitable, ec));
             if (ec == bhttp::error::need_buffer) {

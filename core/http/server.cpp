@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/async/async_event.hpp"
+#include "core/http/body_buffer.hpp"
 #include "core/http/wire.hpp"
 #include "core/text/text.hpp"
 
@@ -91,6 +92,7 @@ public:
         sp_->body_limit(limit);
         error_code ec;
         stream_.expires_after(options_.read_timeout);
+        detail::make_room_for_body(buffer_, sp_->content_length_remaining());
         co_await bhttp::async_read(stream_, buffer_, *sp_, asio::redirect_error(use_awaitable, ec));
         if (ec) {
             close_ = true;
@@ -119,6 +121,7 @@ public:
         bp_->get().body().size = buf.size();
         error_code ec;
         stream_.expires_after(options_.read_timeout);
+        detail::make_room_for_body(buffer_, bp_->content_length_remaining());
         co_await bhttp::async_read(stream_, buffer_, *bp_, asio::redirect_error(use_awaitable, ec));
         if (ec == bhttp::error::need_buffer) {
             ec = {};
@@ -366,6 +369,7 @@ awaitable<void> Server::Worker::session(tcp::socket socket) {
     beast::flat_buffer buffer;
     auto rec = conns.insert(conns.end(), ConnRecord{&stream, true});
     ++owner.open_;
+    bool unread_body = false;  // closing before the request body was read (413, early answer)
     for (;;) {
         if (stopping) {
             break;
@@ -419,11 +423,31 @@ awaitable<void> Server::Worker::session(tcp::socket socket) {
             ex.close_connection();
         }
         if (!ex.keep_alive()) {
+            unread_body = !ex.body_done();
             break;
         }
     }
     error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (unread_body) {
+        // Closing with unread bytes in the receive queue sends a reset, and the client's kernel
+        // may drop our answer (the 413) before the client reads it. Read and discard what the
+        // client is still sending, for a bounded time and size, before closing (as nginx's
+        // lingering close does).
+        constexpr std::size_t kLingerBytes = 8U * 1024U * 1024U;
+        std::vector<char> sink(16U * 1024U);
+        std::size_t drained = buffer.size();
+        buffer.consume(buffer.size());
+        stream.expires_after(std::chrono::seconds(1));
+        while (drained < kLingerBytes && !stopping) {
+            const std::size_t n = co_await stream.async_read_some(
+                asio::buffer(sink), asio::redirect_error(use_awaitable, ignored));
+            if (ignored) {
+                break;
+            }
+            drained += n;
+        }
+    }
     stream.socket().close(ignored);
     conns.erase(rec);
     --owner.open_;

@@ -257,6 +257,22 @@ TEST_CASE("watchdog classic: max_request_size answers 413 to a larger body") {
     CHECK(fits->body == std::string(10, 'x'));
 }
 
+TEST_CASE("watchdog classic: a client still sending a large body reads its 413, never a reset") {
+    // The watchdog answers before reading the body and closes; closing with unread bytes would
+    // reset the connection and could drop the answer on the client's side.
+    Watchdog dog({{"fprocess", "cat"}, {"max_request_size", "1Ki"}});
+    const std::string big(4U * 1024U * 1024U, 'x');
+    for (int i = 0; i < 10; ++i) {
+        auto r = faas::test::http_post(dog.port(), "/", big);
+        REQUIRE_MESSAGE(r.ok(), "call " << i << ": " << (r.ok() ? "" : r.error().what()));
+        CHECK(r->status == 413);
+        CHECK(r->body.find("max_request_size") != std::string::npos);
+    }
+    auto fits = dog.post("/", "small");
+    REQUIRE(fits.ok());
+    CHECK(fits->status == 200);
+}
+
 TEST_CASE("watchdog classic: max_output_size stops a function with too much output") {
     Watchdog dog({{"fprocess", "head -c 1000000 /dev/zero"}, {"max_output_size", "1000"}});
     auto r = dog.post("/", "");
