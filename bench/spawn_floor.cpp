@@ -2,8 +2,11 @@
 // posix_spawn(command) with stdin/stdout pipes: write the body, close stdin, read stdout to EOF,
 // waitpid. Prints spawns/s and latency percentiles per concurrency. No HTTP, no event loop: what
 // the watchdog's classic mode adds on top of this is its overhead.
+// With -w MS (the floor of pre-spawn): each round starts the process, lets it settle MS ms
+// waiting on stdin, and times only write, read to EOF and waitpid.
 //
-// usage: spawn_floor [-c 1,8,32] [-d SECONDS | -n COUNT] [-b BODY_BYTES] [-- command args...]
+// usage: spawn_floor [-c 1,8,32] [-d SECONDS | -n COUNT] [-b BODY_BYTES] [-w MS]
+//                    [-- command args...]
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -32,13 +35,14 @@ struct Options {
     double seconds = 5.0;
     long count = 0;  // > 0: a fixed number of spawns per concurrency level instead of a duration
     std::size_t body_bytes = 11;
+    int warm_ms = -1;  // >= 0: time a process already started and idle this long
     std::vector<std::string> argv{"cat"};
 };
 
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "spawn_floor: %s\nusage: spawn_floor [-c 1,8,32] [-d SECONDS | -n COUNT] "
-                 "[-b BODY_BYTES] [-- command args...]\n",
+                 "[-b BODY_BYTES] [-w MS] [-- command args...]\n",
                  why);
     std::exit(2);
 }
@@ -78,6 +82,11 @@ Options parse(int argc, char** argv) {
             o.count = std::atol(v.c_str());
         } else if (a == "-b") {
             o.body_bytes = static_cast<std::size_t>(std::atol(v.c_str()));
+        } else if (a == "-w") {
+            o.warm_ms = std::atoi(v.c_str());
+            if (o.warm_ms < 0) {
+                usage("bad -w");
+            }
         } else {
             usage(("unknown option " + a).c_str());
         }
@@ -96,8 +105,13 @@ void die(const char* what) {
     std::exit(1);
 }
 
-// One spawn-write-read-wait round trip. Returns the number of bytes read from stdout.
-std::size_t run_once(const std::vector<char*>& argv, const std::string& body, std::string& out) {
+struct Running {
+    pid_t pid = -1;
+    int in = -1;   // its stdin
+    int out = -1;  // its stdout and stderr
+};
+
+Running start_process(const std::vector<char*>& argv) {
     int in[2];
     int outp[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(outp, O_CLOEXEC) != 0) {
@@ -123,9 +137,14 @@ std::size_t run_once(const std::vector<char*>& argv, const std::string& body, st
         errno = rc;
         die("posix_spawnp");
     }
+    return Running{pid, in[1], outp[0]};
+}
+
+// Write the body, close stdin, read stdout to EOF, waitpid. Returns the bytes read.
+std::size_t finish(const Running& r, const std::string& body, std::string& out) {
     std::size_t off = 0;
     while (off < body.size()) {
-        const ssize_t n = ::write(in[1], body.data() + off, body.size() - off);
+        const ssize_t n = ::write(r.in, body.data() + off, body.size() - off);
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -134,10 +153,10 @@ std::size_t run_once(const std::vector<char*>& argv, const std::string& body, st
         }
         off += static_cast<std::size_t>(n);
     }
-    ::close(in[1]);
+    ::close(r.in);
     std::size_t total = 0;
     for (;;) {
-        const ssize_t n = ::read(outp[0], out.data(), out.size());
+        const ssize_t n = ::read(r.out, out.data(), out.size());
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -146,9 +165,9 @@ std::size_t run_once(const std::vector<char*>& argv, const std::string& body, st
         }
         total += static_cast<std::size_t>(n);
     }
-    ::close(outp[0]);
+    ::close(r.out);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    while (::waitpid(r.pid, &status, 0) < 0 && errno == EINTR) {
     }
     return total;
 }
@@ -189,8 +208,17 @@ Level run_level(const Options& o, int concurrency) {
                 } else if (stop.load(std::memory_order_relaxed) || Clock::now() >= deadline) {
                     break;
                 }
+                if (o.warm_ms >= 0) {
+                    const Running r = start_process(argv);
+                    std::this_thread::sleep_for(std::chrono::milliseconds(o.warm_ms));
+                    const auto t0 = Clock::now();
+                    bytes[static_cast<std::size_t>(t)] += finish(r, body, buf);
+                    mine.push_back(
+                        std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                    continue;
+                }
                 const auto t0 = Clock::now();
-                bytes[static_cast<std::size_t>(t)] += run_once(argv, body, buf);
+                bytes[static_cast<std::size_t>(t)] += finish(start_process(argv), body, buf);
                 mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
             }
         });
@@ -227,7 +255,8 @@ int main(int argc, char** argv) {
     for (const auto& a : o.argv) {
         cmd += (cmd.empty() ? "" : " ") + a;
     }
-    std::printf("# spawn_floor: command='%s' body=%zu bytes %s\n", cmd.c_str(), o.body_bytes,
+    std::printf("# spawn_floor: command='%s' body=%zu bytes%s %s\n", cmd.c_str(), o.body_bytes,
+                o.warm_ms >= 0 ? (" warm=" + std::to_string(o.warm_ms) + "ms").c_str() : "",
                 o.count > 0 ? ("count=" + std::to_string(o.count)).c_str()
                             : ("duration=" + std::to_string(o.seconds) + "s").c_str());
     std::printf("%-6s %10s %12s %10s %10s %10s\n", "c", "spawns", "spawns/s", "p50_ms", "p99_ms",

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks fwatchdog against the floors it is built on and prints one table:
 #   (a) classic mode, fprocess=cat, POST of an 11-byte body  vs  bench/spawn_floor (posix_spawn)
-#   (b) classic mode with prespawn=32: latency at c=1 (and c=32)
+#   (b) classic mode with prespawn=32: one call at a time, paced at 100/s with hey (the pool
+#       keeps up)  vs  spawn_floor -w 10 (a started cat, idle 10 ms, written to and reaped);
+#       and wrk's closed loop at c=1 and 32, where every call still costs a process start
 #   (c) http mode in front of nginx                          vs  the same nginx hit directly
 #   (d) streaming mode, a large body through cat             vs  cat | cat
 #   (e) VmRSS of fwatchdog when idle (classic, prespawn, http) and after the load above
@@ -30,7 +32,7 @@ spawn_floor="$build_dir/bin/spawn_floor"
 for f in "$fwatchdog" "$spawn_floor"; do
     [[ -x "$f" ]] || { echo "bench: $f is missing (run scripts/build.sh release)" >&2; exit 1; }
 done
-for tool in wrk nginx curl python3; do
+for tool in wrk hey nginx curl python3; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh)" >&2; exit 1; }
 done
 nginx_bin="$(command -v nginx)"
@@ -108,6 +110,17 @@ start_watchdog prespawn fprocess=cat prespawn=32
 pre_pid=$started_pid pre_port=$started_port
 sleep 1
 pre_idle_mem=$(mem_kb "$pre_pid")
+paced_n=$((dur * 100))
+log "(b) prespawn floor: spawn_floor -c 1 -n $paced_n -w 10 -- cat"
+read -r _ _ _ warm_p50 warm_p99 _ < <("$spawn_floor" -c 1 -n "$paced_n" -w 10 -- cat | grep '^1 ')
+log "(b) classic prespawn=32 hey -c 1 -q 100 -n $paced_n"
+hey_out="$(hey -n "$paced_n" -c 1 -q 100 -m POST -d "$body" -T text/plain \
+    "http://127.0.0.1:$pre_port/" 2>&1)" || { log "hey failed: $hey_out"; exit 1; }
+hey_ms() { awk -v p="$1%" '$1 == p && $2 == "in" {printf "%.3f", $3 * 1000}' <<<"$hey_out"; }
+paced_p50="$(hey_ms 50)" paced_p99="$(hey_ms 99)"
+grep -q '^\s*\[200\]' <<<"$hey_out" && ! grep -qE '^\s*\[[013-9][0-9]{2}\]' <<<"$hey_out" ||
+    echo "prespawn: hey saw answers other than 200: $(grep -E '^\s*\[' <<<"$hey_out" | tr -s ' ')" >>"$tmp/failures"
+check_alive "$pre_pid" prespawn "$tmp/prespawn/log" || true
 declare -A pre_rps pre_p50 pre_p99
 for c in 1 32; do
     log "(b) classic prespawn=32 wrk -c $c"
@@ -225,6 +238,11 @@ mem_row() {  # mem_row LABEL "IDLE_RSS IDLE_ANON IDLE_PSS" "LOAD_RSS LOAD_ANON L
     done
     echo
     echo "(b) classic mode, fprocess=cat, prespawn=32"
+    printf '  %-34s %9s %9s\n' "" "p50 ms" "p99 ms"
+    printf '  %-34s %9s %9s\n' "floor: started cat, write to reap" "$warm_p50" "$warm_p99"
+    printf '  %-34s %9s %9s   ratio %s\n' "watchdog, c=1 paced at 100/s" "$paced_p50" "$paced_p99" \
+        "$(ratio "$warm_p50" "$paced_p50")"
+    echo "  closed loop (each call still costs a process start, now off the call's path):"
     printf '  %-4s %12s %9s %9s\n' c "req/s" "p50 ms" "p99 ms"
     for c in 1 32; do
         printf '  %-4s %12s %9s %9s\n' "$c" "${pre_rps[$c]}" "${pre_p50[$c]}" "${pre_p99[$c]}"

@@ -2,7 +2,11 @@
 
 #include <signal.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "core/async/async_event.hpp"
@@ -120,9 +124,76 @@ awaitable<RunResult> drive(process::Child& child, std::string input, RunLimits l
     co_return result;
 }
 
+// The pool's spawning thread: starts `wanted` processes one after the other and posts each to
+// the pool's io thread. Deliveries check `alive` there, so none reaches a destroyed pool; one
+// that never runs (the io_context went away first) reaps its process in ~Started.
+class PrespawnPool::Spawner {
+public:
+    Spawner(PrespawnPool* pool, asio::any_io_executor ex,
+            std::shared_ptr<const process::SpawnOptions> options)
+        : alive_(std::make_shared<std::atomic<bool>>(true)),
+          thread_([this, pool, ex = std::move(ex), options = std::move(options)] {
+              run(pool, ex, *options);
+          }) {}
+    ~Spawner() {
+        alive_->store(false);
+        {
+            const std::lock_guard lock(mutex_);
+            stop_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+    }
+    Spawner(const Spawner&) = delete;
+    Spawner& operator=(const Spawner&) = delete;
+
+    void ask(std::size_t n) {
+        {
+            const std::lock_guard lock(mutex_);
+            wanted_ += n;
+        }
+        cv_.notify_one();
+    }
+
+private:
+    void run(PrespawnPool* pool, const asio::any_io_executor& ex,
+             const process::SpawnOptions& options) {
+        for (;;) {
+            {
+                std::unique_lock lock(mutex_);
+                cv_.wait(lock, [this] { return stop_ || wanted_ > 0; });
+                if (stop_) {
+                    return;
+                }
+                --wanted_;
+            }
+            auto started = std::make_shared<Result<process::Started>>(process::Child::start(options));
+            asio::post(ex, [pool, alive = alive_, started] {
+                if (alive->load()) {
+                    pool->deliver(std::move(*started));
+                }
+            });
+        }
+    }
+
+    std::shared_ptr<std::atomic<bool>> alive_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::size_t wanted_ = 0;
+    bool stop_ = false;
+    std::thread thread_;  // last: starts once the members above exist
+};
+
 PrespawnPool::PrespawnPool(asio::any_io_executor ex, process::SpawnOptions options,
                            std::size_t target)
-    : ex_(std::move(ex)), options_(std::move(options)), target_(target) {}
+    : ex_(std::move(ex)),
+      options_(std::make_shared<const process::SpawnOptions>(std::move(options))),
+      target_(target),
+      spawner_(std::make_unique<Spawner>(this, ex_, options_)) {}
+
+PrespawnPool::~PrespawnPool() {
+    spawner_.reset();  // joins the thread before ready_ goes
+}
 
 Result<process::Child> PrespawnPool::take() {
     if (!ready_.empty()) {
@@ -130,17 +201,25 @@ Result<process::Child> PrespawnPool::take() {
         ready_.pop_front();
         return c;
     }
-    return process::Child::spawn(ex_, options_);
+    return process::Child::spawn(ex_, *options_);
 }
 
 void PrespawnPool::refill() {
-    while (ready_.size() < target_) {
-        auto c = process::Child::spawn(ex_, options_);
-        if (!c) {
-            return;  // take() will report the error on the next call
-        }
-        ready_.push_back(std::move(c.value()));
+    const std::size_t have = ready_.size() + pending_;
+    if (have < target_) {
+        pending_ += target_ - have;
+        spawner_->ask(target_ - have);
     }
+}
+
+void PrespawnPool::deliver(Result<process::Started> started) {
+    if (pending_ > 0) {
+        --pending_;
+    }
+    if (!started) {
+        return;  // take() reports the error when it has to start a process itself
+    }
+    ready_.push_back(process::Child::adopt(ex_, std::move(started.value())));
 }
 
 }  // namespace faas::watchdog

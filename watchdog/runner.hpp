@@ -2,10 +2,11 @@
 // Running one function process for one request in the forking modes (classic, serializing):
 // feed it the body, collect its output under a size limit, kill its process group when the
 // exec timeout passes. PrespawnPool keeps processes started ahead of requests. Both live on
-// one io_context thread.
+// one io_context thread; the pool starts its processes on a thread of its own.
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -35,18 +36,28 @@ awaitable<RunResult> drive(process::Child& child, std::string input, RunLimits l
 class PrespawnPool {
 public:
     PrespawnPool(asio::any_io_executor ex, process::SpawnOptions options, std::size_t target);
+    ~PrespawnPool();
+    PrespawnPool(const PrespawnPool&) = delete;
+    PrespawnPool& operator=(const PrespawnPool&) = delete;
 
     // A started process waiting on stdin, or a newly started one when none is ready.
     Result<process::Child> take();
-    // Starts processes until `target` are waiting. Called after a response has been written.
+    // Asks the pool's own thread for the processes missing to `target`; never blocks (a
+    // posix_spawn holds its caller until the exec, ~1 ms here, which would delay every other
+    // call on this io thread). They join the pool on this thread as they come.
     void refill();
     std::size_t ready() const noexcept { return ready_.size(); }
 
 private:
+    class Spawner;
+    void deliver(Result<process::Started> started);
+
     asio::any_io_executor ex_;
-    process::SpawnOptions options_;
+    std::shared_ptr<const process::SpawnOptions> options_;
     std::size_t target_;
+    std::size_t pending_ = 0;  // asked of the spawner, not delivered yet
     std::deque<process::Child> ready_;
+    std::unique_ptr<Spawner> spawner_;
 };
 
 }  // namespace faas::watchdog

@@ -95,7 +95,7 @@ std::vector<std::string> current_environment() {
     return out;
 }
 
-Result<Child> Child::spawn(const asio::any_io_executor& ex, const SpawnOptions& options) {
+Result<Started> Child::start(const SpawnOptions& options) {
     if (options.argv.empty() || options.argv.front().empty()) {
         return make_error(errc::bad_request, "no command to run");
     }
@@ -183,35 +183,88 @@ Result<Child> Child::spawn(const asio::any_io_executor& ex, const SpawnOptions& 
         return make_error(std::error_code(rc, std::generic_category()),
                           "starting " + options.argv.front() + ": " + std::strerror(rc));
     }
-    Child child;
-    child.pid_ = pid;
+    Started started;
+    started.pid_ = pid;
     // glibc 2.36's <sys/pidfd.h> lacks C linkage for C++; the raw syscall is the same call.
     const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
     if (pidfd < 0) {
         const int e = errno;
-        child.signal_group(SIGKILL);
-        child.reap_blocking();
         return make_error(std::error_code(e, std::generic_category()),
-                          std::string("pidfd_open: ") + std::strerror(e));
+                          std::string("pidfd_open: ") + std::strerror(e));  // ~Started reaps
     }
-    child.pidfd_.emplace(ex, pidfd);
-    const auto wrap = [&ex](Fd& fd, std::optional<asio::posix::stream_descriptor>& slot) {
-        slot.emplace(ex, fd.release());
-        slot->non_blocking(true);
-    };
+    started.pidfd_ = pidfd;
     if (in) {
         in->read.reset();
-        wrap(in->write, child.in_);
+        started.in_ = in->write.release();
     }
     if (out) {
         out->write.reset();
-        wrap(out->read, child.out_);
+        started.out_ = out->read.release();
     }
     if (err) {
         err->write.reset();
-        wrap(err->read, child.err_);
+        started.err_ = err->read.release();
     }
+    return started;
+}
+
+Result<Child> Child::spawn(const asio::any_io_executor& ex, const SpawnOptions& options) {
+    auto started = start(options);
+    if (!started) {
+        return started.error();
+    }
+    return adopt(ex, std::move(started.value()));
+}
+
+Child Child::adopt(const asio::any_io_executor& ex, Started&& started) {
+    Child child;
+    child.pid_ = std::exchange(started.pid_, -1);
+    child.pidfd_.emplace(ex, std::exchange(started.pidfd_, -1));
+    const auto wrap = [&ex](int& fd, std::optional<asio::posix::stream_descriptor>& slot) {
+        if (fd >= 0) {
+            slot.emplace(ex, std::exchange(fd, -1));
+            slot->non_blocking(true);
+        }
+    };
+    wrap(started.in_, child.in_);
+    wrap(started.out_, child.out_);
+    wrap(started.err_, child.err_);
     return child;
+}
+
+Started::Started(Started&& o) noexcept
+    : pid_(std::exchange(o.pid_, -1)),
+      pidfd_(std::exchange(o.pidfd_, -1)),
+      in_(std::exchange(o.in_, -1)),
+      out_(std::exchange(o.out_, -1)),
+      err_(std::exchange(o.err_, -1)) {}
+
+Started& Started::operator=(Started&& o) noexcept {
+    if (this != &o) {
+        release_all();
+        pid_ = std::exchange(o.pid_, -1);
+        pidfd_ = std::exchange(o.pidfd_, -1);
+        in_ = std::exchange(o.in_, -1);
+        out_ = std::exchange(o.out_, -1);
+        err_ = std::exchange(o.err_, -1);
+    }
+    return *this;
+}
+
+Started::~Started() { release_all(); }
+
+void Started::release_all() noexcept {
+    for (int* fd : {&pidfd_, &in_, &out_, &err_}) {
+        if (*fd >= 0) {
+            ::close(std::exchange(*fd, -1));
+        }
+    }
+    if (pid_ > 0) {
+        ::kill(-pid_, SIGKILL);
+        while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        pid_ = -1;
+    }
 }
 
 Child::Child(Child&& o) noexcept

@@ -38,9 +38,38 @@ struct ExitStatus {
     std::string describe() const;
 };
 
+// A process started by Child::start and not yet bound to an io_context: a pid, a pidfd and
+// pipe ends. Any thread may start one and hand it to the io_context thread that adopts it.
+// Destroyed unadopted, it kills the process group and reaps the process.
+class Started {
+public:
+    Started() = default;
+    Started(Started&& o) noexcept;
+    Started& operator=(Started&& o) noexcept;
+    Started(const Started&) = delete;
+    Started& operator=(const Started&) = delete;
+    ~Started();
+
+private:
+    friend class Child;
+    void release_all() noexcept;
+
+    pid_t pid_ = -1;
+    int pidfd_ = -1;
+    int in_ = -1;
+    int out_ = -1;
+    int err_ = -1;
+};
+
 class Child {
 public:
+    // start() then adopt().
     static Result<Child> spawn(const asio::any_io_executor& ex, const SpawnOptions& options);
+    // Starts the process without touching any io_context: safe on any thread (posix_spawn
+    // blocks its caller until the exec, so a pool can keep that off its io threads).
+    static Result<Started> start(const SpawnOptions& options);
+    // Binds a started process to `ex`; call on the thread that runs `ex`.
+    static Child adopt(const asio::any_io_executor& ex, Started&& started);
 
     Child(Child&&) noexcept;
     Child& operator=(Child&&) noexcept;
