@@ -1,0 +1,54 @@
+#pragma once
+// JetStream: one NATS connection (reconnecting forever) and its JetStream context. Publishes are
+// asynchronous with many in flight; each awaiting coroutine is resumed on its own executor from
+// cnats's ack callback. Management calls (connect, ensure_stream, consumer) block: call them at
+// start-up, not on an io thread that serves traffic. Thread-safe; owned by the component's main.
+#include <memory>
+#include <string>
+
+#include "core/asio.hpp"
+#include "core/log/log.hpp"
+#include "core/nats/consumer.hpp"
+#include "core/nats/types.hpp"
+#include "core/result.hpp"
+
+namespace faas::nats {
+
+class JetStream {
+public:
+    // Connects (blocking, up to options.connect_timeout). Fails with errc::unavailable naming
+    // the URLs when no server answers. Logs through the "nats" logger (log::make("nats", ...)
+    // before connecting sets its format and level).
+    static Result<std::unique_ptr<JetStream>> connect(const ConnectOptions& options);
+    // Waits briefly for acks still in flight, fails the rest with errc::unavailable, closes.
+    // Consumers made by this object must be destroyed first.
+    ~JetStream();
+    JetStream(const JetStream&) = delete;
+    JetStream& operator=(const JetStream&) = delete;
+
+    // Creates the stream, or updates it to `spec` when it exists. Blocking.
+    Status ensure_stream(const StreamSpec& spec);
+
+    // Creates or updates the durable consumer and binds a pull subscription to it. Blocking.
+    Result<std::unique_ptr<Consumer>> consumer(const ConsumerSpec& spec);
+
+    // Publishes `body` with `headers` (a Nats-Msg-Id header enables duplicate suppression) and
+    // completes when the stream acknowledged it. The calling coroutine's executor must run on
+    // one thread (an io_context per thread, or a strand). Errors: errc::timeout (no ack within
+    // publish_timeout), errc::overloaded (max_pending_publishes in flight), errc::unavailable
+    // (no stream for the subject, the stream refused it, or the connection is closed).
+    awaitable<Result<PubAck>> publish(std::string subject, Headers headers, std::string body);
+
+    // Publishes waiting for an ack right now.
+    std::size_t pending_publishes() const;
+    // True while the connection is up (false while reconnecting).
+    bool connected() const;
+
+    struct Impl;
+
+private:
+    explicit JetStream(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace faas::nats
