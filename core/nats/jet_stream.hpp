@@ -21,7 +21,8 @@ public:
     // before connecting sets its format and level).
     static Result<std::unique_ptr<JetStream>> connect(const ConnectOptions& options);
     // Waits briefly for acks still in flight, fails the rest with errc::unavailable, closes.
-    // Consumers made by this object must be destroyed first.
+    // Consumers made by this object must be destroyed first, and publishing coroutines must
+    // have finished (or their io_context stopped for good).
     ~JetStream();
     JetStream(const JetStream&) = delete;
     JetStream& operator=(const JetStream&) = delete;
@@ -44,9 +45,8 @@ public:
     // True while the connection is up (false while reconnecting).
     bool connected() const;
 
-    struct Impl;
-
 private:
+    struct Impl;
     explicit JetStream(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
