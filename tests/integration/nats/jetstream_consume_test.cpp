@@ -1,5 +1,6 @@
 // JetStream consuming against the real nats-server: a durable pull consumer's fetch, and what
 // ack, nak with delay, in-progress and term do to redelivery (WorkQueue retention).
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -204,6 +205,45 @@ TEST_CASE("jetstream: ensure_stream and consumer are idempotent and a durable ke
     REQUIRE(got.size() == 1);
     CHECK(got[0].data() == "kept");
     CHECK(got[0].ack().ok());
+}
+
+TEST_CASE("jetstream: a consumer keeps fetching after nats-server restarts, and nothing stored "
+          "is lost") {
+    NatsServer server;
+    auto js = connect_stream(server);
+    auto consumer = js->consumer(request_consumer(milliseconds(2000)));
+    REQUIRE_MESSAGE(consumer.ok(), consumer.error().what());
+    asio::io_context io;
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(run_for(io, put(*js, "stored-" + std::to_string(i))));
+    }
+    server.restart();
+    // While the client reconnects a fetch may fail (unavailable or timeout) or come back empty;
+    // it must not hang, and the stored messages must all arrive once it is back.
+    auto collect = [&]() -> faas::awaitable<std::vector<std::string>> {
+        std::vector<std::string> bodies;
+        const auto deadline = Clock::now() + std::chrono::seconds(15);
+        while (bodies.size() < 5 && Clock::now() < deadline) {
+            auto fetching = (*consumer)->fetch(10, milliseconds(500));
+            auto fetched = co_await std::move(fetching);
+            if (!fetched.ok()) {
+                const auto code = fetched.error().code;
+                CHECK_MESSAGE((code == faas::errc::unavailable || code == faas::errc::timeout),
+                              fetched.error().what());
+                co_await sleep_for(milliseconds(100));
+                continue;
+            }
+            for (auto& m : *fetched) {
+                bodies.push_back(m.data());
+                CHECK(m.ack().ok());
+            }
+        }
+        co_return bodies;
+    };
+    auto bodies = run_for(io, collect());
+    std::sort(bodies.begin(), bodies.end());
+    CHECK(bodies == std::vector<std::string>{"stored-0", "stored-1", "stored-2", "stored-3",
+                                             "stored-4"});
 }
 
 TEST_SUITE_END();

@@ -33,8 +33,10 @@ inline nats::ConsumerSpec request_consumer(std::chrono::milliseconds ack_wait) {
 // Connects to `server` and declares the request stream; fails the test when either fails.
 inline std::unique_ptr<nats::JetStream> connect_stream(
     const NatsServer& server,
-    std::chrono::milliseconds publish_timeout = std::chrono::milliseconds(5000)) {
+    std::chrono::milliseconds publish_timeout = std::chrono::milliseconds(5000),
+    std::size_t max_pending_publishes = 65536) {
     nats::ConnectOptions options;
+    options.max_pending_publishes = max_pending_publishes;
     options.urls = {server.url()};
     options.name = "faas-test";
     options.publish_timeout = publish_timeout;

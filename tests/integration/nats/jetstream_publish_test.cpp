@@ -184,6 +184,32 @@ TEST_CASE("jetstream: a publish that gets no ack fails with timeout after publis
     CHECK(js->pending_publishes() == 0);
 }
 
+TEST_CASE("jetstream: a publish beyond max_pending_publishes fails at once with overloaded") {
+    NatsServer server;
+    auto js = connect_stream(server, std::chrono::milliseconds(1000), 3);
+    server.stop();  // no acks: the first three stay in flight until their timeout
+    asio::io_context io;
+    const auto io_thread = std::this_thread::get_id();
+    std::vector<Outcome> outcomes(4);
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        asio::co_spawn(io,
+                       publish_one(*js, "faas-request.default", {}, "call-" + std::to_string(i),
+                                   io_thread, outcomes[i]),
+                       asio::detached);
+    }
+    io.poll();  // starts all four; only the refused one has its answer without waiting
+    REQUIRE(outcomes[3].result.has_value());
+    REQUIRE_FALSE(outcomes[3].result->ok());
+    CHECK(outcomes[3].result->error().code == errc::overloaded);
+    CHECK_FALSE(outcomes[0].result.has_value());
+    REQUIRE(run_until_done(io, outcomes, std::chrono::seconds(10)));
+    for (std::size_t i = 0; i < 3; ++i) {
+        REQUIRE_FALSE(outcomes[i].result->ok());
+        CHECK(outcomes[i].result->error().code == errc::timeout);
+    }
+    CHECK(js->pending_publishes() == 0);
+}
+
 TEST_CASE("jetstream: publishes across a nats-server restart complete, and none acked is lost") {
     NatsServer server;
     auto js = connect_stream(server, std::chrono::milliseconds(4000));
