@@ -15,10 +15,14 @@ namespace faas::nats::detail {
 
 // "what: <cnats status text> (<last error detail>)[ (jetstream error N)]" as an Error;
 // NATS_TIMEOUT maps to errc::timeout, everything else to errc::unavailable.
-Error status_error(std::string_view what, natsStatus s, jsErrCode js_code = static_cast<jsErrCode>(0));
+Error status_error(std::string_view what,
+                   natsStatus s,
+                   jsErrCode js_code = static_cast<jsErrCode>(0));
 
 // Takes ownership of `sub` (a pull subscription bound to spec.durable).
-std::unique_ptr<Consumer> make_consumer(natsSubscription* sub, ConsumerSpec spec, log::Logger logger);
+std::unique_ptr<Consumer> make_consumer(natsSubscription* sub,
+                                        ConsumerSpec spec,
+                                        log::Logger logger);
 
 // Milliseconds / nanoseconds as cnats wants them.
 template <class Duration>

@@ -184,7 +184,9 @@ awaitable<Result<std::vector<Message>>> Consumer::fetch(int batch,
 
 namespace detail {
 
-std::unique_ptr<Consumer> make_consumer(natsSubscription* sub, ConsumerSpec spec, log::Logger logger) {
+std::unique_ptr<Consumer> make_consumer(natsSubscription* sub,
+                                        ConsumerSpec spec,
+                                        log::Logger logger) {
     return std::make_unique<Consumer>(
         std::make_unique<Consumer::Impl>(sub, std::move(spec), std::move(logger)));
 }

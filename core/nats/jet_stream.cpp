@@ -147,8 +147,8 @@ struct JetStream::Impl {
             s = natsMsgHeader_Add(msg, h.name.c_str(), h.value.c_str());
             if (s != NATS_OK) {
                 natsMsg_Destroy(msg);
-                return make_error(errc::bad_request, "nats header " + h.name + ": " +
-                                                         natsStatus_GetText(s));
+                return make_error(errc::bad_request,
+                                  "nats header " + h.name + ": " + natsStatus_GetText(s));
             }
         }
         {
@@ -313,9 +313,15 @@ Status JetStream::ensure_stream(const StreamSpec& spec) {
     cfg.Subjects = subjects.data();
     cfg.SubjectsLen = static_cast<int>(subjects.size());
     switch (spec.retention) {
-        case Retention::Limits: cfg.Retention = js_LimitsPolicy; break;
-        case Retention::Interest: cfg.Retention = js_InterestPolicy; break;
-        case Retention::WorkQueue: cfg.Retention = js_WorkQueuePolicy; break;
+        case Retention::Limits:
+            cfg.Retention = js_LimitsPolicy;
+            break;
+        case Retention::Interest:
+            cfg.Retention = js_InterestPolicy;
+            break;
+        case Retention::WorkQueue:
+            cfg.Retention = js_WorkQueuePolicy;
+            break;
     }
     cfg.Storage = spec.storage == Storage::File ? js_FileStorage : js_MemoryStorage;
     cfg.Duplicates = detail::to_ns(spec.duplicate_window);  // nanoseconds
@@ -339,7 +345,8 @@ Status JetStream::ensure_stream(const StreamSpec& spec) {
 
 Result<std::unique_ptr<Consumer>> JetStream::consumer(const ConsumerSpec& spec) {
     if (spec.filter_subject.empty()) {
-        return make_error(errc::bad_request, "nats consumer " + spec.durable + ": no filter subject");
+        return make_error(errc::bad_request,
+                          "nats consumer " + spec.durable + ": no filter subject");
     }
     jsConsumerConfig cfg;
     jsConsumerConfig_Init(&cfg);
@@ -375,7 +382,9 @@ Result<std::unique_ptr<Consumer>> JetStream::consumer(const ConsumerSpec& spec) 
     return detail::make_consumer(sub, spec, impl_->logger);
 }
 
-awaitable<Result<PubAck>> JetStream::publish(std::string subject, Headers headers, std::string body) {
+awaitable<Result<PubAck>> JetStream::publish(std::string subject,
+                                             Headers headers,
+                                             std::string body) {
     const auto ex = co_await asio::this_coro::executor;
     auto waiter = std::make_shared<PublishWaiter>(ex);
     const natsMsg* key = nullptr;

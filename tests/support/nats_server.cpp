@@ -36,8 +36,8 @@ void NatsServer::start() {
     }
     ++runs_;
     ProcessOptions options;
-    options.argv = {kNatsServer, "-js", "-sd", store_.str(), "-p", std::to_string(port_),
-                    "-a",        "127.0.0.1"};
+    options.argv = {kNatsServer,           "-js", "-sd",      store_.str(), "-p",
+                    std::to_string(port_), "-a",  "127.0.0.1"};
     options.env = base_env();
     // One log per run, so "ready" is looked for in this run's lines only.
     options.stderr_path = logs_.file("nats-" + std::to_string(runs_) + ".log");

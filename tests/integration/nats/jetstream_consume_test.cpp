@@ -8,8 +8,8 @@
 
 #include "tests/integration/nats/jetstream_fixture.hpp"
 
-using faas::test::NatsServer;
 using faas::test::connect_stream;
+using faas::test::NatsServer;
 using faas::test::request_consumer;
 using faas::test::run_for;
 using Clock = std::chrono::steady_clock;
@@ -65,8 +65,9 @@ TEST_CASE("jetstream: fetch on an empty stream returns nothing after its timeout
     CHECK(waited < milliseconds(3000));
 }
 
-TEST_CASE("jetstream: a fetched message carries subject, headers, body and delivery metadata, "
-          "and ack removes it") {
+TEST_CASE(
+    "jetstream: a fetched message carries subject, headers, body and delivery metadata, "
+    "and ack removes it") {
     NatsServer server;
     auto js = connect_stream(server);
     auto consumer = js->consumer(request_consumer(milliseconds(500)));
@@ -182,7 +183,7 @@ TEST_CASE("jetstream: a fetch resumes the coroutine on its io thread, not the fe
                 CHECK(m.ack().ok());
             }
         }
-        co_return same && fetched.ok() && fetched->size() == 1;
+        co_return same&& fetched.ok() && fetched->size() == 1;
     };
     CHECK(run_for(io, on_caller_thread()));
 }
@@ -207,8 +208,9 @@ TEST_CASE("jetstream: ensure_stream and consumer are idempotent and a durable ke
     CHECK(got[0].ack().ok());
 }
 
-TEST_CASE("jetstream: a consumer keeps fetching after nats-server restarts, and nothing stored "
-          "is lost") {
+TEST_CASE(
+    "jetstream: a consumer keeps fetching after nats-server restarts, and nothing stored "
+    "is lost") {
     NatsServer server;
     auto js = connect_stream(server);
     auto consumer = js->consumer(request_consumer(milliseconds(2000)));
@@ -242,8 +244,8 @@ TEST_CASE("jetstream: a consumer keeps fetching after nats-server restarts, and 
     };
     auto bodies = run_for(io, collect());
     std::sort(bodies.begin(), bodies.end());
-    CHECK(bodies == std::vector<std::string>{"stored-0", "stored-1", "stored-2", "stored-3",
-                                             "stored-4"});
+    CHECK(bodies ==
+          std::vector<std::string>{"stored-0", "stored-1", "stored-2", "stored-3", "stored-4"});
 }
 
 TEST_SUITE_END();

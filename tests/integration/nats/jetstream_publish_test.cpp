@@ -9,12 +9,12 @@
 
 #include "tests/integration/nats/jetstream_fixture.hpp"
 
-using faas::Result;
 using faas::errc;
+using faas::Result;
 using faas::nats::Headers;
 using faas::nats::PubAck;
-using faas::test::NatsServer;
 using faas::test::connect_stream;
+using faas::test::NatsServer;
 using faas::test::request_consumer;
 using faas::test::run_for;
 
@@ -83,8 +83,9 @@ bool run_until_done(asio::io_context& io,
 
 TEST_SUITE_BEGIN("nats.publish");
 
-TEST_CASE("jetstream: 1,000 concurrent publishes are all acked with distinct sequences and "
-          "fetched exactly once") {
+TEST_CASE(
+    "jetstream: 1,000 concurrent publishes are all acked with distinct sequences and "
+    "fetched exactly once") {
     NatsServer server;
     auto js = connect_stream(server);
     asio::io_context io;
@@ -160,8 +161,8 @@ TEST_CASE("jetstream: a publish to a subject no stream holds fails with unavaila
     auto js = connect_stream(server);
     asio::io_context io;
     std::vector<Outcome> outcomes(1);
-    run_for(io, publish_one(*js, "elsewhere.x", {}, "lost", std::this_thread::get_id(),
-                            outcomes[0]));
+    run_for(io,
+            publish_one(*js, "elsewhere.x", {}, "lost", std::this_thread::get_id(), outcomes[0]));
     REQUIRE_FALSE(outcomes[0].result->ok());
     CHECK(outcomes[0].result->error().code == errc::unavailable);
     CHECK(outcomes[0].result->error().what().find("nats publish") != std::string::npos);
@@ -174,8 +175,8 @@ TEST_CASE("jetstream: a publish that gets no ack fails with timeout after publis
     asio::io_context io;
     std::vector<Outcome> outcomes(1);
     const auto start = std::chrono::steady_clock::now();
-    run_for(io, publish_one(*js, "faas-request.default", {}, "unacked",
-                            std::this_thread::get_id(), outcomes[0]));
+    run_for(io, publish_one(*js, "faas-request.default", {}, "unacked", std::this_thread::get_id(),
+                            outcomes[0]));
     const auto waited = std::chrono::steady_clock::now() - start;
     REQUIRE_FALSE(outcomes[0].result->ok());
     CHECK(outcomes[0].result->error().code == errc::timeout);
@@ -223,8 +224,8 @@ TEST_CASE("jetstream: publishes across a nats-server restart complete, and none 
         asio::steady_timer pace(co_await asio::this_coro::executor);
         for (std::size_t i = 0; i < kCount; ++i) {
             asio::co_spawn(io,
-                           publish_one(*js, "faas-request.default", {},
-                                       "call-" + std::to_string(i), *io_thread_id, outcomes[i]),
+                           publish_one(*js, "faas-request.default", {}, "call-" + std::to_string(i),
+                                       *io_thread_id, outcomes[i]),
                            asio::detached);
             pace.expires_after(std::chrono::milliseconds(5));
             co_await pace.async_wait(faas::use_awaitable);
