@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/config/env.hpp"
+#include "core/crypto/hmac.hpp"
 #include "core/text/text.hpp"
 
 namespace faas::gateway {
@@ -37,18 +38,6 @@ Credentials load_credentials(const std::string& dir) {
     return c;
 }
 
-bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    unsigned char diff = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        diff = static_cast<unsigned char>(diff | (static_cast<unsigned char>(a[i]) ^
-                                                  static_cast<unsigned char>(b[i])));
-    }
-    return diff == 0;
-}
-
 bool authorized(const Credentials& c, std::optional<std::string_view> authorization) {
     if (!authorization) {
         return false;
@@ -70,7 +59,7 @@ bool authorized(const Credentials& c, std::optional<std::string_view> authorizat
     const std::string_view password = std::string_view(*decoded).substr(colon + 1);
     // Both compared every time, so the answer's timing does not tell which one was wrong.
     const bool user_ok = user == c.user;
-    const bool password_ok = constant_time_equal(password, c.password);
+    const bool password_ok = crypto::constant_time_equal(password, c.password);
     return user_ok && password_ok;
 }
 

@@ -19,9 +19,6 @@ struct Credentials {
 // config::ConfigError naming the file when one is missing or empty. Called once at start-up.
 Credentials load_credentials(const std::string& dir);
 
-// Compares without an early exit on the first differing byte (the length still shows).
-bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
-
 // True when `authorization` is "Basic <base64(user:password)>" matching `c`.
 bool authorized(const Credentials& c, std::optional<std::string_view> authorization);
 

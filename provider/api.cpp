@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/config/env.hpp"
+#include "core/crypto/hmac.hpp"
 #include "core/text/text.hpp"
 #include "provider/query.hpp"
 #include "provider/store.hpp"
@@ -51,21 +52,6 @@ Credentials load_credentials(const std::string& dir) {
     return c;
 }
 
-namespace {
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-    unsigned diff = a.size() == b.size() ? 0U : 1U;
-    const std::size_t n = std::max(a.size(), b.size());
-    for (std::size_t i = 0; i < n; ++i) {
-        const auto ca = static_cast<unsigned char>(i < a.size() ? a[i] : 0);
-        const auto cb = static_cast<unsigned char>(i < b.size() ? b[i] : 0);
-        diff |= static_cast<unsigned>(ca ^ cb);
-    }
-    return diff == 0;
-}
-
-}  // namespace
-
 bool authorized(std::optional<std::string_view> header, const Credentials& c) {
     if (!header || header->size() < 6 || !text::iequals(header->substr(0, 6), "Basic ")) {
         return false;
@@ -78,8 +64,10 @@ bool authorized(std::optional<std::string_view> header, const Credentials& c) {
     if (colon == std::string::npos) {
         return false;
     }
-    const bool user_ok = constant_time_equal(std::string_view(*decoded).substr(0, colon), c.user);
-    const bool pass_ok = constant_time_equal(std::string_view(*decoded).substr(colon + 1), c.password);
+    const std::string_view user = std::string_view(*decoded).substr(0, colon);
+    const std::string_view password = std::string_view(*decoded).substr(colon + 1);
+    const bool user_ok = crypto::constant_time_equal(user, c.user);
+    const bool pass_ok = crypto::constant_time_equal(password, c.password);
     return user_ok && pass_ok;
 }
 

@@ -89,4 +89,25 @@ TEST_CASE("text: hex and fixed-point seconds and human sizes") {
     CHECK(text::human_bytes(5'000'000) == "5.0 MB");
 }
 
+TEST_CASE("text: hex decodes either case and rejects odd lengths and non-hex digits") {
+    CHECK(text::hex_decode("") == std::optional<std::string>(""));
+    const std::optional<std::string> bytes(std::string("\x00\x0f\xab\xff", 4));
+    CHECK(text::hex_decode("000fabff") == bytes);
+    CHECK(text::hex_decode("000FABFF") == bytes);
+    CHECK_FALSE(text::hex_decode("abc").has_value());
+    CHECK_FALSE(text::hex_decode("zz").has_value());
+    CHECK_FALSE(text::hex_decode("0g").has_value());
+    CHECK_FALSE(text::hex_decode("  ").has_value());
+    const std::string all = [] {
+        std::string s;
+        for (int i = 0; i < 256; ++i) {
+            s.push_back(static_cast<char>(i));
+        }
+        return s;
+    }();
+    const auto* data = reinterpret_cast<const unsigned char*>(all.data());
+    const auto encoded = text::hex_encode(std::span(data, all.size()));
+    CHECK(text::hex_decode(encoded) == std::optional<std::string>(all));
+}
+
 TEST_SUITE_END();
