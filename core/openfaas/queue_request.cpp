@@ -1,0 +1,306 @@
+// core/openfaas: the QueueRequest codec (openfaas-compat.md §3.1).
+#include "core/openfaas/queue_request.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <vector>
+
+#include "core/json/json.hpp"
+#include "core/openfaas/types.hpp"
+#include "core/text/text.hpp"
+
+namespace faas::openfaas {
+
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+Error bad(std::string message) {
+    return make_error(errc::bad_request, "queued request: " + std::move(message));
+}
+
+// Go's url.URL fields for an absolute URL "scheme://[user@]host[/path][?query][#fragment]".
+struct GoUrl {
+    std::string scheme;
+    std::string host;
+    std::string path;
+    std::string raw_path;
+    std::string raw_query;
+    std::string fragment;
+};
+
+GoUrl split_url(std::string_view url) {
+    GoUrl u;
+    const auto colon = url.find("://");
+    if (colon == std::string_view::npos) {
+        u.path = std::string(url);
+        return u;
+    }
+    u.scheme = std::string(url.substr(0, colon));
+    std::transform(u.scheme.begin(), u.scheme.end(), u.scheme.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    url.remove_prefix(colon + 3);
+    if (const auto hash = url.find('#'); hash != std::string_view::npos) {
+        u.fragment = std::string(url.substr(hash + 1));
+        url = url.substr(0, hash);
+    }
+    if (const auto q = url.find('?'); q != std::string_view::npos) {
+        u.raw_query = std::string(url.substr(q + 1));
+        url = url.substr(0, q);
+    }
+    const auto slash = url.find('/');
+    std::string_view authority = url.substr(0, slash);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+        authority.remove_prefix(at + 1);  // Go writes User as {}: credentials do not survive
+    }
+    u.host = std::string(authority);
+    if (slash != std::string_view::npos) {
+        const std::string_view raw = url.substr(slash);
+        const auto decoded = http::percent_decode(raw);
+        u.path = decoded.value_or(std::string(raw));
+        if (!decoded || *decoded != raw) {
+            u.raw_path = std::string(raw);
+        }
+    }
+    return u;
+}
+
+void write_go_url(json::Writer& w, std::string_view url) {
+    const GoUrl u = split_url(url);
+    w.begin_object();
+    w.key("Scheme").value(u.scheme);
+    w.key("Opaque").value("");
+    w.key("User").null();
+    w.key("Host").value(u.host);
+    w.key("Path").value(u.path);
+    w.key("RawPath").value(u.raw_path);
+    w.key("OmitHost").value(false);
+    w.key("ForceQuery").value(false);
+    w.key("RawQuery").value(u.raw_query);
+    w.key("Fragment").value(u.fragment);
+    w.key("RawFragment").value("");
+    w.end_object();
+}
+
+// Header names in order of first appearance, each with its values in order.
+std::vector<std::pair<std::string, std::vector<std::string>>> group_headers(
+    const http::Headers& h) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> out;
+    std::map<std::string, std::size_t> index;
+    for (const auto& f : h) {
+        std::string key = text::canonical_header_key(f.name);
+        const auto [it, fresh] = index.try_emplace(key, out.size());
+        if (fresh) {
+            out.emplace_back(std::move(key), std::vector<std::string>{});
+        }
+        out[it->second].second.push_back(f.value);
+    }
+    return out;
+}
+
+// Reads an optional string member: missing or null leaves `out` alone. `parent` names the
+// enclosing object in the error ("CallbackUrl."), empty at the top level.
+Status read_string(object obj,
+                   std::string_view key,
+                   std::string& out,
+                   std::string_view parent = {}) {
+    element e;
+    if (obj.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
+        return {};
+    }
+    std::string_view s;
+    if (e.get_string().get(s) != simdjson::SUCCESS) {
+        return bad("\"" + std::string(parent) + std::string(key) + "\" must be a string");
+    }
+    out.assign(s);
+    return {};
+}
+
+Status read_headers(object obj, http::Headers& out) {
+    element e;
+    if (obj.at_key("Header").get(e) != simdjson::SUCCESS || e.is_null()) {
+        return {};
+    }
+    object headers;
+    if (e.get_object().get(headers) != simdjson::SUCCESS) {
+        return bad("\"Header\" must be an object of string arrays");
+    }
+    for (const auto field : headers) {
+        simdjson::dom::array values;
+        if (field.value.get_array().get(values) != simdjson::SUCCESS) {
+            return bad("header \"" + std::string(field.key) + "\" must be an array of strings");
+        }
+        for (const element v : values) {
+            std::string_view s;
+            if (v.get_string().get(s) != simdjson::SUCCESS) {
+                return bad("header \"" + std::string(field.key) + "\" must be an array of strings");
+            }
+            out.add(field.key, s);
+        }
+    }
+    return {};
+}
+
+// CallbackUrl as Go writes it (a url.URL object) or as a plain string.
+Status read_callback_url(object obj, std::string& out) {
+    element e;
+    if (obj.at_key("CallbackUrl").get(e) != simdjson::SUCCESS || e.is_null()) {
+        return {};
+    }
+    if (e.is_string()) {
+        out.assign(e.get_string().value_unsafe());
+        return {};
+    }
+    object u;
+    if (e.get_object().get(u) != simdjson::SUCCESS) {
+        return bad("\"CallbackUrl\" must be a URL object or a string");
+    }
+    GoUrl g;
+    for (auto [key, target] : {std::pair<std::string_view, std::string*>{"Scheme", &g.scheme},
+                               {"Host", &g.host},
+                               {"Path", &g.path},
+                               {"RawPath", &g.raw_path},
+                               {"RawQuery", &g.raw_query},
+                               {"Fragment", &g.fragment}}) {
+        if (auto st = read_string(u, key, *target, "CallbackUrl."); !st) {
+            return st;
+        }
+    }
+    if (g.scheme.empty() || g.host.empty()) {
+        return bad("\"CallbackUrl\" needs a Scheme and a Host");
+    }
+    out = g.scheme + "://" + g.host + (g.raw_path.empty() ? g.path : g.raw_path);
+    if (!g.raw_query.empty()) {
+        out += "?" + g.raw_query;
+    }
+    if (!g.fragment.empty()) {
+        out += "#" + g.fragment;
+    }
+    return {};
+}
+
+}  // namespace
+
+bool QueueRequest::operator==(const QueueRequest& o) const {
+    const auto same_headers = [](const http::Headers& a, const http::Headers& b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        auto ib = b.begin();
+        for (const auto& h : a) {
+            if (h.name != ib->name || h.value != ib->value) {
+                return false;
+            }
+            ++ib;
+        }
+        return true;
+    };
+    return method == o.method && path == o.path && query == o.query && host == o.host &&
+           same_headers(headers, o.headers) && body == o.body && callback_url == o.callback_url &&
+           call_id == o.call_id && function == o.function && namespace_ == o.namespace_ &&
+           queue == o.queue && enqueued_at == o.enqueued_at && attempt == o.attempt;
+}
+
+std::string encode(const QueueRequest& r) {
+    json::Writer w;
+    w.begin_object();
+    w.key("Header").begin_object();
+    for (const auto& [name, values] : group_headers(r.headers)) {
+        w.key(name).begin_array();
+        for (const auto& v : values) {
+            w.value(v);
+        }
+        w.end_array();
+    }
+    w.end_object();
+    w.key("Host").value(r.host);
+    w.key("Body").value(text::base64_encode(r.body));
+    w.key("Method").value(r.method);
+    w.key("Path").value(r.path);
+    w.key("QueryString").value(r.query);
+    w.key("Function").value(r.namespace_.empty() ? r.function : r.function + "." + r.namespace_);
+    w.key("QueueName").value(r.queue);
+    w.key("CallbackUrl");
+    if (r.callback_url.empty()) {
+        w.null();
+    } else {
+        write_go_url(w, r.callback_url);
+    }
+    // Ours. Go matches keys case-insensitively, so none of these may spell a Go field's name.
+    w.key("CallbackRawUrl").value(r.callback_url);
+    w.key("CallId").value(r.call_id);
+    w.key("EnqueuedAt").value(r.enqueued_at);
+    w.key("Attempt").value(static_cast<std::uint64_t>(r.attempt));
+    w.end_object();
+    return std::move(w).str();
+}
+
+Result<QueueRequest> decode_queue_request(std::string_view json,
+                                          std::string_view default_namespace) {
+    auto doc = json::parse(json);
+    if (!doc) {
+        return bad("not JSON: " + doc.error().what());
+    }
+    object obj;
+    if (doc->root().get_object().get(obj) != simdjson::SUCCESS) {
+        return bad("not a JSON object");
+    }
+    QueueRequest r;
+    std::string function;
+    std::string body64;
+    for (auto [key, target] : {std::pair<std::string_view, std::string*>{"Host", &r.host},
+                               {"Body", &body64},
+                               {"Method", &r.method},
+                               {"Path", &r.path},
+                               {"QueryString", &r.query},
+                               {"Function", &function},
+                               {"QueueName", &r.queue},
+                               {"CallbackRawUrl", &r.callback_url},
+                               {"CallId", &r.call_id},
+                               {"EnqueuedAt", &r.enqueued_at}}) {
+        if (auto st = read_string(obj, key, *target); !st) {
+            return st.error();
+        }
+    }
+    if (function.empty()) {
+        return bad("\"Function\" is missing");
+    }
+    QualifiedName name = split_name(function, default_namespace);
+    r.function = std::move(name.name);
+    r.namespace_ = std::move(name.namespace_);
+    if (r.method.empty()) {
+        r.method = "POST";
+    }
+    auto body = text::base64_decode(body64);
+    if (!body) {
+        return bad("\"Body\" is not base64");
+    }
+    r.body = std::move(*body);
+    if (auto st = read_headers(obj, r.headers); !st) {
+        return st.error();
+    }
+    if (r.callback_url.empty()) {
+        if (auto st = read_callback_url(obj, r.callback_url); !st) {
+            return st.error();
+        }
+    }
+    if (r.callback_url.empty()) {
+        r.callback_url = std::string(r.headers.get("X-Callback-Url").value_or(""));
+    }
+    if (r.call_id.empty()) {
+        r.call_id = std::string(r.headers.get("X-Call-Id").value_or(""));
+    }
+    element attempt;
+    if (obj.at_key("Attempt").get(attempt) == simdjson::SUCCESS && !attempt.is_null()) {
+        std::uint64_t n = 0;
+        if (attempt.get_uint64().get(n) != simdjson::SUCCESS || n > UINT32_MAX) {
+            return bad("\"Attempt\" must be a count (0 to 4294967295)");
+        }
+        r.attempt = static_cast<std::uint32_t>(n);
+    }
+    return r;
+}
+
+}  // namespace faas::openfaas
