@@ -6,6 +6,7 @@
 
 #include "core/crypto/hmac.hpp"
 #include "core/json/json.hpp"
+#include "core/openfaas/types.hpp"
 #include "core/text/text.hpp"
 
 namespace faas::gateway::webhook {
@@ -22,19 +23,10 @@ Rejected reject(RejectReason reason, std::string message) {
     return Rejected{reason, std::move(message)};
 }
 
-// A secret name becomes a file name under the secrets directory: no separators, no dot files.
+// A secret name becomes a file name under the secrets directory: the route-name characters
+// (no separators) and no dot file.
 bool valid_secret_name(std::string_view name) noexcept {
-    if (name.empty() || name.front() == '.') {
-        return false;
-    }
-    for (char c : name) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
+    return openfaas::valid_route_name(name) && name.front() != '.';
 }
 
 // True when `header` is `prefix` followed by the hex of exactly `digest`. The hex is decoded
