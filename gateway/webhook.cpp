@@ -23,6 +23,12 @@ Rejected reject(RejectReason reason, std::string message) {
     return Rejected{reason, std::move(message)};
 }
 
+// Anyone can compute an HMAC with an empty key, so an empty secret fails closed.
+Rejected empty_secret() {
+    return reject(RejectReason::BadSignature,
+                  "the webhook secret is empty: every request is refused until it is set");
+}
+
 // A secret name becomes a file name under the secrets directory: the route-name characters
 // (no separators) and no dot file.
 bool valid_secret_name(std::string_view name) noexcept {
@@ -147,6 +153,9 @@ Result<std::optional<Config>> parse_config(const std::map<std::string, std::stri
 }
 
 Verdict verify_github(const http::Request& request, std::string_view secret) {
+    if (secret.empty()) {
+        return empty_secret();
+    }
     const auto signature = request.headers.get(kGitHubSignature);
     if (!signature) {
         if (request.headers.has("X-Hub-Signature")) {
@@ -169,6 +178,9 @@ Verdict verify_github(const http::Request& request, std::string_view secret) {
 Verdict verify_slack(const http::Request& request,
                      std::string_view secret,
                      std::chrono::system_clock::time_point now) {
+    if (secret.empty()) {
+        return empty_secret();
+    }
     const auto signature = request.headers.get(kSlackSignature);
     if (!signature) {
         return reject(RejectReason::MissingHeader, "missing X-Slack-Signature header");

@@ -60,6 +60,8 @@ struct Rejected {
 
 using Verdict = std::variant<Verified, Challenge, Rejected>;
 
+// Both schemes refuse every request (BadSignature) when `secret` is empty: anyone could sign.
+
 // GitHub: X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256(secret, raw body).
 Verdict verify_github(const http::Request& request, std::string_view secret);
 

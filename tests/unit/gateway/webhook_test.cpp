@@ -238,6 +238,19 @@ TEST_CASE("webhook: an authentic Slack JSON body that is not JSON is malformed")
     }
 }
 
+TEST_CASE("webhook: an empty secret refuses even a request signed with it") {
+    const Request gh = github_request(
+        "Hello, World!", "sha256=" + faas::crypto::hmac_sha256_hex("", "Hello, World!"));
+    auto r = rejected(webhook::verify_github(gh, ""));
+    CHECK(r.reason == webhook::RejectReason::BadSignature);
+    CHECK(r.message == "the webhook secret is empty: every request is refused until it is set");
+    const Request sl =
+        slack_request(R"({"type":"event_callback"})", "application/json", kSlackTimestamp, "");
+    r = rejected(webhook::verify_slack(sl, "", kSlackNow));
+    CHECK(r.reason == webhook::RejectReason::BadSignature);
+    CHECK(webhook::http_status(r) == 401);
+}
+
 TEST_CASE("webhook: verify dispatches on the configured scheme") {
     const Request gh = github_request("Hello, World!", kGitHubSignature);
     const webhook::Config github{webhook::Scheme::GitHub, "gh-secret"};
