@@ -38,26 +38,13 @@ Target split_target(std::string_view target) {
 
 namespace {
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // The byte of the escape at s[i] ('%' and two hex digits), or -1 when there is none.
 int escape_at(std::string_view s, std::size_t i) {
     if (s[i] != '%' || i + 2 >= s.size()) {
         return -1;
     }
-    const int hi = hex_value(s[i + 1]);
-    const int lo = hex_value(s[i + 2]);
+    const int hi = text::hex_digit(s[i + 1]);
+    const int lo = text::hex_digit(s[i + 2]);
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
 }
 

@@ -154,27 +154,28 @@ std::string hex_encode(std::span<const unsigned char> data) {
     return out;
 }
 
+int hex_digit(char c) noexcept {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 std::optional<std::string> hex_decode(std::string_view hex) {
     if (hex.size() % 2 != 0) {
         return std::nullopt;
     }
-    const auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
-    };
     std::string out;
     out.reserve(hex.size() / 2);
     for (std::size_t i = 0; i < hex.size(); i += 2) {
-        const int hi = nibble(hex[i]);
-        const int lo = nibble(hex[i + 1]);
+        const int hi = hex_digit(hex[i]);
+        const int lo = hex_digit(hex[i + 1]);
         if (hi < 0 || lo < 0) {
             return std::nullopt;
         }

@@ -22,6 +22,8 @@ std::vector<std::string> split_spaces(std::string_view s);
 std::string base64_encode(std::string_view data);
 std::optional<std::string> base64_decode(std::string_view data);
 std::string hex_encode(std::span<const unsigned char> data);
+// The value of one hex digit (either case), or -1 when `c` is not one.
+int hex_digit(char c) noexcept;
 // Hex digits (either case) back to bytes; nullopt on an odd length or a non-hex character.
 std::optional<std::string> hex_decode(std::string_view hex);
 

@@ -90,6 +90,10 @@ TEST_CASE("text: hex and fixed-point seconds and human sizes") {
 }
 
 TEST_CASE("text: hex decodes either case and rejects odd lengths and non-hex digits") {
+    CHECK(text::hex_digit('0') == 0);
+    CHECK(text::hex_digit('f') == 15);
+    CHECK(text::hex_digit('F') == 15);
+    CHECK(text::hex_digit('g') == -1);
     CHECK(text::hex_decode("") == std::optional<std::string>(""));
     const std::optional<std::string> bytes(std::string("\x00\x0f\xab\xff", 4));
     CHECK(text::hex_decode("000fabff") == bytes);
