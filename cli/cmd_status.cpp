@@ -44,25 +44,13 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
 }
 
 int list(const Args& args, Io& io) {
-    auto gw = gateway_from(args, io);
-    if (!gw) {
-        return fail(io, gw.error().what(), kExitUsage);
+    const Listing listing = get_listing(args, io, "/system/functions");
+    if (!listing.body) {
+        return listing.exit_code;
     }
-    Session session(std::move(*gw));
-    std::string target = "/system/functions";
-    if (auto ns = args.value("namespace")) {
-        target += "?namespace=" + url_encode(*ns);
-    }
-    auto r = session.run([&] { return session.api().system("GET", target); });
-    if (!r) {
-        return fail(io, r.error());
-    }
-    if (r->status != 200) {
-        return fail(io, http_failure("GET " + target, *r));
-    }
-    auto items = openfaas::parse_status_list(r->body);
+    auto items = openfaas::parse_status_list(*listing.body);
     if (!items) {
-        return fail(io, "GET " + target + ": unreadable answer: " + items.error().what());
+        return fail(io, "GET " + listing.target + ": unreadable answer: " + items.error().what());
     }
     std::sort(items->begin(), items->end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });

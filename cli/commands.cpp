@@ -113,6 +113,29 @@ int fail(Io& io, const Error& error) {
     return fail(io, error.what(), error.code == errc::bad_request ? kExitUsage : kExitFailed);
 }
 
+Listing get_listing(const Args& args, Io& io, std::string path) {
+    Listing out;
+    out.target = std::move(path);
+    if (auto ns = args.value("namespace")) {
+        out.target += "?namespace=" + url_encode(*ns);
+    }
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        out.exit_code = fail(io, gw.error().what(), kExitUsage);
+        return out;
+    }
+    Session session(std::move(*gw));
+    auto r = session.run([&] { return session.api().system("GET", out.target); });
+    if (!r) {
+        out.exit_code = fail(io, r.error());
+    } else if (r->status != 200) {
+        out.exit_code = fail(io, http_failure("GET " + out.target, *r));
+    } else {
+        out.body = std::move(r->body);
+    }
+    return out;
+}
+
 int run_cli(const std::vector<std::string>& argv, Io& io) {
     const auto commands = all_commands();
     if (argv.empty() || argv[0] == "help" || argv[0] == "-h" || argv[0] == "--help") {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,16 @@ Result<std::chrono::nanoseconds> duration_flag(const Args& args,
 int fail(Io& io, std::string_view message, int code = kExitFailed);
 // The exit code for an error from the Api: 2 for bad input we caught, else 1.
 int fail(Io& io, const Error& error);
+
+// A listing command's GET: `path` (plus ?namespace= when -n was given) through the gateway.
+// Returns the 200 body, with `target` set to what was asked; on any failure it has printed why
+// and returns the exit code instead.
+struct Listing {
+    std::string target;
+    std::optional<std::string> body;
+    int exit_code = 0;
+};
+Listing get_listing(const Args& args, Io& io, std::string path);
 
 // A synchronous session with the gateway for one command.
 class Session {
