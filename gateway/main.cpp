@@ -1,10 +1,10 @@
 // gateway: turns env into a Config and runs the Gateway.
-#include <signal.h>
 
 #include <cstdio>
 #include <string_view>
 
 #include "core/config/env.hpp"
+#include "core/config/daemon.hpp"
 #include "core/log/log.hpp"
 #include "gateway/config.hpp"
 #include "gateway/context.hpp"
@@ -23,28 +23,5 @@ int main(int argc, char** argv) {
         return 2;
     }
     const config::Env env;
-    gateway::Config config;
-    try {
-        config = gateway::load(env);
-    } catch (const config::ConfigError& e) {
-        std::fprintf(stderr, "gateway: %s\n", e.what());
-        return 2;
-    }
-    // A client or replica that goes away must surface as EPIPE, not kill the gateway.
-    ::signal(SIGPIPE, SIG_IGN);
-    auto log = log::make("gateway", log::Format::Structured, config.log_level);
-    try {
-        gateway::Gateway gw(std::move(config), log);
-        const int rc = gw.run();
-        log::flush_all();
-        return rc;
-    } catch (const config::ConfigError& e) {
-        std::fprintf(stderr, "gateway: %s\n", e.what());
-        log::flush_all();
-        return 2;
-    } catch (const std::exception& e) {
-        log->critical("fatal: {}", e.what());
-        log::flush_all();
-        return 1;
-    }
+    return config::run_daemon<gateway::Gateway>({"gateway", "gateway"}, env, gateway::load);
 }

@@ -1,12 +1,11 @@
 // faas-provider: turns env into a Config and runs the Provider. With --exec-replica it is the
 // replica launcher instead (see provider/launcher.hpp).
-#include <signal.h>
 
 #include <cstdio>
-#include <cstring>
 #include <string_view>
 
 #include "core/config/env.hpp"
+#include "core/config/daemon.hpp"
 #include "core/log/log.hpp"
 #include "provider/config.hpp"
 #include "provider/launcher.hpp"
@@ -31,27 +30,6 @@ int main(int argc, char** argv) {
         return 2;
     }
     const config::Env env;
-    provider::Config config;
-    try {
-        config = provider::load(env);
-    } catch (const config::ConfigError& e) {
-        std::fprintf(stderr, "faas-provider: %s\n", e.what());
-        return 2;
-    }
-    ::signal(SIGPIPE, SIG_IGN);
-    auto log = log::make("provider", log::Format::Structured, config.log_level);
-    try {
-        provider::Provider p(std::move(config), log);
-        const int rc = p.run();
-        log::flush_all();
-        return rc;
-    } catch (const config::ConfigError& e) {
-        log->critical("config error: {}", e.what());
-        log::flush_all();
-        return 2;
-    } catch (const std::exception& e) {
-        log->critical("fatal: {}", e.what());
-        log::flush_all();
-        return 1;
-    }
+    return config::run_daemon<provider::Provider>({"faas-provider", "provider"}, env,
+                                                  provider::load);
 }

@@ -1,5 +1,4 @@
 // fwatchdog: turns env into a Config and runs the Watchdog.
-#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,6 +6,7 @@
 #include <string_view>
 
 #include "core/config/env.hpp"
+#include "core/config/daemon.hpp"
 #include "core/log/log.hpp"
 #include "watchdog/config.hpp"
 #include "watchdog/watchdog.hpp"
@@ -31,24 +31,6 @@ int main(int argc, char** argv) {
                      argv[i]);  // NOLINT
         return 2;
     }
-    watchdog::Config config;
-    try {
-        config = watchdog::load(env);
-    } catch (const config::ConfigError& e) {
-        std::fprintf(stderr, "fwatchdog: %s\n", e.what());
-        return 1;
-    }
-    // A client or function that goes away must surface as EPIPE, not kill the watchdog.
-    ::signal(SIGPIPE, SIG_IGN);
-    auto log = log::make("fwatchdog", log::Format::GoStd, config.log_level);
-    try {
-        watchdog::Watchdog dog(std::move(config), log);
-        const int rc = dog.run();
-        log::flush_all();
-        return rc;
-    } catch (const std::exception& e) {
-        log->critical("fatal: {}", e.what());
-        log::flush_all();
-        return 1;
-    }
+    const config::DaemonSpec spec{"fwatchdog", "fwatchdog", log::Format::GoStd, 1};
+    return config::run_daemon<watchdog::Watchdog>(spec, env, watchdog::load);
 }
