@@ -3,6 +3,7 @@
 // asynchronous with many in flight; each awaiting coroutine is resumed on its own executor from
 // cnats's ack callback. Management calls (connect, ensure_stream, consumer) block: call them at
 // start-up, not on an io thread that serves traffic. Thread-safe; owned by the component's main.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,12 +41,39 @@ public:
     // (no stream for the subject, the stream refused it, or the connection is closed).
     awaitable<Result<PubAck>> publish(std::string subject, Headers headers, std::string body);
 
+    // --- Blocking reads and deletes (JetStream API requests; up to api_timeout). Call them from a
+    // thread that may block, or from a coroutine through blocking() below. ---
+    // errc::not_found when the stream does not exist. `subjects_filter` (e.g. "faas-request.>")
+    // fills StreamState::subjects.
+    Result<StreamState> stream_state(const std::string& stream,
+                                     const std::string& subjects_filter = {});
+    // errc::not_found when the stream or the consumer does not exist.
+    Result<ConsumerState> consumer_state(const std::string& stream, const std::string& durable);
+    // Every consumer of the stream (empty when it has none; errc::not_found without the stream).
+    Result<std::vector<ConsumerState>> consumers(const std::string& stream);
+    // nullopt when no message has that sequence (never stored, deleted, or expired).
+    Result<std::optional<StoredMessage>> get_message(const std::string& stream,
+                                                     std::uint64_t sequence);
+    // The last message stored on `subject` (a KV-style read); nullopt when there is none.
+    Result<std::optional<StoredMessage>> last_message(const std::string& stream,
+                                                      const std::string& subject);
+    // errc::not_found when no message has that sequence.
+    Status delete_message(const std::string& stream, std::uint64_t sequence);
+
+    // Runs `fn` (which may block, e.g. the calls above) on a small thread pool owned by this
+    // object and resumes the calling coroutine on its own executor with the result. `fn` must not
+    // throw. Never blocks an io thread.
+    template <class T>
+    awaitable<T> blocking(std::function<T()> fn);
+
     // Publishes waiting for an ack right now.
     std::size_t pending_publishes() const;
     // True while the connection is up (false while reconnecting).
     bool connected() const;
 
 private:
+    // Posts `job` to the blocking pool (FIFO, a few threads).
+    void post_blocking(std::function<void()> job);
     struct Impl;
     explicit JetStream(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

@@ -42,6 +42,7 @@ struct StreamSpec {
     std::chrono::nanoseconds duplicate_window = std::chrono::minutes(2);
     std::chrono::nanoseconds max_age{0};  // 0: messages never expire
     std::int64_t max_bytes = -1;          // -1: unlimited
+    std::int64_t max_msgs_per_subject = -1;  // -1: unlimited; 1 makes a KV-like "last value" stream
 };
 
 // A durable pull consumer. Durations are ours (std::chrono); the layer converts to cnats units.
@@ -52,6 +53,36 @@ struct ConsumerSpec {
     std::chrono::nanoseconds ack_wait = std::chrono::seconds(30);
     std::int64_t max_deliver = -1;  // -1: unlimited redeliveries
     std::int64_t max_ack_pending = 1000;
+};
+
+// What a stream holds now (js_GetStreamInfo).
+struct StreamState {
+    std::uint64_t messages = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t first_sequence = 0;
+    std::uint64_t last_sequence = 0;
+    std::uint64_t consumers = 0;
+    // Messages per subject, only when a subjects filter was asked for (e.g. "faas-request.>").
+    std::vector<std::pair<std::string, std::uint64_t>> subjects;
+};
+
+// A durable consumer's counters (js_GetConsumerInfo).
+struct ConsumerState {
+    std::string name;
+    std::string filter_subject;
+    std::uint64_t pending = 0;      // NumPending: matching messages not delivered yet
+    std::uint64_t ack_pending = 0;  // NumAckPending: delivered, not acknowledged yet
+    std::uint64_t redelivered = 0;  // NumRedelivered
+    std::uint64_t waiting = 0;      // NumWaiting: pull requests waiting
+};
+
+// One message read back from a stream by sequence or by subject (js_GetMsg / js_GetLastMsg).
+struct StoredMessage {
+    std::uint64_t sequence = 0;
+    std::string subject;
+    Headers headers;
+    std::string data;
+    std::chrono::system_clock::time_point time;  // when the stream stored it
 };
 
 struct ConnectOptions {

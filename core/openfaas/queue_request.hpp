@@ -3,6 +3,7 @@
 // own queue-worker can read, plus our fields CallId, EnqueuedAt and Attempt (Go ignores unknown
 // keys). The gateway encodes it into the stream; the queue-worker decodes it.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,10 @@ struct QueueRequest {
     std::string queue;          // QueueName; "" is the default queue
     std::string enqueued_at;    // RFC 3339 (openfaas::rfc3339_now())
     std::uint32_t attempt = 0;  // deliveries made so far (0 before the first)
+    // "Annotations" (OpenFaaS 2025 key, omitted when empty): the function's annotations that the
+    // worker acts on (com.openfaas.* and com.faas.*, except com.faas.webhook.secret), copied by
+    // the gateway at enqueue time.
+    std::map<std::string, std::string> annotations;
 
     bool operator==(const QueueRequest&) const;
 };

@@ -1,0 +1,68 @@
+#pragma once
+// The async pipeline's names and the JetStream objects the gateway and the queue-worker share
+// (docs/async.md): the request stream and its per-queue subjects, the durable consumer per queue,
+// the dead-letter stream and the call-status bucket. Both components build their stream specs
+// here from the same environment, so neither undoes the other's configuration.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/config/env.hpp"
+#include "core/nats/types.hpp"
+#include "core/result.hpp"
+
+namespace faas::openfaas::async {
+
+// Annotation naming a function's queue (OpenFaaS's own name). Absent or "": the default queue.
+inline constexpr std::string_view kQueueAnnotation = "com.openfaas.queue";
+inline constexpr std::string_view kDefaultQueue = "default";
+
+// Settings both components read (env names in docs/async.md).
+struct StreamSettings {
+    std::string request_stream = "faas-request";          // faas_nats_channel
+    std::string dead_letter_stream = "faas-dead-letter";  // ours
+    std::string status_bucket = "faas-calls";             // ours
+    // Nats-Msg-Id duplicates are dropped within this window (async_dedup_window).
+    std::chrono::nanoseconds dedup_window = std::chrono::minutes(10);
+    // How long a call's status record is kept (async_status_ttl).
+    std::chrono::nanoseconds status_ttl = std::chrono::hours(24);
+    // How long a dead letter is kept (dead_letter_max_age).
+    std::chrono::nanoseconds dead_letter_max_age = std::chrono::hours(24 * 14);
+};
+// Throws config::ConfigError naming the variable on a bad value.
+StreamSettings load_stream_settings(const config::Env& env);
+
+// A queue name is a NATS subject token: 1..64 of [A-Za-z0-9_-]. errc::bad_request otherwise.
+Status check_queue_name(std::string_view queue);
+// "" -> "default".
+std::string queue_or_default(std::string_view queue);
+
+// "faas-request.<queue>"
+std::string request_subject(const StreamSettings& s, std::string_view queue);
+// "faas-dead-letter.<queue>"
+std::string dead_letter_subject(const StreamSettings& s, std::string_view queue);
+// The queue of a request or dead-letter subject; nullopt for any other subject.
+std::optional<std::string> queue_of_subject(const StreamSettings& s, std::string_view subject);
+// The durable consumer of a queue: the subject with '.' -> '_' ("faas-request_default").
+std::string durable_name(const StreamSettings& s, std::string_view queue);
+
+// WorkQueue retention, file storage, subjects "faas-request.>", dedup_window.
+nats::StreamSpec request_stream_spec(const StreamSettings& s);
+// Limits retention, file storage, subjects "faas-dead-letter.>", max_age dead_letter_max_age.
+nats::StreamSpec dead_letter_stream_spec(const StreamSettings& s);
+// The status bucket as a stream laid out like a JetStream KV bucket: name "KV_faas-calls",
+// subjects "$KV.faas-calls.>", one message per subject, max_age status_ttl, dedup_window.
+nats::StreamSpec status_stream_spec(const StreamSettings& s);
+// "$KV.faas-calls.<call id>". Call ids are UUIDs or caller-chosen X-Call-Id values; characters
+// outside [A-Za-z0-9_-] (including '.') are percent-style escaped ("%2E") so one id is one token.
+std::string status_subject(const StreamSettings& s, std::string_view call_id);
+
+// Dead-letter message headers (the message body is the QueueRequest JSON with Attempt = the
+// attempts made).
+inline constexpr std::string_view kDeadReasonHeader = "Faas-Dead-Letter-Reason";
+inline constexpr std::string_view kDeadStatusHeader = "Faas-Status-Code";  // last status, 0 none
+inline constexpr std::string_view kDeadAttemptsHeader = "Faas-Attempts";
+inline constexpr std::string_view kDeadAtHeader = "Faas-Dead-Lettered-At";  // RFC 3339
+
+}  // namespace faas::openfaas::async
