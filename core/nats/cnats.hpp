@@ -19,6 +19,9 @@ Error status_error(std::string_view what,
                    natsStatus s,
                    jsErrCode js_code = static_cast<jsErrCode>(0));
 
+// Every header of `m`, values of one name in order (cnats keeps names as sent).
+Headers read_headers(natsMsg* m);
+
 // Takes ownership of `sub` (a pull subscription bound to spec.durable).
 std::unique_ptr<Consumer> make_consumer(natsSubscription* sub,
                                         ConsumerSpec spec,

@@ -19,21 +19,7 @@ Message::Message(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {
     subject_ = natsMsg_GetSubject(m);
     const char* data = natsMsg_GetData(m);
     data_.assign(data != nullptr ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(m)));
-    const char** keys = nullptr;
-    int key_count = 0;
-    if (natsMsgHeader_Keys(m, &keys, &key_count) == NATS_OK) {
-        for (int i = 0; i < key_count; ++i) {
-            const char** values = nullptr;
-            int value_count = 0;
-            if (natsMsgHeader_Values(m, keys[i], &values, &value_count) == NATS_OK) {
-                for (int v = 0; v < value_count; ++v) {
-                    headers_.push_back(Header{keys[i], values[v]});
-                }
-                std::free(static_cast<void*>(values));  // NOLINT: cnats allocates with malloc
-            }
-        }
-        std::free(static_cast<void*>(keys));  // NOLINT: the array, not the strings (cnats docs)
-    }
+    headers_ = detail::read_headers(m);
     jsMsgMetaData* meta = nullptr;
     if (natsMsg_GetMetaData(&meta, m) == NATS_OK) {
         num_delivered_ = meta->NumDelivered;
@@ -183,6 +169,26 @@ awaitable<Result<std::vector<Message>>> Consumer::fetch(int batch,
 }
 
 namespace detail {
+
+Headers read_headers(natsMsg* m) {
+    Headers headers;
+    const char** keys = nullptr;
+    int key_count = 0;
+    if (natsMsgHeader_Keys(m, &keys, &key_count) == NATS_OK) {
+        for (int i = 0; i < key_count; ++i) {
+            const char** values = nullptr;
+            int value_count = 0;
+            if (natsMsgHeader_Values(m, keys[i], &values, &value_count) == NATS_OK) {
+                for (int v = 0; v < value_count; ++v) {
+                    headers.push_back(Header{keys[i], values[v]});
+                }
+                std::free(static_cast<void*>(values));  // NOLINT: cnats allocates with malloc
+            }
+        }
+        std::free(static_cast<void*>(keys));  // NOLINT: the array, not the strings (cnats docs)
+    }
+    return headers;
+}
 
 std::unique_ptr<Consumer> make_consumer(natsSubscription* sub,
                                         ConsumerSpec spec,

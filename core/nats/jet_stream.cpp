@@ -1,5 +1,6 @@
 #include "core/nats/jet_stream.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -49,6 +50,63 @@ struct OptionsDeleter {
     void operator()(natsOptions* o) const noexcept { natsOptions_Destroy(o); }
 };
 
+struct MsgDeleter {
+    void operator()(natsMsg* m) const noexcept { natsMsg_Destroy(m); }
+};
+using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
+
+// The JetStream API answers "not found" for a missing stream, consumer or message with these
+// codes (cnats returns NATS_NOT_FOUND or NATS_ERR with the code set).
+bool is_not_found(natsStatus s, jsErrCode jerr) {
+    switch (jerr) {
+        case JSStreamNotFoundErr:
+        case JSConsumerNotFoundErr:
+        case JSNoMessageFoundErr:
+        case JSSequenceNotFoundErr:
+            return true;
+        default:
+            return s == NATS_NOT_FOUND;
+    }
+}
+
+// A failed API call: errc::not_found when the server said so, else as status_error maps it
+// (timeout, or unavailable for connection trouble and refusals).
+Error api_error(std::string_view what, natsStatus s, jsErrCode jerr) {
+    Error e = detail::status_error(what, s, jerr);
+    if (is_not_found(s, jerr)) {
+        e.code = make_error_code(errc::not_found);
+    }
+    return e;
+}
+
+ConsumerState consumer_state_of(const jsConsumerInfo& ci) {
+    ConsumerState c;
+    c.name = ci.Name != nullptr ? ci.Name : "";
+    if (ci.Config != nullptr && ci.Config->FilterSubject != nullptr) {
+        c.filter_subject = ci.Config->FilterSubject;
+    }
+    c.pending = ci.NumPending;
+    c.ack_pending = static_cast<std::uint64_t>(std::max<std::int64_t>(ci.NumAckPending, 0));
+    c.redelivered = static_cast<std::uint64_t>(std::max<std::int64_t>(ci.NumRedelivered, 0));
+    c.waiting = static_cast<std::uint64_t>(std::max<std::int64_t>(ci.NumWaiting, 0));
+    return c;
+}
+
+StoredMessage stored_message_of(natsMsg* m) {
+    StoredMessage out;
+    out.sequence = natsMsg_GetSequence(m);
+    const char* subject = natsMsg_GetSubject(m);
+    out.subject = subject != nullptr ? subject : "";
+    const char* data = natsMsg_GetData(m);
+    out.data.assign(data != nullptr ? data : "",
+                    static_cast<std::size_t>(natsMsg_GetDataLength(m)));
+    out.headers = detail::read_headers(m);
+    out.time = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(natsMsg_GetTime(m))));
+    return out;
+}
+
 }  // namespace
 
 namespace detail {
@@ -97,7 +155,22 @@ struct JetStream::Impl {
     // js_PublishAsyncGetPendingList dereferences NULL.
     bool published_any = false;
 
-    ~Impl() { close(); }
+    // Runs blocking() jobs: API requests wait for their reply, so two threads keep one slow
+    // request from holding up the next.
+    asio::thread_pool blocking_pool{2};
+
+    ~Impl() {
+        blocking_pool.join();  // jobs still queued run first; they may use the connection
+        close();
+    }
+
+    // jsOptions for one API request: our api_timeout (milliseconds).
+    jsOptions api_options() const {
+        jsOptions o;
+        jsOptions_Init(&o);
+        o.Wait = detail::to_ms(options.api_timeout);
+        return o;
+    }
 
     // Called by cnats (its reply-subscription thread) for every async publish, acked or failed.
     static void on_ack(jsCtx* /*js*/, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closure) {
@@ -327,6 +400,7 @@ Status JetStream::ensure_stream(const StreamSpec& spec) {
     cfg.Duplicates = detail::to_ns(spec.duplicate_window);  // nanoseconds
     cfg.MaxAge = detail::to_ns(spec.max_age);               // nanoseconds, 0 = none
     cfg.MaxBytes = spec.max_bytes;
+    cfg.MaxMsgsPerSubject = spec.max_msgs_per_subject;
 
     jsStreamInfo* info = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
@@ -409,6 +483,122 @@ awaitable<Result<PubAck>> JetStream::publish(std::string subject,
         // The ack handler took the entry and has posted the result: wait for it.
         waiter->timer.expires_at(asio::steady_timer::time_point::max());
     }
+}
+
+Result<StreamState> JetStream::stream_state(const std::string& stream,
+                                            const std::string& subjects_filter) {
+    jsOptions o = impl_->api_options();
+    if (!subjects_filter.empty()) {
+        o.Stream.Info.SubjectsFilter = subjects_filter.c_str();
+    }
+    jsStreamInfo* info = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const natsStatus s = js_GetStreamInfo(&info, impl_->js, stream.c_str(), &o, &jerr);
+    if (s != NATS_OK) {
+        return api_error("nats stream info " + stream, s, jerr);
+    }
+    StreamState out;
+    const jsStreamState& st = info->State;
+    out.messages = st.Msgs;
+    out.bytes = st.Bytes;
+    out.first_sequence = st.FirstSeq;
+    out.last_sequence = st.LastSeq;
+    out.consumers = static_cast<std::uint64_t>(std::max<std::int64_t>(st.Consumers, 0));
+    if (st.Subjects != nullptr) {
+        out.subjects.reserve(static_cast<std::size_t>(st.Subjects->Count));
+        for (int i = 0; i < st.Subjects->Count; ++i) {
+            const jsStreamStateSubject& subj = st.Subjects->List[i];
+            out.subjects.emplace_back(subj.Subject != nullptr ? subj.Subject : "", subj.Msgs);
+        }
+        std::sort(out.subjects.begin(), out.subjects.end());
+    }
+    jsStreamInfo_Destroy(info);
+    return out;
+}
+
+Result<ConsumerState> JetStream::consumer_state(const std::string& stream,
+                                                const std::string& durable) {
+    jsOptions o = impl_->api_options();
+    jsConsumerInfo* info = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const natsStatus s =
+        js_GetConsumerInfo(&info, impl_->js, stream.c_str(), durable.c_str(), &o, &jerr);
+    if (s != NATS_OK) {
+        return api_error("nats consumer info " + stream + "/" + durable, s, jerr);
+    }
+    ConsumerState out = consumer_state_of(*info);
+    jsConsumerInfo_Destroy(info);
+    return out;
+}
+
+Result<std::vector<ConsumerState>> JetStream::consumers(const std::string& stream) {
+    jsOptions o = impl_->api_options();
+    jsConsumerInfoList* list = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const natsStatus s = js_Consumers(&list, impl_->js, stream.c_str(), &o, &jerr);
+    if (s == NATS_NOT_FOUND && jerr == static_cast<jsErrCode>(0)) {
+        // cnats answers NATS_NOT_FOUND without a JetStream code for a stream with no consumers;
+        // a missing stream comes with JSStreamNotFoundErr.
+        return std::vector<ConsumerState>{};
+    }
+    if (s != NATS_OK) {
+        return api_error("nats consumers of " + stream, s, jerr);
+    }
+    std::vector<ConsumerState> out;
+    out.reserve(static_cast<std::size_t>(list->Count));
+    for (int i = 0; i < list->Count; ++i) {
+        out.push_back(consumer_state_of(*list->List[i]));
+    }
+    jsConsumerInfoList_Destroy(list);
+    return out;
+}
+
+Result<std::optional<StoredMessage>> JetStream::get_message(const std::string& stream,
+                                                            std::uint64_t sequence) {
+    jsOptions o = impl_->api_options();
+    natsMsg* raw = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const natsStatus s = js_GetMsg(&raw, impl_->js, stream.c_str(), sequence, &o, &jerr);
+    const MsgPtr msg(raw);
+    if (s != NATS_OK) {
+        if (jerr == JSNoMessageFoundErr) {
+            return std::optional<StoredMessage>();
+        }
+        return api_error("nats get message " + stream + "#" + std::to_string(sequence), s, jerr);
+    }
+    return std::optional<StoredMessage>(stored_message_of(msg.get()));
+}
+
+Result<std::optional<StoredMessage>> JetStream::last_message(const std::string& stream,
+                                                             const std::string& subject) {
+    jsOptions o = impl_->api_options();
+    natsMsg* raw = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const natsStatus s =
+        js_GetLastMsg(&raw, impl_->js, stream.c_str(), subject.c_str(), &o, &jerr);
+    const MsgPtr msg(raw);
+    if (s != NATS_OK) {
+        if (jerr == JSNoMessageFoundErr) {
+            return std::optional<StoredMessage>();
+        }
+        return api_error("nats last message " + stream + " " + subject, s, jerr);
+    }
+    return std::optional<StoredMessage>(stored_message_of(msg.get()));
+}
+
+Status JetStream::delete_message(const std::string& stream, std::uint64_t sequence) {
+    jsOptions o = impl_->api_options();
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const natsStatus s = js_DeleteMsg(impl_->js, stream.c_str(), sequence, &o, &jerr);
+    if (s != NATS_OK) {
+        return api_error("nats delete message " + stream + "#" + std::to_string(sequence), s,
+                         jerr);
+    }
+    return {};
+}
+
+void JetStream::post_blocking(std::function<void()> job) {
+    asio::post(impl_->blocking_pool, std::move(job));
 }
 
 std::size_t JetStream::pending_publishes() const {

@@ -3,9 +3,13 @@
 // asynchronous with many in flight; each awaiting coroutine is resumed on its own executor from
 // cnats's ack callback. Management calls (connect, ensure_stream, consumer) block: call them at
 // start-up, not on an io thread that serves traffic. Thread-safe; owned by the component's main.
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/asio.hpp"
 #include "core/log/log.hpp"
@@ -78,5 +82,28 @@ private:
     explicit JetStream(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
+
+template <class T>
+awaitable<T> JetStream::blocking(std::function<T()> fn) {
+    // The pool takes std::function (copyable) while the coroutine's completion handler is
+    // move-only: the handler rides in a shared slot that exactly one job consumes.
+    auto initiate = [this](auto handler, std::function<T()> job) {
+        using Handler = decltype(handler);
+        auto ex = asio::get_associated_executor(handler);
+        auto slot = std::make_shared<std::optional<Handler>>(std::move(handler));
+        post_blocking([slot, ex, job = std::move(job)]() {
+            T result = job();
+            // Resume the coroutine on its own executor, never on a pool thread.
+            asio::post(ex, [slot, result = std::move(result)]() mutable {
+                Handler h = std::move(**slot);
+                slot->reset();
+                std::move(h)(std::move(result));
+            });
+        });
+    };
+    T result = co_await asio::async_initiate<decltype(use_awaitable), void(T)>(
+        initiate, use_awaitable, std::move(fn));
+    co_return result;
+}
 
 }  // namespace faas::nats

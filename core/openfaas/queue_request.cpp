@@ -181,6 +181,26 @@ Status read_callback_url(object obj, std::string& out) {
     return {};
 }
 
+// "Annotations": an object of strings; absent or null is none.
+Status read_annotations(object obj, std::map<std::string, std::string>& out) {
+    element e;
+    if (obj.at_key("Annotations").get(e) != simdjson::SUCCESS || e.is_null()) {
+        return {};
+    }
+    object annotations;
+    if (e.get_object().get(annotations) != simdjson::SUCCESS) {
+        return bad("\"Annotations\" must be an object of strings");
+    }
+    for (const auto field : annotations) {
+        std::string_view s;
+        if (field.value.get_string().get(s) != simdjson::SUCCESS) {
+            return bad("annotation \"" + std::string(field.key) + "\" must be a string");
+        }
+        out.insert_or_assign(std::string(field.key), std::string(s));
+    }
+    return {};
+}
+
 }  // namespace
 
 bool QueueRequest::operator==(const QueueRequest& o) const {
@@ -200,7 +220,8 @@ bool QueueRequest::operator==(const QueueRequest& o) const {
     return method == o.method && path == o.path && query == o.query && host == o.host &&
            same_headers(headers, o.headers) && body == o.body && callback_url == o.callback_url &&
            call_id == o.call_id && function == o.function && namespace_ == o.namespace_ &&
-           queue == o.queue && enqueued_at == o.enqueued_at && attempt == o.attempt;
+           queue == o.queue && enqueued_at == o.enqueued_at && attempt == o.attempt &&
+           annotations == o.annotations;
 }
 
 std::string encode(const QueueRequest& r) {
@@ -233,6 +254,13 @@ std::string encode(const QueueRequest& r) {
     w.key("CallId").value(r.call_id);
     w.key("EnqueuedAt").value(r.enqueued_at);
     w.key("Attempt").value(static_cast<std::uint64_t>(r.attempt));
+    if (!r.annotations.empty()) {
+        w.key("Annotations").begin_object();
+        for (const auto& [name, value] : r.annotations) {
+            w.key(name).value(value);
+        }
+        w.end_object();
+    }
     w.end_object();
     return std::move(w).str();
 }
@@ -291,6 +319,9 @@ Result<QueueRequest> decode_queue_request(std::string_view json,
     }
     if (r.call_id.empty()) {
         r.call_id = std::string(r.headers.get("X-Call-Id").value_or(""));
+    }
+    if (auto st = read_annotations(obj, r.annotations); !st) {
+        return st.error();
     }
     element attempt;
     if (obj.at_key("Attempt").get(attempt) == simdjson::SUCCESS && !attempt.is_null()) {

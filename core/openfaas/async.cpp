@@ -1,0 +1,151 @@
+// core/openfaas/async: the async pipeline's names and stream specs (docs/async.md).
+#include "core/openfaas/async.hpp"
+
+#include <algorithm>
+
+namespace faas::openfaas::async {
+namespace {
+
+constexpr std::size_t kMaxQueueName = 64;
+
+bool token_char(char c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+bool is_token(std::string_view s) noexcept {
+    return !s.empty() && s.size() <= kMaxQueueName && std::all_of(s.begin(), s.end(), token_char);
+}
+
+// A Go duration that must be positive: unlike Env::duration (which falls back, as OpenFaaS
+// does), these size streams both components share, so a typo must stop the process.
+std::chrono::nanoseconds positive_duration(const config::Env& env,
+                                           std::string_view name,
+                                           std::chrono::nanoseconds fallback) {
+    const auto v = env.get(name);
+    if (!v || v->empty()) {
+        return fallback;
+    }
+    const auto d = config::parse_go_duration(*v);
+    if (!d || d->count() <= 0) {
+        throw config::ConfigError(std::string(name) + "=" + *v +
+                                  ": expected a positive Go duration such as 10m, 24h or 90s");
+    }
+    return *d;
+}
+
+// JetStream refuses a duplicate window longer than the stream's max_age.
+std::chrono::nanoseconds window_within(std::chrono::nanoseconds window,
+                                       std::chrono::nanoseconds max_age) {
+    return max_age.count() > 0 ? std::min(window, max_age) : window;
+}
+
+}  // namespace
+
+StreamSettings load_stream_settings(const config::Env& env) {
+    StreamSettings s;
+    const std::string channel = env.string("faas_nats_channel", s.request_stream);
+    if (!is_token(channel)) {
+        throw config::ConfigError("faas_nats_channel=" + channel +
+                                  ": expected 1 to 64 of A-Z, a-z, 0-9, '_' and '-' (a stream "
+                                  "name and subject prefix)");
+    }
+    s.request_stream = channel;
+    s.dedup_window = positive_duration(env, "async_dedup_window", s.dedup_window);
+    s.status_ttl = positive_duration(env, "async_status_ttl", s.status_ttl);
+    s.dead_letter_max_age = positive_duration(env, "dead_letter_max_age", s.dead_letter_max_age);
+    return s;
+}
+
+Status check_queue_name(std::string_view queue) {
+    if (is_token(queue)) {
+        return {};
+    }
+    return make_error(errc::bad_request,
+                      "queue name \"" + std::string(queue) +
+                          "\": expected 1 to 64 of A-Z, a-z, 0-9, '_' and '-'");
+}
+
+std::string queue_or_default(std::string_view queue) {
+    return std::string(queue.empty() ? kDefaultQueue : queue);
+}
+
+std::string request_subject(const StreamSettings& s, std::string_view queue) {
+    return s.request_stream + "." + std::string(queue);
+}
+
+std::string dead_letter_subject(const StreamSettings& s, std::string_view queue) {
+    return s.dead_letter_stream + "." + std::string(queue);
+}
+
+std::optional<std::string> queue_of_subject(const StreamSettings& s, std::string_view subject) {
+    for (const std::string& stream : {s.request_stream, s.dead_letter_stream}) {
+        if (subject.size() > stream.size() && subject.substr(0, stream.size()) == stream &&
+            subject[stream.size()] == '.') {
+            const std::string_view queue = subject.substr(stream.size() + 1);
+            if (is_token(queue)) {
+                return std::string(queue);
+            }
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string durable_name(const StreamSettings& s, std::string_view queue) {
+    std::string name = request_subject(s, queue);
+    std::replace(name.begin(), name.end(), '.', '_');
+    return name;
+}
+
+nats::StreamSpec request_stream_spec(const StreamSettings& s) {
+    nats::StreamSpec spec;
+    spec.name = s.request_stream;
+    spec.subjects = {s.request_stream + ".>"};
+    spec.retention = nats::Retention::WorkQueue;
+    spec.storage = nats::Storage::File;
+    spec.duplicate_window = s.dedup_window;
+    return spec;
+}
+
+nats::StreamSpec dead_letter_stream_spec(const StreamSettings& s) {
+    nats::StreamSpec spec;
+    spec.name = s.dead_letter_stream;
+    spec.subjects = {s.dead_letter_stream + ".>"};
+    spec.retention = nats::Retention::Limits;
+    spec.storage = nats::Storage::File;
+    spec.max_age = s.dead_letter_max_age;
+    spec.duplicate_window = window_within(spec.duplicate_window, spec.max_age);
+    return spec;
+}
+
+nats::StreamSpec status_stream_spec(const StreamSettings& s) {
+    nats::StreamSpec spec;
+    spec.name = "KV_" + s.status_bucket;
+    spec.subjects = {"$KV." + s.status_bucket + ".>"};
+    spec.retention = nats::Retention::Limits;
+    spec.storage = nats::Storage::File;
+    spec.max_msgs_per_subject = 1;
+    spec.max_age = s.status_ttl;
+    spec.duplicate_window = window_within(s.dedup_window, spec.max_age);
+    return spec;
+}
+
+std::string status_subject(const StreamSettings& s, std::string_view call_id) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string subject = "$KV." + s.status_bucket + ".";
+    subject.reserve(subject.size() + call_id.size());
+    for (const char c : call_id) {
+        if (token_char(c)) {
+            subject += c;
+            continue;
+        }
+        const auto byte = static_cast<unsigned char>(c);
+        subject += '%';
+        subject += kHex[byte >> 4U];
+        subject += kHex[byte & 0x0FU];
+    }
+    return subject;
+}
+
+}  // namespace faas::openfaas::async
