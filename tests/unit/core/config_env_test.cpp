@@ -4,26 +4,13 @@
 #include <doctest/doctest.h>
 
 #include "core/config/env.hpp"
+#include "tests/support/env.hpp"
 #include "tests/support/printers.hpp"
 
 using namespace std::chrono_literals;
 using faas::config::ConfigError;
 using faas::config::Env;
-
-namespace {
-
-// An Env reading from a fixed map instead of the process environment.
-Env env_of(std::map<std::string, std::string> vars) {
-    return Env([vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-        auto it = vars.find(std::string(name));
-        if (it == vars.end()) {
-            return std::nullopt;
-        }
-        return it->second;
-    });
-}
-
-}  // namespace
+using faas::test::env_of;
 
 TEST_SUITE_BEGIN("core.config.env");
 TEST_CASE("config: parses Go durations with every unit") {

@@ -150,7 +150,29 @@ TEST_CASE("queue request: defaults for a minimal message") {
     CHECK(h.callback_url == "http://other/");
 }
 
+TEST_CASE("queue request: annotations round-trip as an object of strings, omitted when empty") {
+    QueueRequest r = sample();
+    CHECK(openfaas::encode(r).find("Annotations") == std::string::npos);
+    r.annotations = {{"com.openfaas.queue", "slow"},
+                     {"com.faas.queue.rate", "10/s"},
+                     {"com.openfaas.retry.codes", "429,503"}};
+    const std::string json = openfaas::encode(r);
+    CHECK(json.find(R"("Annotations":{"com.faas.queue.rate":"10/s","com.openfaas.queue":"slow",)"
+                    R"("com.openfaas.retry.codes":"429,503"})") != std::string::npos);
+    CHECK(decode(json) == r);
+    QueueRequest other = r;
+    other.annotations["com.openfaas.queue"] = "fast";
+    CHECK_FALSE(other == r);
+    // Absent or null: none.
+    CHECK(decode(R"({"Function":"f"})").annotations.empty());
+    CHECK(decode(R"({"Function":"f","Annotations":null})").annotations.empty());
+}
+
 TEST_CASE("queue request: malformed input is an error naming what is wrong") {
+    CHECK(decode_error(R"({"Function":"f","Annotations":[]})") ==
+          "queued request: \"Annotations\" must be an object of strings");
+    CHECK(decode_error(R"({"Function":"f","Annotations":{"com.openfaas.queue":1}})") ==
+          "queued request: annotation \"com.openfaas.queue\" must be a string");
     CHECK(decode_error("{").find("queued request: not JSON") == 0);
     CHECK(decode_error("[]") == "queued request: not a JSON object");
     CHECK(decode_error(R"({"Body":"aGVsbG8="})") == "queued request: \"Function\" is missing");

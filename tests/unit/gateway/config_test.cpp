@@ -5,22 +5,13 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/env.hpp"
+
 using faas::config::ConfigError;
 using faas::config::Env;
+using faas::test::env_of;
 using faas::gateway::load;
 using namespace std::chrono_literals;
-
-namespace {
-Env env_of(std::map<std::string, std::string> vars) {
-    return Env([vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-        auto it = vars.find(std::string(name));
-        if (it == vars.end()) {
-            return std::nullopt;
-        }
-        return it->second;
-    });
-}
-}  // namespace
 
 TEST_SUITE_BEGIN("gateway.config");
 
