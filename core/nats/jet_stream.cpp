@@ -591,8 +591,14 @@ Status JetStream::delete_message(const std::string& stream, std::uint64_t sequen
     jsErrCode jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_DeleteMsg(impl_->js, stream.c_str(), sequence, &o, &jerr);
     if (s != NATS_OK) {
-        return api_error("nats delete message " + stream + "#" + std::to_string(sequence), s,
-                         jerr);
+        Error e = api_error("nats delete message " + stream + "#" + std::to_string(sequence), s,
+                            jerr);
+        // nats-server 2.9 answers a sequence it does not hold (deleted, expired, or past the
+        // last) with the generic 10057 ("no message found" / "stream store EOF").
+        if (jerr == JSStreamMsgDeleteFailed) {
+            e.code = make_error_code(errc::not_found);
+        }
+        return e;
     }
     return {};
 }

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 
 #include <doctest/doctest.h>
 
@@ -47,12 +49,31 @@ inline std::unique_ptr<nats::JetStream> connect_stream(
     return std::move(js).value();
 }
 
+namespace detail {
+
+// Asio 1.74's co_spawn needs a default-constructible result (it makes one on an exception);
+// Result<T> is not, so run_for carries the value in an optional.
+template <class T>
+awaitable<std::optional<T>> into_optional(awaitable<T> task) {
+    T value = co_await std::move(task);
+    co_return std::optional<T>(std::move(value));
+}
+
+}  // namespace detail
+
 // Runs `task` on `io` until it finished; fails the test (instead of hanging) after `bound`.
 template <class T>
 T run_for(asio::io_context& io,
           awaitable<T> task,
           std::chrono::seconds bound = std::chrono::seconds(60)) {
-    auto done = asio::co_spawn(io, std::move(task), asio::use_future);
+    auto spawn = [&] {
+        if constexpr (std::is_void_v<T>) {
+            return asio::co_spawn(io, std::move(task), asio::use_future);
+        } else {
+            return asio::co_spawn(io, detail::into_optional(std::move(task)), asio::use_future);
+        }
+    };
+    auto done = spawn();
     io.restart();
     const auto deadline = std::chrono::steady_clock::now() + bound;
     while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
@@ -61,7 +82,11 @@ T run_for(asio::io_context& io,
     }
     REQUIRE_MESSAGE(done.wait_for(std::chrono::seconds(0)) == std::future_status::ready,
                     "coroutine did not finish in time");
-    return done.get();
+    if constexpr (std::is_void_v<T>) {
+        done.get();
+    } else {
+        return std::move(*done.get());
+    }
 }
 
 }  // namespace faas::test
