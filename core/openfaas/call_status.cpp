@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/json/json.hpp"
+#include "core/openfaas/json_fields.hpp"
 
 namespace faas::openfaas {
 namespace {
@@ -26,18 +27,8 @@ Error bad(std::string message) {
     return make_error(errc::bad_request, "call status: " + std::move(message));
 }
 
-// Missing or null leaves `out` alone.
 Status read_string(object obj, std::string_view key, std::string& out) {
-    element e;
-    if (obj.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
-        return {};
-    }
-    std::string_view s;
-    if (e.get_string().get(s) != simdjson::SUCCESS) {
-        return bad("\"" + std::string(key) + "\" must be a string");
-    }
-    out.assign(s);
-    return {};
+    return detail::read_string(obj, "call status", key, out);
 }
 
 // Missing or null leaves `out` alone; otherwise an integer within [0, max].

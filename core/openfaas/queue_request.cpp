@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/json/json.hpp"
+#include "core/openfaas/json_fields.hpp"
 #include "core/openfaas/types.hpp"
 #include "core/text/text.hpp"
 
@@ -100,22 +101,13 @@ std::vector<std::pair<std::string, std::vector<std::string>>> group_headers(
     return out;
 }
 
-// Reads an optional string member: missing or null leaves `out` alone. `parent` names the
+// An optional string member (missing or null leaves `out` alone). `parent` names the
 // enclosing object in the error ("CallbackUrl."), empty at the top level.
 Status read_string(object obj,
                    std::string_view key,
                    std::string& out,
                    std::string_view parent = {}) {
-    element e;
-    if (obj.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
-        return {};
-    }
-    std::string_view s;
-    if (e.get_string().get(s) != simdjson::SUCCESS) {
-        return bad("\"" + std::string(parent) + std::string(key) + "\" must be a string");
-    }
-    out.assign(s);
-    return {};
+    return detail::read_string(obj, "queued request", key, out, parent);
 }
 
 Status read_headers(object obj, http::Headers& out) {
