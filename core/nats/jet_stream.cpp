@@ -574,8 +574,7 @@ Result<std::optional<StoredMessage>> JetStream::last_message(const std::string& 
     jsOptions o = impl_->api_options();
     natsMsg* raw = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    const natsStatus s =
-        js_GetLastMsg(&raw, impl_->js, stream.c_str(), subject.c_str(), &o, &jerr);
+    const natsStatus s = js_GetLastMsg(&raw, impl_->js, stream.c_str(), subject.c_str(), &o, &jerr);
     const MsgPtr msg(raw);
     if (s != NATS_OK) {
         if (jerr == JSNoMessageFoundErr) {
@@ -591,8 +590,8 @@ Status JetStream::delete_message(const std::string& stream, std::uint64_t sequen
     jsErrCode jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_DeleteMsg(impl_->js, stream.c_str(), sequence, &o, &jerr);
     if (s != NATS_OK) {
-        Error e = api_error("nats delete message " + stream + "#" + std::to_string(sequence), s,
-                            jerr);
+        Error e =
+            api_error("nats delete message " + stream + "#" + std::to_string(sequence), s, jerr);
         // nats-server 2.9 answers a sequence it does not hold (deleted, expired, or past the
         // last) with the generic 10057 ("no message found" / "stream store EOF").
         if (jerr == JSStreamMsgDeleteFailed) {

@@ -9,8 +9,8 @@ namespace {
 constexpr std::size_t kMaxQueueName = 64;
 
 bool token_char(char c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 bool is_token(std::string_view s) noexcept {
@@ -61,9 +61,8 @@ Status check_queue_name(std::string_view queue) {
     if (is_token(queue)) {
         return {};
     }
-    return make_error(errc::bad_request,
-                      "queue name \"" + std::string(queue) +
-                          "\": expected 1 to 64 of A-Z, a-z, 0-9, '_' and '-'");
+    return make_error(errc::bad_request, "queue name \"" + std::string(queue) +
+                                             "\": expected 1 to 64 of A-Z, a-z, 0-9, '_' and '-'");
 }
 
 std::string queue_or_default(std::string_view queue) {

@@ -67,10 +67,10 @@ std::optional<CallState> parse_state(std::string_view name) noexcept {
 }
 
 bool CallStatus::operator==(const CallStatus& o) const {
-    return call_id == o.call_id && function == o.function && queue == o.queue &&
-           state == o.state && attempt == o.attempt && enqueued_at == o.enqueued_at &&
-           updated_at == o.updated_at && next_attempt_at == o.next_attempt_at &&
-           status_code == o.status_code && error == o.error && callback_url == o.callback_url &&
+    return call_id == o.call_id && function == o.function && queue == o.queue && state == o.state &&
+           attempt == o.attempt && enqueued_at == o.enqueued_at && updated_at == o.updated_at &&
+           next_attempt_at == o.next_attempt_at && status_code == o.status_code &&
+           error == o.error && callback_url == o.callback_url &&
            callback_status == o.callback_status;
 }
 
@@ -132,8 +132,10 @@ Result<CallStatus> parse_call_status(std::string_view json) {
     }
     const auto parsed = parse_state(state);
     if (!parsed) {
-        return bad("\"status\" must be one of queued, running, retrying, succeeded, failed, "
-                   "dead-lettered (got \"" + state + "\")");
+        return bad(
+            "\"status\" must be one of queued, running, retrying, succeeded, failed, "
+            "dead-lettered (got \"" +
+            state + "\")");
     }
     s.state = *parsed;
     std::uint64_t attempt = 0;

@@ -40,7 +40,7 @@ void NatsServer::start() {
     ++runs_;
     const auto config = logs_.write("nats.conf", kConfig);
     ProcessOptions options;
-    options.argv = {kNatsServer, "-c",  config.string(),        "-js", "-sd",
+    options.argv = {kNatsServer,  "-c", config.string(),       "-js", "-sd",
                     store_.str(), "-p", std::to_string(port_), "-a",  "127.0.0.1"};
     options.env = base_env();
     // One log per run, so "ready" is looked for in this run's lines only.

@@ -57,8 +57,8 @@ TEST_CASE("async names: queue names are 1 to 64 subject-safe characters") {
     CHECK(async::check_queue_name("default").ok());
     CHECK(async::check_queue_name("Slow_queue-2").ok());
     CHECK(async::check_queue_name(std::string(64, 'q')).ok());
-    const std::vector<std::string> bad_names{"",           "a.b", "a*", ">",
-                                             "with space", "ü",   std::string(65, 'q')};
+    const std::vector<std::string> bad_names{
+        "", "a.b", "a*", ">", "with space", "ü", std::string(65, 'q')};
     for (const std::string& bad : bad_names) {
         const auto st = async::check_queue_name(bad);
         REQUIRE_FALSE(st.ok());

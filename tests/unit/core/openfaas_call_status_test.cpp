@@ -49,9 +49,9 @@ TEST_CASE("call status: every field survives a round trip") {
 }
 
 TEST_CASE("call status: every state has its name and parses back") {
-    for (const CallState state : {CallState::Queued, CallState::Running, CallState::Retrying,
-                                  CallState::Succeeded, CallState::Failed,
-                                  CallState::DeadLettered}) {
+    for (const CallState state :
+         {CallState::Queued, CallState::Running, CallState::Retrying, CallState::Succeeded,
+          CallState::Failed, CallState::DeadLettered}) {
         CHECK(openfaas::parse_state(openfaas::state_name(state)) == state);
         CallStatus s;
         s.call_id = "c";
@@ -76,9 +76,8 @@ TEST_CASE("call status: optional keys are omitted when empty, the rest always wr
           R"("enqueuedAt":"2026-11-23T10:00:00Z","updatedAt":"2026-11-23T10:00:00Z"})");
     const std::string json = openfaas::to_json(full());
     for (const char* key : {"\"nextAttemptAt\":\"2026-11-23T10:00:03Z\"", "\"statusCode\":503",
-                            "\"callbackUrl\":\"http://cb:8888/done?k=v\"",
-                            "\"callbackStatus\":202", "\"status\":\"retrying\"",
-                            "\"attempt\":2"}) {
+                            "\"callbackUrl\":\"http://cb:8888/done?k=v\"", "\"callbackStatus\":202",
+                            "\"status\":\"retrying\"", "\"attempt\":2"}) {
         CHECK_MESSAGE(json.find(key) != std::string::npos, key);
     }
     CHECK(faas::json::parse(json).ok());
