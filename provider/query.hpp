@@ -7,12 +7,12 @@
 #include <string_view>
 
 #include "core/http/types.hpp"
+#include "core/openfaas/types.hpp"
 
 namespace faas::provider {
 
 using http::parse_query;
 using http::query_value;
-// RFC 3339 ("2026-11-23T10:00:00Z", "...T10:00:00.5+01:00"); nullopt when malformed.
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s);
+using openfaas::parse_rfc3339;
 
 }  // namespace faas::provider

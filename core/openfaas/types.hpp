@@ -2,6 +2,7 @@
 // OpenFaaS wire structs (faas-provider types) and their JSON codecs, shared by the gateway, the
 // provider and the CLI. Only shapes and encoding rules live here (openfaas-compat.md §0, §2.2):
 // Go omitempty, null maps accepted, labels/annotations always objects in status.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -156,5 +157,9 @@ bool valid_dns_label(std::string_view name) noexcept;
 
 // RFC 3339 UTC with nanoseconds as Go prints time.Time ("2026-11-23T10:00:00.123456789Z").
 std::string rfc3339_now();
+// `when` in the same form.
+std::string rfc3339(std::chrono::system_clock::time_point when);
+// RFC 3339 ("2026-11-23T10:00:00Z", "...T10:00:00.5+01:00"); nullopt when malformed.
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s);
 
 }  // namespace faas::openfaas
