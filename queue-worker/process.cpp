@@ -1,0 +1,287 @@
+// One message from fetch to ack: decode, expiry and attempt checks, the function's limits, the
+// call through the gateway, then retry (nak with delay), or the final outcome: dead letter,
+// callback, status record, ack. The ack comes last, so a crash at any earlier point redelivers.
+#include <algorithm>
+
+#include "core/openfaas/async.hpp"
+#include "core/openfaas/types.hpp"
+#include "queue-worker/call.hpp"
+#include "queue-worker/worker_impl.hpp"
+
+namespace faas::queue_worker {
+
+namespace async_names = openfaas::async;
+using openfaas::CallState;
+using std::chrono::milliseconds;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+FunctionGate& Worker::Impl::gate_of(const std::string& function) {
+    auto& gate = gates[function];
+    if (!gate) {
+        gate = std::make_unique<FunctionGate>(ex, config.max_inflight);
+    }
+    return *gate;
+}
+
+openfaas::CallStatus Worker::Impl::status_of(const Call& call, CallState state) const {
+    openfaas::CallStatus s;
+    s.call_id = call.request.call_id;
+    s.function = call.function;
+    s.queue = call.queue;
+    s.state = state;
+    s.attempt = static_cast<std::uint32_t>(call.attempt);
+    s.enqueued_at = call.request.enqueued_at;
+    s.callback_url = call.request.callback_url;
+    return s;
+}
+
+awaitable<void> Worker::Impl::write_status(const Call& call, openfaas::CallStatus status) {
+    if (call.request.call_id.empty()) {
+        co_return;  // a message queued without a call id has no status record
+    }
+    status.updated_at = openfaas::rfc3339_now();
+    std::string subject = async_names::status_subject(config.streams, call.request.call_id);
+    std::string body = openfaas::to_json(status);
+    nats::Headers headers;
+    auto publishing = js->publish(std::move(subject), std::move(headers), std::move(body));
+    auto acked = co_await std::move(publishing);
+    if (!acked) {
+        metrics.status_failures.Increment();
+        log->warn("status_write_failed call_id={} fn={} status={} error=\"{}\"",
+                  call.request.call_id, call.function, openfaas::state_name(status.state),
+                  acked.error().what());
+    }
+}
+
+awaitable<bool> Worker::Impl::dead_letter(const Call& call,
+                                          const nats::Message& msg,
+                                          const Final& final) {
+    openfaas::QueueRequest dead = call.request;
+    dead.attempt = static_cast<std::uint32_t>(final.attempts);
+    nats::Headers headers{
+        {std::string(async_names::kDeadReasonHeader), final.dead_reason},
+        {std::string(async_names::kDeadStatusHeader), std::to_string(final.status)},
+        {std::string(async_names::kDeadAttemptsHeader), std::to_string(final.attempts)},
+        {std::string(async_names::kDeadAtHeader), openfaas::rfc3339_now()},
+        // A worker killed between this publish and the ack redelivers the message; the
+        // duplicate window then keeps one dead letter.
+        {std::string(nats::kMsgIdHeader),
+         "dead-" + std::to_string(msg.stream_sequence()) + "-" + call.request.call_id},
+    };
+    std::string subject = async_names::dead_letter_subject(config.streams, call.queue);
+    std::string body = openfaas::encode(dead);
+    auto publishing = js->publish(std::move(subject), std::move(headers), std::move(body));
+    auto acked = co_await std::move(publishing);
+    if (!acked) {
+        log->error("dead_letter_failed call_id={} fn={} reason=\"{}\" error=\"{}\"",
+                   call.request.call_id, call.function, final.dead_reason, acked.error().what());
+        co_return false;
+    }
+    metrics.dead_letter(call.function);
+    log->warn("dead_lettered call_id={} fn={} queue={} reason=\"{}\" status={} attempts={}",
+              call.request.call_id, call.function, call.queue, final.dead_reason, final.status,
+              final.attempts);
+    co_return true;
+}
+
+awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final) {
+    if (final.state == CallState::DeadLettered) {
+        const bool stored = co_await dead_letter(call, msg, final);
+        if (!stored) {
+            // Not acknowledged: JetStream redelivers it after the delay and we try again.
+            (void)msg.nak(call.settings.retry.initial_delay);
+            co_return;
+        }
+    }
+    int callback_status = 0;
+    if (!call.request.callback_url.empty()) {
+        callbacks::CallResult result;
+        result.call_id = call.request.call_id;
+        result.function = call.function;
+        result.status = final.status != 0 ? final.status : 503;
+        result.duration = std::chrono::steady_clock::now() - call.received;
+        result.headers = std::move(final.headers);
+        result.body = std::move(final.body);
+        std::string url = call.request.callback_url;
+        auto delivering = deliverer->deliver(std::move(url), std::move(result));
+        const callbacks::Delivery delivery = co_await std::move(delivering);
+        metrics.callback(callbacks::result_name(delivery.result));
+        callback_status = delivery.status;
+        if (delivery.result == callbacks::DeliveryResult::Delivered) {
+            log->debug("callback_delivered call_id={} fn={} status={} attempts={}",
+                       call.request.call_id, call.function, delivery.status, delivery.attempts);
+        } else {
+            log->warn("callback_{} call_id={} fn={} status={} attempts={} error=\"{}\"",
+                      callbacks::result_name(delivery.result), call.request.call_id,
+                      call.function, delivery.status, delivery.attempts, delivery.error);
+        }
+    }
+    openfaas::CallStatus status = status_of(call, final.state);
+    status.status_code = final.status;
+    status.error = final.error;
+    status.callback_status = callback_status;
+    co_await write_status(call, std::move(status));
+    if (auto ok = msg.ack(); !ok) {
+        log->warn("ack_failed call_id={} fn={} error=\"{}\"", call.request.call_id, call.function,
+                  ok.error().what());
+    }
+    const double latency =
+        call.enqueued
+            ? std::chrono::duration<double>(std::chrono::system_clock::now() - *call.enqueued)
+                  .count()
+            : -1.0;
+    metrics.call(call.function, final.outcome, latency);
+    log->info("call_done call_id={} fn={} queue={} outcome={} status={} attempt={} dur_ms={}",
+              call.request.call_id, call.function, call.queue, final.outcome, final.status,
+              call.attempt, static_cast<long>(seconds_since(call.received) * 1000));
+}
+
+awaitable<void> Worker::Impl::handle(Queue* q, nats::Message msg) {
+    held.insert(&msg);
+    metrics.inflight.Increment();
+    bool failed = false;
+    try {
+        co_await process(*q, msg);
+    } catch (const std::exception& e) {
+        failed = true;
+        log->error("call_failed_unexpectedly queue={} seq={} error=\"{}\"", q->name,
+                   msg.stream_sequence(), e.what());
+    }
+    if (failed) {
+        (void)msg.nak(milliseconds(1000));
+    }
+    held.erase(&msg);
+    metrics.inflight.Decrement();
+    release_slot(*q);
+}
+
+awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
+    Call call;
+    call.received = std::chrono::steady_clock::now();
+    auto decoded = openfaas::decode_queue_request(msg.data(), kDefaultNamespace);
+    if (!decoded) {
+        metrics.bad_messages.Increment();
+        log->error("bad_message call_id= queue={} seq={} error=\"{}\"", q.name,
+                   msg.stream_sequence(), decoded.error().what());
+        (void)msg.term();
+        co_return;
+    }
+    call.request = std::move(decoded).value();
+    call.queue = q.name;
+    call.function = call.request.function + "." + call.request.namespace_;
+    call.attempt = msg.num_delivered();
+    auto parsed = function_settings(call.request.annotations, config.defaults);
+    for (const auto& w : parsed.warnings) {
+        log->warn("bad_annotation call_id={} fn={} {} (default used)", call.request.call_id,
+                  call.function, w);
+    }
+    call.settings = std::move(parsed.settings);
+    call.enqueued = openfaas::parse_rfc3339(call.request.enqueued_at);
+    const auto& call_id = call.request.call_id;
+
+    if (call.enqueued && std::chrono::system_clock::now() - *call.enqueued > call.settings.max_age) {
+        Final expired{CallState::DeadLettered, "expired", 0, "expired before it was called",
+                      {}, {}, "expired", call.attempt - 1};
+        co_await finish(call, msg, std::move(expired));
+        co_return;
+    }
+    const auto max_attempts = static_cast<std::uint64_t>(call.settings.retry.max_attempts);
+    if (call.attempt > max_attempts) {
+        // Delivered again after the last attempt (a worker died during it).
+        Final exhausted{CallState::DeadLettered, "dead_lettered", 0,
+                        "delivered " + std::to_string(call.attempt) + " times",
+                        {}, {}, "attempts exhausted (redelivered after the last attempt)",
+                        max_attempts};
+        co_await finish(call, msg, std::move(exhausted));
+        co_return;
+    }
+
+    FunctionGate& gate = gate_of(call.function);
+    if (gate.configure(call.settings)) {
+        log->info("concurrency fn={} limit={}", call.function, gate.limit());
+    }
+    co_await gate.acquire();
+    co_await write_status(call, status_of(call, CallState::Running));
+    http::CallOptions options;
+    options.timeout = config.upstream_timeout;
+    http::Endpoint gateway{config.gateway_address, config.gateway_port};
+    http::Request req = function_request(call.request, call.attempt);
+    log->debug("call_start call_id={} fn={} attempt={}", call_id, call.function, call.attempt);
+    auto sending = client->request(std::move(gateway), std::move(req), options);
+    auto answer = co_await std::move(sending);
+    gate.release();
+
+    const int status = answer ? answer->status : 0;
+    if (status == 429) {
+        if (gate.on_overload()) {
+            log->info("aimd_decrease call_id={} fn={} limit={}", call_id, call.function,
+                      gate.limit());
+        }
+    } else if (status >= 200 && status < 300) {
+        if (gate.on_success()) {
+            log->info("aimd_increase call_id={} fn={} limit={}", call_id, call.function,
+                      gate.limit());
+        }
+    }
+    const Outcome outcome = answer ? classify_status(status, call.settings.retry_codes)
+                                   : classify_error(answer.error().code);
+    std::string error = answer ? (outcome == Outcome::Succeeded
+                                      ? std::string()
+                                      : "function answered " + std::to_string(status))
+                               : answer.error().what();
+    if (outcome == Outcome::Retry) {
+        std::optional<milliseconds> retry_after;
+        if (answer) {
+            if (auto h = answer->headers.get("Retry-After")) {
+                retry_after = parse_retry_after(*h, std::chrono::system_clock::now());
+            }
+        }
+        std::uniform_real_distribution<double> uniform(0.0, 1.0);
+        const auto delay = retry_delay(call.settings.retry, static_cast<int>(call.attempt),
+                                       uniform(rng), retry_after);
+        if (delay) {
+            openfaas::CallStatus retrying = status_of(call, CallState::Retrying);
+            retrying.status_code = status;
+            retrying.error = error;
+            retrying.next_attempt_at = openfaas::rfc3339(std::chrono::system_clock::now() + *delay);
+            co_await write_status(call, std::move(retrying));
+            metrics.retry(call.function);
+            log->info("retrying call_id={} fn={} attempt={} status={} delay_ms={} error=\"{}\"",
+                      call_id, call.function, call.attempt, status, delay->count(), error);
+            if (auto ok = msg.nak(*delay); !ok) {
+                log->warn("nak_failed call_id={} fn={} error=\"{}\"", call_id, call.function,
+                          ok.error().what());
+            }
+            co_return;
+        }
+    }
+    Final final;
+    final.status = status;
+    final.error = std::move(error);
+    final.attempts = call.attempt;
+    if (answer) {
+        final.headers = std::move(answer->headers);
+        final.body = std::move(answer->body);
+    }
+    if (outcome == Outcome::Succeeded) {
+        final.state = CallState::Succeeded;
+        final.outcome = "succeeded";
+    } else if (outcome == Outcome::Failed) {
+        final.state = CallState::Failed;
+        final.outcome = "failed";
+    } else {
+        final.state = CallState::DeadLettered;
+        final.outcome = "dead_lettered";
+        final.dead_reason = "retries exhausted: " + final.error;
+    }
+    co_await finish(call, msg, std::move(final));
+}
+
+}  // namespace faas::queue_worker

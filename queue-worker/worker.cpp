@@ -1,0 +1,324 @@
+#include "queue-worker/worker.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+#include <set>
+
+#include "core/metrics/metrics.hpp"
+#include "core/openfaas/async.hpp"
+#include "queue-worker/worker_impl.hpp"
+
+namespace faas::queue_worker {
+
+namespace async_names = openfaas::async;
+using boost::system::error_code;
+using std::chrono::milliseconds;
+
+namespace {
+
+// How long one fetch waits for a first message; also bounds how long SIGTERM waits for it.
+constexpr milliseconds kFetchWait{1000};
+// Messages asked for at once when a queue is busy.
+constexpr int kMaxBatch = 64;
+
+}  // namespace
+
+Worker::Impl::Impl(Config c, log::Logger l)
+    : config(std::move(c)),
+      log(std::move(l)),
+      ex(pool.context(0).get_executor()),
+      loops(ex),
+      calls(ex),
+      stop_event(ex),
+      heartbeat_stop(ex) {}
+
+awaitable<void> Worker::Impl::sleep_unless_stopping(std::chrono::steady_clock::duration d) {
+    (void)co_await stop_event.wait_for(d);
+}
+
+void Worker::Impl::release_slot(Queue& q) {
+    --q.held;
+    --held_total;
+    for (auto& [name, queue] : queues) {
+        queue->capacity.notify();
+    }
+}
+
+awaitable<void> Worker::Impl::discover_loop() {
+    while (!stopping) {
+        try {
+            co_await discover();
+        } catch (const std::exception& e) {
+            log->error("discovery_failed error=\"{}\"", e.what());
+        }
+        co_await sleep_unless_stopping(config.discovery_interval);
+    }
+}
+
+awaitable<void> Worker::Impl::discover() {
+    nats::JetStream* jet = js.get();
+    const std::string stream = config.streams.request_stream;
+    const std::string filter = stream + ".>";
+    std::function<Result<nats::StreamState>()> read_state = [jet, stream, filter] {
+        return jet->stream_state(stream, filter);
+    };
+    auto reading = jet->blocking<Result<nats::StreamState>>(std::move(read_state));
+    auto state = co_await std::move(reading);
+    std::set<std::string> names(config.queues.begin(), config.queues.end());
+    std::map<std::string, double> depth;
+    if (state) {
+        for (const auto& [subject, count] : state->subjects) {
+            if (auto q = async_names::queue_of_subject(config.streams, subject)) {
+                depth[*q] += static_cast<double>(count);
+                if (config.queues.empty()) {
+                    names.insert(*q);
+                }
+            }
+        }
+    } else {
+        log->warn("queue_depth_unavailable error=\"{}\"", state.error().what());
+    }
+    if (config.queues.empty()) {
+        std::function<Result<std::vector<nats::ConsumerState>>()> read_consumers = [jet, stream] {
+            return jet->consumers(stream);
+        };
+        auto listing = jet->blocking<Result<std::vector<nats::ConsumerState>>>(
+            std::move(read_consumers));
+        auto consumers = co_await std::move(listing);
+        if (consumers) {
+            for (const auto& c : consumers.value()) {
+                if (auto q = async_names::queue_of_subject(config.streams, c.filter_subject)) {
+                    names.insert(*q);
+                }
+            }
+        }
+    }
+    for (const auto& name : names) {
+        metrics.set_depth(name, depth.count(name) != 0 ? depth[name] : 0.0);
+        if (queues.count(name) != 0 || stopping) {
+            continue;
+        }
+        nats::ConsumerSpec spec;
+        spec.stream = stream;
+        spec.durable = async_names::durable_name(config.streams, name);
+        spec.filter_subject = async_names::request_subject(config.streams, name);
+        spec.ack_wait = config.ack_wait;
+        spec.max_deliver = -1;  // the worker counts attempts itself
+        spec.max_ack_pending = config.max_inflight;
+        std::function<Result<std::unique_ptr<nats::Consumer>>()> make = [jet, spec] {
+            return jet->consumer(spec);
+        };
+        auto making = jet->blocking<Result<std::unique_ptr<nats::Consumer>>>(std::move(make));
+        auto consumer = co_await std::move(making);
+        if (!consumer) {
+            log->warn("queue_consumer_failed queue={} durable={} error=\"{}\"", name, spec.durable,
+                      consumer.error().what());
+            continue;
+        }
+        auto queue = std::make_unique<Queue>(name, std::move(consumer).value(), ex);
+        Queue* q = queue.get();
+        queues.emplace(name, std::move(queue));
+        log->info("queue_started queue={} durable={} subject={}", name, spec.durable,
+                  spec.filter_subject);
+        loops.spawn(fetch_loop(q), [this, name](std::exception_ptr e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& err) {
+                log->error("fetch_loop_failed queue={} error=\"{}\"", name, err.what());
+            }
+        });
+    }
+}
+
+awaitable<void> Worker::Impl::fetch_loop(Queue* q) {
+    while (!stopping) {
+        const int queue_count = static_cast<int>(queues.size());
+        // Every other queue can always hold one message, so a slow queue cannot starve them.
+        const int queue_cap = std::max(1, config.max_inflight - (queue_count - 1));
+        const int free = std::min(config.max_inflight - held_total, queue_cap - q->held);
+        if (free <= 0) {
+            q->capacity.reset();
+            (void)co_await q->capacity.wait_for(kFetchWait);
+            continue;
+        }
+        const int batch = q->last_empty ? 1 : std::min(free, kMaxBatch);
+        held_total += batch;  // reserved while the fetch runs
+        q->held += batch;
+        auto fetching = q->consumer->fetch(batch, kFetchWait);
+        auto fetched = co_await std::move(fetching);
+        held_total -= batch;
+        q->held -= batch;
+        if (!fetched) {
+            if (!q->fetch_failing) {
+                log->warn("fetch_failed queue={} error=\"{}\"", q->name, fetched.error().what());
+                q->fetch_failing = true;
+            }
+            co_await sleep_unless_stopping(kFetchWait);
+            continue;
+        }
+        if (q->fetch_failing) {
+            log->info("fetch_recovered queue={}", q->name);
+            q->fetch_failing = false;
+        }
+        q->last_empty = fetched->empty();
+        for (auto& msg : fetched.value()) {
+            if (stopping) {
+                (void)msg.nak();  // another worker (or our successor) takes it at once
+                continue;
+            }
+            ++held_total;
+            ++q->held;
+            calls.spawn(handle(q, std::move(msg)), [this](std::exception_ptr e) {
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& err) {
+                    log->error("call_task_failed error=\"{}\"", err.what());
+                }
+            });
+        }
+    }
+}
+
+awaitable<void> Worker::Impl::heartbeat_loop() {
+    const auto every = std::max<std::chrono::nanoseconds>(config.ack_wait / 3, milliseconds(10));
+    while (!heartbeat_done) {
+        (void)co_await heartbeat_stop.wait_for(every);
+        for (nats::Message* m : held) {
+            if (auto ok = m->in_progress(); !ok) {
+                log->debug("heartbeat_failed seq={} error=\"{}\"", m->stream_sequence(),
+                           ok.error().what());
+            }
+        }
+    }
+}
+
+awaitable<void> Worker::Impl::handle_metrics(http::Exchange& exchange) {
+    const std::string_view path = exchange.path();
+    if (path != "/metrics" && path != "/healthz") {
+        (void)co_await exchange.respond(http::text_error(404, "404 page not found"));
+        co_return;
+    }
+    if (exchange.method() != "GET" && exchange.method() != "HEAD") {
+        (void)co_await exchange.respond(http::text_error(405, "Method Not Allowed"));
+        co_return;
+    }
+    http::Response res;
+    if (path == "/metrics") {
+        res.headers.set("Content-Type", metrics::kContentType);
+        res.body = metrics::serialize(metrics.registry);
+    } else if (js && js->connected()) {
+        res.headers.set("Content-Type", "text/plain; charset=utf-8");
+        res.body = "OK";
+    } else {
+        res = http::text_error(503, "NATS connection down");
+    }
+    (void)co_await exchange.respond(std::move(res));
+}
+
+awaitable<void> Worker::Impl::shutdown_sequence() {
+    stopping = true;
+    stop_event.notify();
+    log->info("signal received: draining held={} drain_s={}", held.size(),
+              std::chrono::duration<double>(config.drain).count());
+    co_await loops.wait();  // fetches end within kFetchWait
+    calls.close();
+    const auto deadline = std::chrono::steady_clock::now() + config.drain;
+    asio::steady_timer tick(ex);
+    while (calls.running() > 0 && std::chrono::steady_clock::now() < deadline) {
+        tick.expires_after(milliseconds(50));
+        error_code ec;
+        co_await tick.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    if (calls.running() > 0) {
+        // Calls still running are abandoned: not acknowledged, so JetStream redelivers them.
+        log->warn("drain_timeout unfinished={}", calls.running());
+        log::flush_all();
+        std::_Exit(0);
+    }
+    heartbeat_done = true;
+    heartbeat_stop.notify();
+    std::vector<http::ServerDrain> servers{{metrics_server.get(), std::chrono::seconds(1)}};
+    co_await http::shutdown_all(ex, std::move(servers));
+    log->info("shutdown complete");
+    pool.stop();
+}
+
+Worker::Worker(Config config, log::Logger log)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(log))) {}
+
+Worker::~Worker() = default;
+
+int Worker::run() {
+    Impl& d = *impl_;
+    const Config& c = d.config;
+    log::make("nats", log::Format::Structured, c.log_level);
+    nats::ConnectOptions options;
+    options.urls = {"nats://" + c.nats_address + ":" + std::to_string(c.nats_port)};
+    options.name = "faas-queue-worker";
+    auto connected = nats::JetStream::connect(options);
+    if (!connected) {
+        d.log->critical("nats_unavailable url={} error=\"{}\"", options.urls.front(),
+                        connected.error().what());
+        return 1;
+    }
+    d.js = std::move(connected).value();
+    const nats::StreamSpec specs[] = {async_names::request_stream_spec(c.streams),
+                                      async_names::dead_letter_stream_spec(c.streams),
+                                      async_names::status_stream_spec(c.streams)};
+    for (const auto& spec : specs) {
+        if (auto ok = d.js->ensure_stream(spec); !ok) {
+            d.log->critical("stream_unavailable stream={} error=\"{}\"", spec.name,
+                            ok.error().what());
+            return 1;
+        }
+    }
+    d.client = std::make_unique<http::ClientPool>(d.ex);
+    d.deliverer = std::make_unique<callbacks::Deliverer>(*d.client, c.callback_policy,
+                                                         c.callback_secret, c.callback);
+    if (c.metrics_port >= 0) {
+        http::ServerOptions mo;
+        mo.address = "0.0.0.0";
+        mo.port = static_cast<std::uint16_t>(c.metrics_port);
+        try {
+            d.metrics_server = std::make_unique<http::Server>(
+                d.pool, mo,
+                [&d](asio::io_context&) -> http::Handler {
+                    return [&d](http::Exchange& exchange) { return d.handle_metrics(exchange); };
+                },
+                d.log);
+        } catch (const std::system_error& e) {
+            d.log->critical("cannot listen metrics_port={} error=\"{}\"", c.metrics_port,
+                            e.what());
+            return 1;
+        }
+        d.metrics_server->start();
+    }
+    d.signals.emplace(d.pool.context(0), SIGTERM, SIGINT);
+    d.signals->async_wait([&d](const error_code& ec, int) {
+        if (!ec && !d.stopping) {
+            asio::co_spawn(d.ex, d.shutdown_sequence(), asio::detached);
+        }
+    });
+    d.loops.spawn(d.discover_loop(), [&d](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& err) {
+            d.log->error("discovery_loop_failed error=\"{}\"", err.what());
+        }
+    });
+    asio::co_spawn(d.ex, d.heartbeat_loop(), asio::detached);
+    std::string queue_list;
+    for (const auto& q : c.queues) {
+        queue_list += (queue_list.empty() ? "" : ",") + q;
+    }
+    d.log->info("listening port={} nats={} gateway={}:{} queues={} max_inflight={} ack_wait_s={}",
+                d.metrics_server ? static_cast<int>(d.metrics_server->port()) : -1,
+                options.urls.front(), c.gateway_address, c.gateway_port,
+                queue_list.empty() ? "*" : queue_list, c.max_inflight,
+                std::chrono::duration<double>(c.ack_wait).count());
+    d.pool.run();
+    return 0;
+}
+
+}  // namespace faas::queue_worker

@@ -1,0 +1,114 @@
+#pragma once
+// The queue-worker's state, shared by worker.cpp (lifecycle, queues, heartbeats, metrics
+// server) and process.cpp (one message from fetch to ack). Everything here lives on the one io
+// thread of `pool`; JetStream's blocking calls and fetches run on their own threads and resume
+// us here.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "callbacks/deliverer.hpp"
+#include "core/async/async_event.hpp"
+#include "core/async/task_group.hpp"
+#include "core/http/client.hpp"
+#include "core/http/io_pool.hpp"
+#include "core/http/server.hpp"
+#include "core/nats/jet_stream.hpp"
+#include "core/openfaas/call_status.hpp"
+#include "core/openfaas/queue_request.hpp"
+#include "queue-worker/gate.hpp"
+#include "queue-worker/metrics.hpp"
+#include "queue-worker/worker.hpp"
+
+namespace faas::queue_worker {
+
+// Function names without a namespace (Go's own messages) get this one, as the gateway's default.
+inline constexpr std::string_view kDefaultNamespace = "openfaas-fn";
+
+// One queue being consumed.
+struct Queue {
+    Queue(std::string n, std::unique_ptr<nats::Consumer> c, const asio::any_io_executor& ex)
+        : name(std::move(n)), consumer(std::move(c)), capacity(ex) {}
+    std::string name;
+    std::unique_ptr<nats::Consumer> consumer;
+    int held = 0;            // messages of this queue held (reserved for a fetch included)
+    bool last_empty = true;  // the last fetch got nothing: ask for one at a time
+    bool fetch_failing = false;
+    async::AsyncEvent capacity;  // notified when a held message is released
+};
+
+// One delivery of a queued call being worked on.
+struct Call {
+    openfaas::QueueRequest request;
+    std::string queue;
+    std::string function;  // "name.namespace"
+    std::uint64_t attempt = 0;  // Message::num_delivered()
+    FunctionSettings settings;
+    std::chrono::steady_clock::time_point received;
+    std::optional<std::chrono::system_clock::time_point> enqueued;
+};
+
+// How a call ended, for the callback, the status record and the dead letter.
+struct Final {
+    openfaas::CallState state = openfaas::CallState::Succeeded;
+    std::string outcome;  // the metric label: succeeded | failed | dead_lettered | expired
+    int status = 0;       // the function's last status; 0 when never reached
+    std::string error;
+    http::Headers headers;  // the function's response
+    std::string body;
+    std::string dead_reason;  // dead letters only
+    std::uint64_t attempts = 0;  // calls made
+};
+
+struct Worker::Impl {
+    Impl(Config c, log::Logger l);
+
+    // worker.cpp
+    awaitable<void> discover_loop();
+    awaitable<void> discover();
+    awaitable<void> fetch_loop(Queue* q);
+    awaitable<void> heartbeat_loop();
+    awaitable<void> shutdown_sequence();
+    awaitable<void> handle_metrics(http::Exchange& ex);
+    awaitable<void> sleep_unless_stopping(std::chrono::steady_clock::duration d);
+    void release_slot(Queue& q);
+
+    // process.cpp
+    awaitable<void> handle(Queue* q, nats::Message msg);
+    awaitable<void> process(Queue& q, nats::Message& msg);
+    awaitable<void> finish(Call& call, nats::Message& msg, Final final);
+    awaitable<bool> dead_letter(const Call& call, const nats::Message& msg, const Final& final);
+    awaitable<void> write_status(const Call& call, openfaas::CallStatus status);
+    openfaas::CallStatus status_of(const Call& call, openfaas::CallState state) const;
+    FunctionGate& gate_of(const std::string& function);
+
+    Config config;
+    log::Logger log;
+    http::IoPool pool{1};  // first: destroyed last, after everything that runs on it
+    asio::any_io_executor ex;
+    Metrics metrics;
+    std::unique_ptr<nats::JetStream> js;
+    std::map<std::string, std::unique_ptr<Queue>> queues;
+    std::unique_ptr<http::ClientPool> client;
+    std::unique_ptr<callbacks::Deliverer> deliverer;
+    std::unordered_map<std::string, std::unique_ptr<FunctionGate>> gates;
+    // Messages held now: each gets an in-progress heartbeat every ack_wait / 3.
+    std::unordered_set<nats::Message*> held;
+    int held_total = 0;  // across queues, reservations for fetches in progress included
+    std::mt19937_64 rng{std::random_device{}()};
+    async::TaskGroup loops;  // discovery and fetch loops
+    async::TaskGroup calls;  // one task per held message
+    async::AsyncEvent stop_event;       // SIGTERM: stop fetching and discovering
+    async::AsyncEvent heartbeat_stop;   // after the drain
+    bool stopping = false;
+    bool heartbeat_done = false;
+    std::unique_ptr<http::Server> metrics_server;
+    std::optional<asio::signal_set> signals;
+};
+
+}  // namespace faas::queue_worker
