@@ -1,0 +1,361 @@
+#include "tests/integration/queue_worker/worker_fixture.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <future>
+
+#include <doctest/doctest.h>
+
+#include "core/openfaas/types.hpp"
+#include "core/text/text.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/reply.hpp"
+
+#ifndef FAAS_BIN_DIR
+#error "FAAS_BIN_DIR must name the directory holding queue-worker"
+#endif
+
+namespace faas::test {
+
+namespace {
+
+std::string worker_path() {
+    const std::string path = std::string(FAAS_BIN_DIR) + "/queue-worker";
+    if (!std::filesystem::exists(path)) {
+        FAIL("queue-worker is not built: " << path << " is missing");
+    }
+    return path;
+}
+
+std::uint16_t number_after(const std::string& text, const std::string& key) {
+    const auto at = text.find(key);
+    if (at == std::string::npos) {
+        return 0;
+    }
+    return static_cast<std::uint16_t>(std::stoul(text.substr(at + key.size())));
+}
+
+// Runs `task` on a fresh io_context until it finished; fails the test after the bound.
+template <class T>
+T run_bounded(awaitable<T> task, std::chrono::nanoseconds bound = kMaxWait) {
+    asio::io_context io;
+    auto done = asio::co_spawn(io, std::move(task), asio::use_future);
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
+           std::chrono::steady_clock::now() < deadline) {
+        io.run_one_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE_MESSAGE(done.wait_for(std::chrono::seconds(0)) == std::future_status::ready,
+                    "publishing did not finish in time");
+    return done.get();
+}
+
+awaitable<bool> publish_one(nats::JetStream& js, std::string subject, std::string body) {
+    nats::Headers headers;
+    auto publishing = js.publish(std::move(subject), std::move(headers), std::move(body));
+    auto acked = co_await std::move(publishing);
+    co_return acked.ok();
+}
+
+// Publishes every body at once and waits for all acks; returns how many were acknowledged.
+awaitable<int> publish_all(nats::JetStream& js, std::string subject, std::vector<std::string> bodies) {
+    auto ex = co_await asio::this_coro::executor;
+    auto acked = std::make_shared<int>(0);
+    auto left = std::make_shared<std::size_t>(bodies.size());
+    asio::steady_timer done(ex);
+    done.expires_at(asio::steady_timer::time_point::max());
+    for (auto& body : bodies) {
+        asio::co_spawn(ex, publish_one(js, subject, std::move(body)),
+                       [acked, left, &done](std::exception_ptr, bool ok) {
+                           *acked += ok ? 1 : 0;
+                           if (--*left == 0) {
+                               done.cancel();
+                           }
+                       });
+    }
+    while (*left > 0) {
+        boost::system::error_code ec;
+        co_await done.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    co_return *acked;
+}
+
+std::string function_of(std::string_view target) {
+    constexpr std::string_view kPrefix = "/function/";
+    if (target.substr(0, kPrefix.size()) != kPrefix) {
+        return {};
+    }
+    target.remove_prefix(kPrefix.size());
+    return std::string(target.substr(0, target.find_first_of("/?")));
+}
+
+}  // namespace
+
+std::vector<std::string> values(const http::Headers& headers, std::string_view name) {
+    std::vector<std::string> out;
+    for (const auto& h : headers) {
+        if (text::iequals(h.name, name)) {
+            out.push_back(h.value);
+        }
+    }
+    return out;
+}
+
+FakeGateway::FakeGateway()
+    : server_(std::make_unique<TestServer>(
+          same_handler([this](http::Exchange& ex) { return serve(ex); }), http::ServerOptions{},
+          2)) {}
+
+void FakeGateway::script(const std::string& fn, Script s) {
+    std::lock_guard lock(mu_);
+    functions_[fn].script = std::move(s);
+}
+
+std::vector<Seen> FakeGateway::calls(const std::string& fn) {
+    std::lock_guard lock(mu_);
+    return functions_[fn].calls;
+}
+
+std::size_t FakeGateway::count(const std::string& fn) {
+    std::lock_guard lock(mu_);
+    return functions_[fn].calls.size();
+}
+
+int FakeGateway::max_running(const std::string& fn) {
+    std::lock_guard lock(mu_);
+    return functions_[fn].max_running;
+}
+
+awaitable<void> FakeGateway::serve(http::Exchange& ex) {
+    auto body = co_await ex.read_body(8U << 20U);
+    const std::string fn = function_of(ex.target());
+    Reply reply;
+    {
+        std::lock_guard lock(mu_);
+        Function& f = functions_[fn];
+        Seen seen;
+        seen.target = std::string(ex.target());
+        for (const auto& h : ex.headers()) {
+            seen.headers.add(h.name, h.value);
+        }
+        seen.body = body ? *body : "";
+        seen.at = std::chrono::steady_clock::now();
+        f.calls.push_back(std::move(seen));
+        f.running += 1;
+        f.max_running = std::max(f.max_running, f.running);
+        if (f.script) {
+            reply = f.script(static_cast<int>(f.calls.size()));
+        }
+    }
+    if (reply.delay.count() > 0) {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(reply.delay);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
+    {
+        std::lock_guard lock(mu_);
+        functions_[fn].running -= 1;
+    }
+    co_await faas::test::reply(ex, reply.status, std::move(reply.body), std::move(reply.headers));
+}
+
+Receiver::Receiver()
+    : server_(std::make_unique<TestServer>(
+          same_handler([this](http::Exchange& ex) { return serve(ex); }))) {}
+
+awaitable<void> Receiver::serve(http::Exchange& ex) {
+    auto body = co_await ex.read_body(8U << 20U);
+    {
+        std::lock_guard lock(mu_);
+        Seen seen;
+        seen.target = std::string(ex.target());
+        for (const auto& h : ex.headers()) {
+            seen.headers.add(h.name, h.value);
+        }
+        seen.body = body ? *body : "";
+        seen.at = std::chrono::steady_clock::now();
+        received_.push_back(std::move(seen));
+    }
+    co_await faas::test::reply(ex, 200, "");
+}
+
+std::string Receiver::url(std::string_view path) const {
+    return "http://127.0.0.1:" + std::to_string(port()) + std::string(path);
+}
+
+std::vector<Seen> Receiver::received() {
+    std::lock_guard lock(mu_);
+    return received_;
+}
+
+std::size_t Receiver::count() {
+    std::lock_guard lock(mu_);
+    return received_.size();
+}
+
+WorkerFixture::WorkerFixture(EnvMap env) : env_(std::move(env)) {
+    nats::ConnectOptions options;
+    options.urls = {nats.url()};
+    options.name = "faas-test";
+    auto js = nats::JetStream::connect(options);
+    REQUIRE_MESSAGE(js.ok(), (js.ok() ? std::string() : js.error().what()));
+    js_ = std::move(js).value();
+    for (const auto& spec : {openfaas::async::request_stream_spec(streams),
+                             openfaas::async::dead_letter_stream_spec(streams),
+                             openfaas::async::status_stream_spec(streams)}) {
+        auto ok = js_->ensure_stream(spec);
+        REQUIRE_MESSAGE(ok.ok(), (ok.ok() ? std::string() : ok.error().what()));
+    }
+    start_worker();
+}
+
+WorkerFixture::~WorkerFixture() {
+    if (worker_) {
+        worker_->kill_tree();
+    }
+}
+
+void WorkerFixture::start_worker() {
+    ++runs_;
+    EnvMap full = base_env();
+    full["faas_nats_address"] = "127.0.0.1";
+    full["faas_nats_port"] = std::to_string(nats.port());
+    full["faas_gateway_address"] = "127.0.0.1";
+    full["faas_gateway_port"] = std::to_string(gateway.port());
+    full["metrics_port"] = "0";
+    full["callback_allow_hosts"] = "127.0.0.1";
+    full["callback_secret_file"] = dir_.write("callback-secret", kCallbackSecret).string();
+    full["initial_retry_wait"] = "20ms";
+    full["max_retry_wait"] = "100ms";
+    full["callback_initial_wait"] = "20ms";
+    full["log_level"] = "debug";
+    for (auto& [k, v] : env_) {
+        full[k] = v;
+    }
+    ProcessOptions options;
+    options.argv = {worker_path()};
+    options.env = std::move(full);
+    options.stderr_path = dir_.file("worker-" + std::to_string(runs_) + ".stderr");
+    worker_ = std::make_unique<Process>(std::move(options));
+    if (!worker_->wait_for_stderr("listening port=")) {
+        FAIL("queue-worker did not start; log:\n" << worker_log());
+    }
+    const std::string text = worker_log();
+    metrics_port_ = number_after(text, "listening port=");
+    REQUIRE_MESSAGE(metrics_port_ != 0, "no port in: " << text);
+}
+
+void WorkerFixture::kill_worker() {
+    worker_->signal(SIGKILL);
+    REQUIRE(worker_->wait_exit().has_value());
+}
+
+std::string WorkerFixture::worker_log() const {
+    return worker_ ? worker_->stderr_text() : std::string();
+}
+
+std::string WorkerFixture::metrics() {
+    auto r = http_get(metrics_port_, "/metrics");
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? std::string() : r.error().what()));
+    return r->body;
+}
+
+openfaas::QueueRequest WorkerFixture::request_of(const Enqueue& e) const {
+    openfaas::QueueRequest r;
+    r.function = e.function;
+    r.namespace_ = e.namespace_;
+    r.queue = e.queue;
+    r.path = e.path;
+    r.query = e.query;
+    r.body = e.body;
+    r.headers = e.headers;
+    r.annotations = e.annotations;
+    r.host = "gateway:8080";
+    r.enqueued_at = e.enqueued_at.empty() ? openfaas::rfc3339_now() : e.enqueued_at;
+    return r;
+}
+
+std::string WorkerFixture::enqueue(const Enqueue& e) {
+    auto ids = enqueue_many(e, 1);
+    return ids.front();
+}
+
+std::vector<std::string> WorkerFixture::enqueue_many(const Enqueue& e, int n) {
+    std::vector<std::string> ids;
+    std::vector<std::string> bodies;
+    static std::atomic<int> serial{0};
+    for (int i = 0; i < n; ++i) {
+        openfaas::QueueRequest r = request_of(e);
+        r.call_id = "call-" + std::to_string(nats.port()) + "-" + std::to_string(++serial);
+        r.headers.set("X-Call-Id", r.call_id);
+        if (e.callback) {
+            r.callback_url = receiver.url();
+            r.headers.set("X-Callback-Url", r.callback_url);
+        }
+        ids.push_back(r.call_id);
+        bodies.push_back(openfaas::encode(r));
+    }
+    const std::string subject = openfaas::async::request_subject(
+        streams, openfaas::async::queue_or_default(e.queue));
+    const int acked = run_bounded(publish_all(*js_, subject, std::move(bodies)));
+    REQUIRE(acked == n);
+    return ids;
+}
+
+std::optional<openfaas::CallStatus> WorkerFixture::status(const std::string& call_id) {
+    auto last = js_->last_message("KV_" + streams.status_bucket,
+                                  openfaas::async::status_subject(streams, call_id));
+    REQUIRE_MESSAGE(last.ok(), (last.ok() ? std::string() : last.error().what()));
+    if (!last.value()) {
+        return std::nullopt;
+    }
+    auto parsed = openfaas::parse_call_status(last.value()->data);
+    REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? std::string() : parsed.error().what()));
+    return parsed.value();
+}
+
+bool WorkerFixture::wait_status(const std::string& call_id,
+                                openfaas::CallState state,
+                                std::chrono::nanoseconds bound) {
+    std::optional<openfaas::CallStatus> last;
+    const bool reached = wait_until(
+        [&] {
+            last = status(call_id);
+            return last && last->state == state;
+        },
+        bound, std::chrono::milliseconds(20));
+    if (!reached) {
+        FAIL_CHECK("call " << call_id << " never became " << openfaas::state_name(state)
+                           << "; last record: "
+                           << (last ? openfaas::to_json(*last) : std::string("none"))
+                           << "\nworker log:\n"
+                           << worker_log());
+    }
+    return reached;
+}
+
+std::vector<nats::StoredMessage> WorkerFixture::dead_letters() {
+    std::vector<nats::StoredMessage> out;
+    auto state = js_->stream_state(streams.dead_letter_stream);
+    REQUIRE_MESSAGE(state.ok(), (state.ok() ? std::string() : state.error().what()));
+    if (state->messages == 0) {
+        return out;
+    }
+    for (auto seq = state->first_sequence; seq <= state->last_sequence; ++seq) {
+        auto m = js_->get_message(streams.dead_letter_stream, seq);
+        REQUIRE(m.ok());
+        if (m.value()) {
+            out.push_back(std::move(*m.value()));
+        }
+    }
+    return out;
+}
+
+std::uint64_t WorkerFixture::queued() {
+    auto state = js_->stream_state(streams.request_stream);
+    REQUIRE_MESSAGE(state.ok(), (state.ok() ? std::string() : state.error().what()));
+    return state->messages;
+}
+
+}  // namespace faas::test
