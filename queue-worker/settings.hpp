@@ -33,7 +33,12 @@ struct FunctionSettings {
     std::vector<int> retry_codes{429, 502, 503, 504};  // sorted
     std::chrono::nanoseconds max_age = std::chrono::hours(6);
 
-    bool operator==(const FunctionSettings&) const = default;
+    bool operator==(const FunctionSettings& o) const {
+        return concurrency == o.concurrency && rate == o.rate && burst == o.burst &&
+               retry.initial_delay == o.retry.initial_delay &&
+               retry.max_delay == o.retry.max_delay && retry.max_attempts == o.retry.max_attempts &&
+               retry_codes == o.retry_codes && max_age == o.max_age;
+    }
 };
 
 struct ParsedSettings {

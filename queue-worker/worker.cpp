@@ -133,9 +133,10 @@ awaitable<void> Worker::Impl::discover() {
 
 awaitable<void> Worker::Impl::fetch_loop(Queue* q) {
     while (!stopping) {
-        const int queue_count = static_cast<int>(queues.size());
-        // Every other queue can always hold one message, so a slow queue cannot starve them.
-        const int queue_cap = std::max(1, config.max_inflight - (queue_count - 1));
+        // One slot per other queue (and one for a queue not discovered yet) is never taken by
+        // this queue, so a queue full of slow calls cannot starve the others.
+        const int others = std::max(1, static_cast<int>(queues.size()) - 1);
+        const int queue_cap = std::max(1, config.max_inflight - others);
         const int free = std::min(config.max_inflight - held_total, queue_cap - q->held);
         if (free <= 0) {
             q->capacity.reset();

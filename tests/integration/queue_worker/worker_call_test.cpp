@@ -86,7 +86,7 @@ TEST_CASE("queue-worker: a call reaches /function/fn.ns/path?query; the callback
     CHECK(metrics.find(R"(faas_callbacks_total{result="delivered"} 1)") != std::string::npos);
     CHECK(metrics.find("faas_async_latency_seconds_count{function=\"fn.openfaas-fn\"} 1") !=
           std::string::npos);
-    CHECK(f.worker_log().find("call_done call_id=" + id) != std::string::npos);
+    CHECK(f.worker().wait_for_stderr("call_done call_id=" + id));
 }
 
 TEST_CASE("queue-worker: 1,000 calls with concurrency 2 are delivered exactly once, never more "

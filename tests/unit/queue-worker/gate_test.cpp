@@ -34,17 +34,17 @@ TEST_CASE("gate: no more than the concurrency run at once; waiters get slots in 
     for (int i = 0; i < 5; ++i) {
         asio::co_spawn(io, take(gate, i, order), asio::detached);
     }
-    io.run();
+    io.poll();
     io.restart();
     CHECK(order == std::vector<int>{0, 1});
     CHECK(gate.running() == 2);
     gate.release();
-    io.run();
+    io.poll();
     io.restart();
     CHECK(order == std::vector<int>{0, 1, 2});
     gate.release();
     gate.release();
-    io.run();
+    io.poll();
     io.restart();
     CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
     CHECK(gate.running() == 2);
@@ -58,7 +58,7 @@ TEST_CASE("gate: without a concurrency annotation max_inflight is the limit") {
     for (int i = 0; i < 4; ++i) {
         asio::co_spawn(io, take(gate, i, order), asio::detached);
     }
-    io.run();
+    io.poll();
     io.restart();
     CHECK(order.size() == 3);
     CHECK(gate.limit() == 3);
@@ -72,7 +72,7 @@ TEST_CASE("gate: a 429 halves the limit, and successes reopen slots one at a tim
     for (int i = 0; i < 4; ++i) {
         asio::co_spawn(io, take(gate, i, order), asio::detached);
     }
-    io.run();
+    io.poll();
     io.restart();
     REQUIRE(order.size() == 4);
     // All four end; one saw 429: the limit drops to 2.
@@ -84,11 +84,11 @@ TEST_CASE("gate: a 429 halves the limit, and successes reopen slots one at a tim
     for (int i = 4; i < 8; ++i) {
         asio::co_spawn(io, take(gate, i, order), asio::detached);
     }
-    io.run();
+    io.poll();
     io.restart();
     CHECK(order.size() == 6);  // only 2 of the 4 new ones run
     CHECK(gate.on_success());  // limit 3: one more waiter gets a slot
-    io.run();
+    io.poll();
     io.restart();
     CHECK(order.size() == 7);
     CHECK(gate.limit() == 3);

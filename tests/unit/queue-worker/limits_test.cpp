@@ -1,6 +1,8 @@
 // queue-worker/limits: the token bucket's schedule and the AIMD concurrency limit.
 #include "queue-worker/limits.hpp"
 
+#include <vector>
+
 #include <doctest/doctest.h>
 
 namespace qw = faas::queue_worker;
