@@ -9,9 +9,12 @@ using tcp = asio::ip::tcp;
 
 std::string_view result_name(DeliveryResult r) noexcept {
     switch (r) {
-        case DeliveryResult::Delivered: return "delivered";
-        case DeliveryResult::Failed: return "failed";
-        case DeliveryResult::Refused: return "refused";
+        case DeliveryResult::Delivered:
+            return "delivered";
+        case DeliveryResult::Failed:
+            return "failed";
+        case DeliveryResult::Refused:
+            return "refused";
     }
     return "failed";
 }

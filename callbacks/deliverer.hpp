@@ -39,8 +39,8 @@ std::string_view result_name(DeliveryResult r) noexcept;
 
 struct Delivery {
     DeliveryResult result = DeliveryResult::Failed;
-    int status = 0;    // the receiver's last status; 0 when it never answered
-    int attempts = 0;  // requests tried (0 when refused)
+    int status = 0;     // the receiver's last status; 0 when it never answered
+    int attempts = 0;   // requests tried (0 when refused)
     std::string error;  // why the last attempt failed; empty when delivered
 };
 

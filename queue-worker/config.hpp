@@ -23,7 +23,7 @@ struct Config {
     std::uint16_t gateway_port = 8080;          // faas_gateway_port
     // queues: the queues to consume; empty: every queue, discovered every 2 s.
     std::vector<std::string> queues;
-    int max_inflight = 50;                                  // messages held at once
+    int max_inflight = 50;  // messages held at once
     std::chrono::nanoseconds ack_wait = std::chrono::seconds(60);
     std::chrono::nanoseconds upstream_timeout = std::chrono::minutes(5);  // one call
     // Defaults of the per-function settings: max_retry_attempts, initial_retry_wait,

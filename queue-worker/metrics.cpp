@@ -5,8 +5,8 @@ namespace faas::queue_worker {
 namespace {
 
 // Async calls wait in the queue: seconds to hours.
-const prometheus::Histogram::BucketBoundaries kLatencyBuckets{
-    .01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600};
+const prometheus::Histogram::BucketBoundaries kLatencyBuckets{.01, .05, .1, .25, .5,  1,    2.5,  5,
+                                                              10,  30,  60, 300, 900, 3600, 21600};
 
 }  // namespace
 

@@ -15,10 +15,10 @@ public:
     Metrics();
 
     metrics::Registry registry;
-    prometheus::Family<prometheus::Gauge>& depth;  // faas_queue_depth{queue}
-    prometheus::Gauge& inflight;                   // faas_queue_inflight
-    prometheus::Family<prometheus::Counter>& calls;  // faas_queue_calls_total{function,outcome}
-    prometheus::Family<prometheus::Counter>& retries;       // {function}
+    prometheus::Family<prometheus::Gauge>& depth;      // faas_queue_depth{queue}
+    prometheus::Gauge& inflight;                       // faas_queue_inflight
+    prometheus::Family<prometheus::Counter>& calls;    // faas_queue_calls_total{function,outcome}
+    prometheus::Family<prometheus::Counter>& retries;  // {function}
     prometheus::Family<prometheus::Counter>& dead_letters;  // {function}
     prometheus::Family<prometheus::Counter>& callbacks;     // faas_callbacks_total{result}
     prometheus::Family<prometheus::Histogram>& latency;     // faas_async_latency_seconds{function}

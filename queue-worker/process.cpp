@@ -119,8 +119,8 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
                        call.request.call_id, call.function, delivery.status, delivery.attempts);
         } else {
             log->warn("callback_{} call_id={} fn={} status={} attempts={} error=\"{}\"",
-                      callbacks::result_name(delivery.result), call.request.call_id,
-                      call.function, delivery.status, delivery.attempts, delivery.error);
+                      callbacks::result_name(delivery.result), call.request.call_id, call.function,
+                      delivery.status, delivery.attempts, delivery.error);
         }
     }
     openfaas::CallStatus status = status_of(call, final.state);
@@ -186,18 +186,29 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     call.enqueued = openfaas::parse_rfc3339(call.request.enqueued_at);
     const auto& call_id = call.request.call_id;
 
-    if (call.enqueued && std::chrono::system_clock::now() - *call.enqueued > call.settings.max_age) {
-        Final expired{CallState::DeadLettered, "expired", 0, "expired before it was called",
-                      {}, {}, "expired", call.attempt - 1};
+    if (call.enqueued &&
+        std::chrono::system_clock::now() - *call.enqueued > call.settings.max_age) {
+        Final expired{CallState::DeadLettered,
+                      "expired",
+                      0,
+                      "expired before it was called",
+                      {},
+                      {},
+                      "expired",
+                      call.attempt - 1};
         co_await finish(call, msg, std::move(expired));
         co_return;
     }
     const auto max_attempts = static_cast<std::uint64_t>(call.settings.retry.max_attempts);
     if (call.attempt > max_attempts) {
         // Delivered again after the last attempt (a worker died during it).
-        Final exhausted{CallState::DeadLettered, "dead_lettered", 0,
+        Final exhausted{CallState::DeadLettered,
+                        "dead_lettered",
+                        0,
                         "delivered " + std::to_string(call.attempt) + " times",
-                        {}, {}, "attempts exhausted (redelivered after the last attempt)",
+                        {},
+                        {},
+                        "attempts exhausted (redelivered after the last attempt)",
                         max_attempts};
         co_await finish(call, msg, std::move(exhausted));
         co_return;
@@ -208,7 +219,8 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
         log->info("concurrency fn={} limit={}", call.function, gate.limit());
     }
     co_await gate.acquire();
-    co_await write_status(call, status_of(call, CallState::Running));
+    openfaas::CallStatus running = status_of(call, CallState::Running);
+    co_await write_status(call, std::move(running));
     http::CallOptions options;
     options.timeout = config.upstream_timeout;
     http::Endpoint gateway{config.gateway_address, config.gateway_port};
@@ -232,10 +244,10 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     }
     const Outcome outcome = answer ? classify_status(status, call.settings.retry_codes)
                                    : classify_error(answer.error().code);
-    std::string error = answer ? (outcome == Outcome::Succeeded
-                                      ? std::string()
-                                      : "function answered " + std::to_string(status))
-                               : answer.error().what();
+    std::string error =
+        answer ? (outcome == Outcome::Succeeded ? std::string()
+                                                : "function answered " + std::to_string(status))
+               : answer.error().what();
     if (outcome == Outcome::Retry) {
         std::optional<milliseconds> retry_after;
         if (answer) {

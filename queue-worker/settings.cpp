@@ -101,7 +101,8 @@ ParsedSettings function_settings(const std::map<std::string, std::string>& annot
                                  const FunctionSettings& defaults) {
     ParsedSettings out{defaults, {}};
     FunctionSettings& s = out.settings;
-    const auto warn = [&out](std::string_view name, const std::string& value, std::string_view why) {
+    const auto warn = [&out](std::string_view name, const std::string& value,
+                             std::string_view why) {
         out.warnings.push_back(fmt::format("{}={}: {}", name, value, why));
     };
     if (const auto* v = find(annotations, kConcurrencyAnnotation)) {

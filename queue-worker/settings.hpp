@@ -76,8 +76,8 @@ Outcome classify_error(std::error_code error);
 
 // Retry-After: delay-seconds or an HTTP date (IMF-fixdate, RFC 850, asctime); a date in the past
 // is zero. nullopt when malformed.
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::chrono::system_clock::time_point now);
+std::optional<std::chrono::milliseconds> parse_retry_after(
+    std::string_view value, std::chrono::system_clock::time_point now);
 
 // The wait before the next attempt after `attempts_made` failed ones: the backoff with full
 // jitter (`fraction` of its cap), or `retry_after` when longer, and never below the first

@@ -83,8 +83,8 @@ awaitable<void> Worker::Impl::discover() {
         std::function<Result<std::vector<nats::ConsumerState>>()> read_consumers = [jet, stream] {
             return jet->consumers(stream);
         };
-        auto listing = jet->blocking<Result<std::vector<nats::ConsumerState>>>(
-            std::move(read_consumers));
+        auto listing =
+            jet->blocking<Result<std::vector<nats::ConsumerState>>>(std::move(read_consumers));
         auto consumers = co_await std::move(listing);
         if (consumers) {
             for (const auto& c : consumers.value()) {
@@ -196,16 +196,12 @@ awaitable<void> Worker::Impl::heartbeat_loop() {
 
 awaitable<void> Worker::Impl::handle_metrics(http::Exchange& exchange) {
     const std::string_view path = exchange.path();
-    if (path != "/metrics" && path != "/healthz") {
-        (void)co_await exchange.respond(http::text_error(404, "404 page not found"));
-        co_return;
-    }
-    if (exchange.method() != "GET" && exchange.method() != "HEAD") {
-        (void)co_await exchange.respond(http::text_error(405, "Method Not Allowed"));
-        co_return;
-    }
     http::Response res;
-    if (path == "/metrics") {
+    if (path != "/metrics" && path != "/healthz") {
+        res = http::text_error(404, "404 page not found");
+    } else if (exchange.method() != "GET" && exchange.method() != "HEAD") {
+        res = http::text_error(405, "Method Not Allowed");
+    } else if (path == "/metrics") {
         res.headers.set("Content-Type", metrics::kContentType);
         res.body = metrics::serialize(metrics.registry);
     } else if (js && js->connected()) {
@@ -289,8 +285,7 @@ int Worker::run() {
                 },
                 d.log);
         } catch (const std::system_error& e) {
-            d.log->critical("cannot listen metrics_port={} error=\"{}\"", c.metrics_port,
-                            e.what());
+            d.log->critical("cannot listen metrics_port={} error=\"{}\"", c.metrics_port, e.what());
             return 1;
         }
         d.metrics_server->start();

@@ -46,7 +46,7 @@ struct Queue {
 struct Call {
     openfaas::QueueRequest request;
     std::string queue;
-    std::string function;  // "name.namespace"
+    std::string function;       // "name.namespace"
     std::uint64_t attempt = 0;  // Message::num_delivered()
     FunctionSettings settings;
     std::chrono::steady_clock::time_point received;
@@ -61,7 +61,7 @@ struct Final {
     std::string error;
     http::Headers headers;  // the function's response
     std::string body;
-    std::string dead_reason;  // dead letters only
+    std::string dead_reason;     // dead letters only
     std::uint64_t attempts = 0;  // calls made
 };
 
@@ -101,10 +101,10 @@ struct Worker::Impl {
     std::unordered_set<nats::Message*> held;
     int held_total = 0;  // across queues, reservations for fetches in progress included
     std::mt19937_64 rng{std::random_device{}()};
-    async::TaskGroup loops;  // discovery and fetch loops
-    async::TaskGroup calls;  // one task per held message
-    async::AsyncEvent stop_event;       // SIGTERM: stop fetching and discovering
-    async::AsyncEvent heartbeat_stop;   // after the drain
+    async::TaskGroup loops;            // discovery and fetch loops
+    async::TaskGroup calls;            // one task per held message
+    async::AsyncEvent stop_event;      // SIGTERM: stop fetching and discovering
+    async::AsyncEvent heartbeat_stop;  // after the drain
     bool stopping = false;
     bool heartbeat_done = false;
     std::unique_ptr<http::Server> metrics_server;

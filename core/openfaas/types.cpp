@@ -671,9 +671,10 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     int h = 0;
     int mi = 0;
     int sec = 0;
-    if (!rfc3339_digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !rfc3339_digits(s, 5, 2, mo) ||
-        s[7] != '-' || !rfc3339_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        !rfc3339_digits(s, 11, 2, h) || s[13] != ':' || !rfc3339_digits(s, 14, 2, mi) || s[16] != ':' ||
+    if (!rfc3339_digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' ||
+        !rfc3339_digits(s, 5, 2, mo) || s[7] != '-' || !rfc3339_digits(s, 8, 2, d) ||
+        (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !rfc3339_digits(s, 11, 2, h) ||
+        s[13] != ':' || !rfc3339_digits(s, 14, 2, mi) || s[16] != ':' ||
         !rfc3339_digits(s, 17, 2, sec)) {
         return std::nullopt;
     }

@@ -35,21 +35,6 @@ std::uint16_t number_after(const std::string& text, const std::string& key) {
     return static_cast<std::uint16_t>(std::stoul(text.substr(at + key.size())));
 }
 
-// Runs `task` on a fresh io_context until it finished; fails the test after the bound.
-template <class T>
-T run_bounded(awaitable<T> task, std::chrono::nanoseconds bound = kMaxWait) {
-    asio::io_context io;
-    auto done = asio::co_spawn(io, std::move(task), asio::use_future);
-    const auto deadline = std::chrono::steady_clock::now() + bound;
-    while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
-           std::chrono::steady_clock::now() < deadline) {
-        io.run_one_for(std::chrono::milliseconds(50));
-    }
-    REQUIRE_MESSAGE(done.wait_for(std::chrono::seconds(0)) == std::future_status::ready,
-                    "publishing did not finish in time");
-    return done.get();
-}
-
 awaitable<bool> publish_one(nats::JetStream& js, std::string subject, std::string body) {
     nats::Headers headers;
     auto publishing = js.publish(std::move(subject), std::move(headers), std::move(body));
@@ -58,7 +43,9 @@ awaitable<bool> publish_one(nats::JetStream& js, std::string subject, std::strin
 }
 
 // Publishes every body at once and waits for all acks; returns how many were acknowledged.
-awaitable<int> publish_all(nats::JetStream& js, std::string subject, std::vector<std::string> bodies) {
+awaitable<int> publish_all(nats::JetStream& js,
+                           std::string subject,
+                           std::vector<std::string> bodies) {
     auto ex = co_await asio::this_coro::executor;
     auto acked = std::make_shared<int>(0);
     auto left = std::make_shared<std::size_t>(bodies.size());
@@ -78,6 +65,18 @@ awaitable<int> publish_all(nats::JetStream& js, std::string subject, std::vector
         co_await done.async_wait(asio::redirect_error(use_awaitable, ec));
     }
     co_return *acked;
+}
+
+// What a server was sent, as the tests read it.
+Seen seen_of(const http::Exchange& ex, const Result<std::string>& body) {
+    Seen seen;
+    seen.target = std::string(ex.target());
+    for (const auto& h : ex.headers()) {
+        seen.headers.add(h.name, h.value);
+    }
+    seen.body = body ? body.value() : "";
+    seen.at = std::chrono::steady_clock::now();
+    return seen;
 }
 
 std::string function_of(std::string_view target) {
@@ -103,7 +102,8 @@ std::vector<std::string> values(const http::Headers& headers, std::string_view n
 
 FakeGateway::FakeGateway()
     : server_(std::make_unique<TestServer>(
-          same_handler([this](http::Exchange& ex) { return serve(ex); }), http::ServerOptions{},
+          same_handler([this](http::Exchange& ex) { return serve(ex); }),
+          http::ServerOptions{},
           2)) {}
 
 void FakeGateway::script(const std::string& fn, Script s) {
@@ -133,14 +133,7 @@ awaitable<void> FakeGateway::serve(http::Exchange& ex) {
     {
         std::lock_guard lock(mu_);
         Function& f = functions_[fn];
-        Seen seen;
-        seen.target = std::string(ex.target());
-        for (const auto& h : ex.headers()) {
-            seen.headers.add(h.name, h.value);
-        }
-        seen.body = body ? *body : "";
-        seen.at = std::chrono::steady_clock::now();
-        f.calls.push_back(std::move(seen));
+        f.calls.push_back(seen_of(ex, body));
         f.running += 1;
         f.max_running = std::max(f.max_running, f.running);
         if (f.script) {
@@ -168,14 +161,7 @@ awaitable<void> Receiver::serve(http::Exchange& ex) {
     auto body = co_await ex.read_body(8U << 20U);
     {
         std::lock_guard lock(mu_);
-        Seen seen;
-        seen.target = std::string(ex.target());
-        for (const auto& h : ex.headers()) {
-            seen.headers.add(h.name, h.value);
-        }
-        seen.body = body ? *body : "";
-        seen.at = std::chrono::steady_clock::now();
-        received_.push_back(std::move(seen));
+        received_.push_back(seen_of(ex, body));
     }
     co_await faas::test::reply(ex, 200, "");
 }
@@ -296,9 +282,12 @@ std::vector<std::string> WorkerFixture::enqueue_many(const Enqueue& e, int n) {
         ids.push_back(r.call_id);
         bodies.push_back(openfaas::encode(r));
     }
-    const std::string subject = openfaas::async::request_subject(
-        streams, openfaas::async::queue_or_default(e.queue));
-    const int acked = run_bounded(publish_all(*js_, subject, std::move(bodies)));
+    const std::string subject =
+        openfaas::async::request_subject(streams, openfaas::async::queue_or_default(e.queue));
+    asio::io_context io;
+    nats::JetStream& js = *js_;
+    const int acked = run_sync(
+        io, [&js, &subject, &bodies] { return publish_all(js, subject, std::move(bodies)); });
     REQUIRE(acked == n);
     return ids;
 }

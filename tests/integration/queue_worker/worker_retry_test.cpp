@@ -34,8 +34,9 @@ Reply status_reply(int status) {
 
 TEST_SUITE_BEGIN("queue_worker.retry");
 
-TEST_CASE("queue-worker: 503 twice then 200 is three calls, one success callback; the status "
-          "goes retrying then succeeded") {
+TEST_CASE(
+    "queue-worker: 503 twice then 200 is three calls, one success callback, the status "
+    "goes retrying then succeeded") {
     WorkerFixture f;
     f.gateway.script("fn.openfaas-fn", [](int n) { return status_reply(n <= 2 ? 503 : 200); });
     Enqueue e;
@@ -66,8 +67,9 @@ TEST_CASE("queue-worker: 503 twice then 200 is three calls, one success callback
           std::string::npos);
 }
 
-TEST_CASE("queue-worker: a function that always fails with a retried status is dead-lettered "
-          "after its attempts") {
+TEST_CASE(
+    "queue-worker: a function that always fails with a retried status is dead-lettered "
+    "after its attempts") {
     WorkerFixture f;
     f.gateway.script("fn.openfaas-fn", [](int) { return status_reply(500); });
     Enqueue e;
@@ -117,8 +119,9 @@ TEST_CASE("queue-worker: a status outside the retry set fails at once, one call"
     CHECK(faas::test::wait_until([&] { return f.queued() == 0; }));
 }
 
-TEST_CASE("queue-worker: a 429 halves the function's concurrency and is retried after "
-          "Retry-After") {
+TEST_CASE(
+    "queue-worker: a 429 halves the function's concurrency and is retried after "
+    "Retry-After") {
     WorkerFixture f;
     f.gateway.script("fn.openfaas-fn", [](int n) {
         Reply r = status_reply(n == 1 ? 429 : 200);
@@ -134,11 +137,8 @@ TEST_CASE("queue-worker: a 429 halves the function's concurrency and is retried 
     const auto calls = f.gateway.calls("fn.openfaas-fn");
     REQUIRE(calls.size() == 2);
     CHECK(calls[1].at - calls[0].at >= 950ms);  // Retry-After: 1 beats the 20 ms backoff
-    const std::string log = f.worker_log();
-    CHECK(log.find("aimd_decrease call_id=" + id + " fn=fn.openfaas-fn limit=2") !=
-          std::string::npos);
-    CHECK(log.find("aimd_increase call_id=" + id + " fn=fn.openfaas-fn limit=3") !=
-          std::string::npos);
+    CHECK(f.worker().wait_for_stderr("aimd_decrease call_id=" + id + " fn=fn.openfaas-fn limit=2"));
+    CHECK(f.worker().wait_for_stderr("aimd_increase call_id=" + id + " fn=fn.openfaas-fn limit=3"));
 }
 
 TEST_CASE("queue-worker: a call older than its max age is dead-lettered without calling") {
@@ -154,6 +154,7 @@ TEST_CASE("queue-worker: a call older than its max age is dead-lettered without 
     CHECK(nats_header(dead.front(), async_names::kDeadReasonHeader) == "expired");
     CHECK(nats_header(dead.front(), async_names::kDeadStatusHeader) == "0");
     CHECK(f.receiver.count() == 1);
-    CHECK(f.metrics().find(R"(faas_queue_calls_total{function="fn.openfaas-fn",outcome="expired"} 1)") !=
+    CHECK(f.metrics().find(
+              R"(faas_queue_calls_total{function="fn.openfaas-fn",outcome="expired"} 1)") !=
           std::string::npos);
 }

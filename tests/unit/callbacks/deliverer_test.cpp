@@ -101,7 +101,8 @@ std::string url_of(const Receiver& r, std::string_view host) {
 
 TEST_SUITE_BEGIN("callbacks.deliverer");
 
-TEST_CASE("deliverer: a loopback receiver is refused unless allowed, and nothing is sent") {
+TEST_CASE(
+    "callback deliverer: a loopback receiver is refused unless allowed, and nothing is sent") {
     Receiver receiver({200});
     const auto d = deliver(callbacks::UrlPolicy{}, url_of(receiver, "127.0.0.1"));
     CHECK(d.result == callbacks::DeliveryResult::Refused);
@@ -113,7 +114,7 @@ TEST_CASE("deliverer: a loopback receiver is refused unless allowed, and nothing
     CHECK(receiver.count() == 0);
 }
 
-TEST_CASE("deliverer: an allowed receiver gets the signed body with its own Host") {
+TEST_CASE("callback deliverer: an allowed receiver gets the signed body with its own Host") {
     Receiver receiver({200});
     const auto d = deliver(allow("localhost"), url_of(receiver, "localhost"), 3, "secret");
     CHECK(d.result == callbacks::DeliveryResult::Delivered);
@@ -128,7 +129,7 @@ TEST_CASE("deliverer: an allowed receiver gets the signed body with its own Host
     CHECK(seen.signature == callbacks::signature("secret", "hello"));
 }
 
-TEST_CASE("deliverer: 503 twice then 200 is delivered on the third attempt") {
+TEST_CASE("callback deliverer: 503 twice then 200 is delivered on the third attempt") {
     Receiver receiver({503, 503, 200});
     const auto d = deliver(allow("127.0.0.1"), url_of(receiver, "127.0.0.1"));
     CHECK(d.result == callbacks::DeliveryResult::Delivered);
@@ -136,7 +137,7 @@ TEST_CASE("deliverer: 503 twice then 200 is delivered on the third attempt") {
     CHECK(receiver.count() == 3);
 }
 
-TEST_CASE("deliverer: gives up after the last attempt, and at once on a 4xx") {
+TEST_CASE("callback deliverer: gives up after the last attempt, and at once on a 4xx") {
     Receiver failing({503});
     const auto d = deliver(allow("127.0.0.1"), url_of(failing, "127.0.0.1"), 2);
     CHECK(d.result == callbacks::DeliveryResult::Failed);
@@ -151,14 +152,14 @@ TEST_CASE("deliverer: gives up after the last attempt, and at once on a 4xx") {
     CHECK(rejecting.count() == 1);
 }
 
-TEST_CASE("deliverer: a receiver that is not listening fails after the attempts") {
+TEST_CASE("callback deliverer: a receiver that is not listening fails after the attempts") {
     std::uint16_t port = 0;
     {
         Receiver gone({200});
         port = gone.server.port();
     }
-    const auto d = deliver(allow("127.0.0.1"),
-                           "http://127.0.0.1:" + std::to_string(port) + "/x", 2);
+    const auto d =
+        deliver(allow("127.0.0.1"), "http://127.0.0.1:" + std::to_string(port) + "/x", 2);
     CHECK(d.result == callbacks::DeliveryResult::Failed);
     CHECK(d.status == 0);
     CHECK(d.attempts == 2);

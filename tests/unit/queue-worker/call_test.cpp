@@ -30,7 +30,7 @@ faas::openfaas::QueueRequest queued() {
 
 TEST_SUITE_BEGIN("queue_worker.call");
 
-TEST_CASE("call: POST /function/<name>.<namespace><path>?<query>") {
+TEST_CASE("queue-worker call: POST /function/<name>.<namespace><path>?<query>") {
     auto r = queued();
     CHECK(qw::function_target(r) == "/function/fn.ns/a/b?x=1&y=2");
     r.path.clear();
@@ -40,7 +40,9 @@ TEST_CASE("call: POST /function/<name>.<namespace><path>?<query>") {
     CHECK(qw::function_target(r) == "/function/fn.ns/c");
 }
 
-TEST_CASE("call: queued headers and body, X-Call-Id kept, X-Faas-Attempt set, framing dropped") {
+TEST_CASE(
+    "queue-worker call: queued headers and body, X-Call-Id kept, X-Faas-Attempt set, framing "
+    "dropped") {
     const auto req = qw::function_request(queued(), 3);
     CHECK(req.method == "POST");
     CHECK(req.body == "payload");

@@ -5,30 +5,18 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/support/env.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace qw = faas::queue_worker;
 using faas::config::ConfigError;
-using faas::config::Env;
 using namespace std::chrono_literals;
 
-namespace {
-
-Env env_of(std::map<std::string, std::string> vars) {
-    return Env([vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-        auto it = vars.find(std::string(name));
-        if (it == vars.end()) {
-            return std::nullopt;
-        }
-        return it->second;
-    });
-}
-
-}  // namespace
+using faas::test::env_of;
 
 TEST_SUITE_BEGIN("queue_worker.config");
 
-TEST_CASE("worker config: the documented defaults") {
+TEST_CASE("queue-worker config: the documented defaults") {
     const auto c = qw::load(env_of({}));
     CHECK(c.nats_address == "127.0.0.1");
     CHECK(c.nats_port == 4222);
@@ -52,7 +40,7 @@ TEST_CASE("worker config: the documented defaults") {
     CHECK(c.metrics_port == 8083);
 }
 
-TEST_CASE("worker config: every variable is read") {
+TEST_CASE("queue-worker config: every variable is read") {
     faas::test::TempDir dir;
     const auto secret = dir.write("secret", "s3cret\n");
     const auto c = qw::load(env_of({{"faas_nats_address", "nats.local"},
@@ -97,7 +85,7 @@ TEST_CASE("worker config: every variable is read") {
     CHECK(c.metrics_port == 0);
 }
 
-TEST_CASE("worker config: bad values name their variable") {
+TEST_CASE("queue-worker config: bad values name their variable") {
     const auto fails_naming = [](std::map<std::string, std::string> vars, std::string name) {
         try {
             (void)qw::load(env_of(std::move(vars)));

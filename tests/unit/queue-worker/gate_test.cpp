@@ -26,7 +26,8 @@ qw::FunctionSettings with_concurrency(int n) {
 
 TEST_SUITE_BEGIN("queue_worker.gate");
 
-TEST_CASE("gate: no more than the concurrency run at once; waiters get slots in order") {
+TEST_CASE(
+    "queue-worker gate: no more than the concurrency run at once, waiters get slots in order") {
     asio::io_context io;
     qw::FunctionGate gate(io.get_executor(), 50);
     CHECK(gate.configure(with_concurrency(2)));
@@ -50,7 +51,7 @@ TEST_CASE("gate: no more than the concurrency run at once; waiters get slots in 
     CHECK(gate.running() == 2);
 }
 
-TEST_CASE("gate: without a concurrency annotation max_inflight is the limit") {
+TEST_CASE("queue-worker gate: without a concurrency annotation max_inflight is the limit") {
     asio::io_context io;
     qw::FunctionGate gate(io.get_executor(), 3);
     CHECK_FALSE(gate.configure(qw::FunctionSettings{}));
@@ -64,7 +65,7 @@ TEST_CASE("gate: without a concurrency annotation max_inflight is the limit") {
     CHECK(gate.limit() == 3);
 }
 
-TEST_CASE("gate: a 429 halves the limit, and successes reopen slots one at a time") {
+TEST_CASE("queue-worker gate: a 429 halves the limit, and successes reopen slots one at a time") {
     asio::io_context io;
     qw::FunctionGate gate(io.get_executor(), 50);
     gate.configure(with_concurrency(4));

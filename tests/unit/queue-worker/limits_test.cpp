@@ -11,7 +11,7 @@ using Clock = qw::TokenBucket::Clock;
 
 TEST_SUITE_BEGIN("queue_worker.limits");
 
-TEST_CASE("token bucket: a full bucket lets a burst through, then one per 1/rate") {
+TEST_CASE("queue-worker token bucket: a full bucket lets a burst through, then one per 1/rate") {
     const auto t0 = Clock::time_point{} + 1000s;
     qw::TokenBucket bucket(20.0, 20.0, t0);
     for (int i = 0; i < 20; ++i) {
@@ -23,7 +23,7 @@ TEST_CASE("token bucket: a full bucket lets a burst through, then one per 1/rate
     CHECK(bucket.reserve(t0) == 150ms);
 }
 
-TEST_CASE("token bucket: tokens refill with time, up to the burst only") {
+TEST_CASE("queue-worker token bucket: tokens refill with time, up to the burst only") {
     const auto t0 = Clock::time_point{} + 1000s;
     qw::TokenBucket bucket(10.0, 2.0, t0);
     CHECK(bucket.reserve(t0) == Clock::duration::zero());
@@ -36,7 +36,7 @@ TEST_CASE("token bucket: tokens refill with time, up to the burst only") {
     CHECK(bucket.reserve(later) == 100ms);
 }
 
-TEST_CASE("token bucket: no window of one second passes more than burst + rate") {
+TEST_CASE("queue-worker token bucket: no window of one second passes more than burst + rate") {
     const auto t0 = Clock::time_point{} + 1000s;
     const double rate = 20;
     qw::TokenBucket bucket(rate, 20, t0);
@@ -54,7 +54,8 @@ TEST_CASE("token bucket: no window of one second passes more than burst + rate")
     CHECK(starts.back() - starts.front() >= 3950ms);  // (100 - 20) / 20 s
 }
 
-TEST_CASE("aimd: a 429 halves the limit down to 1, successes add one back to the ceiling") {
+TEST_CASE(
+    "queue-worker aimd: a 429 halves the limit down to 1, successes add one back to the ceiling") {
     qw::Aimd aimd(8);
     CHECK(aimd.limit() == 8);
     CHECK(aimd.on_overload());
@@ -72,7 +73,8 @@ TEST_CASE("aimd: a 429 halves the limit down to 1, successes add one back to the
     CHECK(aimd.limit() == 8);
 }
 
-TEST_CASE("aimd: a lower ceiling clamps the limit; a higher one is reached by successes") {
+TEST_CASE(
+    "queue-worker aimd: a lower ceiling clamps the limit, a higher one is reached by successes") {
     qw::Aimd aimd(8);
     CHECK(aimd.set_ceiling(2));
     CHECK(aimd.limit() == 2);

@@ -11,7 +11,7 @@ using std::chrono::milliseconds;
 
 TEST_SUITE_BEGIN("queue_worker.settings");
 
-TEST_CASE("settings: no annotations keep the worker's defaults") {
+TEST_CASE("queue-worker settings: no annotations keep the worker's defaults") {
     qw::FunctionSettings defaults;
     defaults.retry.max_attempts = 7;
     const auto parsed = qw::function_settings({}, defaults);
@@ -19,13 +19,16 @@ TEST_CASE("settings: no annotations keep the worker's defaults") {
     CHECK(parsed.warnings.empty());
 }
 
-TEST_CASE("settings: every annotation the worker honours is applied") {
-    const std::map<std::string, std::string> a{
-        {"com.faas.queue.concurrency", "2"},     {"com.faas.queue.rate", "600/m"},
-        {"com.faas.queue.burst", "3"},           {"com.openfaas.retry.attempts", "4"},
-        {"com.openfaas.retry.min_wait", "250ms"}, {"com.openfaas.retry.max_wait", "5s"},
-        {"com.openfaas.retry.codes", "503, 500"}, {"com.faas.queue.max_age", "1m30s"},
-        {"com.openfaas.queue", "slow"}};
+TEST_CASE("queue-worker settings: every annotation the worker honours is applied") {
+    const std::map<std::string, std::string> a{{"com.faas.queue.concurrency", "2"},
+                                               {"com.faas.queue.rate", "600/m"},
+                                               {"com.faas.queue.burst", "3"},
+                                               {"com.openfaas.retry.attempts", "4"},
+                                               {"com.openfaas.retry.min_wait", "250ms"},
+                                               {"com.openfaas.retry.max_wait", "5s"},
+                                               {"com.openfaas.retry.codes", "503, 500"},
+                                               {"com.faas.queue.max_age", "1m30s"},
+                                               {"com.openfaas.queue", "slow"}};
     const auto parsed = qw::function_settings(a, {});
     const auto& s = parsed.settings;
     CHECK(parsed.warnings.empty());
@@ -39,7 +42,8 @@ TEST_CASE("settings: every annotation the worker honours is applied") {
     CHECK(s.max_age == 90s);
 }
 
-TEST_CASE("settings: the burst defaults to the per-second rate rounded up, at least 1") {
+TEST_CASE(
+    "queue-worker settings: the burst defaults to the per-second rate rounded up, at least 1") {
     CHECK(qw::function_settings({{"com.faas.queue.rate", "20/s"}}, {}).settings.burst == 20);
     CHECK(qw::function_settings({{"com.faas.queue.rate", "2.5/s"}}, {}).settings.burst == 3);
     CHECK(qw::function_settings({{"com.faas.queue.rate", "100/h"}}, {}).settings.burst == 1);
@@ -47,14 +51,12 @@ TEST_CASE("settings: the burst defaults to the per-second rate rounded up, at le
     CHECK(qw::function_settings({{"com.faas.queue.burst", "5"}}, {}).settings.rate == 0);
 }
 
-TEST_CASE("settings: a bad value keeps the default and is reported by name") {
+TEST_CASE("queue-worker settings: a bad value keeps the default and is reported by name") {
     qw::FunctionSettings defaults;
-    const std::map<std::string, std::string> a{{"com.faas.queue.concurrency", "0"},
-                                               {"com.faas.queue.rate", "fast"},
-                                               {"com.openfaas.retry.attempts", "-1"},
-                                               {"com.openfaas.retry.min_wait", "soon"},
-                                               {"com.openfaas.retry.codes", "5xx"},
-                                               {"com.faas.queue.max_age", "0s"}};
+    const std::map<std::string, std::string> a{
+        {"com.faas.queue.concurrency", "0"},   {"com.faas.queue.rate", "fast"},
+        {"com.openfaas.retry.attempts", "-1"}, {"com.openfaas.retry.min_wait", "soon"},
+        {"com.openfaas.retry.codes", "5xx"},   {"com.faas.queue.max_age", "0s"}};
     const auto parsed = qw::function_settings(a, defaults);
     CHECK(parsed.settings == defaults);
     REQUIRE(parsed.warnings.size() == 6);
@@ -62,13 +64,13 @@ TEST_CASE("settings: a bad value keeps the default and is reported by name") {
     CHECK(parsed.warnings[1].find("com.faas.queue.rate=fast") == 0);
 }
 
-TEST_CASE("settings: a max wait below the min wait is raised to it") {
+TEST_CASE("queue-worker settings: a max wait below the min wait is raised to it") {
     const auto s = qw::function_settings(
         {{"com.openfaas.retry.min_wait", "10s"}, {"com.openfaas.retry.max_wait", "2s"}}, {});
     CHECK(s.settings.retry.max_delay == 10s);
 }
 
-TEST_CASE("rate: per second, minute and hour; nothing else") {
+TEST_CASE("queue-worker rate: per second, minute and hour, nothing else") {
     CHECK(qw::parse_rate("10/s") == doctest::Approx(10.0));
     CHECK(qw::parse_rate(" 600 / m ") == doctest::Approx(10.0));
     CHECK(qw::parse_rate("3600/h") == doctest::Approx(1.0));
@@ -80,14 +82,16 @@ TEST_CASE("rate: per second, minute and hour; nothing else") {
     CHECK_FALSE(qw::parse_rate("x/s"));
 }
 
-TEST_CASE("status list: sorted and distinct, every entry a status") {
+TEST_CASE("queue-worker status list: sorted and distinct, every entry a status") {
     CHECK(qw::parse_status_list("504,429,502,429") == std::vector<int>{429, 502, 504});
     CHECK_FALSE(qw::parse_status_list(""));
     CHECK_FALSE(qw::parse_status_list("429,abc"));
     CHECK_FALSE(qw::parse_status_list("99"));
 }
 
-TEST_CASE("outcome: 2xx succeeds, the retry set and connection trouble retry, the rest fails") {
+TEST_CASE(
+    "queue-worker outcome: 2xx succeeds, the retry set and connection trouble retry, the rest "
+    "fails") {
     const std::vector<int> codes{429, 502, 503, 504};
     CHECK(qw::classify_status(200, codes) == qw::Outcome::Succeeded);
     CHECK(qw::classify_status(204, codes) == qw::Outcome::Succeeded);
@@ -102,7 +106,7 @@ TEST_CASE("outcome: 2xx succeeds, the retry set and connection trouble retry, th
     CHECK(qw::classify_error(faas::errc::output_too_large) == qw::Outcome::Failed);
 }
 
-TEST_CASE("retry-after: seconds or an HTTP date; a past date is zero") {
+TEST_CASE("queue-worker retry-after: seconds or an HTTP date, a past date is zero") {
     const auto now = std::chrono::system_clock::from_time_t(1445412480);  // 2015-10-21 07:28:00
     CHECK(qw::parse_retry_after("120", now) == milliseconds(120000));
     CHECK(qw::parse_retry_after(" 0 ", now) == milliseconds(0));
@@ -116,7 +120,8 @@ TEST_CASE("retry-after: seconds or an HTTP date; a past date is zero") {
     CHECK_FALSE(qw::parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT trailing", now));
 }
 
-TEST_CASE("retry delay: jittered backoff floored at min wait, Retry-After when longer") {
+TEST_CASE(
+    "queue-worker retry delay: jittered backoff floored at min wait, Retry-After when longer") {
     faas::async::Backoff b{milliseconds(100), milliseconds(1000), 4};
     // The first retry's cap is min wait: full jitter never goes below it.
     CHECK(qw::retry_delay(b, 1, 0.0, std::nullopt) == milliseconds(100));
