@@ -92,6 +92,8 @@ void spawn_publish(const std::shared_ptr<PublishSet>& set, awaitable<void> task)
                 std::rethrow_exception(e);
             } catch (const std::exception& ex) {
                 set->ts.shared.log->error("async publish failed error=\"{}\"", ex.what());
+            } catch (...) {
+                set->ts.shared.log->error("async publish failed error=\"unknown exception\"");
             }
         }
         if (--set->running == 0) {
@@ -155,6 +157,9 @@ http::Response unavailable_response(const std::string& why) {
 // --- the routes ---
 
 namespace {
+
+// A caller's X-Call-Id names its status record's subject: keep it short.
+constexpr std::size_t kMaxCallIdLength = 128;
 
 std::string now_ns() {
     return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -264,6 +269,11 @@ awaitable<bool> admit(Submission& s) {
     }
     s.body = std::move(body.value());
     if (auto id = s.ex.header("X-Call-Id")) {
+        if (id->size() > kMaxCallIdLength) {
+            co_await fail(s, 400, "X-Call-Id is longer than " +
+                                      std::to_string(kMaxCallIdLength) + " bytes");
+            co_return false;
+        }
         s.log_call_id = std::string(*id);
     }
 
