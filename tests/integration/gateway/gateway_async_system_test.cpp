@@ -57,7 +57,9 @@ TEST_CASE("async: /system/queues counts messages, pending, in flight, consumers 
     for (int i = 0; i < 2; ++i) {
         REQUIRE(post_async(p.gateway, "/async-function/slow", "s")->status == 202);
     }
-    p.publish_dead_letter(dead_call("slow", "dead-1"), 503, 3, "attempts exhausted");
+    auto dead = dead_call("slow", "dead-1");
+    dead.queue = "slow";
+    p.publish_dead_letter(dead, 503, 3, "attempts exhausted");
     // A worker-like consumer on the default queue holds one message unacked.
     faas::nats::ConsumerSpec spec;
     spec.stream = "faas-request";

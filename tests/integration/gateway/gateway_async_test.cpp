@@ -93,7 +93,7 @@ TEST_CASE(
 
 TEST_CASE(
     "async: unknown function 404, GET 405, too large 413, refused callback 400: nothing stored") {
-    AsyncPlatform p({{"async_max_request_size", "1Ki"}});
+    AsyncPlatform p(EnvMap{{"async_max_request_size", "1Ki"}});
     p.deploy("echo");
     auto unknown = post_async(p.gateway, "/async-function/nope", "x");
     REQUIRE(unknown.ok());
@@ -141,7 +141,7 @@ TEST_CASE("async: a duplicate Idempotency-Key gets the same call id and is store
 }
 
 TEST_CASE("async: a batch queues each line and reports the refused ones per line") {
-    AsyncPlatform p({{"async_max_request_size", "16"}, {"async_batch_max_lines", "4"}});
+    AsyncPlatform p(EnvMap{{"async_max_request_size", "16"}, {"async_batch_max_lines", "4"}});
     p.deploy("echo");
     const std::string body = "first\n\n" + std::string(40, 'z') + "\r\nfourth\n";
     auto r = post_async(p.gateway, "/async-batch/echo", body, {{"Idempotency-Key", "B"}});
@@ -225,14 +225,14 @@ TEST_CASE("async: 1,000 concurrent submissions are all accepted and all stored")
     AsyncPlatform p;
     p.deploy("echo");
     constexpr int kCalls = 1000;
-    faas::asio::io_context io;
+    asio::io_context io;
     faas::http::ClientPool pool(io.get_executor());
     int accepted = 0;
     int finished = 0;
     std::set<std::string> ids;
     const faas::http::Endpoint gw{"127.0.0.1", p.gateway.port()};
     for (int i = 0; i < kCalls; ++i) {
-        faas::asio::co_spawn(
+        asio::co_spawn(
             io,
             [&, i]() -> faas::awaitable<void> {
                 faas::http::Request req;
@@ -248,7 +248,7 @@ TEST_CASE("async: 1,000 concurrent submissions are all accepted and all stored")
                 }
                 ++finished;
             },
-            faas::asio::detached);
+            asio::detached);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (finished < kCalls && std::chrono::steady_clock::now() < deadline) {
