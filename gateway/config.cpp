@@ -66,6 +66,16 @@ Config load(const config::Env& env) {
         c.endpoints_wait = seconds(60);
     }
     c.log_level = env.string("log_level", "info");
+    c.nats_address = env.string("faas_nats_address", "");
+    c.nats_port = static_cast<std::uint16_t>(env.integer("faas_nats_port", 4222, 1, 65535));
+    c.streams = openfaas::async::load_stream_settings(env);
+    c.async_max_request_size = env.bytes("async_max_request_size", 1ULL << 20U);
+    if (c.async_max_request_size == 0) {
+        throw config::ConfigError("async_max_request_size=0: expected a size above zero");
+    }
+    c.async_batch_max_lines =
+        static_cast<std::size_t>(env.integer("async_batch_max_lines", 10000, 1, 1'000'000));
+    c.callback_policy = callbacks::UrlPolicy::from_env(env);
     return c;
 }
 

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <string>
 
+#include "callbacks/url_policy.hpp"
 #include "core/config/env.hpp"
+#include "core/openfaas/async.hpp"
 
 namespace faas::gateway {
 
@@ -30,6 +32,14 @@ struct Config {
     // How long one /system/endpoints long poll may be held by the provider.
     std::chrono::nanoseconds endpoints_wait = std::chrono::seconds(30);
     std::string log_level = "info";
+
+    // Async calls (docs/async.md). An empty nats_address turns them off (503 on their routes).
+    std::string nats_address;
+    std::uint16_t nats_port = 4222;
+    openfaas::async::StreamSettings streams;
+    std::uint64_t async_max_request_size = 1ULL << 20U;
+    std::size_t async_batch_max_lines = 10000;
+    callbacks::UrlPolicy callback_policy;  // callback_allow_hosts
 };
 
 Config load(const config::Env& env);

@@ -78,4 +78,30 @@ awaitable<Result<http::Response>> ThreadState::provider_call(std::string method,
     co_return co_await client.request(shared.provider, std::move(req), options);
 }
 
+awaitable<ThreadState::Lookup> ThreadState::lookup_function(std::string name,
+                                                            std::string namespace_) {
+    Lookup out;
+    std::string target = "/system/function/" + name + "?namespace=" + namespace_ + "&usage=false";
+    auto r = co_await provider_call("GET", std::move(target), "", std::chrono::seconds(3));
+    if (!r) {
+        out.reason = r.error().what();
+        co_return out;
+    }
+    if (r->status == 404) {
+        out.reason = "not found";
+        co_return out;
+    }
+    if (r->status != 200) {
+        out.reason = "provider answered " + std::to_string(r->status);
+        co_return out;
+    }
+    auto status = openfaas::parse_status(r->body);
+    if (!status) {
+        out.reason = "the provider's answer is not valid: " + status.error().what();
+        co_return out;
+    }
+    out.status = std::move(status).value();
+    co_return out;
+}
+
 }  // namespace faas::gateway

@@ -16,14 +16,18 @@
 #include "core/http/client.hpp"
 #include "core/http/exchange.hpp"
 #include "core/log/log.hpp"
+#include "core/openfaas/types.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/balancer.hpp"
 #include "gateway/config.hpp"
 #include "gateway/metrics.hpp"
 #include "gateway/routing.hpp"
 #include "gateway/snapshot.hpp"
+#include "gateway/webhook_gate.hpp"
 
 namespace faas::gateway {
+
+class AsyncQueue;
 
 struct Shared {
     Shared(const Config& c, log::Logger l, Metrics& m) : config(c), log(std::move(l)), metrics(m) {}
@@ -40,6 +44,10 @@ struct Shared {
     // Asks the discovery thread for a fresh endpoint list now (safe from any thread).
     std::function<void()> request_refresh;
     std::atomic<bool> stopping{false};
+    // The JetStream connection of the async routes (owned by Gateway::Impl; never null once
+    // the gateway runs).
+    AsyncQueue* queue = nullptr;
+    WebhookSecrets webhook_secrets;
 
     // Scale from zero is asked once per function however many calls wait for it: the first
     // caller claims it. A claim covers callers that see the same (or an older) endpoint list
@@ -78,6 +86,14 @@ struct ThreadState {
                                                     std::string body,
                                                     std::chrono::nanoseconds timeout);
 
+    // GET /system/function/<name>?namespace=<ns>: a function the endpoint list does not show
+    // (yet). `status` is set when it is deployed; otherwise `reason` says why not.
+    struct Lookup {
+        std::optional<openfaas::FunctionStatus> status;
+        std::string reason;
+    };
+    awaitable<Lookup> lookup_function(std::string name, std::string namespace_);
+
 private:
     std::vector<async::AsyncEvent*> waiters_;
 };
@@ -87,6 +103,9 @@ awaitable<void> handle_function(ThreadState& ts, http::Exchange& ex, FunctionRou
 awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex);
 awaitable<void> handle_healthz(ThreadState& ts, http::Exchange& ex);
 awaitable<void> handle_ui(http::Exchange& ex);
+// POST /async-function/... and /async-batch/... (async.cpp).
+awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute route);
+awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute route);
 
 // Version strings compiled in from CMake (project version, git sha at configure time).
 const char* version_release() noexcept;

@@ -7,6 +7,7 @@
 #include "core/http/io_pool.hpp"
 #include "core/http/server.hpp"
 #include "core/metrics/metrics.hpp"
+#include "gateway/async_queue.hpp"
 #include "gateway/context.hpp"
 #include "gateway/discovery.hpp"
 
@@ -30,7 +31,13 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 
 struct Gateway::Impl {
     Impl(Config c, log::Logger l)
-        : config(std::move(c)), log(std::move(l)), pool(config.threads), shared(config, log, metrics) {}
+        : config(std::move(c)),
+          log(std::move(l)),
+          pool(config.threads),
+          shared(config, log, metrics),
+          queue(config, log, metrics) {
+        shared.queue = &queue;
+    }
 
     awaitable<void> handle(ThreadState& ts, http::Exchange& ex);
     awaitable<void> handle_metrics(http::Exchange& ex);
@@ -42,6 +49,9 @@ struct Gateway::Impl {
     http::IoPool pool;  // first: destroyed last, after everything that runs on it
     Metrics metrics;
     Shared shared;
+    // Destroyed after the I/O threads stopped and before the pool (publishes wait on timers of
+    // its io_contexts).
+    AsyncQueue queue;
     std::vector<std::unique_ptr<ThreadState>> states;
     std::unique_ptr<Discovery> discovery;
     std::unique_ptr<http::Server> server;
@@ -69,6 +79,14 @@ awaitable<void> Gateway::Impl::handle(ThreadState& ts, http::Exchange& ex) {
         }
         auto route = parse_function_route(ex.target(), config.function_namespace);
         co_await handle_function(ts, ex, std::move(*route));
+        co_return;
+    }
+    if (auto route = parse_async_route(ex.target(), config.function_namespace)) {
+        co_await handle_async(ts, ex, std::move(*route));
+        co_return;
+    }
+    if (auto route = parse_batch_route(ex.target(), config.function_namespace)) {
+        co_await handle_batch(ts, ex, std::move(*route));
         co_return;
     }
     if (path == "/healthz") {
@@ -224,6 +242,7 @@ int Gateway::run() {
         }
     });
 
+    d.queue.start();
     d.discovery->start();
     d.server->start();
     if (d.metrics_server) {

@@ -3,11 +3,14 @@
 // function scales from zero or its replicas restart, and retries on another replica when one
 // refuses the connection (nothing was sent, so that is safe).
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/openfaas/types.hpp"
 #include "gateway/context.hpp"
+#include "gateway/webhook.hpp"
+#include "gateway/webhook_gate.hpp"
 
 namespace faas::gateway {
 
@@ -94,22 +97,44 @@ awaitable<void> fail(Call& c, int status, const std::string& message, bool with_
     (void)co_await c.ex.respond(std::move(res));
 }
 
-// GET /system/function/<fn>?namespace=<ns>: is it deployed (maybe an instant ago)? Returns the
-// reason when it is not.
-awaitable<std::optional<std::string>> missing_reason(Call& c) {
-    std::string target = "/system/function/" + c.route.name + "?namespace=" + c.route.namespace_ +
-                         "&usage=false";
-    auto r = co_await c.ts.provider_call("GET", std::move(target), "", std::chrono::seconds(3));
-    if (!r) {
-        co_return r.error().what();
+// A function annotated with com.faas.webhook is verified on the sync route too, else the
+// signature could be bypassed: the body is buffered (up to max_request_size), checked, and then
+// relayed from the buffer. Returns false when the call was answered here.
+awaitable<bool> verify_webhook(Call& c, const std::map<std::string, std::string>& annotations) {
+    if (annotations.count(std::string(webhook::kSchemeAnnotation)) == 0 &&
+        annotations.count(std::string(webhook::kSecretAnnotation)) == 0) {
+        co_return true;
     }
-    if (r->status == 200) {
-        co_return std::nullopt;
+    const std::uint64_t limit = c.ts.shared.config.max_request_size;
+    auto body = co_await c.ex.read_body(limit);
+    if (!body) {
+        if (body.error().code == errc::body_too_large) {
+            co_await fail(c, 413,
+                          "request body too large: the limit (max_request_size) is " +
+                              std::to_string(limit) + " bytes");
+        } else {
+            co_await fail(c, 400, "cannot read the request body: " + body.error().what());
+        }
+        co_return false;
     }
-    if (r->status == 404) {
-        co_return std::string("not found");
+    http::Request req;
+    req.method = std::string(c.ex.method());
+    req.target = std::string(c.ex.target());
+    req.headers = c.ex.headers();
+    req.body = std::move(body.value());
+    WebhookOutcome outcome =
+        co_await check_webhook(c.ts, c.route.name, c.route.namespace_, annotations, req, c.call_id);
+    if (outcome.answer) {
+        http::Response res = std::move(*outcome.answer);
+        for (const auto& h : c.opts.response_headers) {
+            res.headers.set(h.name, h.value);
+        }
+        c.status = res.status;
+        (void)co_await c.ex.respond(std::move(res));
+        co_return false;
     }
-    co_return "provider answered " + std::to_string(r->status);
+    c.replay = std::move(req.body);
+    co_return true;
 }
 
 // POST /system/scale-function/<fn> to max(1, minReplicas).
@@ -199,9 +224,12 @@ awaitable<bool> route_call(Call& c) {
         const FunctionEntry* f = snap->find(c.key);
         if (f == nullptr && !rechecked) {
             rechecked = true;
-            auto reason = co_await missing_reason(c);
-            if (reason) {
-                co_await fail(c, 404, "error finding function " + c.key + ": " + *reason, false);
+            std::string name = c.route.name;
+            std::string ns = c.route.namespace_;
+            auto found = co_await c.ts.lookup_function(std::move(name), std::move(ns));
+            if (!found.status) {
+                co_await fail(c, 404, "error finding function " + c.key + ": " + found.reason,
+                              false);
                 co_return false;
             }
             // Deployed, but not in our list yet: wait for the list that has it.
@@ -211,6 +239,9 @@ awaitable<bool> route_call(Call& c) {
         if (f != nullptr && !started) {
             started = true;
             c.ts.metrics.started(c.key);
+            if (!co_await verify_webhook(c, f->annotations)) {
+                co_return true;
+            }
         }
         std::optional<std::size_t> pick;
         if (f != nullptr) {

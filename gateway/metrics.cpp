@@ -50,7 +50,26 @@ Metrics::Metrics()
                             .Name("faas_gateway_endpoints_updates_total")
                             .Help("Endpoint list generations received from the provider")
                             .Register(registry)
-                            .Add({})) {}
+                            .Add({})),
+      async_requests(prometheus::BuildCounter()
+                         .Name("faas_async_requests_total")
+                         .Help("Answers of the async and batch routes by function and status "
+                               "(a batch counts once)")
+                         .Register(registry)),
+      webhook_rejected(prometheus::BuildCounter()
+                           .Name("faas_gateway_webhook_rejected_total")
+                           .Help("Webhook requests refused by function and reason")
+                           .Register(registry)),
+      nats_connect_failures(prometheus::BuildCounter()
+                                .Name("faas_gateway_nats_connect_failures_total")
+                                .Help("Failed attempts to connect to NATS and ensure the streams")
+                                .Register(registry)
+                                .Add({})),
+      async_status_failures(prometheus::BuildCounter()
+                                .Name("faas_gateway_async_status_write_failures_total")
+                                .Help("Call status records (queued) that could not be written")
+                                .Register(registry)
+                                .Add({})) {}
 
 std::uint64_t Metrics::invocations(const std::string& function) const {
     std::lock_guard lock(mu_);

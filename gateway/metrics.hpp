@@ -31,6 +31,12 @@ public:
     prometheus::Family<prometheus::Histogram>& scale_from_zero_seconds;
     prometheus::Counter& endpoints_poll_failures;
     prometheus::Counter& endpoints_updates;
+    // Async calls (docs/async.md): what the async and batch routes answered, webhook requests
+    // refused, failed NATS connects and status records that could not be written.
+    prometheus::Family<prometheus::Counter>& async_requests;
+    prometheus::Family<prometheus::Counter>& webhook_rejected;
+    prometheus::Counter& nats_connect_failures;
+    prometheus::Counter& async_status_failures;
 
     // Invocations per "name.namespace" since start (every completed call, any status).
     std::uint64_t invocations(const std::string& function) const;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <random>
 
+#include "core/crypto/hmac.hpp"
 #include "core/http/types.hpp"
 #include "core/openfaas/types.hpp"
 
@@ -12,6 +13,8 @@ namespace faas::gateway {
 namespace {
 
 constexpr std::string_view kPrefix = "/function/";
+constexpr std::string_view kAsyncPrefix = "/async-function/";
+constexpr std::string_view kBatchPrefix = "/async-batch/";
 
 FunctionRoute make_route(std::string_view addressed, std::string_view rest_path,
                          std::string_view query, std::string_view default_namespace) {
@@ -29,6 +32,8 @@ FunctionRoute make_route(std::string_view addressed, std::string_view rest_path,
         auto q = openfaas::split_name(addressed, default_namespace);
         r.namespace_ = std::move(q.namespace_);
     }
+    r.path = std::string(rest_path);
+    r.query = std::string(query);
     r.target = rest_path.empty() ? std::string("/") : std::string(rest_path);
     if (!query.empty()) {
         r.target.push_back('?');
@@ -37,23 +42,57 @@ FunctionRoute make_route(std::string_view addressed, std::string_view rest_path,
     return r;
 }
 
-}  // namespace
-
-std::optional<FunctionRoute> parse_function_route(std::string_view target,
-                                                  std::string_view default_namespace) {
+// "<prefix><name>[/<rest>][?query]"; `prefix` ends in '/', and the prefix without it
+// ("/function") is a route with an empty name.
+std::optional<FunctionRoute> parse_route_under(std::string_view prefix,
+                                               std::string_view target,
+                                               std::string_view default_namespace) {
     const auto [path, query] = http::split_target(target);
-    if (path == "/function") {
+    if (path == prefix.substr(0, prefix.size() - 1)) {
         return make_route("", "", query, default_namespace);
     }
-    if (path.substr(0, kPrefix.size()) != kPrefix) {
+    if (path.substr(0, prefix.size()) != prefix) {
         return std::nullopt;
     }
-    std::string_view rest = path.substr(kPrefix.size());
+    std::string_view rest = path.substr(prefix.size());
     const auto slash = rest.find('/');
     const std::string_view name = rest.substr(0, slash);
     // "/function/fn" and "/function/fn/" both reach the function as "/".
     const std::string_view sub = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
     return make_route(name, sub, query, default_namespace);
+}
+
+std::string uuid_text(std::array<std::uint8_t, 16> b, unsigned version) {
+    b[6] = static_cast<std::uint8_t>((b[6] & 0x0FU) | (version << 4U));
+    b[8] = static_cast<std::uint8_t>((b[8] & 0x3FU) | 0x80U);  // RFC 4122 variant
+    static constexpr std::string_view kHex = "0123456789abcdef";
+    std::string out;
+    out.reserve(36);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            out.push_back('-');
+        }
+        out.push_back(kHex[b.at(i) >> 4U]);
+        out.push_back(kHex[b.at(i) & 0x0FU]);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<FunctionRoute> parse_function_route(std::string_view target,
+                                                  std::string_view default_namespace) {
+    return parse_route_under(kPrefix, target, default_namespace);
+}
+
+std::optional<FunctionRoute> parse_async_route(std::string_view target,
+                                               std::string_view default_namespace) {
+    return parse_route_under(kAsyncPrefix, target, default_namespace);
+}
+
+std::optional<FunctionRoute> parse_batch_route(std::string_view target,
+                                               std::string_view default_namespace) {
+    return parse_route_under(kBatchPrefix, target, default_namespace);
 }
 
 FunctionRoute route_from_header(std::string_view function, std::string_view target,
@@ -80,19 +119,21 @@ std::string new_call_id() {
             b.at(i + j) = static_cast<std::uint8_t>(v >> (8U * j));
         }
     }
-    b[6] = static_cast<std::uint8_t>((b[6] & 0x0FU) | 0x40U);  // version 4
-    b[8] = static_cast<std::uint8_t>((b[8] & 0x3FU) | 0x80U);  // RFC 4122 variant
-    static constexpr std::string_view kHex = "0123456789abcdef";
-    std::string out;
-    out.reserve(36);
+    return uuid_text(b, 4);
+}
+
+std::string call_id_for_key(std::string_view function, std::string_view key) {
+    // HMAC with a fixed key serves as a plain hash. A newline (never in a function name)
+    // separates the parts, so ("a", "b:c") and ("a:b", "c") differ.
+    std::string message(function);
+    message.push_back('\n');
+    message.append(key);
+    const auto digest = crypto::hmac_sha256("faas-call-id", message);
+    std::array<std::uint8_t, 16> b{};
     for (std::size_t i = 0; i < b.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            out.push_back('-');
-        }
-        out.push_back(kHex[b.at(i) >> 4U]);
-        out.push_back(kHex[b.at(i) & 0x0FU]);
+        b.at(i) = digest.at(i);
     }
-    return out;
+    return uuid_text(b, 5);
 }
 
 bool looks_like_uuid(std::string_view s) noexcept {

@@ -67,6 +67,21 @@ Result<FunctionEntry> parse_function(simdjson::dom::element e) {
             f.endpoints.push_back(std::move(r.value()));
         }
     }
+    simdjson::dom::element ann;
+    if (e["annotations"].get(ann) == simdjson::SUCCESS && !ann.is_null()) {
+        simdjson::dom::object obj;
+        if (ann.get(obj) != simdjson::SUCCESS) {
+            return bad("\"annotations\" of " + f.name + " is not an object");
+        }
+        for (auto field : obj) {
+            std::string_view value;
+            if (field.value.get(value) != simdjson::SUCCESS) {
+                return bad("annotation " + std::string(field.key) + " of " + f.name +
+                           " is not a string");
+            }
+            f.annotations.insert_or_assign(std::string(field.key), std::string(value));
+        }
+    }
     return f;
 }
 

@@ -3,6 +3,7 @@
 // gateway routes by it. Built once per generation on the discovery thread and shared read-only
 // with every I/O thread as shared_ptr<const Snapshot>.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,6 +26,9 @@ struct FunctionEntry {
     std::uint64_t replicas = 0;      // desired
     std::uint64_t min_replicas = 1;  // scale-from-zero target
     std::vector<Replica> endpoints;  // ready replicas only
+    // The deployment's annotations (webhook verification, the async queue and what the
+    // queue-worker acts on).
+    std::map<std::string, std::string> annotations;
 };
 
 struct Snapshot {

@@ -137,6 +137,10 @@ SystemRoute classify_system(std::string_view path, std::string_view method) {
     const auto route = [&](SystemRoute r, std::initializer_list<std::string_view> allowed) {
         return one_of(allowed) ? r : SystemRoute::MethodNotAllowed;
     };
+    // The provider's route for the gateway's own webhook verification: never proxied.
+    if (has_prefix(path, "/system/function-webhook-secret")) {
+        return SystemRoute::NotFound;
+    }
     if (path == "/system/functions") {
         if (method == "GET") {
             return SystemRoute::ListFunctions;
@@ -167,6 +171,18 @@ SystemRoute classify_system(std::string_view path, std::string_view method) {
     if (path == "/system/alert") {
         return route(SystemRoute::Alert, {"POST"});
     }
+    if (has_prefix(path, "/system/async-calls/") && path.size() > 20) {
+        return route(SystemRoute::AsyncCall, {"GET"});
+    }
+    if (path == "/system/queues") {
+        return route(SystemRoute::Queues, {"GET"});
+    }
+    if (path == "/system/async-dead-letters") {
+        return route(SystemRoute::DeadLetters, {"GET"});
+    }
+    if (path == "/system/async-dead-letters/redrive") {
+        return route(SystemRoute::Redrive, {"POST"});
+    }
     if (path == "/system/telemetry") {
         return route(SystemRoute::Proxy, {"GET"});
     }
@@ -180,6 +196,10 @@ awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex) {
         case SystemRoute::Info: co_await info(ts, ex); break;
         case SystemRoute::Logs: co_await handle_logs(ts, ex); break;
         case SystemRoute::Alert: co_await handle_alert(ts, ex); break;
+        case SystemRoute::AsyncCall: co_await handle_async_call(ts, ex); break;
+        case SystemRoute::Queues: co_await handle_queues(ts, ex); break;
+        case SystemRoute::DeadLetters: co_await handle_dead_letters(ts, ex); break;
+        case SystemRoute::Redrive: co_await handle_redrive(ts, ex); break;
         case SystemRoute::MethodNotAllowed:
             co_await answer(ex, http::text_error(405, "Method Not Allowed"));
             break;

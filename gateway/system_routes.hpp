@@ -18,6 +18,10 @@ enum class SystemRoute {
     Info,           // wrapped provider info
     Logs,           // streamed from logs_provider_url
     Alert,          // AlertManager webhook
+    AsyncCall,      // GET /system/async-calls/<call-id>: a call's status record
+    Queues,         // GET /system/queues
+    DeadLetters,    // GET /system/async-dead-letters
+    Redrive,        // POST /system/async-dead-letters/redrive
     MethodNotAllowed,
     NotFound,
 };
@@ -31,5 +35,10 @@ std::uint64_t alert_target(const openfaas::StringMap& labels, std::uint64_t curr
 
 awaitable<void> handle_logs(ThreadState& ts, http::Exchange& ex);
 awaitable<void> handle_alert(ThreadState& ts, http::Exchange& ex);
+// async_system.cpp
+awaitable<void> handle_async_call(ThreadState& ts, http::Exchange& ex);
+awaitable<void> handle_queues(ThreadState& ts, http::Exchange& ex);
+awaitable<void> handle_dead_letters(ThreadState& ts, http::Exchange& ex);
+awaitable<void> handle_redrive(ThreadState& ts, http::Exchange& ex);
 
 }  // namespace faas::gateway

@@ -82,6 +82,31 @@ awaitable<void> Api::system(http::Exchange& ex, std::string_view path, std::stri
         (void)co_await ex.respond(std::move(r));
         co_return;
     }
+    if (path.starts_with("/system/function-webhook-secret/")) {
+        // Ours, for the gateway's webhook verification only: its public /system proxy does not
+        // forward this path.
+        route_label = "/system/function-webhook-secret/{name}";
+        if (method != "GET") {
+            (void)co_await ex.respond(method_not_allowed());
+            co_return;
+        }
+        std::string name(path.substr(32));
+        std::string ns = query_value(parse_query(ex.query()), "namespace");
+        auto job = [this, name, ns]() {
+            const std::string n = ns.empty() ? backend_.default_namespace() : ns;
+            auto secret = backend_.webhook_secret(n, name);
+            if (!secret) {
+                return error_response(secret.error());
+            }
+            http::Response r;
+            r.headers.set("Content-Type", "application/octet-stream");
+            r.body = std::move(secret).value();
+            return r;
+        };
+        http::Response r = co_await on_control(std::move(job));
+        (void)co_await ex.respond(std::move(r));
+        co_return;
+    }
     if (path.starts_with("/system/scale-function/")) {
         route_label = "/system/scale-function/{name}";
         if (method != "POST") {

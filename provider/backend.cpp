@@ -414,6 +414,7 @@ void Backend::publish() {
         v.replicas = fn->stored.replicas;
         v.min_replicas = fn->min_replicas;
         v.endpoints = ready_endpoints(*fn);
+        v.annotations = fn->stored.deployment.annotations.value_or(openfaas::StringMap{});
         metrics_->available.Add({{"function_name", fn->log_key}})
             .Set(static_cast<double>(v.endpoints.size()));
         views.push_back(std::move(v));
@@ -448,6 +449,11 @@ std::string Backend::endpoints_json() const {
             w.end_object();
         }
         w.end_array();
+        w.key("annotations").begin_object();
+        for (const auto& [key, value] : v.annotations) {
+            w.key(key).value(value);
+        }
+        w.end_object();
         w.end_object();
     }
     w.end_array();

@@ -44,6 +44,7 @@ struct FunctionView {
     std::uint64_t replicas = 0;
     std::uint64_t min_replicas = 1;
     std::vector<EndpointInfo> endpoints;
+    openfaas::StringMap annotations;  // the deployment's, so the gateway routes by them
     bool operator==(const FunctionView&) const = default;
 };
 
@@ -89,6 +90,10 @@ public:
     Status update_secret(const openfaas::Secret& s);
     Status delete_secret(const std::string& ns, const std::string& name);
     Result<std::vector<openfaas::Secret>> list_secrets(const std::string& ns) const;
+    // The bytes of the secret a function names in its com.faas.webhook.secret annotation (for
+    // the gateway's webhook verification). errc::not_found when the function, the annotation or
+    // the secret is missing.
+    Result<std::string> webhook_secret(const std::string& ns, const std::string& name) const;
 
     // --- namespaces ---
     std::vector<std::string> namespaces() const;

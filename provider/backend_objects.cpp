@@ -1,4 +1,5 @@
 // Secrets and namespaces of the local back end: kept in the Store, checked here.
+#include "core/text/text.hpp"
 #include "provider/backend.hpp"
 #include "provider/replica.hpp"
 
@@ -78,6 +79,36 @@ Result<std::vector<openfaas::Secret>> Backend::list_secrets(const std::string& n
         out.push_back(std::move(s));
     }
     return out;
+}
+
+// The annotation gateway/webhook.hpp reads (kSecretAnnotation); the provider only resolves it.
+constexpr std::string_view kWebhookSecretAnnotation = "com.faas.webhook.secret";
+
+Result<std::string> Backend::webhook_secret(const std::string& ns, const std::string& name) const {
+    const Function* fn = find(ns, name);
+    if (fn == nullptr) {
+        return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
+    }
+    std::string secret;
+    if (const auto& annotations = fn->stored.deployment.annotations) {
+        if (auto it = annotations->find(std::string(kWebhookSecretAnnotation));
+            it != annotations->end()) {
+            secret = std::string(text::trim(it->second));
+        }
+    }
+    if (secret.empty()) {
+        return make_error(errc::not_found, "function " + name + " has no " +
+                                               std::string(kWebhookSecretAnnotation) +
+                                               " annotation");
+    }
+    if (!openfaas::valid_dns_label(secret) || !store_.secret_exists(ns, secret)) {
+        return make_error(errc::not_found, "secret " + secret + " not found in namespace " + ns);
+    }
+    auto bytes = read_small_file(store_.secret_path(ns, secret));
+    if (!bytes) {
+        return make_error(errc::internal, "secret " + secret + ": " + bytes.error().what());
+    }
+    return std::move(bytes).value();
 }
 
 // --- namespaces ---

@@ -615,4 +615,8 @@ bool JetStream::connected() const {
     return natsConnection_Status(impl_->nc) == NATS_CONN_STATUS_CONNECTED;
 }
 
+std::int64_t JetStream::max_payload() const {
+    return natsConnection_GetMaxPayload(impl_->nc);
+}
+
 }  // namespace faas::nats

@@ -74,6 +74,9 @@ public:
     std::size_t pending_publishes() const;
     // True while the connection is up (false while reconnecting).
     bool connected() const;
+    // The largest message the server accepts (its max_payload, 1 MiB unless configured), as
+    // announced when the connection was made.
+    std::int64_t max_payload() const;
 
 private:
     // Posts `job` to the blocking pool (FIFO, a few threads).

@@ -68,6 +68,31 @@ TEST_CASE("config: values that cannot work are one-line errors naming the variab
                          doctest::Contains("functions_provider_url="), ConfigError);
     CHECK_THROWS_WITH_AS(load(env_of({{"gateway_threads", "0"}})),
                          doctest::Contains("gateway_threads="), ConfigError);
+    CHECK_THROWS_WITH_AS(load(env_of({{"faas_nats_port", "0"}})),
+                         doctest::Contains("faas_nats_port="), ConfigError);
+    CHECK_THROWS_WITH_AS(load(env_of({{"async_max_request_size", "lots"}})),
+                         doctest::Contains("async_max_request_size"), ConfigError);
+    CHECK_THROWS_WITH_AS(load(env_of({{"callback_allow_hosts", "10.0.0.0/99"}})),
+                         doctest::Contains("callback_allow_hosts"), ConfigError);
+}
+
+TEST_CASE("config: async calls are off without faas_nats_address and read their settings") {
+    const auto off = load(env_of({}));
+    CHECK(off.nats_address.empty());
+    CHECK(off.nats_port == 4222);
+    CHECK(off.async_max_request_size == 1ULL << 20U);
+    CHECK(off.async_batch_max_lines == 10000);
+    CHECK(off.streams.request_stream == "faas-request");
+    const auto on = load(env_of({{"faas_nats_address", "nats.local"},
+                                 {"faas_nats_port", "4333"},
+                                 {"faas_nats_channel", "jobs"},
+                                 {"async_max_request_size", "64Ki"},
+                                 {"async_batch_max_lines", "5"}}));
+    CHECK(on.nats_address == "nats.local");
+    CHECK(on.nats_port == 4333);
+    CHECK(on.streams.request_stream == "jobs");
+    CHECK(on.async_max_request_size == 64U * 1024U);
+    CHECK(on.async_batch_max_lines == 5);
 }
 
 TEST_SUITE_END();

@@ -5,9 +5,12 @@
 
 #include <doctest/doctest.h>
 
+using faas::gateway::call_id_for_key;
 using faas::gateway::function_method_allowed;
 using faas::gateway::looks_like_uuid;
 using faas::gateway::new_call_id;
+using faas::gateway::parse_async_route;
+using faas::gateway::parse_batch_route;
 using faas::gateway::parse_function_route;
 using faas::gateway::route_from_header;
 
@@ -94,6 +97,45 @@ TEST_CASE("routing: call ids are distinct UUID v4 texts") {
     }
     CHECK(seen.size() == 200);
     CHECK_FALSE(looks_like_uuid("not-a-uuid"));
+}
+
+TEST_CASE(
+    "routing: the async routes name a function like /function and keep path and query apart") {
+    auto r = parse_async_route("/async-function/figlet.team/a/b?x=1&y=2", "openfaas-fn");
+    REQUIRE(r);
+    CHECK(r->qualified() == "figlet.team");
+    CHECK(r->path == "/a/b");
+    CHECK(r->query == "x=1&y=2");
+    CHECK(r->target == "/a/b?x=1&y=2");
+    auto bare = parse_async_route("/async-function/figlet", "openfaas-fn");
+    REQUIRE(bare);
+    CHECK(bare->qualified() == "figlet.openfaas-fn");
+    CHECK(bare->path.empty());
+    CHECK(bare->query.empty());
+    auto none = parse_async_route("/async-function", "openfaas-fn");
+    REQUIRE(none);
+    CHECK(none->name.empty());
+    CHECK_FALSE(parse_async_route("/function/figlet", "openfaas-fn"));
+    CHECK_FALSE(parse_async_route("/async-functions/figlet", "openfaas-fn"));
+    auto batch = parse_batch_route("/async-batch/figlet/x", "openfaas-fn");
+    REQUIRE(batch);
+    CHECK(batch->qualified() == "figlet.openfaas-fn");
+    CHECK(batch->path == "/x");
+    CHECK_FALSE(parse_batch_route("/async-function/figlet", "openfaas-fn"));
+    auto sync = parse_function_route("/function/figlet?q=1", "openfaas-fn");
+    REQUIRE(sync);
+    CHECK(sync->path.empty());
+    CHECK(sync->query == "q=1");
+}
+
+TEST_CASE("routing: an idempotency key gives the same UUID-shaped call id per function") {
+    const auto a = call_id_for_key("echo.openfaas-fn", "delivery-1");
+    CHECK(looks_like_uuid(a));
+    CHECK(a[14] == '5');
+    CHECK(a == call_id_for_key("echo.openfaas-fn", "delivery-1"));
+    CHECK(a != call_id_for_key("echo.openfaas-fn", "delivery-2"));
+    CHECK(a != call_id_for_key("other.openfaas-fn", "delivery-1"));
+    CHECK(call_id_for_key("a", "b:c") != call_id_for_key("a:b", "c"));
 }
 
 TEST_SUITE_END();

@@ -61,4 +61,22 @@ TEST_CASE("snapshot: malformed lists are bad_request with a reason") {
     }
 }
 
+TEST_CASE("snapshot: a function's annotations come along; a non-string value is refused") {
+    auto s = parse_snapshot(R"({"generation": 3, "functions": [
+        {"name": "hook", "namespace": "n", "endpoints": [],
+         "annotations": {"com.faas.webhook": "github", "com.openfaas.queue": "slow"}},
+        {"name": "plain", "namespace": "n", "endpoints": []}]})");
+    REQUIRE(s.ok());
+    const auto* hook = s->find("hook.n");
+    REQUIRE(hook != nullptr);
+    CHECK(hook->annotations.size() == 2);
+    CHECK(hook->annotations.at("com.faas.webhook") == "github");
+    CHECK(hook->annotations.at("com.openfaas.queue") == "slow");
+    CHECK(s->find("plain.n")->annotations.empty());
+    auto bad = parse_snapshot(R"({"generation": 1, "functions": [
+        {"name": "f", "namespace": "n", "annotations": {"a": 1}}]})");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().what().find("annotation a of f") != std::string::npos);
+}
+
 TEST_SUITE_END();

@@ -33,6 +33,22 @@ TEST_CASE("system routes: each OpenFaaS route maps to its handling with its meth
     CHECK(classify_system("/system/nothing", "GET") == SystemRoute::NotFound);
 }
 
+TEST_CASE(
+    "system routes: the async routes are ours and the webhook secret route is never proxied") {
+    CHECK(classify_system("/system/async-calls/abc", "GET") == SystemRoute::AsyncCall);
+    CHECK(classify_system("/system/async-calls/abc", "POST") == SystemRoute::MethodNotAllowed);
+    CHECK(classify_system("/system/async-calls/", "GET") == SystemRoute::NotFound);
+    CHECK(classify_system("/system/queues", "GET") == SystemRoute::Queues);
+    CHECK(classify_system("/system/async-dead-letters", "GET") == SystemRoute::DeadLetters);
+    CHECK(classify_system("/system/async-dead-letters/redrive", "POST") == SystemRoute::Redrive);
+    CHECK(classify_system("/system/async-dead-letters/redrive", "GET") ==
+          SystemRoute::MethodNotAllowed);
+    for (const char* m : {"GET", "POST"}) {
+        CHECK(classify_system("/system/function-webhook-secret/hook", m) == SystemRoute::NotFound);
+        CHECK(classify_system("/system/function-webhook-secret", m) == SystemRoute::NotFound);
+    }
+}
+
 TEST_CASE("system routes: a firing alert steps up to max and a resolved one goes back to min") {
     const faas::openfaas::StringMap none;
     // Defaults min 1, max 20, factor 20: step = 4.

@@ -1,0 +1,546 @@
+// The async routes (docs/async.md): POST /async-function/<name>[.<ns>][/<path>] queues one call,
+// POST /async-batch/<name>[.<ns>][/<path>] one call per NDJSON line. Both answer only after
+// JetStream acknowledged the request message; many publishes are in flight at once, each
+// response completed from its own ack.
+#include "gateway/async.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "core/async/async_event.hpp"
+#include "core/json/json.hpp"
+#include "core/openfaas/async.hpp"
+#include "core/openfaas/types.hpp"
+#include "gateway/async_queue.hpp"
+#include "gateway/context.hpp"
+#include "gateway/webhook.hpp"
+#include "gateway/webhook_gate.hpp"
+
+namespace faas::gateway {
+
+namespace oa = openfaas::async;
+
+// --- publishing ---
+
+namespace {
+
+// The calls of one enqueue_all and their results; shared by the publishing coroutines.
+struct PublishSet {
+    PublishSet(ThreadState& t, nats::JetStream& j, std::vector<Enqueue> c)
+        : ts(t), js(j), calls(std::move(c)), done(t.ioc.get_executor()) {
+        acks.resize(calls.size());
+    }
+    ThreadState& ts;
+    nats::JetStream& js;
+    std::vector<Enqueue> calls;
+    std::vector<std::optional<Result<nats::PubAck>>> acks;
+    std::size_t running = 0;
+    async::AsyncEvent done;
+};
+
+openfaas::CallStatus queued_status(const Enqueue& e) {
+    openfaas::CallStatus s;
+    s.call_id = e.request.call_id;
+    s.function = e.request.function + "." + e.request.namespace_;
+    s.queue = e.queue;
+    s.state = openfaas::CallState::Queued;
+    s.enqueued_at = e.request.enqueued_at;
+    s.updated_at = e.request.enqueued_at;
+    s.callback_url = e.request.callback_url;
+    return s;
+}
+
+awaitable<void> publish_status(std::shared_ptr<PublishSet> set, std::size_t i) {
+    const Enqueue& e = set->calls[i];
+    const auto& streams = set->ts.shared.config.streams;
+    std::string subject = oa::status_subject(streams, e.request.call_id);
+    nats::Headers headers;
+    if (!e.status_msg_id.empty()) {
+        headers.push_back({std::string(nats::kMsgIdHeader), e.status_msg_id});
+    }
+    std::string body = openfaas::to_json(queued_status(e));
+    auto publishing = set->js.publish(std::move(subject), std::move(headers), std::move(body));
+    auto r = co_await std::move(publishing);
+    if (!r) {
+        set->ts.shared.metrics.async_status_failures.Increment();
+        set->ts.shared.log->warn("status record not written call_id={} fn={}.{} error=\"{}\"",
+                                 e.request.call_id, e.request.function, e.request.namespace_,
+                                 r.error().what());
+    }
+}
+
+awaitable<void> publish_request(std::shared_ptr<PublishSet> set, std::size_t i) {
+    const Enqueue& e = set->calls[i];
+    std::string subject = oa::request_subject(set->ts.shared.config.streams, e.queue);
+    nats::Headers headers;
+    if (!e.msg_id.empty()) {
+        headers.push_back({std::string(nats::kMsgIdHeader), e.msg_id});
+    }
+    headers.push_back({"X-Call-Id", e.request.call_id});
+    std::string body = openfaas::encode(e.request);
+    auto publishing = set->js.publish(std::move(subject), std::move(headers), std::move(body));
+    set->acks[i] = co_await std::move(publishing);
+}
+
+void spawn_publish(const std::shared_ptr<PublishSet>& set, awaitable<void> task) {
+    ++set->running;
+    asio::co_spawn(set->ts.ioc, std::move(task), [set](const std::exception_ptr& e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                set->ts.shared.log->error("async publish failed error=\"{}\"", ex.what());
+            } catch (...) {
+                set->ts.shared.log->error("async publish failed error=\"unknown exception\"");
+            }
+        }
+        if (--set->running == 0) {
+            set->done.notify();
+        }
+    });
+}
+
+}  // namespace
+
+awaitable<std::vector<Result<nats::PubAck>>> enqueue_all(ThreadState& ts,
+                                                         nats::JetStream& js,
+                                                         std::vector<Enqueue> calls) {
+    auto set = std::make_shared<PublishSet>(ts, js, std::move(calls));
+    // co_spawn starts each task in order on this thread, so every status record is handed to
+    // NATS before its request (a worker never finds a call without its record).
+    for (std::size_t i = 0; i < set->calls.size(); ++i) {
+        spawn_publish(set, publish_status(set, i));
+        spawn_publish(set, publish_request(set, i));
+    }
+    if (set->running > 0) {
+        co_await set->done.wait();
+    }
+    std::vector<Result<nats::PubAck>> out;
+    out.reserve(set->acks.size());
+    for (auto& a : set->acks) {
+        if (a) {
+            out.push_back(std::move(*a));
+        } else {
+            out.emplace_back(make_error(errc::internal, "the publish did not complete"));
+        }
+    }
+    co_return out;
+}
+
+int publish_error_status(const Error& e) noexcept {
+    if (e.code == errc::timeout || e.code == errc::unavailable) {
+        return 503;
+    }
+    if (e.code == errc::overloaded) {
+        return 429;
+    }
+    return 500;
+}
+
+http::Response publish_error_response(const Error& e) {
+    const int status = publish_error_status(e);
+    http::Response res = http::text_error(status, "Error queuing request: " + e.what());
+    if (status == 503 || status == 429) {
+        res.headers.set("Retry-After", "1");
+    }
+    return res;
+}
+
+http::Response unavailable_response(const std::string& why) {
+    http::Response res = http::text_error(503, why);
+    res.headers.set("Retry-After", "1");
+    return res;
+}
+
+// --- the routes ---
+
+namespace {
+
+// A caller's X-Call-Id names its status record's subject: keep it short.
+constexpr std::size_t kMaxCallIdLength = 128;
+
+std::string now_ns() {
+    return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+}
+
+// One request on an async route, up to the point where its calls are built.
+struct Submission {
+    Submission(ThreadState& t, http::Exchange& e, FunctionRoute r, bool b)
+        : ts(t), ex(e), route(std::move(r)), batch(b) {}
+    ThreadState& ts;
+    http::Exchange& ex;
+    FunctionRoute route;
+    bool batch;
+    std::string key;                // name.namespace
+    std::string label = "unknown";  // the metrics label: the function once it is known
+    nats::JetStream* js = nullptr;
+    std::map<std::string, std::string> annotations;
+    std::string queue;
+    std::string body;
+    std::string callback_url;
+    std::string idempotency_key;
+    std::string start_ns = now_ns();
+    std::string log_call_id;  // for log lines before the call id is chosen
+};
+
+// Answers and counts. Takes a named Response: no temporaries inside co_await (g++ 12).
+awaitable<void> answer(Submission& s, http::Response& res) {
+    s.ts.shared.metrics.async_requests
+        .Add({{"function", s.label}, {"code", std::to_string(res.status)}})
+        .Increment();
+    if (!s.ex.body_done()) {
+        s.ex.close_connection();  // the unread request body has nowhere to go
+    }
+    (void)co_await s.ex.respond(std::move(res));
+}
+
+awaitable<void> fail(Submission& s, int status, const std::string& message) {
+    http::Response res = http::text_error(status, message);
+    co_await answer(s, res);
+}
+
+std::string too_large_message(std::uint64_t limit, const char* what) {
+    return std::string("request body too large: the limit (") + what + ") is " +
+           std::to_string(limit) + " bytes";
+}
+
+// The function's annotations from the endpoint list, or from the provider when the list does
+// not show it yet (the same recheck the sync route makes). False when it does not exist.
+awaitable<bool> find_function(Submission& s) {
+    const SnapshotPtr snap = s.ts.snapshot;
+    if (const FunctionEntry* f = snap->find(s.key)) {
+        s.annotations = f->annotations;
+        co_return true;
+    }
+    std::string name = s.route.name;
+    std::string ns = s.route.namespace_;
+    auto found = co_await s.ts.lookup_function(std::move(name), std::move(ns));
+    if (!found.status) {
+        co_await fail(s, 404, "error finding function " + s.key + ": " + found.reason);
+        co_return false;
+    }
+    s.annotations = std::move(found.status->annotations);
+    co_return true;
+}
+
+// Everything both routes check before queuing. False when the request was answered.
+awaitable<bool> admit(Submission& s) {
+    const Config& cfg = s.ts.shared.config;
+    s.key = s.route.qualified();
+    if (s.ex.method() != "POST") {
+        co_await fail(s, 405, "Method Not Allowed");
+        co_return false;
+    }
+    if (s.route.name.empty()) {
+        co_await fail(s, 404, "error finding function " + s.key + ": not found");
+        co_return false;
+    }
+    std::string why;
+    s.js = s.ts.shared.queue->ready(why);
+    if (s.js == nullptr) {
+        http::Response res = unavailable_response(why);
+        co_await answer(s, res);
+        co_return false;
+    }
+    const std::uint64_t limit = s.batch ? cfg.max_request_size : s.ts.shared.queue->max_body();
+    const char* limit_name = s.batch ? "max_request_size" : "async_max_request_size";
+    if (auto length = s.ex.content_length(); length && *length > limit) {
+        co_await fail(s, 413, too_large_message(limit, limit_name));
+        co_return false;
+    }
+    if (!co_await find_function(s)) {
+        co_return false;
+    }
+    s.label = s.key;
+    auto body = co_await s.ex.read_body(limit);
+    if (!body) {
+        http::Response res;
+        if (body.error().code == errc::body_too_large) {
+            res = http::text_error(413, too_large_message(limit, limit_name));
+        } else {
+            res = http::text_error(400, "cannot read the request body: " + body.error().what());
+        }
+        co_await answer(s, res);
+        co_return false;
+    }
+    s.body = std::move(body.value());
+    if (auto id = s.ex.header("X-Call-Id")) {
+        if (id->size() > kMaxCallIdLength) {
+            co_await fail(s, 400, "X-Call-Id is longer than " +
+                                      std::to_string(kMaxCallIdLength) + " bytes");
+            co_return false;
+        }
+        s.log_call_id = std::string(*id);
+    }
+
+    http::Request req;
+    req.method = std::string(s.ex.method());
+    req.target = std::string(s.ex.target());
+    req.headers = s.ex.headers();
+    req.body = std::move(s.body);
+    WebhookOutcome hook = co_await check_webhook(s.ts, s.route.name, s.route.namespace_,
+                                                 s.annotations, req, s.log_call_id);
+    s.body = std::move(req.body);
+    if (hook.answer) {
+        http::Response res = std::move(*hook.answer);
+        co_await answer(s, res);
+        co_return false;
+    }
+    if (auto k = s.ex.header("Idempotency-Key"); k && !k->empty()) {
+        s.idempotency_key = std::string(*k);
+    } else {
+        s.idempotency_key = std::move(hook.idempotency_key);
+    }
+
+    if (auto cb = s.ex.header("X-Callback-Url"); cb && !cb->empty()) {
+        auto checked = cfg.callback_policy.check_url(*cb);
+        if (!checked) {
+            co_await fail(s, 400, "X-Callback-Url refused: " + checked.error().what());
+            co_return false;
+        }
+        s.callback_url = std::string(*cb);
+    }
+
+    std::string queue;
+    if (auto it = s.annotations.find(std::string(oa::kQueueAnnotation));
+        it != s.annotations.end()) {
+        queue = it->second;
+    }
+    s.queue = oa::queue_or_default(queue);
+    if (auto st = oa::check_queue_name(s.queue); !st) {
+        s.ts.shared.log->warn("bad queue annotation fn={} call_id={} error=\"{}\"", s.key,
+                              s.log_call_id, st.error().what());
+        co_await fail(s, 500,
+                      "function " + s.key + ": annotation " + std::string(oa::kQueueAnnotation) +
+                          ": " + st.error().what());
+        co_return false;
+    }
+    co_return true;
+}
+
+// The annotations the worker acts on travel with the call (docs/async.md); the webhook secret's
+// name stays behind.
+std::map<std::string, std::string> worker_annotations(
+    const std::map<std::string, std::string>& all) {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : all) {
+        const bool ours = k.starts_with("com.openfaas.") || k.starts_with("com.faas.");
+        if (ours && k != webhook::kSecretAnnotation) {
+            out.emplace(k, v);
+        }
+    }
+    return out;
+}
+
+// The call as queued, with `body` and `call_id`; headers as received plus X-Call-Id and
+// X-Start-Time.
+Enqueue make_call(const Submission& s,
+                  std::string body,
+                  std::string call_id,
+                  const std::string& idempotency_key) {
+    Enqueue e;
+    auto& q = e.request;
+    q.method = "POST";
+    q.path = s.route.path;
+    q.query = s.route.query;
+    q.host = std::string(s.ex.header("Host").value_or(""));
+    q.headers = s.ex.headers();
+    if (s.batch) {
+        q.headers.remove("Content-Length");
+        q.headers.remove("Transfer-Encoding");
+    }
+    q.headers.set("X-Call-Id", call_id);
+    q.headers.set("X-Start-Time", s.start_ns);
+    q.body = std::move(body);
+    q.callback_url = s.callback_url;
+    q.call_id = std::move(call_id);
+    q.function = s.route.name;
+    q.namespace_ = s.route.namespace_;
+    q.queue = s.queue == oa::kDefaultQueue ? std::string() : s.queue;
+    q.enqueued_at = openfaas::rfc3339_now();
+    q.attempt = 0;
+    q.annotations = worker_annotations(s.annotations);
+    e.queue = s.queue;
+    if (!idempotency_key.empty()) {
+        e.msg_id = s.key + ":" + idempotency_key;
+    }
+    e.status_msg_id = "queued-" + q.call_id;
+    return e;
+}
+
+}  // namespace
+
+awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute route) {
+    Submission s(ts, ex, std::move(route), false);
+    if (!co_await admit(s)) {
+        co_return;
+    }
+    std::string call_id;
+    if (auto id = ex.header("X-Call-Id"); id && !id->empty()) {
+        call_id = std::string(*id);
+    } else if (!s.idempotency_key.empty()) {
+        call_id = call_id_for_key(s.key, s.idempotency_key);
+    } else {
+        call_id = new_call_id();
+    }
+    std::vector<Enqueue> calls;
+    calls.push_back(make_call(s, std::move(s.body), call_id, s.idempotency_key));
+    auto results = co_await enqueue_all(ts, *s.js, std::move(calls));
+    auto& r = results.front();
+    if (!r) {
+        ts.shared.log->warn("async call not queued fn={} call_id={} error=\"{}\"", s.key, call_id,
+                            r.error().what());
+        http::Response failed = publish_error_response(r.error());
+        co_await answer(s, failed);
+        co_return;
+    }
+    ts.shared.log->debug("async call queued fn={} call_id={} queue={} seq={} duplicate={}", s.key,
+                         call_id, s.queue, r->sequence, r->duplicate);
+    http::Response res;
+    res.status = 202;
+    res.headers.set("X-Call-Id", call_id);
+    res.headers.set("X-Start-Time", s.start_ns);
+    if (r->duplicate) {
+        res.headers.set("X-Faas-Duplicate", "true");
+    }
+    co_await answer(s, res);
+}
+
+namespace {
+
+struct Line {
+    std::size_t number = 0;  // physical, 1-based
+    std::string_view text;
+};
+
+// The non-empty lines of an NDJSON body ("\r\n" ends a line too).
+std::vector<Line> split_lines(std::string_view body) {
+    std::vector<Line> out;
+    std::size_t number = 0;
+    std::size_t at = 0;
+    while (at < body.size()) {
+        ++number;
+        std::size_t end = body.find('\n', at);
+        if (end == std::string_view::npos) {
+            end = body.size();
+        }
+        std::string_view text = body.substr(at, end - at);
+        if (!text.empty() && text.back() == '\r') {
+            text.remove_suffix(1);
+        }
+        if (!text.empty()) {
+            out.push_back({number, text});
+        }
+        at = end + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute route) {
+    Submission s(ts, ex, std::move(route), true);
+    if (!co_await admit(s)) {
+        co_return;
+    }
+    const std::vector<Line> lines = split_lines(s.body);
+    const std::size_t max_lines = ts.shared.config.async_batch_max_lines;
+    if (lines.size() > max_lines) {
+        co_await fail(s, 413,
+                      "too many lines: the limit "
+                      "(async_batch_max_lines) is " +
+                          std::to_string(max_lines));
+        co_return;
+    }
+    if (lines.empty()) {
+        co_await fail(s, 400, "the batch has no non-empty line");
+        co_return;
+    }
+    const std::uint64_t line_limit = ts.shared.queue->max_body();
+    struct Outcome {
+        std::size_t line = 0;
+        std::string call_id;
+        int status = 0;  // 0: queued
+        std::string error;
+        bool duplicate = false;
+    };
+    std::vector<Outcome> outcomes(lines.size());
+    std::vector<Enqueue> calls;
+    std::vector<std::size_t> slot;  // calls[i] is outcomes[slot[i]]
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        outcomes[i].line = lines[i].number;
+        if (lines[i].text.size() > line_limit) {
+            outcomes[i].status = 413;
+            outcomes[i].error = "line too large: the limit (async_max_request_size) is " +
+                                std::to_string(line_limit) + " bytes";
+            continue;
+        }
+        std::string key;
+        std::string call_id;
+        if (!s.idempotency_key.empty()) {
+            key = s.idempotency_key + ":" + std::to_string(lines[i].number);
+            call_id = call_id_for_key(s.key, key);
+        } else {
+            call_id = new_call_id();
+        }
+        outcomes[i].call_id = call_id;
+        calls.push_back(make_call(s, std::string(lines[i].text), std::move(call_id), key));
+        slot.push_back(i);
+    }
+    std::vector<Result<nats::PubAck>> results;
+    if (!calls.empty()) {
+        results = co_await enqueue_all(ts, *s.js, std::move(calls));
+    }
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        Outcome& o = outcomes[slot[i]];
+        if (results[i]) {
+            o.duplicate = results[i]->duplicate;
+        } else {
+            o.status = publish_error_status(results[i].error());
+            o.error = "Error queuing request: " + results[i].error().what();
+        }
+    }
+    std::size_t accepted = 0;
+    int first_failure = 0;
+    for (const auto& o : outcomes) {
+        if (o.status == 0) {
+            ++accepted;
+        } else if (first_failure == 0) {
+            first_failure = o.status;
+        }
+    }
+    json::Writer w;
+    w.begin_object().key("function").value(s.key);
+    w.key("accepted").value(static_cast<std::uint64_t>(accepted));
+    w.key("failed").value(static_cast<std::uint64_t>(outcomes.size() - accepted));
+    w.key("calls").begin_array();
+    for (const auto& o : outcomes) {
+        w.begin_object().key("line").value(static_cast<std::uint64_t>(o.line));
+        if (o.status == 0) {
+            w.key("callId").value(o.call_id);
+            if (o.duplicate) {
+                w.key("duplicate").value(true);
+            }
+        } else {
+            w.key("status").value(o.status).key("error").value(o.error);
+        }
+        w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+    ts.shared.log->info("async batch fn={} call_id={} lines={} accepted={} failed={}", s.key,
+                        s.log_call_id.empty() ? "-" : s.log_call_id, outcomes.size(), accepted,
+                        outcomes.size() - accepted);
+    http::Response res;
+    res.status = accepted > 0 ? 202 : first_failure;
+    res.headers.set("Content-Type", "application/json");
+    res.headers.set("X-Start-Time", s.start_ns);
+    res.body = std::move(w).str();
+    co_await answer(s, res);
+}
+
+}  // namespace faas::gateway

@@ -1,0 +1,110 @@
+#include "gateway/webhook_gate.hpp"
+
+#include "gateway/context.hpp"
+#include "gateway/webhook.hpp"
+
+namespace faas::gateway {
+
+std::optional<std::string> WebhookSecrets::get(const std::string& function) {
+    const std::lock_guard lock(mu_);
+    auto it = entries_.find(function);
+    if (it == entries_.end() || std::chrono::steady_clock::now() - it->second.at > kLifetime) {
+        return std::nullopt;
+    }
+    return it->second.secret;
+}
+
+void WebhookSecrets::put(const std::string& function, std::string secret) {
+    const std::lock_guard lock(mu_);
+    entries_.insert_or_assign(function, Entry{std::move(secret), std::chrono::steady_clock::now()});
+}
+
+namespace {
+
+// The secret's bytes from the provider; an error answer when it cannot be had.
+awaitable<Result<std::string>> fetch_secret(ThreadState& ts,
+                                            const std::string& name,
+                                            const std::string& namespace_) {
+    const std::string key = name + "." + namespace_;
+    if (auto cached = ts.shared.webhook_secrets.get(key)) {
+        co_return std::move(*cached);
+    }
+    std::string target = "/system/function-webhook-secret/" + name + "?namespace=" + namespace_;
+    auto r = co_await ts.provider_call("GET", std::move(target), "", std::chrono::seconds(5));
+    if (!r) {
+        Result<std::string> failed =
+            make_error(errc::upstream_failed,
+                       "cannot read the webhook secret from the provider: " + r.error().what());
+        co_return failed;
+    }
+    if (r->status != 200) {
+        Result<std::string> failed =
+            make_error(r->status == 404 ? errc::not_found : errc::upstream_failed,
+                       "cannot read the webhook secret of " + key + ": provider answered " +
+                           std::to_string(r->status) + " " + std::string(r->body.substr(0, 200)));
+        co_return failed;
+    }
+    ts.shared.webhook_secrets.put(key, r->body);
+    co_return std::move(r->body);
+}
+
+}  // namespace
+
+awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
+                                        const std::string& name,
+                                        const std::string& namespace_,
+                                        const std::map<std::string, std::string>& annotations,
+                                        const http::Request& request,
+                                        const std::string& call_id) {
+    WebhookOutcome out;
+    auto config = webhook::parse_config(annotations);
+    const std::string key = name + "." + namespace_;
+    if (!config) {
+        // Refused rather than let through: the function asked for verification.
+        ts.shared.log->warn("webhook misconfigured fn={} call_id={} error=\"{}\"", key, call_id,
+                            config.error().what());
+        ts.shared.metrics.webhook_rejected.Add({{"function_name", key}, {"reason", "config"}})
+            .Increment();
+        out.answer = http::text_error(
+            500, "function " + key + " has bad webhook annotations: " + config.error().what());
+        co_return out;
+    }
+    if (!config->has_value()) {
+        co_return out;
+    }
+    const webhook::Config& wc = **config;
+    auto secret = co_await fetch_secret(ts, name, namespace_);
+    if (!secret) {
+        ts.shared.log->warn("webhook secret unavailable fn={} call_id={} secret={} error=\"{}\"",
+                            key, call_id, wc.secret_name, secret.error().what());
+        ts.shared.metrics.webhook_rejected.Add({{"function_name", key}, {"reason", "secret"}})
+            .Increment();
+        const int status = secret.error().code == errc::not_found ? 500 : 502;
+        out.answer = http::text_error(status, "webhook verification of " + key +
+                                                  " is not possible: " + secret.error().what());
+        co_return out;
+    }
+    const webhook::Verdict verdict =
+        webhook::verify(wc, request, *secret, std::chrono::system_clock::now());
+    if (const auto* rejected = std::get_if<webhook::Rejected>(&verdict)) {
+        ts.shared.metrics.webhook_rejected
+            .Add({{"function_name", key},
+                  {"reason", std::string(webhook::reason_name(rejected->reason))}})
+            .Increment();
+        ts.shared.log->info("webhook rejected fn={} call_id={} scheme={} reason={} message=\"{}\"",
+                            key, call_id, webhook::scheme_name(wc.scheme),
+                            webhook::reason_name(rejected->reason), rejected->message);
+        out.answer = webhook::rejection_response(*rejected);
+        co_return out;
+    }
+    if (const auto* challenge = std::get_if<webhook::Challenge>(&verdict)) {
+        ts.shared.log->info("webhook challenge answered fn={} call_id={}", key, call_id);
+        out.challenge = true;
+        out.answer = webhook::challenge_response(*challenge);
+        co_return out;
+    }
+    out.idempotency_key = std::get<webhook::Verified>(verdict).idempotency_key;
+    co_return out;
+}
+
+}  // namespace faas::gateway

@@ -1,0 +1,120 @@
+#include "tests/integration/gateway/async_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include "core/json/json.hpp"
+#include "core/openfaas/types.hpp"
+#include "tests/integration/nats/jetstream_fixture.hpp"
+
+namespace faas::test {
+
+openfaas::QueueRequest Stored::request() const {
+    auto r = openfaas::decode_queue_request(data, "openfaas-fn");
+    REQUIRE_MESSAGE(r.ok(), "not a QueueRequest: " << (r.ok() ? "" : r.error().what()) << "\n"
+                                                   << data);
+    return std::move(r).value();
+}
+
+EnvMap async_env(const NatsServer& nats, EnvMap extra) {
+    EnvMap env{{"faas_nats_address", "127.0.0.1"},
+               {"faas_nats_port", std::to_string(nats.port())},
+               {"callback_allow_hosts", "127.0.0.1"}};
+    for (auto& [k, v] : extra) {
+        env[k] = v;
+    }
+    return env;
+}
+
+const openfaas::async::StreamSettings& AsyncPlatform::streams() {
+    static const openfaas::async::StreamSettings s = openfaas::async::load_stream_settings(
+        config::Env([](std::string_view) { return std::optional<std::string>(); }));
+    return s;
+}
+
+AsyncPlatform::AsyncPlatform(EnvMap gateway_env)
+    : provider(), gateway(provider.port(), async_env(nats, std::move(gateway_env))) {
+    if (!gateway.process().wait_for_stderr("async calls ready")) {
+        FAIL("the gateway did not connect to NATS; log:\n" << gateway.log());
+    }
+    nats::ConnectOptions o;
+    o.urls = {nats.url()};
+    o.name = "faas-test";
+    auto js = nats::JetStream::connect(o);
+    REQUIRE_MESSAGE(js.ok(), (js.ok() ? std::string() : js.error().what()));
+    js_ = std::move(js).value();
+}
+
+AsyncPlatform::~AsyncPlatform() {
+    reader_.reset();
+    js_.reset();
+}
+
+void AsyncPlatform::deploy(const std::string& name, const std::string& annotations) {
+    const std::string extra = annotations.empty() ? "" : "\"annotations\":" + annotations;
+    REQUIRE(provider.deploy(Provider::deployment(name, "cat", extra)) == 202);
+    provider.wait_ready(name, 1);
+}
+
+void AsyncPlatform::create_secret(const std::string& name, const std::string& value) {
+    json::Writer w;
+    w.begin_object().key("name").value(name).key("value").value(value).end_object();
+    auto r = provider.call("POST", "/system/secrets", std::move(w).str());
+    REQUIRE(r.ok());
+    REQUIRE(r->status == 202);
+}
+
+std::vector<Stored> AsyncPlatform::read_requests(std::size_t n, std::chrono::milliseconds wait) {
+    if (!reader_) {
+        nats::ConsumerSpec spec;
+        spec.stream = streams().request_stream;
+        spec.durable = "test-reader";
+        spec.filter_subject = streams().request_stream + ".>";
+        spec.ack_wait = std::chrono::seconds(30);
+        auto c = js_->consumer(spec);
+        REQUIRE_MESSAGE(c.ok(), (c.ok() ? std::string() : c.error().what()));
+        reader_ = std::move(c).value();
+    }
+    std::vector<Stored> out;
+    while (out.size() < n) {
+        const int batch = static_cast<int>(std::min<std::size_t>(n - out.size(), 256));
+        auto fetched = run_for(io_, reader_->fetch(batch, wait));
+        REQUIRE_MESSAGE(fetched.ok(), (fetched.ok() ? std::string() : fetched.error().what()));
+        if (fetched->empty()) {
+            break;
+        }
+        for (auto& m : *fetched) {
+            out.push_back({m.subject(), m.headers(), m.data()});
+            CHECK(m.ack().ok());
+        }
+    }
+    return out;
+}
+
+std::uint64_t AsyncPlatform::publish_dead_letter(const openfaas::QueueRequest& request,
+                                                 int status,
+                                                 int attempts,
+                                                 const std::string& reason) {
+    namespace oa = openfaas::async;
+    auto ensured = js_->ensure_stream(oa::dead_letter_stream_spec(streams()));
+    REQUIRE_MESSAGE(ensured.ok(), (ensured.ok() ? std::string() : ensured.error().what()));
+    openfaas::QueueRequest dead = request;
+    dead.attempt = static_cast<std::uint32_t>(attempts);
+    nats::Headers h{{std::string(oa::kDeadReasonHeader), reason},
+                    {std::string(oa::kDeadStatusHeader), std::to_string(status)},
+                    {std::string(oa::kDeadAttemptsHeader), std::to_string(attempts)},
+                    {std::string(oa::kDeadAtHeader), openfaas::rfc3339_now()}};
+    const std::string subject =
+        oa::dead_letter_subject(streams(), oa::queue_or_default(request.queue));
+    auto ack = run_for(io_, js_->publish(subject, std::move(h), openfaas::encode(dead)));
+    REQUIRE_MESSAGE(ack.ok(), (ack.ok() ? std::string() : ack.error().what()));
+    return ack->sequence;
+}
+
+Result<http::Response> post_async(Gateway& g,
+                                  const std::string& target,
+                                  std::string body,
+                                  http::Headers headers) {
+    return g.call("POST", target, std::move(body), std::move(headers));
+}
+
+}  // namespace faas::test
