@@ -2,7 +2,9 @@
 // everything, and start-up problems are clear.
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include <doctest/doctest.h>
 
@@ -85,7 +87,10 @@ TEST_SUITE("e2e up") {
         const auto children = faas::test::descendants(up);
         REQUIRE(child_named(up, "gateway") > 0);
         REQUIRE(child_named(up, "faas-provider") > 0);
-        REQUIRE(children.size() >= 8);  // provider, gateway, six replicas at least
+        REQUIRE(child_named(up, "nats-server") > 0);
+        REQUIRE(child_named(up, "queue-worker") > 0);
+        // nats-server, provider, gateway, queue-worker, six replicas at least
+        REQUIRE(children.size() >= 10);
         p.process().signal(SIGINT);
         const auto exit = p.process().wait_exit(std::chrono::seconds(60));
         REQUIRE_MESSAGE(exit.has_value(), "faas up did not stop:\n" << p.output());
@@ -95,6 +100,14 @@ TEST_SUITE("e2e up") {
                           "pid " << pid << " outlived faas up");
         }
         CHECK(contains(p.output(), "faas up: stopped"));
+        // Reverse start order: the queue-worker first, nats-server last.
+        const auto out = p.output();
+        const auto worker_stop = out.find("faas up: stopping queue-worker");
+        const auto gateway_stop = out.find("faas up: stopping gateway");
+        const auto nats_stop = out.find("faas up: stopping nats");
+        CHECK(worker_stop < gateway_stop);
+        CHECK(gateway_stop < nats_stop);
+        CHECK(nats_stop != std::string::npos);
     }
 
     TEST_CASE("up: a busy gateway port is refused with a clear message") {
@@ -125,5 +138,53 @@ TEST_SUITE("e2e up") {
         CHECK_MESSAGE(contains(p.output(), "gateway (pid " + std::to_string(gateway) + ") exited"),
                       p.output());
         CHECK(faas::test::wait_until([&] { return faas::test::gone(provider); }));
+    }
+
+    TEST_CASE("up: without nats-server faas up exits 2 with the install hint, before starting "
+              "anything") {
+        TempDir dir;
+        auto env = faas::test::base_env();
+        env["nats_server_path"] = dir.file("no-nats-server").string();
+        auto r = faas::test::run({faas::test::faas_path(), "up", "--port",
+                                  std::to_string(faas::test::free_port()), "--state-dir",
+                                  dir.file("state").string(), "--no-examples"},
+                                 env, std::chrono::seconds(30));
+        CHECK(r.exit.exited_with(2));
+        CHECK_MESSAGE(contains(r.err, "nats_server_path=" + dir.file("no-nats-server").string() +
+                                          " is not an executable file"),
+                      r.err);
+        CHECK_FALSE(std::filesystem::exists(dir.file("state/logs/provider.log")));
+    }
+
+    TEST_CASE("up: a missing queue-worker binary is named before anything starts") {
+        TempDir dir;
+        auto env = faas::test::base_env();
+        env["queue_worker_path"] = dir.file("queue-worker").string();
+        auto r = faas::test::run({faas::test::faas_path(), "up", "--port",
+                                  std::to_string(faas::test::free_port()), "--state-dir",
+                                  dir.file("state").string(), "--no-examples"},
+                                 env, std::chrono::seconds(30));
+        CHECK(r.exit.exited_with(1));
+        CHECK_MESSAGE(contains(r.err, dir.file("queue-worker").string() +
+                                          " not found or not executable (build it with "
+                                          "scripts/build.sh, or set queue_worker_path)"),
+                      r.err);
+        CHECK_FALSE(std::filesystem::exists(dir.file("state/logs/provider.log")));
+    }
+
+    TEST_CASE("up: nats-server runs with the JetStream store in the state dir and max_payload 8MB") {
+        Platform p("");
+        const auto conf = faas::test::read_file(p.dir().file("state/nats/nats-server.conf"));
+        CHECK(contains(conf, "max_payload: 8MB"));
+        CHECK(std::filesystem::is_directory(p.dir().file("state/nats/jetstream")));
+        CHECK(contains(p.output(), "faas up: nats-server (JetStream) is ready on 127.0.0.1:"));
+        CHECK(contains(p.output(), "faas up: queue-worker is healthy"));
+        const pid_t nats = child_named(p.process().pid(), "nats-server");
+        REQUIRE(nats > 0);
+        std::ifstream cmdline("/proc/" + std::to_string(nats) + "/cmdline");
+        std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+        std::replace(args.begin(), args.end(), '\0', ' ');
+        CHECK_MESSAGE(contains(args, "-js -a 127.0.0.1 -p "), args);
+        CHECK(contains(args, "-sd " + p.dir().file("state/nats").string()));
     }
 }
