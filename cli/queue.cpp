@@ -213,7 +213,7 @@ std::string call_status_text(const openfaas::CallStatus& s) {
     std::string out;
     for (const auto& [label, value] : lines) {
         if (!value.empty()) {
-            out += label + ":" + std::string(17 - label.size(), ' ') + value + "\n";
+            out += label + ":" + std::string(16 - label.size(), ' ') + value + "\n";
         }
     }
     return out;
