@@ -73,6 +73,8 @@ private:
     awaitable<Status> wait_for(const std::string& what, std::chrono::nanoseconds timeout,
                                const std::function<awaitable<bool>()>& check);
     awaitable<bool> healthy(std::uint16_t port);
+    // Waits for the daemon's "listening port=N" line, then for /healthz there; the port.
+    awaitable<Result<std::uint16_t>> wait_serving(Daemon* d, const std::string& what);
     awaitable<bool> accepts(std::uint16_t port);
     void arm_signals();
     void say(const std::string& line) { daemons_.say(line); }
@@ -161,6 +163,22 @@ awaitable<bool> Platform::accepts(std::uint16_t port) {
     co_return !ec;
 }
 
+awaitable<Result<std::uint16_t>> Platform::wait_serving(Daemon* d, const std::string& what) {
+    auto listening = co_await wait_for(what, options_.start_timeout, [d]() -> awaitable<bool> {
+        co_return d->listening_port.has_value();
+    });
+    if (!listening) {
+        co_return listening.error();
+    }
+    const std::uint16_t port = *d->listening_port;
+    auto up = co_await wait_for(what + " /healthz", options_.start_timeout,
+                                [this, port] { return healthy(port); });
+    if (!up) {
+        co_return up.error();
+    }
+    co_return port;
+}
+
 awaitable<int> Platform::start_nats() {
     const auto t0 = Clock::now();
     const fs::path dir = options_.state_dir / "nats";
@@ -212,17 +230,11 @@ awaitable<int> Platform::start_provider() {
         co_return fail_with(provider.error().what());
     }
     Daemon* p = *provider;
-    auto listening = co_await wait_for("faas-provider", options_.start_timeout,
-                                       [p]() -> awaitable<bool> { co_return p->listening_port.has_value(); });
-    if (listening) {
-        provider_port_ = *p->listening_port;
-        const std::uint16_t port = provider_port_;
-        listening = co_await wait_for("faas-provider /healthz", options_.start_timeout,
-                                      [this, port] { return healthy(port); });
-    }
-    if (!listening) {
+    auto port = co_await wait_serving(p, "faas-provider");
+    if (!port) {
         co_return -1;
     }
+    provider_port_ = *port;
     say("faas up: faas-provider is healthy on 127.0.0.1:" + std::to_string(provider_port_) +
         " (pid " + std::to_string(p->pid) + ", " + secs(Clock::now() - t0) + ")");
     co_return 0;
@@ -270,17 +282,11 @@ awaitable<int> Platform::start_queue_worker() {
         co_return fail_with(worker.error().what());
     }
     Daemon* w = *worker;
-    auto ready = co_await wait_for("queue-worker", options_.start_timeout,
-                                   [w]() -> awaitable<bool> { co_return w->listening_port.has_value(); });
-    if (ready) {
-        worker_metrics_port_ = *w->listening_port;
-        const std::uint16_t port = worker_metrics_port_;
-        ready = co_await wait_for("queue-worker /healthz", options_.start_timeout,
-                                  [this, port] { return healthy(port); });
-    }
-    if (!ready) {
+    auto port = co_await wait_serving(w, "queue-worker");
+    if (!port) {
         co_return -1;
     }
+    worker_metrics_port_ = *port;
     say("faas up: queue-worker is healthy (metrics on 127.0.0.1:" +
         std::to_string(worker_metrics_port_) + ", pid " + std::to_string(w->pid) + ", " +
         secs(Clock::now() - t0) + ")");

@@ -6,7 +6,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <fstream>
 #include <set>
 #include <thread>
 
@@ -32,22 +31,6 @@ using namespace std::chrono_literals;
 
 bool contains(const std::string& s, const std::string& needle) {
     return s.find(needle) != std::string::npos;
-}
-
-std::string comm_of(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
-    std::string name;
-    std::getline(in, name);
-    return name;
-}
-
-pid_t child_named(pid_t parent, const std::string& name) {
-    for (pid_t pid : faas::test::descendants(parent)) {
-        if (comm_of(pid) == name) {
-            return pid;
-        }
-    }
-    return -1;
 }
 
 std::size_t count_of(const std::string& text, const std::string& needle) {
@@ -92,6 +75,17 @@ std::string submit(faas::test::SyncClient& client, const Platform& p, const std:
     const std::string id(r->headers.get("X-Call-Id").value_or(""));
     REQUIRE_FALSE(id.empty());
     return id;
+}
+
+// `n` calls submitted one after the other; their call ids in order.
+std::vector<std::string> submit_many(faas::test::SyncClient& client, const Platform& p,
+                                     const std::string& fn, int n,
+                                     const CallbackReceiver& receiver) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) {
+        ids.push_back(submit(client, p, fn, "call " + std::to_string(i), receiver));
+    }
+    return ids;
 }
 
 // The line after a table's header ("" when the table is empty).
@@ -186,10 +180,7 @@ TEST_SUITE("e2e async") {
         Platform p(setup.stack, setup.env);
         CallbackReceiver receiver;
         faas::test::SyncClient client;
-        std::vector<std::string> ids;
-        for (int i = 0; i < 1000; ++i) {
-            ids.push_back(submit(client, p, "pair", "call " + std::to_string(i), receiver));
-        }
+        const auto ids = submit_many(client, p, "pair", 1000, receiver);
         CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 1000);
         const bool all = receiver.wait_all(ids, "200", 120s);
         CHECK_MESSAGE(all, receiver.call_ids_with_status("200").size() << " of 1000 delivered");
@@ -212,10 +203,7 @@ TEST_SUITE("e2e async") {
         Platform p(setup.stack, setup.env);
         CallbackReceiver receiver;
         faas::test::SyncClient client;
-        std::vector<std::string> ids;
-        for (int i = 0; i < 10; ++i) {
-            ids.push_back(submit(client, p, "paced", "x", receiver));
-        }
+        const auto ids = submit_many(client, p, "paced", 10, receiver);
         REQUIRE(receiver.wait_all(ids, "200", 30s));
         std::vector<std::int64_t> starts;
         for (const auto& e : setup.events("paced")) {
@@ -294,17 +282,14 @@ TEST_SUITE("e2e async") {
         Platform p(setup.stack, setup.env);
         CallbackReceiver receiver;
         faas::test::SyncClient client;
-        std::vector<std::string> ids;
-        for (int i = 0; i < 60; ++i) {
-            ids.push_back(submit(client, p, "slow", "s", receiver));
-        }
+        const auto ids = submit_many(client, p, "slow", 60, receiver);
         const pid_t up = p.process().pid();
         pid_t last = -1;
         for (int kill = 0; kill < 20; ++kill) {
             pid_t worker = -1;
             REQUIRE_MESSAGE(faas::test::wait_until(
                                 [&] {
-                                    worker = child_named(up, "queue-worker");
+                                    worker = faas::test::child_named(up, "queue-worker");
                                     return worker > 0 && worker != last;
                                 },
                                 30s),
@@ -342,13 +327,10 @@ TEST_SUITE("e2e async") {
         Platform p(setup.stack, setup.env);
         CallbackReceiver receiver;
         faas::test::SyncClient client;
-        std::vector<std::string> ids;
-        for (int i = 0; i < 150; ++i) {
-            ids.push_back(submit(client, p, "steady", "n", receiver));
-        }
+        auto ids = submit_many(client, p, "steady", 150, receiver);
         REQUIRE(faas::test::wait_until(
             [&] { return receiver.call_ids_with_status("200").size() >= 10; }, 30s));
-        const pid_t nats = child_named(p.process().pid(), "nats-server");
+        const pid_t nats = faas::test::child_named(p.process().pid(), "nats-server");
         REQUIRE(nats > 0);
         ::kill(nats, SIGTERM);
         REQUIRE_MESSAGE(faas::test::wait_until(

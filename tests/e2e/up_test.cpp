@@ -19,22 +19,6 @@ using faas::test::TempDir;
 
 namespace {
 
-std::string comm_of(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
-    std::string name;
-    std::getline(in, name);
-    return name;
-}
-
-pid_t child_named(pid_t parent, const std::string& name) {
-    for (pid_t pid : faas::test::descendants(parent)) {
-        if (comm_of(pid) == name) {
-            return pid;
-        }
-    }
-    return -1;
-}
-
 bool contains(const std::string& s, const std::string& needle) {
     return s.find(needle) != std::string::npos;
 }
@@ -85,10 +69,10 @@ TEST_SUITE("e2e up") {
 
         const pid_t up = p.process().pid();
         const auto children = faas::test::descendants(up);
-        REQUIRE(child_named(up, "gateway") > 0);
-        REQUIRE(child_named(up, "faas-provider") > 0);
-        REQUIRE(child_named(up, "nats-server") > 0);
-        REQUIRE(child_named(up, "queue-worker") > 0);
+        REQUIRE(faas::test::child_named(up, "gateway") > 0);
+        REQUIRE(faas::test::child_named(up, "faas-provider") > 0);
+        REQUIRE(faas::test::child_named(up, "nats-server") > 0);
+        REQUIRE(faas::test::child_named(up, "queue-worker") > 0);
         // nats-server, provider, gateway, queue-worker, six replicas at least
         REQUIRE(children.size() >= 10);
         p.process().signal(SIGINT);
@@ -127,8 +111,8 @@ TEST_SUITE("e2e up") {
     TEST_CASE("up: a daemon that dies is named, the rest is stopped, and faas up exits 1") {
         Platform p("");
         const pid_t up = p.process().pid();
-        const pid_t gateway = child_named(up, "gateway");
-        const pid_t provider = child_named(up, "faas-provider");
+        const pid_t gateway = faas::test::child_named(up, "gateway");
+        const pid_t provider = faas::test::child_named(up, "faas-provider");
         REQUIRE(gateway > 0);
         REQUIRE(provider > 0);
         ::kill(gateway, SIGKILL);
@@ -179,7 +163,7 @@ TEST_SUITE("e2e up") {
         CHECK(std::filesystem::is_directory(p.dir().file("state/nats/jetstream")));
         CHECK(contains(p.output(), "faas up: nats-server (JetStream) is ready on 127.0.0.1:"));
         CHECK(contains(p.output(), "faas up: queue-worker is healthy"));
-        const pid_t nats = child_named(p.process().pid(), "nats-server");
+        const pid_t nats = faas::test::child_named(p.process().pid(), "nats-server");
         REQUIRE(nats > 0);
         std::ifstream cmdline("/proc/" + std::to_string(nats) + "/cmdline");
         std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
