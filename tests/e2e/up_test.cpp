@@ -140,6 +140,23 @@ TEST_SUITE("e2e up") {
         CHECK_FALSE(std::filesystem::exists(dir.file("state/logs/provider.log")));
     }
 
+    TEST_CASE("up: a nats-server that keeps exiting before it is ready is given up after 3 tries") {
+        TempDir dir;
+        const auto fake = dir.write("nats-server", "#!/bin/sh\necho 'bad config' >&2\nexit 1\n", true);
+        auto env = faas::test::base_env();
+        env["nats_server_path"] = fake.string();
+        auto r = faas::test::run({faas::test::faas_path(), "up", "--port",
+                                  std::to_string(faas::test::free_port()), "--state-dir",
+                                  dir.file("state").string(), "--no-examples", "--quiet"},
+                                 env, std::chrono::seconds(30));
+        CHECK(r.exit.exited_with(1));
+        CHECK_MESSAGE(contains(r.out, "faas up: nats exited 3 times in a row before it was ready"),
+                      r.out);
+        CHECK(contains(r.err, "its last lines"));
+        CHECK(contains(r.err, "    bad config"));
+        CHECK_FALSE(std::filesystem::exists(dir.file("state/logs/provider.log")));
+    }
+
     TEST_CASE("up: a missing queue-worker binary is named before anything starts") {
         TempDir dir;
         auto env = faas::test::base_env();
