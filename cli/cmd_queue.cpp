@@ -32,7 +32,8 @@ int queues(const Args& args, Io& io) {
 
 int status(const Args& args, Io& io) {
     if (args.positional.size() != 1 || args.positional[0].empty()) {
-        return fail(io, "queue status wants one call id (the X-Call-Id faas invoke --async printed)",
+        return fail(io,
+                    "queue status wants one call id (the X-Call-Id faas invoke --async printed)",
                     kExitUsage);
     }
     const std::string& id = args.positional[0];
@@ -86,7 +87,8 @@ int dead_letters(const Args& args, Io& io) {
             params.emplace_back(key, *v);
         }
     }
-    const Listing listing = get_listing(args, io, "/system/async-dead-letters" + query_string(params));
+    const Listing listing =
+        get_listing(args, io, "/system/async-dead-letters" + query_string(params));
     if (!listing.body) {
         return listing.exit_code;
     }
@@ -144,24 +146,26 @@ std::vector<Command> queue_commands() {
         "async_status_ttl (24h by default).\n",
         with_gateway({{"output", 'o', FlagKind::Value, "FORMAT", "plain (default) or json"}}),
         status});
-    out.push_back(Command{
-        "queue dead-letters", "list async calls that ran out of attempts or expired",
-        "faas queue dead-letters [--function NAME] [--queue Q] [--limit N] [--after SEQ]",
-        "NAME is name or name.namespace (openfaas-fn by default). SEQ identifies a dead letter for\n"
-        "faas queue redrive.\n",
-        with_gateway({
-            {"function", 0, FlagKind::Value, "NAME", "only this function's"},
-            {"queue", 0, FlagKind::Value, "Q", "only this queue's"},
-            {"limit", 0, FlagKind::Value, "N", "at most N (the gateway's default: 100)"},
-            {"after", 0, FlagKind::Value, "SEQ", "only those after this sequence number"},
-        }),
-        dead_letters});
+    out.push_back(
+        Command{"queue dead-letters", "list async calls that ran out of attempts or expired",
+                "faas queue dead-letters [--function NAME] [--queue Q] [--limit N] [--after SEQ]",
+                "NAME is name or name.namespace (openfaas-fn by default). SEQ identifies a dead "
+                "letter for\n"
+                "faas queue redrive.\n",
+                with_gateway({
+                    {"function", 0, FlagKind::Value, "NAME", "only this function's"},
+                    {"queue", 0, FlagKind::Value, "Q", "only this queue's"},
+                    {"limit", 0, FlagKind::Value, "N", "at most N (the gateway's default: 100)"},
+                    {"after", 0, FlagKind::Value, "SEQ", "only those after this sequence number"},
+                }),
+                dead_letters});
     out.push_back(Command{
         "queue redrive", "queue dead letters again (all, one function's, or by sequence number)",
         "faas queue redrive [--function NAME | SEQ...]",
         "Each dead letter is queued again as a new first attempt with its call id and callback,\n"
         "then deleted. Without arguments every dead letter is redriven. Exits 1 when one failed.\n",
-        with_gateway({{"function", 0, FlagKind::Value, "NAME", "only this function's dead letters"}}),
+        with_gateway(
+            {{"function", 0, FlagKind::Value, "NAME", "only this function's dead letters"}}),
         redrive});
     out.push_back(Command{
         "queue", "list the async queues: messages, pending, in flight, dead letters",

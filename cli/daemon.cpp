@@ -1,11 +1,11 @@
 #include "cli/daemon.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <array>
 #include <cstdio>
 #include <ostream>
+
+#include <signal.h>
+#include <unistd.h>
 
 namespace faas::cli {
 namespace {
@@ -57,7 +57,10 @@ std::optional<std::uint16_t> listening_port_of(std::string_view line) {
     return static_cast<std::uint16_t>(v);
 }
 
-Supervisor::Supervisor(asio::io_context& io, Io& out, std::filesystem::path log_dir, bool quiet,
+Supervisor::Supervisor(asio::io_context& io,
+                       Io& out,
+                       std::filesystem::path log_dir,
+                       bool quiet,
                        async::AsyncEvent& wake)
     : io_(io), out_(out), log_dir_(std::move(log_dir)), quiet_(quiet), wake_(wake) {}
 
@@ -150,11 +153,12 @@ awaitable<void> Supervisor::pump(Daemon* d) {
     auto& pipe = *d->child->stdout_pipe();
     for (;;) {
         boost::system::error_code ec;
-        const std::size_t n = co_await pipe.async_read_some(asio::buffer(buf),
-                                                            asio::redirect_error(use_awaitable, ec));
+        const std::size_t n = co_await pipe.async_read_some(
+            asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
         pending.append(buf.data(), n);
         std::size_t start = 0;
-        for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', start)) {
+        for (auto nl = pending.find('\n'); nl != std::string::npos;
+             nl = pending.find('\n', start)) {
             note_line(d, pending.substr(start, nl - start));
             start = nl + 1;
         }
@@ -177,8 +181,8 @@ awaitable<void> Supervisor::watch(Daemon* d) {
         const bool restartable = d->spec.restart && !stopping_;
         if (restartable && d->unready_exits < kMaxUnreadyRestarts) {
             const auto delay = kRestartDelay * (1 << d->unready_exits);
-            say("faas up: " + d->spec.name + " (pid " + std::to_string(d->pid) + ") exited: " +
-                status.describe() + "; restarting it in " + secs(delay));
+            say("faas up: " + d->spec.name + " (pid " + std::to_string(d->pid) +
+                ") exited: " + status.describe() + "; restarting it in " + secs(delay));
             co_await sleep_for(io_, delay);
             if (!stopping_) {
                 ++d->restarts;

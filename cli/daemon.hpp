@@ -5,8 +5,6 @@
 // queue-worker: in JetStream) is restarted when it exits; the others end the platform when they
 // exit. Everything runs on the one io_context of `faas up`'s thread; the Supervisor owns the
 // daemons and outlives every coroutine it spawns (run_up joins the io_context before it dies).
-#include <sys/types.h>
-
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -15,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "cli/commands.hpp"
 #include "core/async/async_event.hpp"

@@ -107,9 +107,8 @@ Result<json::Document> parse_json(std::string_view text, std::string_view what) 
 }
 
 Status fill_redrive(const Fields& f, RedriveItem& item) {
-    return first_error({f.u64("sequence", item.sequence),
-                         f.str("callId", item.call_id),
-                         f.str("error", item.error)});
+    return first_error({f.u64("sequence", item.sequence), f.str("callId", item.call_id),
+                        f.str("error", item.error)});
 }
 
 }  // namespace
@@ -119,16 +118,13 @@ Result<std::vector<QueueInfo>> parse_queues(std::string_view text) {
     if (!doc) {
         return doc.error();
     }
-    return parse_array<QueueInfo>(doc->root(), "queue list",
-                                  [](const Fields& f, QueueInfo& q) -> Status {
-                                      return first_error({f.str("name", q.name),
-                                                           f.str("subject", q.subject),
-                                                           f.u64("messages", q.messages),
-                                                           f.u64("pending", q.pending),
-                                                           f.u64("inFlight", q.in_flight),
-                                                           f.u64("deadLetters", q.dead_letters),
-                                                           f.u64("consumers", q.consumers)});
-                                  });
+    return parse_array<QueueInfo>(
+        doc->root(), "queue list", [](const Fields& f, QueueInfo& q) -> Status {
+            return first_error(
+                {f.str("name", q.name), f.str("subject", q.subject), f.u64("messages", q.messages),
+                 f.u64("pending", q.pending), f.u64("inFlight", q.in_flight),
+                 f.u64("deadLetters", q.dead_letters), f.u64("consumers", q.consumers)});
+        });
 }
 
 Result<std::vector<DeadLetterInfo>> parse_dead_letters(std::string_view text) {
@@ -136,18 +132,15 @@ Result<std::vector<DeadLetterInfo>> parse_dead_letters(std::string_view text) {
     if (!doc) {
         return doc.error();
     }
-    return parse_array<DeadLetterInfo>(doc->root(), "dead letters",
-                                       [](const Fields& f, DeadLetterInfo& d) -> Status {
-                                           return first_error({f.u64("sequence", d.sequence),
-                                                                f.str("callId", d.call_id),
-                                                                f.str("function", d.function),
-                                                                f.str("queue", d.queue),
-                                                                f.u64("attempts", d.attempts),
-                                                                f.i64("statusCode", d.status_code),
-                                                                f.str("reason", d.reason),
-                                                                f.str("deadLetteredAt", d.dead_lettered_at),
-                                                                f.str("enqueuedAt", d.enqueued_at)});
-                                       });
+    return parse_array<DeadLetterInfo>(
+        doc->root(), "dead letters", [](const Fields& f, DeadLetterInfo& d) -> Status {
+            return first_error({f.u64("sequence", d.sequence), f.str("callId", d.call_id),
+                                f.str("function", d.function), f.str("queue", d.queue),
+                                f.u64("attempts", d.attempts), f.i64("statusCode", d.status_code),
+                                f.str("reason", d.reason),
+                                f.str("deadLetteredAt", d.dead_lettered_at),
+                                f.str("enqueuedAt", d.enqueued_at)});
+        });
 }
 
 Result<RedriveResult> parse_redrive(std::string_view text) {
@@ -156,8 +149,8 @@ Result<RedriveResult> parse_redrive(std::string_view text) {
         return doc.error();
     }
     RedriveResult out;
-    for (auto [key, target] : {std::pair{"redriven", &out.redriven},
-                               std::pair{"failed", &out.failed}}) {
+    for (auto [key, target] :
+         {std::pair{"redriven", &out.redriven}, std::pair{"failed", &out.failed}}) {
         element list;
         if (doc->root().at_key(key).get(list) != simdjson::SUCCESS || list.is_null()) {
             continue;
@@ -237,8 +230,9 @@ Result<std::string> redrive_body(const std::optional<std::string>& function,
             const std::uint64_t n = digits ? std::stoull(seq) : 0;
             if (n == 0) {
                 return make_error(errc::bad_request,
-                                  "\"" + seq + "\" is not a dead letter's sequence number (SEQ "
-                                               "in faas queue dead-letters)");
+                                  "\"" + seq +
+                                      "\" is not a dead letter's sequence number (SEQ "
+                                      "in faas queue dead-letters)");
             }
             w.value(n);
         }

@@ -61,7 +61,8 @@ class Handler(BaseHTTPRequestHandler):
 ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
 )PY";
 
-std::string probe_function(const std::string& name, const std::map<std::string, std::string>& env,
+std::string probe_function(const std::string& name,
+                           const std::map<std::string, std::string>& env,
                            const std::map<std::string, std::string>& annotations) {
     std::string out = "  " + name +
                       ":\n"
@@ -177,7 +178,8 @@ std::map<std::string, int> CallbackReceiver::call_ids_with_status(const std::str
     return out;
 }
 
-bool CallbackReceiver::wait_all(const std::vector<std::string>& ids, const std::string& status,
+bool CallbackReceiver::wait_all(const std::vector<std::string>& ids,
+                                const std::string& status,
                                 std::chrono::nanoseconds bound) const {
     return wait_until(
         [&] {

@@ -3,13 +3,12 @@
 // re-drive, idempotency, webhook verification, and no call lost when the queue-worker is killed
 // or nats-server restarts. Retry and ack waits are shortened through faas up's environment, which
 // its children inherit.
-#include <signal.h>
-
 #include <algorithm>
 #include <set>
 #include <thread>
 
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include "core/crypto/hmac.hpp"
 #include "core/text/text.hpp"
@@ -54,7 +53,9 @@ struct AsyncSetup {
                {"callback_initial_wait", "50ms"},
                {"callback_max_wait", "200ms"}};
     }
-    std::filesystem::path log(const std::string& fn) const { return work.file("log/" + fn + ".log"); }
+    std::filesystem::path log(const std::string& fn) const {
+        return work.file("log/" + fn + ".log");
+    }
     std::vector<faas::test::ProbeEvent> events(const std::string& fn) const {
         return faas::test::probe_events(log(fn));
     }
@@ -65,8 +66,11 @@ struct AsyncSetup {
 };
 
 // POST /async-function/<fn> with a callback to `receiver`; returns the X-Call-Id of the 202.
-std::string submit(faas::test::SyncClient& client, const Platform& p, const std::string& fn,
-                   const std::string& body, const CallbackReceiver& receiver,
+std::string submit(faas::test::SyncClient& client,
+                   const Platform& p,
+                   const std::string& fn,
+                   const std::string& body,
+                   const CallbackReceiver& receiver,
                    faas::http::Headers headers = {}) {
     headers.set("X-Callback-Url", receiver.url());
     auto r = client.post(p.port(), "/async-function/" + fn, body, headers, 30s);
@@ -78,8 +82,10 @@ std::string submit(faas::test::SyncClient& client, const Platform& p, const std:
 }
 
 // `n` calls submitted one after the other; their call ids in order.
-std::vector<std::string> submit_many(faas::test::SyncClient& client, const Platform& p,
-                                     const std::string& fn, int n,
+std::vector<std::string> submit_many(faas::test::SyncClient& client,
+                                     const Platform& p,
+                                     const std::string& fn,
+                                     int n,
                                      const CallbackReceiver& receiver) {
     std::vector<std::string> ids;
     for (int i = 0; i < n; ++i) {
@@ -105,7 +111,9 @@ std::string status_field(const Platform& p, const std::string& id, const std::st
 }
 
 // Waits until `faas queue status` shows `state` for the call.
-bool wait_state(const Platform& p, const std::string& id, const std::string& state,
+bool wait_state(const Platform& p,
+                const std::string& id,
+                const std::string& state,
                 std::chrono::nanoseconds bound = 30s) {
     return faas::test::wait_until([&] { return status_field(p, id, "Status") == state; }, bound,
                                   200ms);
@@ -114,16 +122,17 @@ bool wait_state(const Platform& p, const std::string& id, const std::string& sta
 }  // namespace
 
 TEST_SUITE("e2e async") {
-    TEST_CASE("async: the result reaches the callback signed, with output and headers; a repeated "
-              "Idempotency-Key runs once") {
+    TEST_CASE(
+        "async: the result reaches the callback signed, with output and headers; a repeated "
+        "Idempotency-Key runs once") {
         AsyncSetup setup({probe_function("probe", {}, {})});
         const auto secret = setup.work.write("callback.key", "callback-signing-key");
         setup.env["callback_secret_file"] = secret.string();
         Platform p(setup.stack, setup.env);
         CallbackReceiver receiver;
 
-        const auto submitted = p.cli({"invoke", "probe", "--async", "--callback", receiver.url()},
-                                     "hello async");
+        const auto submitted =
+            p.cli({"invoke", "probe", "--async", "--callback", receiver.url()}, "hello async");
         REQUIRE_MESSAGE(submitted.code == 0, submitted.err);
         CHECK(contains(submitted.err, "Function submitted asynchronously."));
         const std::string id(faas::text::trim(submitted.out));
@@ -173,10 +182,11 @@ TEST_SUITE("e2e async") {
         CHECK(receiver.for_call(key_id).size() == 1);
     }
 
-    TEST_CASE("async: 1,000 calls to a function with concurrency 2 all complete, never more than "
-              "2 at once") {
-        AsyncSetup setup({probe_function("pair", {{"sleep_ms", "2"}},
-                                         {{"com.faas.queue.concurrency", "2"}})});
+    TEST_CASE(
+        "async: 1,000 calls to a function with concurrency 2 all complete, never more than "
+        "2 at once") {
+        AsyncSetup setup(
+            {probe_function("pair", {{"sleep_ms", "2"}}, {{"com.faas.queue.concurrency", "2"}})});
         Platform p(setup.stack, setup.env);
         CallbackReceiver receiver;
         faas::test::SyncClient client;
@@ -199,8 +209,9 @@ TEST_SUITE("e2e async") {
                 return faas::test::fields(line_starting(table.out, "default ")) == empty;
             },
             20s, 200ms);
-        CHECK(faas::test::fields(line_starting(table.out, "QUEUE")) ==
-              std::vector<std::string>{"QUEUE", "MESSAGES", "PENDING", "IN-FLIGHT", "DEAD-LETTERS"});
+        CHECK(
+            faas::test::fields(line_starting(table.out, "QUEUE")) ==
+            std::vector<std::string>{"QUEUE", "MESSAGES", "PENDING", "IN-FLIGHT", "DEAD-LETTERS"});
         CHECK_MESSAGE(faas::test::fields(line_starting(table.out, "default ")) == empty, table.out);
     }
 
@@ -225,15 +236,17 @@ TEST_SUITE("e2e async") {
         CHECK_MESSAGE(span >= 1.5, "10 calls started within " << span << " s");
         for (std::size_t i = 0; i < starts.size(); ++i) {
             std::size_t in_window = 0;
-            for (std::size_t j = i; j < starts.size() && starts[j] - starts[i] < 1'000'000'000; ++j) {
+            for (std::size_t j = i; j < starts.size() && starts[j] - starts[i] < 1'000'000'000;
+                 ++j) {
                 ++in_window;
             }
             CHECK_MESSAGE(in_window <= 7, in_window << " calls started within one second");
         }
     }
 
-    TEST_CASE("async: 503 twice then 200 is one success; an always failing call is dead-lettered "
-              "and redrive runs it again") {
+    TEST_CASE(
+        "async: 503 twice then 200 is one success; an always failing call is dead-lettered "
+        "and redrive runs it again") {
         AsyncSetup setup({probe_function("flaky", {{"fail_first", "2"}}, {}),
                           probe_function("broken", {}, {{"com.openfaas.retry.attempts", "3"}})});
         Platform p(setup.stack, setup.env);
@@ -279,8 +292,8 @@ TEST_SUITE("e2e async") {
     }
 
     TEST_CASE("async: killing the queue-worker mid-call 20 times loses no call") {
-        AsyncSetup setup({probe_function("slow", {{"sleep_ms", "200"}},
-                                         {{"com.faas.queue.concurrency", "4"}})});
+        AsyncSetup setup(
+            {probe_function("slow", {{"sleep_ms", "200"}}, {{"com.faas.queue.concurrency", "4"}})});
         // Messages a killed worker held come back after ack_wait; every redelivery counts as an
         // attempt, so allow more attempts than kills.
         setup.env["ack_wait"] = "2s";
@@ -300,7 +313,8 @@ TEST_SUITE("e2e async") {
                                     return worker > 0 && worker != last;
                                 },
                                 30s),
-                            "no queue-worker after kill " << kill << ":\n" << p.output());
+                            "no queue-worker after kill " << kill << ":\n"
+                                                          << p.output());
             const std::int64_t since = faas::test::steady_ns();
             const bool calling = faas::test::wait_until(
                 [&] {
@@ -381,8 +395,8 @@ TEST_SUITE("e2e async") {
                                           {"com.faas.webhook.secret", "gh-secret"},
                                           {"com.openfaas.queue", "hooks"}})});
         Platform p(setup.stack, setup.env);
-        const auto secret =
-            p.cli({"secret", "create", "gh-secret", "--from-literal", "It's a Secret to Everybody"});
+        const auto secret = p.cli(
+            {"secret", "create", "gh-secret", "--from-literal", "It's a Secret to Everybody"});
         REQUIRE_MESSAGE(secret.code == 0, secret.err);
         faas::test::SyncClient client;
         faas::http::Headers bad;

@@ -2,9 +2,9 @@
 // refuse before anything is sent.
 #include "cli/queue.hpp"
 
-#include <doctest/doctest.h>
-
 #include <sstream>
+
+#include <doctest/doctest.h>
 
 #include "cli/commands.hpp"
 
@@ -61,7 +61,8 @@ TEST_SUITE("cli queue") {
     TEST_CASE("queue: no queues prints the header alone") {
         auto q = faas::cli::parse_queues("[]");
         REQUIRE(q.ok());
-        CHECK(faas::cli::queues_table(*q) == "QUEUE   MESSAGES   PENDING   IN-FLIGHT   DEAD-LETTERS\n");
+        CHECK(faas::cli::queues_table(*q) ==
+              "QUEUE   MESSAGES   PENDING   IN-FLIGHT   DEAD-LETTERS\n");
     }
 
     TEST_CASE("queue: an answer that is not the queue list is an error naming the key") {
@@ -82,9 +83,12 @@ TEST_SUITE("cli queue") {
         CHECK((*d)[1].enqueued_at == "2026-11-23T04:00:00Z");
         const std::string table = faas::cli::dead_letters_table(*d);
         CHECK(table ==
-              "SEQ   CALL-ID   FUNCTION           QUEUE     ATTEMPTS   STATUS   REASON               DEAD-LETTERED\n"
-              "12    c-1       fail.openfaas-fn   default   3          503      attempts exhausted   2026-11-23T10:00:00Z\n"
-              "13    c-2       old.openfaas-fn    default   0          -        expired              2026-11-23T10:00:01Z\n");
+              "SEQ   CALL-ID   FUNCTION           QUEUE     ATTEMPTS   STATUS   REASON             "
+              "  DEAD-LETTERED\n"
+              "12    c-1       fail.openfaas-fn   default   3          503      attempts exhausted "
+              "  2026-11-23T10:00:00Z\n"
+              "13    c-2       old.openfaas-fn    default   0          -        expired            "
+              "  2026-11-23T10:00:01Z\n");
     }
 
     TEST_CASE("queue: a call's status shows the fields that are set, one a line") {
@@ -114,8 +118,10 @@ TEST_SUITE("cli queue") {
         CHECK(faas::cli::redrive_body(std::nullopt, {}).value() == "{}");
         CHECK(faas::cli::redrive_body(std::string("fail"), {}).value() ==
               R"({"function":"fail.openfaas-fn"})");
-        CHECK(faas::cli::redrive_body(std::string("fail.dev"), {}).value() == R"({"function":"fail.dev"})");
-        CHECK(faas::cli::redrive_body(std::nullopt, {"12", "13"}).value() == R"({"sequences":[12,13]})");
+        CHECK(faas::cli::redrive_body(std::string("fail.dev"), {}).value() ==
+              R"({"function":"fail.dev"})");
+        CHECK(faas::cli::redrive_body(std::nullopt, {"12", "13"}).value() ==
+              R"({"sequences":[12,13]})");
         CHECK_FALSE(faas::cli::redrive_body(std::nullopt, {"12x"}).ok());
         CHECK_FALSE(faas::cli::redrive_body(std::nullopt, {"0"}).ok());
         CHECK_FALSE(faas::cli::redrive_body(std::nullopt, {"-1"}).ok());

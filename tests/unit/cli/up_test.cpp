@@ -2,9 +2,9 @@
 // daemons' output.
 #include "cli/up.hpp"
 
-#include <doctest/doctest.h>
-
 #include <map>
+
+#include <doctest/doctest.h>
 
 #include "cli/daemon.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -55,7 +55,8 @@ TEST_SUITE("cli up") {
         CHECK(contains(r.error().what(), bin.file("queue-worker").string() + " not found"));
         CHECK(contains(r.error().what(), "queue_worker_path"));
         bin.write("queue-worker", "#!/bin/sh\n", true);
-        auto ok = faas::cli::find_sibling(vars({}), bin.path(), "queue_worker_path", "queue-worker");
+        auto ok =
+            faas::cli::find_sibling(vars({}), bin.path(), "queue_worker_path", "queue-worker");
         REQUIRE(ok.ok());
         CHECK(*ok == bin.file("queue-worker").string());
     }
