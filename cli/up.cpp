@@ -1,13 +1,13 @@
 #include "cli/up.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <ostream>
 #include <tuple>
+
+#include <signal.h>
+#include <unistd.h>
 
 #include "cli/daemon.hpp"
 #include "cli/deploy.hpp"
@@ -56,8 +56,13 @@ std::uint16_t any_free_port() {
 class Platform {
 public:
     Platform(asio::io_context& io, UpOptions options, UpBinaries bins, Io& out)
-        : io_(io), options_(std::move(options)), bins_(std::move(bins)), io_out_(out),
-          wake_(io.get_executor()), signals_(io, SIGINT, SIGTERM), pool_(io.get_executor()),
+        : io_(io),
+          options_(std::move(options)),
+          bins_(std::move(bins)),
+          io_out_(out),
+          wake_(io.get_executor()),
+          signals_(io, SIGINT, SIGTERM),
+          pool_(io.get_executor()),
           daemons_(io, out, options_.state_dir / "logs", options_.quiet, wake_) {}
 
     awaitable<int> run(std::uint16_t metrics_port, std::uint16_t nats_port);
@@ -192,8 +197,8 @@ awaitable<int> Platform::start_nats() {
     DaemonSpec spec;
     spec.name = "nats";
     spec.path = bins_.nats_server;
-    spec.args = {"-js", "-a", "127.0.0.1", "-p", std::to_string(nats_port_), "-sd", dir.string(),
-                 "-c", conf.string()};
+    spec.args = {"-js", "-a",         "127.0.0.1", "-p",         std::to_string(nats_port_),
+                 "-sd", dir.string(), "-c",        conf.string()};
     spec.restart = true;  // its state is the store on disk
     spec.ready_marker = "Server is ready";
     auto nats = daemons_.start(std::move(spec));
@@ -245,10 +250,12 @@ awaitable<int> Platform::start_gateway() {
     DaemonSpec spec;
     spec.name = "gateway";
     spec.path = bins_.gateway;
-    spec.env = {"port=" + std::to_string(options_.port), "bind_address=" + options_.bind,
+    spec.env = {"port=" + std::to_string(options_.port),
+                "bind_address=" + options_.bind,
                 "metrics_port=" + std::to_string(metrics_port_),
                 "functions_provider_url=http://127.0.0.1:" + std::to_string(provider_port_) + "/",
-                "faas_nats_address=127.0.0.1", "faas_nats_port=" + std::to_string(nats_port_),
+                "faas_nats_address=127.0.0.1",
+                "faas_nats_port=" + std::to_string(nats_port_),
                 "callback_allow_hosts=" + callback_allow_hosts(io_out_.env)};
     auto gateway = daemons_.start(std::move(spec));
     if (!gateway) {
@@ -272,9 +279,11 @@ awaitable<int> Platform::start_queue_worker() {
     DaemonSpec spec;
     spec.name = "queue-worker";
     spec.path = bins_.queue_worker;
-    spec.env = {"faas_nats_address=127.0.0.1", "faas_nats_port=" + std::to_string(nats_port_),
+    spec.env = {"faas_nats_address=127.0.0.1",
+                "faas_nats_port=" + std::to_string(nats_port_),
                 "faas_gateway_address=" + (any ? std::string("127.0.0.1") : options_.bind),
-                "faas_gateway_port=" + std::to_string(options_.port), "metrics_port=0",
+                "faas_gateway_port=" + std::to_string(options_.port),
+                "metrics_port=0",
                 "callback_allow_hosts=" + callback_allow_hosts(io_out_.env)};
     spec.restart = true;  // stateless: every message waits in JetStream until it is acked
     auto worker = daemons_.start(std::move(spec));
@@ -315,8 +324,8 @@ void Platform::print_summary(const std::vector<openfaas::FunctionDeployment>& de
         << "  gateway    " << gw << "   (metrics: http://127.0.0.1:" << metrics_port_
         << "/metrics)\n"
         << "  provider   http://127.0.0.1:" << provider_port_ << "   (internal)\n"
-        << "  nats       nats://127.0.0.1:" << nats_port_ << "   (JetStream store: "
-        << (options_.state_dir / "nats").string() << ")\n"
+        << "  nats       nats://127.0.0.1:" << nats_port_
+        << "   (JetStream store: " << (options_.state_dir / "nats").string() << ")\n"
         << "  worker     queue-worker   (metrics: http://127.0.0.1:" << worker_metrics_port_
         << "/metrics)\n"
         << "  state      " << options_.state_dir.string() << "\n"
@@ -424,8 +433,7 @@ awaitable<int> Platform::run(std::uint16_t metrics_port, std::uint16_t nats_port
     const Daemon* dead = daemons_.dead();
     if (dead != nullptr) {
         fail_with(dead->spec.name + " (pid " + std::to_string(dead->pid) + ") exited: " +
-                  dead->status->describe() + "; its last lines (" + dead->log_path.string() +
-                  "):");
+                  dead->status->describe() + "; its last lines (" + dead->log_path.string() + "):");
         for (const auto& line : dead->last_lines) {
             io_out_.err << "    " << line << "\n";
         }
@@ -448,8 +456,8 @@ awaitable<int> Platform::run(std::uint16_t metrics_port, std::uint16_t nats_port
 Result<std::string> find_nats_server(const VarLookup& env) {
     if (auto p = env("nats_server_path"); p && !p->empty()) {
         if (::access(p->c_str(), X_OK) != 0) {
-            return make_error(errc::not_found, "nats_server_path=" + *p +
-                                                   " is not an executable file");
+            return make_error(errc::not_found,
+                              "nats_server_path=" + *p + " is not an executable file");
         }
         return *p;
     }
@@ -475,15 +483,19 @@ Result<std::string> find_nats_server(const VarLookup& env) {
                       "nats-server) or set nats_server_path");
 }
 
-Result<std::string> find_sibling(const VarLookup& env, const fs::path& bin_dir,
-                                 const std::string& env_name, const std::string& binary) {
+Result<std::string> find_sibling(const VarLookup& env,
+                                 const fs::path& bin_dir,
+                                 const std::string& env_name,
+                                 const std::string& binary) {
     std::string path = (bin_dir / binary).string();
     if (auto override_path = env(env_name); override_path && !override_path->empty()) {
         path = *override_path;
     }
     if (::access(path.c_str(), X_OK) != 0) {
-        return make_error(errc::not_found, path + " not found or not executable (build it with "
-                                                  "scripts/build.sh, or set " + env_name + ")");
+        return make_error(errc::not_found, path +
+                                               " not found or not executable (build it with "
+                                               "scripts/build.sh, or set " +
+                                               env_name + ")");
     }
     return path;
 }

@@ -1,12 +1,11 @@
 // `faas up` as a user runs it: the example stack answers through the gateway, Ctrl-C stops
 // everything, and start-up problems are clear.
-#include <signal.h>
-
 #include <algorithm>
 #include <fstream>
 #include <iterator>
 
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include "core/asio.hpp"
 #include "core/text/text.hpp"
@@ -124,15 +123,16 @@ TEST_SUITE("e2e up") {
         CHECK(faas::test::wait_until([&] { return faas::test::gone(provider); }));
     }
 
-    TEST_CASE("up: without nats-server faas up exits 2 with the install hint, before starting "
-              "anything") {
+    TEST_CASE(
+        "up: without nats-server faas up exits 2 with the install hint, before starting "
+        "anything") {
         TempDir dir;
         auto env = faas::test::base_env();
         env["nats_server_path"] = dir.file("no-nats-server").string();
-        auto r = faas::test::run({faas::test::faas_path(), "up", "--port",
-                                  std::to_string(faas::test::free_port()), "--state-dir",
-                                  dir.file("state").string(), "--no-examples"},
-                                 env, std::chrono::seconds(30));
+        auto r = faas::test::run(
+            {faas::test::faas_path(), "up", "--port", std::to_string(faas::test::free_port()),
+             "--state-dir", dir.file("state").string(), "--no-examples"},
+            env, std::chrono::seconds(30));
         CHECK(r.exit.exited_with(2));
         CHECK_MESSAGE(contains(r.err, "nats_server_path=" + dir.file("no-nats-server").string() +
                                           " is not an executable file"),
@@ -142,13 +142,14 @@ TEST_SUITE("e2e up") {
 
     TEST_CASE("up: a nats-server that keeps exiting before it is ready is given up after 3 tries") {
         TempDir dir;
-        const auto fake = dir.write("nats-server", "#!/bin/sh\necho 'bad config' >&2\nexit 1\n", true);
+        const auto fake =
+            dir.write("nats-server", "#!/bin/sh\necho 'bad config' >&2\nexit 1\n", true);
         auto env = faas::test::base_env();
         env["nats_server_path"] = fake.string();
-        auto r = faas::test::run({faas::test::faas_path(), "up", "--port",
-                                  std::to_string(faas::test::free_port()), "--state-dir",
-                                  dir.file("state").string(), "--no-examples", "--quiet"},
-                                 env, std::chrono::seconds(30));
+        auto r = faas::test::run(
+            {faas::test::faas_path(), "up", "--port", std::to_string(faas::test::free_port()),
+             "--state-dir", dir.file("state").string(), "--no-examples", "--quiet"},
+            env, std::chrono::seconds(30));
         CHECK(r.exit.exited_with(1));
         CHECK_MESSAGE(contains(r.out, "faas up: nats exited 3 times in a row before it was ready"),
                       r.out);
@@ -161,10 +162,10 @@ TEST_SUITE("e2e up") {
         TempDir dir;
         auto env = faas::test::base_env();
         env["queue_worker_path"] = dir.file("queue-worker").string();
-        auto r = faas::test::run({faas::test::faas_path(), "up", "--port",
-                                  std::to_string(faas::test::free_port()), "--state-dir",
-                                  dir.file("state").string(), "--no-examples"},
-                                 env, std::chrono::seconds(30));
+        auto r = faas::test::run(
+            {faas::test::faas_path(), "up", "--port", std::to_string(faas::test::free_port()),
+             "--state-dir", dir.file("state").string(), "--no-examples"},
+            env, std::chrono::seconds(30));
         CHECK(r.exit.exited_with(1));
         CHECK_MESSAGE(contains(r.err, dir.file("queue-worker").string() +
                                           " not found or not executable (build it with "
@@ -173,7 +174,8 @@ TEST_SUITE("e2e up") {
         CHECK_FALSE(std::filesystem::exists(dir.file("state/logs/provider.log")));
     }
 
-    TEST_CASE("up: nats-server runs with the JetStream store in the state dir and max_payload 8MB") {
+    TEST_CASE(
+        "up: nats-server runs with the JetStream store in the state dir and max_payload 8MB") {
         Platform p("");
         const auto conf = faas::test::read_file(p.dir().file("state/nats/nats-server.conf"));
         CHECK(contains(conf, "max_payload: 8MB"));
@@ -183,7 +185,8 @@ TEST_SUITE("e2e up") {
         const pid_t nats = faas::test::child_named(p.process().pid(), "nats-server");
         REQUIRE(nats > 0);
         std::ifstream cmdline("/proc/" + std::to_string(nats) + "/cmdline");
-        std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+        std::string args((std::istreambuf_iterator<char>(cmdline)),
+                         std::istreambuf_iterator<char>());
         std::replace(args.begin(), args.end(), '\0', ' ');
         CHECK_MESSAGE(contains(args, "-js -a 127.0.0.1 -p "), args);
         CHECK(contains(args, "-sd " + p.dir().file("state/nats").string()));
