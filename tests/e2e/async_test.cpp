@@ -123,7 +123,7 @@ bool wait_state(const Platform& p,
 
 TEST_SUITE("e2e async") {
     TEST_CASE(
-        "async: the result reaches the callback signed, with output and headers; a repeated "
+        "async: the result reaches the callback signed, with output and headers, and a repeated "
         "Idempotency-Key runs once") {
         AsyncSetup setup({probe_function("probe", {}, {})});
         const auto secret = setup.work.write("callback.key", "callback-signing-key");
@@ -245,7 +245,7 @@ TEST_SUITE("e2e async") {
     }
 
     TEST_CASE(
-        "async: 503 twice then 200 is one success; an always failing call is dead-lettered "
+        "async: 503 twice then 200 is one success, and an always failing call is dead-lettered "
         "and redrive runs it again") {
         AsyncSetup setup({probe_function("flaky", {{"fail_first", "2"}}, {}),
                           probe_function("broken", {}, {{"com.openfaas.retry.attempts", "3"}})});
