@@ -48,6 +48,10 @@ int invoke(const Args& args, Io& io) {
         return fail(io, "--method " + method + " is not one of GET POST PUT PATCH DELETE HEAD OPTIONS",
                     kExitUsage);
     }
+    if (args.flag("async", false) && method != "POST") {
+        return fail(io, "--async calls are POSTed (the gateway queues POST only), not " + method,
+                    kExitUsage);
+    }
     http::Headers headers;
     headers.set("Content-Type", args.value_or("content-type", "text/plain"));
     for (const auto& h : args.all("header")) {
@@ -58,8 +62,14 @@ int invoke(const Args& args, Io& io) {
         headers.set(kv->first, kv->second);
     }
     const bool async = args.flag("async", false);
-    if (auto cb = args.value("callback")) {
-        headers.set("X-Callback-Url", *cb);
+    for (auto [flag, header] : {std::pair{"callback", "X-Callback-Url"},
+                                std::pair{"idempotency-key", "Idempotency-Key"}}) {
+        if (auto v = args.value(flag)) {
+            if (!async) {
+                return fail(io, "--" + std::string(flag) + " needs --async", kExitUsage);
+            }
+            headers.set(header, *v);
+        }
     }
     std::vector<std::pair<std::string, std::string>> query;
     for (const auto& q : args.all("query")) {
@@ -98,11 +108,16 @@ int invoke(const Args& args, Io& io) {
         return fail(io, r.error());
     }
     if (async && r->status == 202) {
-        io.err << "Function submitted asynchronously.";
+        // The call id alone on stdout (for scripts: id=$(faas invoke fn --async)); the note on
+        // stderr as faas-cli prints it.
+        const bool duplicate = r->headers.get("X-Faas-Duplicate").value_or("") == "true";
+        io.err << (duplicate ? "Function call already queued (same Idempotency-Key)."
+                             : "Function submitted asynchronously.")
+               << "\n";
         if (auto id = r->headers.get("X-Call-Id")) {
-            io.err << " X-Call-Id: " << *id;
+            io.out << *id << "\n";
         }
-        io.err << "\n";
+        io.out.flush();
         return kExitOk;
     }
     if (r->status < 200 || r->status > 299) {
@@ -229,9 +244,14 @@ std::vector<Command> invoke_commands() {
     std::vector<Command> out;
     out.push_back(Command{
         "invoke", "call a function with the body from stdin and print its answer",
-        "faas invoke NAME [-m METHOD] [-H K=V] [--query K=V] [--path SUB] < body",
+        "faas invoke NAME [-m METHOD] [-H K=V] [--query K=V] [--path SUB] [--async [--callback "
+        "URL] [--idempotency-key K]] < body",
         "Calls /function/NAME.NAMESPACE (openfaas-fn unless -n or NAME.NS is given), without\n"
-        "the CLI's credentials. A status outside 2xx is printed to stderr and exits 1.\n",
+        "the CLI's credentials. A status outside 2xx is printed to stderr and exits 1.\n"
+        "With --async it POSTs to /async-function/ instead: the gateway queues the call and\n"
+        "answers 202; the call id is printed on stdout (see faas queue status ID). --callback\n"
+        "has the result POSTed to URL when the call finished; the same --idempotency-key within\n"
+        "the gateway's dedup window (10m) queues the call once and prints the same call id.\n",
         with_gateway({
             {"method", 'm', FlagKind::Value, "METHOD", "HTTP method (default POST)"},
             {"header", 'H', FlagKind::Repeat, "KEY=VALUE", "request header"},
@@ -240,7 +260,10 @@ std::vector<Command> invoke_commands() {
             {"content-type", 0, FlagKind::Value, "TYPE", "Content-Type (default text/plain)"},
             {"namespace", 'n', FlagKind::Value, "NS", "namespace"},
             {"async", 'a', FlagKind::Bool, "", "call /async-function/ (answers 202)"},
-            {"callback", 0, FlagKind::Value, "URL", "X-Callback-Url for --async"},
+            {"callback", 0, FlagKind::Value, "URL",
+             "X-Callback-Url for --async: where the result is POSTed"},
+            {"idempotency-key", 0, FlagKind::Value, "KEY",
+             "Idempotency-Key for --async: queued once per key"},
             {"no-stdin", 0, FlagKind::Bool, "", "send an empty body"},
             {"timeout", 0, FlagKind::Value, "DURATION", "give up after this long (default 60s)"},
         }),

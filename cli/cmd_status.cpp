@@ -23,26 +23,6 @@ std::string count_text(double n) {
     return buf;
 }
 
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> width;
-    for (const auto& row : rows) {
-        width.resize(std::max(width.size(), row.size()));
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            width[i] = std::max(width[i], row[i].size());
-        }
-    }
-    for (const auto& row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) {
-                line += std::string(width[i] - row[i].size() + 3, ' ');
-            }
-        }
-        out << line << "\n";
-    }
-}
-
 int list(const Args& args, Io& io) {
     const Listing listing = get_listing(args, io, "/system/functions");
     if (!listing.body) {
@@ -66,7 +46,7 @@ int list(const Args& args, Io& io) {
             rows.push_back({s.name, count_text(s.invocation_count), std::to_string(s.replicas)});
         }
     }
-    print_table(io.out, rows);
+    io.out << table_text(rows);
     return kExitOk;
 }
 

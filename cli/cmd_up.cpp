@@ -69,6 +69,19 @@ int up_command(const Args& args, Io& io) {
         }
         o.metrics_port = *port;
     }
+    if (auto p = args.value("nats-port")) {
+        auto port = port_arg("nats-port", *p);
+        if (!port) {
+            return fail(io, port.error().what(), kExitUsage);
+        }
+        o.nats_port = *port;
+    } else if (auto e = io.env("faas_nats_port"); e && !e->empty()) {
+        auto port = port_arg("nats-port", *e);
+        if (!port) {
+            return fail(io, "faas_nats_port: " + port.error().what(), kExitUsage);
+        }
+        o.nats_port = *port;
+    }
     o.state_dir = args.has("state-dir") ? fs::path(*args.value("state-dir"))
                                         : default_state_dir(io.env);
     o.state_dir = fs::absolute(o.state_dir);
@@ -101,25 +114,40 @@ int up_command(const Args& args, Io& io) {
 std::vector<Command> up_commands() {
     std::vector<Command> out;
     out.push_back(Command{
-        "up", "start the platform on this machine (provider + gateway) and deploy the examples",
+        "up",
+        "start the platform on this machine (nats, provider, gateway, queue-worker) and deploy "
+        "the examples",
         "faas up [--port 8080] [--bind 127.0.0.1] [--state-dir DIR] [--stack FILE | --no-examples]",
-        "Starts faas-provider (on a free loopback port) and the gateway from the directory of the\n"
-        "faas executable, waits until both answer /healthz, deploys the stack (by default the\n"
-        "examples/stack.yml of the source tree faas was built from) and waits for its replicas,\n"
-        "then runs in the foreground. Ctrl-C (SIGINT) or SIGTERM stops the gateway, then the\n"
-        "provider, and exits 0; a daemon that dies stops the rest and exits 1. Logs are echoed\n"
-        "with a [name] prefix and kept in STATE_DIR/logs/. Binaries can be overridden with the\n"
-        "env vars provider_path and gateway_path.\n",
+        "Starts nats-server with JetStream (127.0.0.1, a free port unless --nats-port or\n"
+        "$faas_nats_port, store in STATE_DIR/nats), faas-provider (on a free loopback port), the\n"
+        "gateway and the queue-worker (the last three from the directory of the faas executable),\n"
+        "waits until each is ready, deploys the stack (by default the examples/stack.yml of the\n"
+        "source tree faas was built from) and waits for its replicas, then runs in the\n"
+        "foreground. Ctrl-C (SIGINT) or SIGTERM stops them in reverse order and exits 0.\n"
+        "nats-server and the queue-worker are restarted when they exit (their state is in the\n"
+        "JetStream store); one that exits 3 times in a row before it is ready, or a provider or\n"
+        "gateway that exits, stops the rest and exits 1. Callbacks may go to 127.0.0.1 and ::1\n"
+        "(callback_allow_hosts, override it in the environment). Logs are echoed with a [name]\n"
+        "prefix and kept in STATE_DIR/logs/. Binaries can be overridden with the env vars\n"
+        "provider_path, gateway_path, queue_worker_path and nats_server_path (nats-server is\n"
+        "otherwise looked up in PATH, /usr/sbin and /usr/local/sbin; missing, it exits 2).\n",
         {
             {"port", 'p', FlagKind::Value, "PORT", "gateway port (default 8080)"},
             {"bind", 0, FlagKind::Value, "ADDR", "gateway listen address (default 127.0.0.1)"},
-            {"metrics-port", 0, FlagKind::Value, "PORT", "gateway metrics port (default 8082, or a free one)"},
-            {"state-dir", 0, FlagKind::Value, "DIR", "provider state ($FAAS_STATE_DIR, /var/lib/faas as root, else ~/.local/state/faas)"},
+            {"nats-port", 0, FlagKind::Value, "PORT",
+             "nats-server client port (default $faas_nats_port, or a free one)"},
+            {"metrics-port", 0, FlagKind::Value, "PORT",
+             "gateway metrics port (default 8082, or a free one)"},
+            {"state-dir", 0, FlagKind::Value, "DIR",
+             "provider state ($FAAS_STATE_DIR, /var/lib/faas as root, else ~/.local/state/faas)"},
             {"stack", 'f', FlagKind::Value, "FILE", "stack.yml to deploy (default: the examples)"},
             {"no-examples", 0, FlagKind::Bool, "", "deploy nothing"},
-            {"quiet", 'q', FlagKind::Bool, "", "do not echo the daemons' logs (still in the log files)"},
-            {"start-timeout", 0, FlagKind::Value, "DURATION", "how long each daemon may take to start (default 30s)"},
-            {"timeout", 0, FlagKind::Value, "DURATION", "how long functions may take to be ready (default 60s)"},
+            {"quiet", 'q', FlagKind::Bool, "",
+             "do not echo the daemons' logs (still in the log files)"},
+            {"start-timeout", 0, FlagKind::Value, "DURATION",
+             "how long each daemon may take to start (default 30s)"},
+            {"timeout", 0, FlagKind::Value, "DURATION",
+             "how long functions may take to be ready (default 60s)"},
         },
         up_command});
     return out;

@@ -11,7 +11,7 @@ namespace {
 std::vector<Command> all_commands() {
     std::vector<Command> all;
     for (auto* group : {&up_commands, &function_commands, &status_commands, &invoke_commands,
-                        &secret_commands}) {
+                        &queue_commands, &secret_commands}) {
         auto cmds = (*group)();
         std::move(cmds.begin(), cmds.end(), std::back_inserter(all));
     }
@@ -101,6 +101,27 @@ Result<GatewayConfig> gateway_from(const Args& args, const Io& io) {
     config->username = args.value("username").value_or(io.env("OPENFAAS_USERNAME").value_or(""));
     config->password = args.value("password").value_or(io.env("OPENFAAS_PASSWORD").value_or(""));
     return config;
+}
+
+std::string table_text(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width;
+    for (const auto& row : rows) {
+        width.resize(std::max(width.size(), row.size()));
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            width[i] = std::max(width[i], row[i].size());
+        }
+    }
+    std::string out;
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            out += row[i];
+            if (i + 1 < row.size()) {
+                out += std::string(width[i] - row[i].size() + 3, ' ');
+            }
+        }
+        out += "\n";
+    }
+    return out;
 }
 
 int fail(Io& io, std::string_view message, int code) {

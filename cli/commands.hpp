@@ -59,6 +59,8 @@ openfaas::QualifiedName name_and_namespace(const std::string& arg, const Args& a
 Result<std::chrono::nanoseconds> duration_flag(const Args& args,
                                                std::string_view name,
                                                std::chrono::nanoseconds fallback);
+// A listing's table: each column padded to its widest cell plus 3 spaces, one row a line.
+std::string table_text(const std::vector<std::vector<std::string>>& rows);
 // Prints "faas: <message>" to stderr and returns `code`.
 int fail(Io& io, std::string_view message, int code = kExitFailed);
 // The exit code for an error from the Api: 2 for bad input we caught, else 1.
@@ -95,5 +97,6 @@ std::vector<Command> status_commands();
 std::vector<Command> invoke_commands();
 std::vector<Command> secret_commands();
 std::vector<Command> up_commands();
+std::vector<Command> queue_commands();
 
 }  // namespace faas::cli

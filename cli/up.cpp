@@ -1,14 +1,15 @@
 #include "cli/up.hpp"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <cstdio>
-#include <deque>
 #include <fstream>
 #include <memory>
 #include <ostream>
+#include <tuple>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include "cli/daemon.hpp"
 #include "cli/deploy.hpp"
 #include "core/async/async_event.hpp"
 #include "core/config/env.hpp"
@@ -22,53 +23,12 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr auto kPoll = 50ms;
-constexpr auto kStopGrace = 10s;
-constexpr std::size_t kLastLines = 15;
 
 std::string secs(Clock::duration d) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1fs",  // NOLINT(cppcoreguidelines-pro-type-vararg)
                   std::chrono::duration<double>(d).count());
     return buf;
-}
-
-// One supervised daemon: its process, its log file, the last lines it wrote, how it ended.
-struct Daemon {
-    Daemon(std::string n, const asio::any_io_executor& ex)
-        : name(std::move(n)), exited(ex) {}
-    std::string name;
-    std::optional<process::Child> child;
-    pid_t pid = -1;
-    std::ofstream log;
-    fs::path log_path;
-    std::deque<std::string> last_lines;
-    std::optional<process::ExitStatus> status;
-    async::AsyncEvent exited;
-    std::optional<std::uint16_t> listening_port;
-};
-
-// The port of a "listening port=N" log line.
-std::optional<std::uint16_t> listening_port_of(std::string_view line) {
-    const auto at = line.find("listening");
-    if (at == std::string_view::npos) {
-        return std::nullopt;
-    }
-    const auto p = line.find("port=", at);
-    if (p == std::string_view::npos) {
-        return std::nullopt;
-    }
-    unsigned v = 0;
-    std::size_t i = p + 5;
-    for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) {
-        v = v * 10 + static_cast<unsigned>(line[i] - '0');
-        if (v > 65535) {
-            return std::nullopt;
-        }
-    }
-    if (i == p + 5 || v == 0) {
-        return std::nullopt;
-    }
-    return static_cast<std::uint16_t>(v);
 }
 
 // True when nothing listens on addr:port right now (we could bind it).
@@ -95,52 +55,51 @@ std::uint16_t any_free_port() {
 
 class Platform {
 public:
-    Platform(asio::io_context& io, UpOptions options, Io& out)
-        : io_(io), options_(std::move(options)), io_out_(out), wake_(io.get_executor()),
-          signals_(io, SIGINT, SIGTERM), pool_(io.get_executor()) {}
+    Platform(asio::io_context& io, UpOptions options, UpBinaries bins, Io& out)
+        : io_(io),
+          options_(std::move(options)),
+          bins_(std::move(bins)),
+          io_out_(out),
+          wake_(io.get_executor()),
+          signals_(io, SIGINT, SIGTERM),
+          pool_(io.get_executor()),
+          daemons_(io, out, options_.state_dir / "logs", options_.quiet, wake_) {}
 
-    awaitable<int> run();
-    awaitable<int> run_with_metrics(std::uint16_t metrics_port) {
-        metrics_port_ = metrics_port;
-        return run();
-    }
+    awaitable<int> run(std::uint16_t metrics_port, std::uint16_t nats_port);
 
 private:
     awaitable<int> start_all();
+    awaitable<int> start_nats();
+    awaitable<int> start_provider();
+    awaitable<int> start_gateway();
+    awaitable<int> start_queue_worker();
     awaitable<int> serve();
-    awaitable<void> stop_all();
-    Result<Daemon*> start(std::string name, const std::string& binary_env,
-                          const std::string& binary, std::vector<std::string> env);
-    awaitable<void> pump(Daemon* d);
-    awaitable<void> watch(Daemon* d);
-    awaitable<void> stop(Daemon* d);
     // Polls `check` until it is true, `timeout` passes, a daemon dies or a stop is requested.
     awaitable<Status> wait_for(const std::string& what, std::chrono::nanoseconds timeout,
                                const std::function<awaitable<bool>()>& check);
     awaitable<bool> healthy(std::uint16_t port);
+    // Waits for the daemon's "listening port=N" line, then for /healthz there; the port.
+    awaitable<Result<std::uint16_t>> wait_serving(Daemon* d, const std::string& what);
+    awaitable<bool> accepts(std::uint16_t port);
     void arm_signals();
-    void say(const std::string& line);
+    void say(const std::string& line) { daemons_.say(line); }
     int fail_with(const std::string& message, int code = kExitFailed);
-    const Daemon* dead_daemon() const;
     void print_summary(const std::vector<openfaas::FunctionDeployment>& deployed);
 
     asio::io_context& io_;
     UpOptions options_;
+    UpBinaries bins_;
     Io& io_out_;
     async::AsyncEvent wake_;
     asio::signal_set signals_;
     http::ClientPool pool_;
-    std::vector<std::unique_ptr<Daemon>> daemons_;  // in start order; stopped in reverse
+    Supervisor daemons_;
     bool stop_requested_ = false;
-    bool stopping_ = false;
     std::uint16_t provider_port_ = 0;
     std::uint16_t metrics_port_ = 0;
+    std::uint16_t nats_port_ = 0;
+    std::uint16_t worker_metrics_port_ = 0;
 };
-
-void Platform::say(const std::string& line) {
-    io_out_.out << line << "\n";
-    io_out_.out.flush();
-}
 
 int Platform::fail_with(const std::string& message, int code) {
     return fail(io_out_, "up: " + message, code);
@@ -159,128 +118,6 @@ void Platform::arm_signals() {
         wake_.notify();
         arm_signals();
     });
-}
-
-const Daemon* Platform::dead_daemon() const {
-    for (const auto& d : daemons_) {
-        if (d->status) {
-            return d.get();
-        }
-    }
-    return nullptr;
-}
-
-Result<Daemon*> Platform::start(std::string name, const std::string& binary_env,
-                                const std::string& binary, std::vector<std::string> env) {
-    std::string path = (options_.bin_dir / binary).string();
-    if (auto override_path = io_out_.env(binary_env); override_path && !override_path->empty()) {
-        path = *override_path;
-    }
-    if (::access(path.c_str(), X_OK) != 0) {
-        return make_error(errc::not_found, path + " not found or not executable (build it with "
-                                                  "scripts/build.sh, or set " + binary_env + ")");
-    }
-    auto d = std::make_unique<Daemon>(std::move(name), io_.get_executor());
-    d->log_path = options_.state_dir / "logs" / (d->name + ".log");
-    d->log.open(d->log_path, std::ios::app);
-    if (!d->log) {
-        return make_error(errc::internal, "cannot write " + d->log_path.string());
-    }
-    process::SpawnOptions spawn;
-    spawn.argv = {path};
-    spawn.env = process::current_environment();
-    for (auto& e : env) {
-        const auto key = e.substr(0, e.find('=') + 1);
-        std::erase_if(spawn.env, [&](const std::string& have) { return have.rfind(key, 0) == 0; });
-        spawn.env.push_back(std::move(e));
-    }
-    spawn.in = process::Stdio::Null;
-    spawn.out = process::Stdio::Pipe;
-    spawn.err = process::Stdio::ToStdout;
-    auto child = process::Child::spawn(io_.get_executor(), spawn);
-    if (!child) {
-        return make_error(child.error().code, "starting " + path + ": " + child.error().what());
-    }
-    d->pid = child->pid();
-    d->child.emplace(std::move(*child));
-    Daemon* raw = d.get();
-    daemons_.push_back(std::move(d));
-    asio::co_spawn(io_, pump(raw), asio::detached);
-    asio::co_spawn(io_, watch(raw), asio::detached);
-    return raw;
-}
-
-awaitable<void> Platform::pump(Daemon* d) {
-    std::string pending;
-    std::array<char, 8192> buf{};
-    auto& pipe = *d->child->stdout_pipe();
-    for (;;) {
-        boost::system::error_code ec;
-        const std::size_t n = co_await pipe.async_read_some(asio::buffer(buf),
-                                                            asio::redirect_error(use_awaitable, ec));
-        pending.append(buf.data(), n);
-        std::size_t start = 0;
-        for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n', start)) {
-            const std::string line = pending.substr(start, nl - start);
-            start = nl + 1;
-            d->log << line << "\n";
-            if (!options_.quiet) {
-                io_out_.err << "[" << d->name << "] " << line << "\n";
-            }
-            d->last_lines.push_back(line);
-            if (d->last_lines.size() > kLastLines) {
-                d->last_lines.pop_front();
-            }
-            if (!d->listening_port) {
-                if (auto p = listening_port_of(line)) {
-                    d->listening_port = p;
-                }
-            }
-        }
-        pending.erase(0, start);
-        d->log.flush();
-        io_out_.err.flush();
-        if (ec) {
-            co_return;  // EOF: the daemon closed its output (it exited)
-        }
-    }
-}
-
-awaitable<void> Platform::watch(Daemon* d) {
-    d->status = co_await d->child->wait(true);
-    d->exited.notify();
-    if (!stopping_) {
-        wake_.notify();
-    }
-}
-
-awaitable<void> Platform::stop(Daemon* d) {
-    if (d->status) {
-        co_return;
-    }
-    say("faas up: stopping " + d->name + " (pid " + std::to_string(d->pid) + ")");
-    d->child->signal_group(SIGTERM);
-    const auto deadline = Clock::now() + kStopGrace;
-    asio::steady_timer timer(io_);
-    while (!d->status) {
-        if (Clock::now() > deadline) {
-            say("faas up: " + d->name + " did not stop within " + secs(kStopGrace) +
-                ", killing it");
-            d->child->signal_group(SIGKILL);
-            co_await d->exited.wait();
-            break;
-        }
-        timer.expires_after(kPoll);
-        boost::system::error_code ec;
-        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
-    }
-}
-
-awaitable<void> Platform::stop_all() {
-    stopping_ = true;
-    for (auto it = daemons_.rbegin(); it != daemons_.rend(); ++it) {
-        co_await stop(it->get());
-    }
 }
 
 awaitable<bool> Platform::healthy(std::uint16_t port) {
@@ -303,8 +140,8 @@ awaitable<Status> Platform::wait_for(const std::string& what, std::chrono::nanos
         if (stop_requested_) {
             co_return make_error(errc::unavailable, "interrupted");
         }
-        if (const Daemon* dead = dead_daemon()) {
-            co_return make_error(errc::process_failed, dead->name + " exited");
+        if (const Daemon* dead = daemons_.dead()) {
+            co_return make_error(errc::process_failed, dead->spec.name + " exited");
         }
         if (co_await check()) {
             co_return Status{};
@@ -323,36 +160,104 @@ awaitable<Status> Platform::wait_for(const std::string& what, std::chrono::nanos
     }
 }
 
-awaitable<int> Platform::start_all() {
+awaitable<bool> Platform::accepts(std::uint16_t port) {
+    asio::ip::tcp::socket socket(io_);
+    const asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
+    boost::system::error_code ec;
+    co_await socket.async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
+    co_return !ec;
+}
+
+awaitable<Result<std::uint16_t>> Platform::wait_serving(Daemon* d, const std::string& what) {
+    auto listening = co_await wait_for(what, options_.start_timeout, [d]() -> awaitable<bool> {
+        co_return d->listening_port.has_value();
+    });
+    if (!listening) {
+        co_return listening.error();
+    }
+    const std::uint16_t port = *d->listening_port;
+    auto up = co_await wait_for(what + " /healthz", options_.start_timeout,
+                                [this, port] { return healthy(port); });
+    if (!up) {
+        co_return up.error();
+    }
+    co_return port;
+}
+
+awaitable<int> Platform::start_nats() {
+    const auto t0 = Clock::now();
+    const fs::path dir = options_.state_dir / "nats";
+    const fs::path conf = dir / "nats-server.conf";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    std::ofstream(conf, std::ios::trunc) << nats_config();
+    if (ec || !fs::exists(conf)) {
+        co_return fail_with("cannot write " + conf.string());
+    }
+    DaemonSpec spec;
+    spec.name = "nats";
+    spec.path = bins_.nats_server;
+    spec.args = {"-js", "-a",         "127.0.0.1", "-p",         std::to_string(nats_port_),
+                 "-sd", dir.string(), "-c",        conf.string()};
+    spec.restart = true;  // its state is the store on disk
+    spec.ready_marker = "Server is ready";
+    auto nats = daemons_.start(std::move(spec));
+    if (!nats) {
+        co_return fail_with(nats.error().what());
+    }
+    Daemon* n = *nats;
+    const std::uint16_t port = nats_port_;
+    auto ready = co_await wait_for("nats-server", options_.start_timeout,
+                                   [this, n, port]() -> awaitable<bool> {
+                                       if (!n->ready) {
+                                           co_return false;
+                                       }
+                                       co_return co_await accepts(port);
+                                   });
+    if (!ready) {
+        co_return -1;
+    }
+    say("faas up: nats-server (JetStream) is ready on 127.0.0.1:" + std::to_string(port) +
+        " (pid " + std::to_string(n->pid) + ", " + secs(Clock::now() - t0) + ")");
+    co_return 0;
+}
+
+awaitable<int> Platform::start_provider() {
     const auto t0 = Clock::now();
     const std::string state = options_.state_dir.string();
-    auto provider = start("provider", "provider_path", "faas-provider",
-                          {"port=0", "bind_address=127.0.0.1", "state_dir=" + state,
-                           "FAAS_STATE_DIR=" + state});
+    DaemonSpec spec;
+    spec.name = "provider";
+    spec.path = bins_.provider;
+    spec.env = {"port=0", "bind_address=127.0.0.1", "state_dir=" + state,
+                "FAAS_STATE_DIR=" + state};
+    auto provider = daemons_.start(std::move(spec));
     if (!provider) {
         co_return fail_with(provider.error().what());
     }
     Daemon* p = *provider;
-    auto listening = co_await wait_for("faas-provider", options_.start_timeout,
-                                       [p]() -> awaitable<bool> { co_return p->listening_port.has_value(); });
-    if (listening) {
-        provider_port_ = *p->listening_port;
-        const std::uint16_t port = provider_port_;
-        listening = co_await wait_for("faas-provider /healthz", options_.start_timeout,
-                                      [this, port] { return healthy(port); });
-    }
-    if (!listening) {
+    auto port = co_await wait_serving(p, "faas-provider");
+    if (!port) {
         co_return -1;
     }
+    provider_port_ = *port;
     say("faas up: faas-provider is healthy on 127.0.0.1:" + std::to_string(provider_port_) +
         " (pid " + std::to_string(p->pid) + ", " + secs(Clock::now() - t0) + ")");
+    co_return 0;
+}
 
-    const auto t1 = Clock::now();
-    auto gateway = start("gateway", "gateway_path", "gateway",
-                         {"port=" + std::to_string(options_.port), "bind_address=" + options_.bind,
-                          "metrics_port=" + std::to_string(metrics_port_),
-                          "functions_provider_url=http://127.0.0.1:" +
-                              std::to_string(provider_port_) + "/"});
+awaitable<int> Platform::start_gateway() {
+    const auto t0 = Clock::now();
+    DaemonSpec spec;
+    spec.name = "gateway";
+    spec.path = bins_.gateway;
+    spec.env = {"port=" + std::to_string(options_.port),
+                "bind_address=" + options_.bind,
+                "metrics_port=" + std::to_string(metrics_port_),
+                "functions_provider_url=http://127.0.0.1:" + std::to_string(provider_port_) + "/",
+                "faas_nats_address=127.0.0.1",
+                "faas_nats_port=" + std::to_string(nats_port_),
+                "callback_allow_hosts=" + callback_allow_hosts(io_out_.env)};
+    auto gateway = daemons_.start(std::move(spec));
     if (!gateway) {
         co_return fail_with(gateway.error().what());
     }
@@ -363,8 +268,52 @@ awaitable<int> Platform::start_all() {
         co_return -1;
     }
     say("faas up: gateway is healthy on " + options_.bind + ":" + std::to_string(options_.port) +
-        " (pid " + std::to_string((*gateway)->pid) + ", " + secs(Clock::now() - t1) + ")");
+        " (pid " + std::to_string((*gateway)->pid) + ", " + secs(Clock::now() - t0) + ")");
     co_return 0;
+}
+
+awaitable<int> Platform::start_queue_worker() {
+    const auto t0 = Clock::now();
+    // The worker calls functions through the gateway (its replica choice, scale from zero).
+    const bool any = options_.bind == "0.0.0.0" || options_.bind == "::";
+    DaemonSpec spec;
+    spec.name = "queue-worker";
+    spec.path = bins_.queue_worker;
+    spec.env = {"faas_nats_address=127.0.0.1",
+                "faas_nats_port=" + std::to_string(nats_port_),
+                "faas_gateway_address=" + (any ? std::string("127.0.0.1") : options_.bind),
+                "faas_gateway_port=" + std::to_string(options_.port),
+                "metrics_port=0",
+                "callback_allow_hosts=" + callback_allow_hosts(io_out_.env)};
+    spec.restart = true;  // stateless: every message waits in JetStream until it is acked
+    auto worker = daemons_.start(std::move(spec));
+    if (!worker) {
+        co_return fail_with(worker.error().what());
+    }
+    Daemon* w = *worker;
+    auto port = co_await wait_serving(w, "queue-worker");
+    if (!port) {
+        co_return -1;
+    }
+    worker_metrics_port_ = *port;
+    say("faas up: queue-worker is healthy (metrics on 127.0.0.1:" +
+        std::to_string(worker_metrics_port_) + ", pid " + std::to_string(w->pid) + ", " +
+        secs(Clock::now() - t0) + ")");
+    co_return 0;
+}
+
+awaitable<int> Platform::start_all() {
+    int rc = co_await start_nats();
+    if (rc == 0) {
+        rc = co_await start_provider();
+    }
+    if (rc == 0) {
+        rc = co_await start_gateway();
+    }
+    if (rc == 0) {
+        rc = co_await start_queue_worker();
+    }
+    co_return rc;
 }
 
 void Platform::print_summary(const std::vector<openfaas::FunctionDeployment>& deployed) {
@@ -375,9 +324,13 @@ void Platform::print_summary(const std::vector<openfaas::FunctionDeployment>& de
         << "  gateway    " << gw << "   (metrics: http://127.0.0.1:" << metrics_port_
         << "/metrics)\n"
         << "  provider   http://127.0.0.1:" << provider_port_ << "   (internal)\n"
+        << "  nats       nats://127.0.0.1:" << nats_port_
+        << "   (JetStream store: " << (options_.state_dir / "nats").string() << ")\n"
+        << "  worker     queue-worker   (metrics: http://127.0.0.1:" << worker_metrics_port_
+        << "/metrics)\n"
         << "  state      " << options_.state_dir.string() << "\n"
         << "  logs       " << (options_.state_dir / "logs").string()
-        << "/{provider,gateway}.log\n";
+        << "/{nats,provider,gateway,queue-worker}.log\n";
     if (!deployed.empty()) {
         out << "\nFunctions:\n";
         std::size_t width = 0;
@@ -406,6 +359,9 @@ void Platform::print_summary(const std::vector<openfaas::FunctionDeployment>& de
     }
     out << "\n  faas list -g " << gw << "\n"
         << "  faas deploy -f stack.yml -g " << gw << "\n"
+        << "  echo hi | faas invoke echo --async -g " << gw
+        << "   (prints a call id: faas queue status ID)\n"
+        << "  faas queue -g " << gw << "\n"
         << "\nPress Ctrl-C to stop.\n";
     out.flush();
 }
@@ -445,7 +401,7 @@ awaitable<int> Platform::serve() {
                 wake_.notify();
             },
             asio::detached);
-        while (!run->done && !stop_requested_ && dead_daemon() == nullptr) {
+        while (!run->done && !stop_requested_ && daemons_.dead() == nullptr) {
             wake_.reset();
             co_await wake_.wait();
         }
@@ -459,24 +415,25 @@ awaitable<int> Platform::serve() {
         deployed = run->plan.functions;
     }
     print_summary(deployed);
-    while (!stop_requested_ && dead_daemon() == nullptr) {
+    while (!stop_requested_ && daemons_.dead() == nullptr) {
         wake_.reset();
         co_await wake_.wait();
     }
     co_return 0;
 }
 
-awaitable<int> Platform::run() {
+awaitable<int> Platform::run(std::uint16_t metrics_port, std::uint16_t nats_port) {
+    metrics_port_ = metrics_port;
+    nats_port_ = nats_port;
     arm_signals();
     int rc = co_await start_all();
     if (rc == 0) {
         rc = co_await serve();
     }
-    const Daemon* dead = dead_daemon();
+    const Daemon* dead = daemons_.dead();
     if (dead != nullptr) {
-        fail_with(dead->name + " (pid " + std::to_string(dead->pid) + ") exited: " +
-                  dead->status->describe() + "; its last lines (" + dead->log_path.string() +
-                  "):");
+        fail_with(dead->spec.name + " (pid " + std::to_string(dead->pid) + ") exited: " +
+                  dead->status->describe() + "; its last lines (" + dead->log_path.string() + "):");
         for (const auto& line : dead->last_lines) {
             io_out_.err << "    " << line << "\n";
         }
@@ -488,7 +445,7 @@ awaitable<int> Platform::run() {
                       (options_.state_dir / "logs").string());
         }
     }
-    co_await stop_all();
+    co_await daemons_.stop_all();
     signals_.cancel();
     say(rc == kExitOk ? "faas up: stopped" : "faas up: stopped after a failure");
     co_return rc;
@@ -496,8 +453,81 @@ awaitable<int> Platform::run() {
 
 }  // namespace
 
+Result<std::string> find_nats_server(const VarLookup& env) {
+    if (auto p = env("nats_server_path"); p && !p->empty()) {
+        if (::access(p->c_str(), X_OK) != 0) {
+            return make_error(errc::not_found,
+                              "nats_server_path=" + *p + " is not an executable file");
+        }
+        return *p;
+    }
+    std::vector<fs::path> dirs;
+    const std::string path = env("PATH").value_or("");
+    for (std::size_t start = 0; start <= path.size();) {
+        const auto colon = std::min(path.find(':', start), path.size());
+        if (colon > start) {
+            dirs.emplace_back(path.substr(start, colon - start));
+        }
+        start = colon + 1;
+    }
+    dirs.insert(dirs.end(), {"/usr/sbin", "/usr/local/sbin"});
+    for (const auto& dir : dirs) {
+        const fs::path candidate = dir / "nats-server";
+        if (::access(candidate.c_str(), X_OK) == 0) {
+            return candidate.string();
+        }
+    }
+    return make_error(errc::not_found,
+                      "nats-server was not found (looked in PATH, /usr/sbin and /usr/local/sbin); "
+                      "install it with scripts/install-deps.sh (Debian: apt-get install "
+                      "nats-server) or set nats_server_path");
+}
+
+Result<std::string> find_sibling(const VarLookup& env,
+                                 const fs::path& bin_dir,
+                                 const std::string& env_name,
+                                 const std::string& binary) {
+    std::string path = (bin_dir / binary).string();
+    if (auto override_path = env(env_name); override_path && !override_path->empty()) {
+        path = *override_path;
+    }
+    if (::access(path.c_str(), X_OK) != 0) {
+        return make_error(errc::not_found, path +
+                                               " not found or not executable (build it with "
+                                               "scripts/build.sh, or set " +
+                                               env_name + ")");
+    }
+    return path;
+}
+
+std::string nats_config() {
+    return "# Written by faas up at every start. A queued request is JSON with the body in\n"
+           "# base64: a 1 MiB body needs more than the default max_payload of 1 MB.\n"
+           "max_payload: 8MB\n";
+}
+
+std::string callback_allow_hosts(const VarLookup& env) {
+    return env("callback_allow_hosts").value_or("127.0.0.1,::1");
+}
+
 int run_up(const UpOptions& options, Io& io) {
     UpOptions o = options;
+    UpBinaries bins;
+    auto nats = find_nats_server(io.env);
+    if (!nats) {
+        return fail(io, "up: " + nats.error().what(), kExitUsage);
+    }
+    bins.nats_server = std::move(*nats);
+    for (auto [field, env_name, binary] :
+         {std::tuple{&bins.provider, "provider_path", "faas-provider"},
+          std::tuple{&bins.gateway, "gateway_path", "gateway"},
+          std::tuple{&bins.queue_worker, "queue_worker_path", "queue-worker"}}) {
+        auto path = find_sibling(io.env, o.bin_dir, env_name, binary);
+        if (!path) {
+            return fail(io, "up: " + path.error().what());
+        }
+        *field = std::move(*path);
+    }
     if (!port_free(o.bind, o.port)) {
         return fail(io, "up: port " + std::to_string(o.port) + " on " + o.bind +
                             " is already in use; stop what listens there (ss -ltnp 'sport = :" +
@@ -511,6 +541,12 @@ int run_up(const UpOptions& options, Io& io) {
         }
         metrics = any_free_port();
     }
+    const std::uint16_t nats_port = o.nats_port.value_or(any_free_port());
+    if (o.nats_port && !port_free("127.0.0.1", nats_port)) {
+        return fail(io, "up: NATS port " + std::to_string(nats_port) +
+                            " is already in use; pick another with --nats-port (or leave it out "
+                            "for a free one)");
+    }
     std::error_code ec;
     fs::create_directories(o.state_dir / "logs", ec);
     if (ec) {
@@ -520,11 +556,11 @@ int run_up(const UpOptions& options, Io& io) {
     asio::io_context ctx;
     int rc = kExitFailed;
     {
-        Platform platform(ctx, o, io);
+        Platform platform(ctx, o, std::move(bins), io);
         asio::co_spawn(
             ctx,
             [&]() -> awaitable<void> {
-                rc = co_await platform.run_with_metrics(metrics);
+                rc = co_await platform.run(metrics, nats_port);
                 ctx.stop();
             },
             asio::detached);

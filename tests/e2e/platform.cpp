@@ -1,5 +1,6 @@
 #include "tests/e2e/platform.hpp"
 
+#include <fstream>
 #include <sstream>
 
 #include <doctest/doctest.h>
@@ -68,6 +69,18 @@ Result<http::Response> Platform::call(std::string method, std::string target, st
     req.body = std::move(body);
     req.headers = std::move(headers);
     return http_call(port_, std::move(req), std::chrono::seconds(60));
+}
+
+pid_t child_named(pid_t parent, const std::string& name) {
+    for (pid_t pid : descendants(parent)) {
+        std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+        std::string comm;
+        std::getline(in, comm);
+        if (comm == name) {
+            return pid;
+        }
+    }
+    return -1;
 }
 
 std::string line_starting(const std::string& text, const std::string& prefix) {

@@ -57,6 +57,9 @@ private:
     std::unique_ptr<Process> up_;
 };
 
+// A descendant of `parent` whose /proc comm is `name` ("queue-worker"), or -1.
+pid_t child_named(pid_t parent, const std::string& name);
+
 // The line of `text` that starts with `prefix`, or "".
 std::string line_starting(const std::string& text, const std::string& prefix);
 // Whitespace-separated fields of a line.

@@ -1,10 +1,11 @@
 // `faas up` as a user runs it: the example stack answers through the gateway, Ctrl-C stops
 // everything, and start-up problems are clear.
-#include <signal.h>
-
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 
 #include <doctest/doctest.h>
+#include <signal.h>
 
 #include "core/asio.hpp"
 #include "core/text/text.hpp"
@@ -16,22 +17,6 @@ using faas::test::Platform;
 using faas::test::TempDir;
 
 namespace {
-
-std::string comm_of(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
-    std::string name;
-    std::getline(in, name);
-    return name;
-}
-
-pid_t child_named(pid_t parent, const std::string& name) {
-    for (pid_t pid : faas::test::descendants(parent)) {
-        if (comm_of(pid) == name) {
-            return pid;
-        }
-    }
-    return -1;
-}
 
 bool contains(const std::string& s, const std::string& needle) {
     return s.find(needle) != std::string::npos;
@@ -83,9 +68,12 @@ TEST_SUITE("e2e up") {
 
         const pid_t up = p.process().pid();
         const auto children = faas::test::descendants(up);
-        REQUIRE(child_named(up, "gateway") > 0);
-        REQUIRE(child_named(up, "faas-provider") > 0);
-        REQUIRE(children.size() >= 8);  // provider, gateway, six replicas at least
+        REQUIRE(faas::test::child_named(up, "gateway") > 0);
+        REQUIRE(faas::test::child_named(up, "faas-provider") > 0);
+        REQUIRE(faas::test::child_named(up, "nats-server") > 0);
+        REQUIRE(faas::test::child_named(up, "queue-worker") > 0);
+        // nats-server, provider, gateway, queue-worker, six replicas at least
+        REQUIRE(children.size() >= 10);
         p.process().signal(SIGINT);
         const auto exit = p.process().wait_exit(std::chrono::seconds(60));
         REQUIRE_MESSAGE(exit.has_value(), "faas up did not stop:\n" << p.output());
@@ -95,6 +83,14 @@ TEST_SUITE("e2e up") {
                           "pid " << pid << " outlived faas up");
         }
         CHECK(contains(p.output(), "faas up: stopped"));
+        // Reverse start order: the queue-worker first, nats-server last.
+        const auto out = p.output();
+        const auto worker_stop = out.find("faas up: stopping queue-worker");
+        const auto gateway_stop = out.find("faas up: stopping gateway");
+        const auto nats_stop = out.find("faas up: stopping nats");
+        CHECK(worker_stop < gateway_stop);
+        CHECK(gateway_stop < nats_stop);
+        CHECK(nats_stop != std::string::npos);
     }
 
     TEST_CASE("up: a busy gateway port is refused with a clear message") {
@@ -114,8 +110,8 @@ TEST_SUITE("e2e up") {
     TEST_CASE("up: a daemon that dies is named, the rest is stopped, and faas up exits 1") {
         Platform p("");
         const pid_t up = p.process().pid();
-        const pid_t gateway = child_named(up, "gateway");
-        const pid_t provider = child_named(up, "faas-provider");
+        const pid_t gateway = faas::test::child_named(up, "gateway");
+        const pid_t provider = faas::test::child_named(up, "faas-provider");
         REQUIRE(gateway > 0);
         REQUIRE(provider > 0);
         ::kill(gateway, SIGKILL);
@@ -125,5 +121,74 @@ TEST_SUITE("e2e up") {
         CHECK_MESSAGE(contains(p.output(), "gateway (pid " + std::to_string(gateway) + ") exited"),
                       p.output());
         CHECK(faas::test::wait_until([&] { return faas::test::gone(provider); }));
+    }
+
+    TEST_CASE(
+        "up: without nats-server faas up exits 2 with the install hint, before starting "
+        "anything") {
+        TempDir dir;
+        auto env = faas::test::base_env();
+        env["nats_server_path"] = dir.file("no-nats-server").string();
+        auto r = faas::test::run(
+            {faas::test::faas_path(), "up", "--port", std::to_string(faas::test::free_port()),
+             "--state-dir", dir.file("state").string(), "--no-examples"},
+            env, std::chrono::seconds(30));
+        CHECK(r.exit.exited_with(2));
+        CHECK_MESSAGE(contains(r.err, "nats_server_path=" + dir.file("no-nats-server").string() +
+                                          " is not an executable file"),
+                      r.err);
+        CHECK_FALSE(std::filesystem::exists(dir.file("state/logs/provider.log")));
+    }
+
+    TEST_CASE("up: a nats-server that keeps exiting before it is ready is given up after 3 tries") {
+        TempDir dir;
+        const auto fake =
+            dir.write("nats-server", "#!/bin/sh\necho 'bad config' >&2\nexit 1\n", true);
+        auto env = faas::test::base_env();
+        env["nats_server_path"] = fake.string();
+        auto r = faas::test::run(
+            {faas::test::faas_path(), "up", "--port", std::to_string(faas::test::free_port()),
+             "--state-dir", dir.file("state").string(), "--no-examples", "--quiet"},
+            env, std::chrono::seconds(30));
+        CHECK(r.exit.exited_with(1));
+        CHECK_MESSAGE(contains(r.out, "faas up: nats exited 3 times in a row before it was ready"),
+                      r.out);
+        CHECK(contains(r.err, "its last lines"));
+        CHECK(contains(r.err, "    bad config"));
+        CHECK_FALSE(std::filesystem::exists(dir.file("state/logs/provider.log")));
+    }
+
+    TEST_CASE("up: a missing queue-worker binary is named before anything starts") {
+        TempDir dir;
+        auto env = faas::test::base_env();
+        env["queue_worker_path"] = dir.file("queue-worker").string();
+        auto r = faas::test::run(
+            {faas::test::faas_path(), "up", "--port", std::to_string(faas::test::free_port()),
+             "--state-dir", dir.file("state").string(), "--no-examples"},
+            env, std::chrono::seconds(30));
+        CHECK(r.exit.exited_with(1));
+        CHECK_MESSAGE(contains(r.err, dir.file("queue-worker").string() +
+                                          " not found or not executable (build it with "
+                                          "scripts/build.sh, or set queue_worker_path)"),
+                      r.err);
+        CHECK_FALSE(std::filesystem::exists(dir.file("state/logs/provider.log")));
+    }
+
+    TEST_CASE(
+        "up: nats-server runs with the JetStream store in the state dir and max_payload 8MB") {
+        Platform p("");
+        const auto conf = faas::test::read_file(p.dir().file("state/nats/nats-server.conf"));
+        CHECK(contains(conf, "max_payload: 8MB"));
+        CHECK(std::filesystem::is_directory(p.dir().file("state/nats/jetstream")));
+        CHECK(contains(p.output(), "faas up: nats-server (JetStream) is ready on 127.0.0.1:"));
+        CHECK(contains(p.output(), "faas up: queue-worker is healthy"));
+        const pid_t nats = faas::test::child_named(p.process().pid(), "nats-server");
+        REQUIRE(nats > 0);
+        std::ifstream cmdline("/proc/" + std::to_string(nats) + "/cmdline");
+        std::string args((std::istreambuf_iterator<char>(cmdline)),
+                         std::istreambuf_iterator<char>());
+        std::replace(args.begin(), args.end(), '\0', ' ');
+        CHECK_MESSAGE(contains(args, "-js -a 127.0.0.1 -p "), args);
+        CHECK(contains(args, "-sd " + p.dir().file("state/nats").string()));
     }
 }

@@ -1,0 +1,71 @@
+#pragma once
+// The async API's answers as `faas queue` reads and prints them (docs/async.md): the queue list
+// (GET /system/queues), dead letters (GET /system/async-dead-letters), a call's status record
+// (GET /system/async-calls/<id>) and re-drive (POST /system/async-dead-letters/redrive). Pure
+// functions: cli/cmd_queue.cpp does the HTTP.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/openfaas/call_status.hpp"
+#include "core/result.hpp"
+
+namespace faas::cli {
+
+struct QueueInfo {
+    std::string name;
+    std::string subject;
+    std::uint64_t messages = 0;
+    std::uint64_t pending = 0;
+    std::uint64_t in_flight = 0;
+    std::uint64_t dead_letters = 0;
+    std::uint64_t consumers = 0;
+};
+
+struct DeadLetterInfo {
+    std::uint64_t sequence = 0;
+    std::string call_id;
+    std::string function;
+    std::string queue;
+    std::uint64_t attempts = 0;
+    std::int64_t status_code = 0;
+    std::string reason;
+    std::string dead_lettered_at;
+    std::string enqueued_at;
+};
+
+struct RedriveItem {
+    std::uint64_t sequence = 0;
+    std::string call_id;  // redriven
+    std::string error;    // failed
+};
+
+struct RedriveResult {
+    std::vector<RedriveItem> redriven;
+    std::vector<RedriveItem> failed;
+};
+
+// Malformed JSON or a key of the wrong type is errc::upstream_failed naming what was read.
+Result<std::vector<QueueInfo>> parse_queues(std::string_view json);
+Result<std::vector<DeadLetterInfo>> parse_dead_letters(std::string_view json);
+Result<RedriveResult> parse_redrive(std::string_view json);
+
+// QUEUE MESSAGES PENDING IN-FLIGHT DEAD-LETTERS, one row per queue, sorted by name.
+std::string queues_table(std::vector<QueueInfo> queues);
+// SEQ CALL-ID FUNCTION QUEUE ATTEMPTS STATUS REASON DEAD-LETTERED, in the order given.
+std::string dead_letters_table(const std::vector<DeadLetterInfo>& letters);
+// "Call ID:  ...", one field a line; fields that are not set are left out.
+std::string call_status_text(const openfaas::CallStatus& s);
+
+// The redrive request body: {} (everything), {"function":"fn.ns"} or {"sequences":[..]}.
+// Sequence arguments must be positive integers; a function and sequences together, or a bad
+// sequence, is errc::bad_request.
+Result<std::string> redrive_body(const std::optional<std::string>& function,
+                                 const std::vector<std::string>& sequences);
+
+// "fn" -> "fn.openfaas-fn"; "fn.ns" stays (how the async API names a function).
+std::string qualified_function(std::string_view name);
+
+}  // namespace faas::cli
