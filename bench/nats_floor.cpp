@@ -1,15 +1,17 @@
 // nats_floor: the JetStream floors under the async pipeline, measured with core/nats itself
 // (JetStream::publish, Consumer::fetch, Message::ack) on one io_context thread, against a
-// nats-server the caller started. Streams of its own (bench-floor, WorkQueue, file storage,
-// duplicate window 10m, like faas-request; KV_bench-calls, one message per subject, like the
-// call-status bucket), so it never touches the platform's streams. The message is a queued
-// request as the gateway encodes it (openfaas::encode of a QueueRequest with a BODY_BYTES body).
+// nats-server the caller started. The streams are the platform's specs (openfaas::async, default
+// settings) under names of their own (bench-floor, KV_bench-calls), so it never touches the
+// platform's streams. The message is a queued request as the gateway encodes it
+// (openfaas::encode of a QueueRequest with a BODY_BYTES body); the status record is
+// openfaas::to_json of a queued CallStatus.
 // Prints one "FLOOR what=..." line per measurement (the first two once per INFLIGHT level):
 //   async_publish  COUNT publishes, INFLIGHT awaiting their ack at any time
 //   accept_publish the gateway's accept: a status record (Nats-Msg-Id) and the request published
 //                  at once, both acked; INFLIGHT accepts at a time; rate = accepts/s
 //   sync_publish   SYNC_COUNT publishes, one at a time
-//   fetch_ack      fetch(FETCH_BATCH) + ack of every message the runs above stored
+//   fetch_ack      fetch(FETCH_BATCH) + ack of every message the runs above stored, until the
+//                  stream is empty on the server (every ack processed, not only sent)
 //
 // usage: nats_floor -s nats://127.0.0.1:4222 [-n COUNT] [-i INFLIGHT,...] [-b BODY_BYTES]
 //                   [-m SYNC_COUNT] [-f FETCH_BATCH]
@@ -20,20 +22,22 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/asio.hpp"
 #include "core/nats/jet_stream.hpp"
+#include "core/openfaas/async.hpp"
+#include "core/openfaas/call_status.hpp"
 #include "core/openfaas/queue_request.hpp"
+#include "core/openfaas/types.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 namespace nats = faas::nats;
 
-constexpr const char* kStream = "bench-floor";
-constexpr const char* kSubject = "bench-floor.default";
-constexpr const char* kStatusStream = "KV_bench-calls";
+namespace async = faas::openfaas::async;
 
 struct Options {
     std::string url;
@@ -121,13 +125,25 @@ std::string queued_request(std::size_t body_bytes) {
     return faas::openfaas::encode(r);
 }
 
-// A "queued" status record of the size the gateway writes.
-std::string status_record(long n) {
-    return R"({"callId":"call-)" + std::to_string(n) +
-           R"(","function":"echo.openfaas-fn","queue":"default","status":"queued","attempt":0,)"
-           R"("enqueuedAt":"2026-11-23T10:00:00.123456789Z",)"
-           R"("updatedAt":"2026-11-23T10:00:00.123456789Z"})";
+// The "queued" status record the gateway writes first.
+std::string status_record(const std::string& call_id) {
+    faas::openfaas::CallStatus st;
+    st.call_id = call_id;
+    st.function = "echo.openfaas-fn";
+    st.queue = "default";
+    st.enqueued_at = faas::openfaas::rfc3339_now();
+    st.updated_at = st.enqueued_at;
+    return faas::openfaas::to_json(st);
 }
+
+// What every run shares; it outlives the io_context each run drives to completion, so the
+// coroutines hold it by reference.
+struct Floor {
+    nats::JetStream& js;
+    async::StreamSettings names;  // the platform's defaults with our stream names
+    std::string subject;          // the default queue's request subject
+    std::string payload;          // the queued request
+};
 
 struct Run {
     long done = 0;
@@ -138,12 +154,9 @@ struct Run {
     double seconds = 0;
 };
 
-void record(nats::JetStream& js,
-            Run& run,
-            const faas::Result<nats::PubAck>& r,
-            Clock::time_point t0) {
+void record(const Floor& f, Run& run, const faas::Result<nats::PubAck>& r, Clock::time_point t0) {
     // The acked publish has left the table already: the others still waiting, plus this one.
-    run.max_in_flight = std::max(run.max_in_flight, js.pending_publishes() + 1);
+    run.max_in_flight = std::max(run.max_in_flight, f.js.pending_publishes() + 1);
     if (!r.ok()) {
         if (run.failed++ == 0) {
             run.first_error = r.error().what();
@@ -156,14 +169,13 @@ void record(nats::JetStream& js,
 }
 
 // One of INFLIGHT publishers: takes numbers from `next` until `count` were taken.
-faas::awaitable<void> publisher(
-    nats::JetStream& js, const std::string& payload, long count, long& next, Run& run) {
+faas::awaitable<void> publisher(const Floor& f, long count, long& next, Run& run) {
     while (next < count) {
         ++next;
         const auto t0 = Clock::now();
-        auto publishing = js.publish(kSubject, {}, payload);
+        auto publishing = f.js.publish(f.subject, {}, f.payload);
         auto r = co_await std::move(publishing);
-        record(js, run, r, t0);
+        record(f, run, r, t0);
     }
 }
 
@@ -186,8 +198,7 @@ faas::awaitable<void> publish_status(nats::JetStream& js,
 }
 
 // One of INFLIGHT acceptors: the status record and the request in flight at once, then both acks.
-faas::awaitable<void> acceptor(
-    nats::JetStream& js, const std::string& payload, long count, long& next, Run& run) {
+faas::awaitable<void> acceptor(const Floor& f, long count, long& next, Run& run) {
     const auto ex = co_await asio::this_coro::executor;
     while (next < count) {
         const long n = next++;
@@ -195,38 +206,37 @@ faas::awaitable<void> acceptor(
         auto wait = std::make_shared<StatusWait>(ex);
         const std::string id = "call-" + std::to_string(n);
         nats::Headers headers{{std::string(nats::kMsgIdHeader), "queued-" + id}};
-        asio::co_spawn(
-            ex,
-            publish_status(js, "$KV.bench-calls." + id, std::move(headers), status_record(n), wait),
-            asio::detached);
-        auto publishing = js.publish(kSubject, {}, payload);
+        asio::co_spawn(ex,
+                       publish_status(f.js, async::status_subject(f.names, id), std::move(headers),
+                                      status_record(id), wait),
+                       asio::detached);
+        auto publishing = f.js.publish(f.subject, {}, f.payload);
         auto r = co_await std::move(publishing);
         while (!wait->result) {
             boost::system::error_code ec;
             co_await wait->timer.async_wait(asio::redirect_error(faas::use_awaitable, ec));
         }
         if (!wait->result->ok()) {
-            record(js, run, *wait->result, t0);
+            record(f, run, *wait->result, t0);
             continue;
         }
-        record(js, run, r, t0);
+        record(f, run, r, t0);
     }
 }
 
 // The io_context runs to completion inside these functions, so the coroutines' references to
 // their locals stay valid.
-Run publish_concurrently(
-    nats::JetStream& js, const std::string& payload, const Options& o, long inflight, bool accept) {
+Run publish_concurrently(const Floor& f, long count, long inflight, bool accept) {
     asio::io_context io;
     Run run;
-    run.latencies_ms.reserve(static_cast<std::size_t>(o.count));
+    run.latencies_ms.reserve(static_cast<std::size_t>(count));
     long next = 0;
     const auto start = Clock::now();
     for (long i = 0; i < inflight; ++i) {
         if (accept) {
-            asio::co_spawn(io, acceptor(js, payload, o.count, next, run), asio::detached);
+            asio::co_spawn(io, acceptor(f, count, next, run), asio::detached);
         } else {
-            asio::co_spawn(io, publisher(js, payload, o.count, next, run), asio::detached);
+            asio::co_spawn(io, publisher(f, count, next, run), asio::detached);
         }
     }
     io.run();
@@ -234,12 +244,12 @@ Run publish_concurrently(
     return run;
 }
 
-Run publish_one_at_a_time(nats::JetStream& js, const std::string& payload, const Options& o) {
+Run publish_one_at_a_time(const Floor& f, long count) {
     asio::io_context io;
     Run run;
     long next = 0;
     const auto start = Clock::now();
-    asio::co_spawn(io, publisher(js, payload, o.sync_count, next, run), asio::detached);
+    asio::co_spawn(io, publisher(f, count, next, run), asio::detached);
     io.run();
     run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return run;
@@ -272,36 +282,53 @@ faas::awaitable<void> drain(nats::Consumer& consumer, std::uint64_t expected, in
     }
 }
 
-// `expected`: the messages the publish runs stored. Latencies: one per fetch that brought messages.
-// The clock stops at the last ack sent (cnats writes it without waiting); a last fetch then checks
-// that nothing is left to deliver.
-Run fetch_and_ack(nats::JetStream& js, const Options& o, std::uint64_t expected) {
-    auto consumer = js.consumer({.stream = kStream,
-                                 .durable = "bench-floor_default",
-                                 .filter_subject = kSubject,
-                                 .ack_wait = std::chrono::seconds(60),
-                                 .max_deliver = -1,
-                                 .max_ack_pending = 10000});
+// Blocks until the request stream holds no message (WorkQueue retention removes one when its ack
+// is processed); exits when that takes longer than 30 s.
+void wait_until_empty(const Floor& f) {
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        auto state = f.js.stream_state(f.names.request_stream);
+        if (!state.ok()) {
+            fail("stream state", state.error());
+        }
+        if (state->messages == 0) {
+            return;
+        }
+        if (Clock::now() > deadline) {
+            std::fprintf(stderr, "nats_floor: %llu messages still stored 30 s after the last ack\n",
+                         static_cast<unsigned long long>(state->messages));
+            std::exit(1);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+// Latencies: one per fetch that brought messages.
+Run fetch_and_ack(const Floor& f, int batch) {
+    auto state = f.js.stream_state(f.names.request_stream);
+    if (!state.ok()) {
+        fail("stream state", state.error());
+    }
+    const std::uint64_t expected = state->messages;
+    auto consumer = f.js.consumer({.stream = f.names.request_stream,
+                                   .durable = async::durable_name(f.names, "default"),
+                                   .filter_subject = f.subject,
+                                   .ack_wait = std::chrono::seconds(60),
+                                   .max_deliver = -1,
+                                   .max_ack_pending = 10000});
     if (!consumer.ok()) {
         fail("consumer", consumer.error());
     }
     asio::io_context io;
     Run run;
     const auto start = Clock::now();
-    asio::co_spawn(io, drain(**consumer, expected, o.fetch_batch, run), asio::detached);
+    asio::co_spawn(io, drain(**consumer, expected, batch, run), asio::detached);
     io.run();
+    wait_until_empty(f);
     run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (static_cast<std::uint64_t>(run.done) != expected) {
         std::fprintf(stderr, "nats_floor: fetched and acked %ld of %llu stored messages\n",
                      run.done, static_cast<unsigned long long>(expected));
-        std::exit(1);
-    }
-    Run left;
-    io.restart();
-    asio::co_spawn(io, drain(**consumer, 1, 1, left), asio::detached);
-    io.run();
-    if (left.done != 0) {
-        std::fprintf(stderr, "nats_floor: a message was delivered after all were acked\n");
         std::exit(1);
     }
     return run;
@@ -347,44 +374,34 @@ int main(int argc, char** argv) {
         fail("connect", connected.error());
     }
     auto& js = **connected;
-    const nats::StreamSpec requests{.name = kStream,
-                                    .subjects = {std::string(kStream) + ".>"},
-                                    .retention = nats::Retention::WorkQueue,
-                                    .storage = nats::Storage::File,
-                                    .duplicate_window = std::chrono::minutes(10)};
-    const nats::StreamSpec statuses{.name = kStatusStream,
-                                    .subjects = {"$KV.bench-calls.>"},
-                                    .retention = nats::Retention::Limits,
-                                    .storage = nats::Storage::File,
-                                    .duplicate_window = std::chrono::minutes(10),
-                                    .max_age = std::chrono::hours(24),
-                                    .max_msgs_per_subject = 1};
-    for (const auto* spec : {&requests, &statuses}) {
-        const auto ensured = js.ensure_stream(*spec);
+    async::StreamSettings names;
+    names.request_stream = "bench-floor";
+    names.dead_letter_stream = "bench-floor-dead-letter";
+    names.status_bucket = "bench-calls";
+    for (const auto& spec : {async::request_stream_spec(names), async::status_stream_spec(names)}) {
+        const auto ensured = js.ensure_stream(spec);
         if (!ensured.ok()) {
-            fail("ensure_stream " + spec->name, ensured.error());
+            fail("ensure_stream " + spec.name, ensured.error());
         }
     }
-    const std::string payload = queued_request(o.body_bytes);
+    const Floor f{js, names, async::request_subject(names, "default"),
+                  queued_request(o.body_bytes)};
     std::printf(
         "# nats_floor: %s, message %zu bytes (QueueRequest with a %zu-byte body), %ld "
         "messages per run, one-at-a-time %ld, fetch batch %d\n",
-        o.url.c_str(), payload.size(), o.body_bytes, o.count, o.sync_count, o.fetch_batch);
+        o.url.c_str(), f.payload.size(), o.body_bytes, o.count, o.sync_count, o.fetch_batch);
     std::fflush(stdout);
 
     bool ok = true;
-    long stored_count = 0;
     for (const long inflight : o.inflight) {
-        Run async_run = publish_concurrently(js, payload, o, inflight, false);
+        Run async_run = publish_concurrently(f, o.count, inflight, false);
         ok = report("async_publish", inflight, async_run) && ok;
-        Run accept_run = publish_concurrently(js, payload, o, inflight, true);
+        Run accept_run = publish_concurrently(f, o.count, inflight, true);
         ok = report("accept_publish", inflight, accept_run) && ok;
-        stored_count += async_run.done + accept_run.done;
     }
-    Run sync_run = publish_one_at_a_time(js, payload, o);
+    Run sync_run = publish_one_at_a_time(f, o.sync_count);
     ok = report("sync_publish", 1, sync_run) && ok;
-    const auto stored = static_cast<std::uint64_t>(stored_count + sync_run.done);
-    Run fetch_run = fetch_and_ack(js, o, stored);
+    Run fetch_run = fetch_and_ack(f, o.fetch_batch);
     ok = report("fetch_ack", o.fetch_batch, fetch_run) && ok;
     return ok ? 0 : 1;
 }
