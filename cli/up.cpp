@@ -284,6 +284,7 @@ awaitable<int> Platform::start_queue_worker() {
                 "faas_gateway_address=" + (any ? std::string("127.0.0.1") : options_.bind),
                 "faas_gateway_port=" + std::to_string(options_.port),
                 "metrics_port=0",
+                "bind_address=127.0.0.1",
                 "callback_allow_hosts=" + callback_allow_hosts(io_out_.env)};
     spec.restart = true;  // stateless: every message waits in JetStream until it is acked
     auto worker = daemons_.start(std::move(spec));

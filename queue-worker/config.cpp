@@ -92,6 +92,10 @@ Config load(const config::Env& env) {
         millis(positive(env, "callback_max_wait", std::chrono::seconds(30)));
     c.callback.timeout = positive(env, "callback_timeout", std::chrono::seconds(10));
     c.metrics_port = static_cast<int>(env.integer("metrics_port", 8083, -1, 65535));
+    c.bind_address = env.string("bind_address", "0.0.0.0");
+    if (c.bind_address.empty()) {
+        c.bind_address = "0.0.0.0";
+    }
     c.log_level = env.string("log_level", "info");
     return c;
 }

@@ -33,6 +33,7 @@ struct Config {
     callbacks::UrlPolicy callback_policy;
     callbacks::DeliveryOptions callback;
     int metrics_port = 8083;  // 0: a free port; -1: no metrics server
+    std::string bind_address = "0.0.0.0";  // where the metrics server listens
     std::string log_level = "info";
     // How often queues are discovered and their depth read.
     std::chrono::milliseconds discovery_interval{2000};

@@ -275,7 +275,7 @@ int Worker::run() {
                                                          c.callback_secret, c.callback);
     if (c.metrics_port >= 0) {
         http::ServerOptions mo;
-        mo.address = "0.0.0.0";
+        mo.address = c.bind_address;
         mo.port = static_cast<std::uint16_t>(c.metrics_port);
         try {
             d.metrics_server = std::make_unique<http::Server>(

@@ -189,7 +189,7 @@ TEST_CASE("jetstream: get_message and delete_message by sequence") {
     CHECK(no_stream_delete.error().code == errc::not_found);
 }
 
-TEST_CASE("jetstream: consumers lists each durable with its counters; consumer_state reads one") {
+TEST_CASE("jetstream: consumers lists each durable with its counters, and consumer_state reads one") {
     NatsServer server;
     auto js = connect_stream(server);
     asio::io_context io;

@@ -61,7 +61,7 @@ TEST_CASE("snapshot: malformed lists are bad_request with a reason") {
     }
 }
 
-TEST_CASE("snapshot: a function's annotations come along; a non-string value is refused") {
+TEST_CASE("snapshot: a function's annotations come along, and a non-string value is refused") {
     auto s = parse_snapshot(R"({"generation": 3, "functions": [
         {"name": "hook", "namespace": "n", "endpoints": [],
          "annotations": {"com.faas.webhook": "github", "com.openfaas.queue": "slow"}},
