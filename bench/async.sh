@@ -42,30 +42,15 @@ worker="$build_dir/bin/queue-worker"
 nats_floor="$build_dir/bin/nats_floor"
 needed=("$nats_floor")
 [[ "$floors_only" == 1 ]] || needed+=("$fwatchdog" "$provider" "$gateway" "$worker")
-for f in "${needed[@]}"; do
-    [[ -x "$f" ]] || { echo "bench: $f is missing (run scripts/build.sh release)" >&2; exit 1; }
-done
-for tool in nats-server wrk hey nginx curl python3; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh)" >&2; exit 1; }
-done
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
+require_files "${needed[@]}"
+require_tools nats-server wrk hey nginx curl python3
 nginx_bin="$(command -v nginx)"
 
 tmp="$(mktemp -d /tmp/faas-bench-async.XXXXXX)"
 declare -a pids=()
-# shellcheck source=bench/common.sh
-source "$root/bench/common.sh"
-
-cleanup() {
-    trap - EXIT INT TERM
-    set +e
-    for f in "$tmp"/replicas/*/nginx.pid; do
-        [[ -f "$f" ]] && pids+=("$(cat "$f")")
-    done
-    cleanup_pids
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_traps
 
 fail_run() {  # fail_run MESSAGE: recorded, the run ends with status 1 after the table
     echo "$1" >>"$tmp/failures"
@@ -135,29 +120,9 @@ sed -i "s|access_log off;|access_log \$dir/access.log;|" "\$dir/nginx.conf"
 exec "$nginx_bin" -e "\$dir/error.log" -c "\$dir/nginx.conf"
 RUN_NGINX
 
-    prov_port="$(free_port)"
-    mkdir -p "$tmp/provider"
-    env HOME="$tmp/provider" port="$prov_port" bind_address=127.0.0.1 state_dir="$tmp/provider/state" \
-        "$provider" >"$tmp/provider/log" 2>&1 &
-    prov_pid=$!
-    pids+=("$prov_pid")
-    wait_http "http://127.0.0.1:$prov_port/healthz" faas-provider "$tmp/provider/log"
-
-    gw_port="$(free_port)"
-    gw_metrics="$(free_port)"
-    mkdir -p "$tmp/gateway"
-    env port="$gw_port" metrics_port="$gw_metrics" bind_address=127.0.0.1 \
-        functions_provider_url="http://127.0.0.1:$prov_port/" \
-        faas_nats_address=127.0.0.1 faas_nats_port="$nats_port" \
-        "$gateway" >"$tmp/gateway/log" 2>&1 &
-    gw_pid=$!
-    pids+=("$gw_pid")
-    wait_http "http://127.0.0.1:$gw_metrics/healthz" gateway "$tmp/gateway/log"
-
-    code="$(curl -sS -o "$tmp/deploy.out" -w '%{http_code}' -X POST \
-        "http://127.0.0.1:$gw_port/system/functions" \
-        -d "{\"service\":\"web\",\"image\":\"bench/web\",\"envProcess\":\"bash $tmp/run-nginx.sh\",\"envVars\":{\"mode\":\"http\",\"upstream_url\":\"http://127.0.0.1:0\"}}")"
-    [[ "$code" == 202 || "$code" == 200 ]] || { log "deploy web: HTTP $code $(cat "$tmp/deploy.out")"; exit 1; }
+    start_provider
+    start_gateway faas_nats_address=127.0.0.1 faas_nats_port="$nats_port"
+    deploy web "bash $tmp/run-nginx.sh" ',"envVars":{"mode":"http","upstream_url":"http://127.0.0.1:0"}'
     # The first call waits for the replica; the worker's calls then find it ready.
     [[ "$(curl -fsS --max-time 30 "http://127.0.0.1:$gw_port/function/web")" == "hello world" ]] ||
         { log "gateway -> web did not answer hello world"; tail -n 20 "$tmp/gateway/log" "$tmp/provider/log" >&2; exit 1; }

@@ -53,6 +53,75 @@ cleanup_pids() {
     fi
 }
 
+# require_files FILE...: every FILE is an executable, else exit 1 naming it.
+require_files() {
+    local f
+    for f in "$@"; do
+        [[ -x "$f" ]] || { echo "bench: $f is missing (run scripts/build.sh release)" >&2; exit 1; }
+    done
+}
+
+# require_tools TOOL...: every TOOL is on PATH, else exit 1 naming it.
+require_tools() {
+    local t
+    for t in "$@"; do
+        command -v "$t" >/dev/null || { echo "bench: $t is missing (scripts/install-deps.sh)" >&2; exit 1; }
+    done
+}
+
+# The EXIT trap of every bench: nginx masters started by http-mode watchdogs (their pid files
+# anywhere under `tmp`) join `pids`, then cleanup_pids. set_traps installs it with INT and TERM.
+bench_cleanup() {
+    trap - EXIT INT TERM
+    set +e  # best effort: one failed step must not skip the rest of the cleanup
+    local f
+    while IFS= read -r f; do
+        pids+=("$(cat "$f")")
+    done < <(find "$tmp" -name nginx.pid 2>/dev/null)
+    cleanup_pids
+}
+set_traps() {
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# start_provider: faas-provider ($provider) on a free loopback port with its state under
+# $tmp/provider; sets prov_port and prov_pid once /healthz answers.
+start_provider() {
+    prov_port="$(free_port)"
+    mkdir -p "$tmp/provider"
+    env HOME="$tmp/provider" port="$prov_port" bind_address=127.0.0.1 state_dir="$tmp/provider/state" \
+        "$provider" >"$tmp/provider/log" 2>&1 &
+    prov_pid=$!
+    pids+=("$prov_pid")
+    wait_http "http://127.0.0.1:$prov_port/healthz" faas-provider "$tmp/provider/log"
+}
+
+# start_gateway [VAR=VALUE...]: the gateway ($gateway) in front of start_provider's provider, on
+# free loopback ports; sets gw_port, gw_metrics and gw_pid once its /healthz answers.
+start_gateway() {
+    gw_port="$(free_port)"
+    gw_metrics="$(free_port)"
+    mkdir -p "$tmp/gateway"
+    env port="$gw_port" metrics_port="$gw_metrics" bind_address=127.0.0.1 \
+        functions_provider_url="http://127.0.0.1:$prov_port/" "$@" \
+        "$gateway" >"$tmp/gateway/log" 2>&1 &
+    gw_pid=$!
+    pids+=("$gw_pid")
+    wait_http "http://127.0.0.1:$gw_metrics/healthz" gateway "$tmp/gateway/log"
+}
+
+# deploy NAME FPROCESS EXTRA_JSON: POST /system/functions through the gateway; exit 1 unless
+# it answers 200 or 202.
+deploy() {
+    local code
+    code="$(curl -sS -o "$tmp/deploy.out" -w '%{http_code}' -X POST \
+        "http://127.0.0.1:$gw_port/system/functions" \
+        -d "{\"service\":\"$1\",\"image\":\"bench/$1\",\"envProcess\":\"$2\"$3}")"
+    [[ "$code" == 202 || "$code" == 200 ]] || { log "deploy $1: HTTP $code $(cat "$tmp/deploy.out")"; exit 1; }
+}
+
 # mem_kb PID: "VmRSS RssAnon Pss" in kB. VmRSS counts the resident pages of the shared libraries
 # (libc, libstdc++, ...) too; RssAnon is the process's own memory; Pss shares library pages out
 # among the processes that map them.

@@ -29,31 +29,15 @@ fi
 fwatchdog="$build_dir/bin/fwatchdog"
 provider="$build_dir/bin/faas-provider"
 gateway="$build_dir/bin/gateway"
-for f in "$fwatchdog" "$provider" "$gateway"; do
-    [[ -x "$f" ]] || { echo "bench: $f is missing (run scripts/build.sh release)" >&2; exit 1; }
-done
-for tool in wrk nginx curl python3; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh)" >&2; exit 1; }
-done
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
+require_files "$fwatchdog" "$provider" "$gateway"
+require_tools wrk nginx curl python3
 nginx_bin="$(command -v nginx)"
 
 tmp="$(mktemp -d /tmp/faas-bench-gw.XXXXXX)"
 declare -a pids=()
-# shellcheck source=bench/common.sh
-source "$root/bench/common.sh"
-
-cleanup() {
-    trap - EXIT INT TERM
-    set +e
-    # nginx processes started by watchdogs write their master's pid next to their conf.
-    for f in "$tmp"/*/nginx.pid "$tmp"/replicas/*/nginx.pid; do
-        [[ -f "$f" ]] && pids+=("$(cat "$f")")
-    done
-    cleanup_pids
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_traps
 
 make_lua "$tmp/get.lua"
 levels=(1 8 32)
@@ -106,32 +90,12 @@ mkdir -p "\$dir"
 make_nginx_conf "\$dir" "\$PORT"
 exec "$nginx_bin" -e "\$dir/error.log" -c "\$dir/nginx.conf"
 RUN_NGINX
-prov_port="$(free_port)"
-mkdir -p "$tmp/provider"
-env HOME="$tmp/provider" port="$prov_port" bind_address=127.0.0.1 state_dir="$tmp/provider/state" \
-    "$provider" >"$tmp/provider/log" 2>&1 &
-prov_pid=$!
-pids+=("$prov_pid")
-wait_http "http://127.0.0.1:$prov_port/healthz" faas-provider "$tmp/provider/log"
-
-gw_port="$(free_port)"
-gw_metrics="$(free_port)"
-mkdir -p "$tmp/gateway"
-env port="$gw_port" metrics_port="$gw_metrics" bind_address=127.0.0.1 \
-    functions_provider_url="http://127.0.0.1:$prov_port/" "$gateway" >"$tmp/gateway/log" 2>&1 &
-gw_pid=$!
-pids+=("$gw_pid")
-wait_http "http://127.0.0.1:$gw_metrics/healthz" gateway "$tmp/gateway/log"
+start_provider
+# shellcheck disable=SC2119 # no extra env for this gateway
+start_gateway
 sleep 1
 gw_idle_mem=$(mem_kb "$gw_pid")
 
-deploy() {  # deploy NAME FPROCESS EXTRA_JSON
-    local code
-    code="$(curl -sS -o "$tmp/deploy.out" -w '%{http_code}' -X POST \
-        "http://127.0.0.1:$gw_port/system/functions" \
-        -d "{\"service\":\"$1\",\"image\":\"bench/$1\",\"envProcess\":\"$2\"$3}")"
-    [[ "$code" == 202 || "$code" == 200 ]] || { log "deploy $1: HTTP $code $(cat "$tmp/deploy.out")"; exit 1; }
-}
 deploy web "bash $tmp/run-nginx.sh" ',"envVars":{"mode":"http","upstream_url":"http://127.0.0.1:0"}'
 deploy cat "cat" ''
 # The gateway holds these first calls until the replicas are ready.

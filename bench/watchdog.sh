@@ -29,32 +29,15 @@ if [[ "${BENCH_NO_BUILD:-0}" != 1 ]]; then
 fi
 fwatchdog="$build_dir/bin/fwatchdog"
 spawn_floor="$build_dir/bin/spawn_floor"
-for f in "$fwatchdog" "$spawn_floor"; do
-    [[ -x "$f" ]] || { echo "bench: $f is missing (run scripts/build.sh release)" >&2; exit 1; }
-done
-for tool in wrk hey nginx curl python3; do
-    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh)" >&2; exit 1; }
-done
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
+require_files "$fwatchdog" "$spawn_floor"
+require_tools wrk hey nginx curl python3
 nginx_bin="$(command -v nginx)"
 
 tmp="$(mktemp -d /tmp/faas-bench.XXXXXX)"
 declare -a pids=()
-
-# shellcheck source=bench/common.sh
-source "$root/bench/common.sh"
-
-cleanup() {
-    trap - EXIT INT TERM
-    set +e  # best effort: one failed step must not skip the rest of the cleanup
-    # nginx started by an http-mode watchdog writes its master's pid here.
-    for f in "$tmp"/*/nginx.pid; do
-        [[ -f "$f" ]] && pids+=("$(cat "$f")")
-    done
-    cleanup_pids
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+set_traps
 
 # start_watchdog NAME VAR=VALUE...: sets started_pid and started_port once /_/health answers 200.
 # Each watchdog has its own TMPDIR (its lock file) and log.
