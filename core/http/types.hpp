@@ -13,6 +13,7 @@ namespace faas::http {
 struct Header {
     std::string name;
     std::string value;
+    bool operator==(const Header&) const = default;
 };
 
 // An ordered header list with case-insensitive lookup; repeated names are kept.
@@ -33,6 +34,9 @@ public:
     auto end() const { return items_.end(); }
     std::size_t size() const { return items_.size(); }
     bool empty() const { return items_.empty(); }
+
+    // Same names (exact case) and values in the same order.
+    bool operator==(const Headers&) const = default;
 
 private:
     std::vector<Header> items_;

@@ -27,10 +27,6 @@ Error bad(std::string message) {
     return make_error(errc::bad_request, "call status: " + std::move(message));
 }
 
-Status read_string(object obj, std::string_view key, std::string& out) {
-    return detail::read_string(obj, "call status", key, out);
-}
-
 // Missing or null leaves `out` alone; otherwise an integer within [0, max].
 Status read_count(object obj, std::string_view key, std::uint64_t max, std::uint64_t& out) {
     element e;
@@ -64,14 +60,6 @@ std::optional<CallState> parse_state(std::string_view name) noexcept {
         }
     }
     return std::nullopt;
-}
-
-bool CallStatus::operator==(const CallStatus& o) const {
-    return call_id == o.call_id && function == o.function && queue == o.queue && state == o.state &&
-           attempt == o.attempt && enqueued_at == o.enqueued_at && updated_at == o.updated_at &&
-           next_attempt_at == o.next_attempt_at && status_code == o.status_code &&
-           error == o.error && callback_url == o.callback_url &&
-           callback_status == o.callback_status;
 }
 
 std::string to_json(const CallStatus& s) {
@@ -114,18 +102,18 @@ Result<CallStatus> parse_call_status(std::string_view json) {
     }
     CallStatus s;
     std::string state;
-    for (auto [key, target] : {std::pair<std::string_view, std::string*>{"callId", &s.call_id},
-                               {"function", &s.function},
-                               {"queue", &s.queue},
-                               {"status", &state},
-                               {"enqueuedAt", &s.enqueued_at},
-                               {"updatedAt", &s.updated_at},
-                               {"nextAttemptAt", &s.next_attempt_at},
-                               {"error", &s.error},
-                               {"callbackUrl", &s.callback_url}}) {
-        if (auto st = read_string(obj, key, *target); !st) {
-            return st.error();
-        }
+    if (auto st = detail::read_strings(obj, "call status",
+                                       {{"callId", &s.call_id},
+                                        {"function", &s.function},
+                                        {"queue", &s.queue},
+                                        {"status", &state},
+                                        {"enqueuedAt", &s.enqueued_at},
+                                        {"updatedAt", &s.updated_at},
+                                        {"nextAttemptAt", &s.next_attempt_at},
+                                        {"error", &s.error},
+                                        {"callbackUrl", &s.callback_url}});
+        !st) {
+        return st.error();
     }
     if (s.call_id.empty()) {
         return bad("\"callId\" is missing");

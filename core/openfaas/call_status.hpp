@@ -30,7 +30,7 @@ struct CallStatus {
     std::string error;             // "error": why the last attempt failed; omitted when empty
     std::string callback_url;      // "callbackUrl": omitted when empty
     int callback_status = 0;       // "callbackStatus": receiver's status; omitted when 0
-    bool operator==(const CallStatus&) const;
+    bool operator==(const CallStatus&) const = default;
 };
 
 std::string to_json(const CallStatus& s);

@@ -1,6 +1,7 @@
 #pragma once
 // Private to core/openfaas's codecs: reading optional members of a parsed JSON object with errors
 // that name the record and the key.
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,25 @@ inline Status read_string(simdjson::dom::object obj,
                                                  std::string(key) + "\" must be a string");
     }
     out.assign(s);
+    return {};
+}
+
+// One string member and where it goes.
+struct StringField {
+    std::string_view key;
+    std::string* out;
+};
+
+// read_string for each field in turn; the first error wins.
+inline Status read_strings(simdjson::dom::object obj,
+                           std::string_view record,
+                           std::initializer_list<StringField> fields,
+                           std::string_view parent = {}) {
+    for (const StringField& f : fields) {
+        if (auto st = read_string(obj, record, f.key, *f.out, parent); !st) {
+            return st;
+        }
+    }
     return {};
 }
 

@@ -101,15 +101,6 @@ std::vector<std::pair<std::string, std::vector<std::string>>> group_headers(
     return out;
 }
 
-// An optional string member (missing or null leaves `out` alone). `parent` names the
-// enclosing object in the error ("CallbackUrl."), empty at the top level.
-Status read_string(object obj,
-                   std::string_view key,
-                   std::string& out,
-                   std::string_view parent = {}) {
-    return detail::read_string(obj, "queued request", key, out, parent);
-}
-
 Status read_headers(object obj, http::Headers& out) {
     element e;
     if (obj.at_key("Header").get(e) != simdjson::SUCCESS || e.is_null()) {
@@ -150,15 +141,16 @@ Status read_callback_url(object obj, std::string& out) {
         return bad("\"CallbackUrl\" must be a URL object or a string");
     }
     GoUrl g;
-    for (auto [key, target] : {std::pair<std::string_view, std::string*>{"Scheme", &g.scheme},
-                               {"Host", &g.host},
-                               {"Path", &g.path},
-                               {"RawPath", &g.raw_path},
-                               {"RawQuery", &g.raw_query},
-                               {"Fragment", &g.fragment}}) {
-        if (auto st = read_string(u, key, *target, "CallbackUrl."); !st) {
-            return st;
-        }
+    if (auto st = detail::read_strings(u, "queued request",
+                                       {{"Scheme", &g.scheme},
+                                        {"Host", &g.host},
+                                        {"Path", &g.path},
+                                        {"RawPath", &g.raw_path},
+                                        {"RawQuery", &g.raw_query},
+                                        {"Fragment", &g.fragment}},
+                                       "CallbackUrl.");
+        !st) {
+        return st;
     }
     if (g.scheme.empty() || g.host.empty()) {
         return bad("\"CallbackUrl\" needs a Scheme and a Host");
@@ -194,27 +186,6 @@ Status read_annotations(object obj, std::map<std::string, std::string>& out) {
 }
 
 }  // namespace
-
-bool QueueRequest::operator==(const QueueRequest& o) const {
-    const auto same_headers = [](const http::Headers& a, const http::Headers& b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        auto ib = b.begin();
-        for (const auto& h : a) {
-            if (h.name != ib->name || h.value != ib->value) {
-                return false;
-            }
-            ++ib;
-        }
-        return true;
-    };
-    return method == o.method && path == o.path && query == o.query && host == o.host &&
-           same_headers(headers, o.headers) && body == o.body && callback_url == o.callback_url &&
-           call_id == o.call_id && function == o.function && namespace_ == o.namespace_ &&
-           queue == o.queue && enqueued_at == o.enqueued_at && attempt == o.attempt &&
-           annotations == o.annotations;
-}
 
 std::string encode(const QueueRequest& r) {
     json::Writer w;
@@ -270,19 +241,19 @@ Result<QueueRequest> decode_queue_request(std::string_view json,
     QueueRequest r;
     std::string function;
     std::string body64;
-    for (auto [key, target] : {std::pair<std::string_view, std::string*>{"Host", &r.host},
-                               {"Body", &body64},
-                               {"Method", &r.method},
-                               {"Path", &r.path},
-                               {"QueryString", &r.query},
-                               {"Function", &function},
-                               {"QueueName", &r.queue},
-                               {"CallbackRawUrl", &r.callback_url},
-                               {"CallId", &r.call_id},
-                               {"EnqueuedAt", &r.enqueued_at}}) {
-        if (auto st = read_string(obj, key, *target); !st) {
-            return st.error();
-        }
+    if (auto st = detail::read_strings(obj, "queued request",
+                                       {{"Host", &r.host},
+                                        {"Body", &body64},
+                                        {"Method", &r.method},
+                                        {"Path", &r.path},
+                                        {"QueryString", &r.query},
+                                        {"Function", &function},
+                                        {"QueueName", &r.queue},
+                                        {"CallbackRawUrl", &r.callback_url},
+                                        {"CallId", &r.call_id},
+                                        {"EnqueuedAt", &r.enqueued_at}});
+        !st) {
+        return st.error();
     }
     if (function.empty()) {
         return bad("\"Function\" is missing");

@@ -34,7 +34,7 @@ struct QueueRequest {
     // the gateway at enqueue time.
     std::map<std::string, std::string> annotations;
 
-    bool operator==(const QueueRequest&) const;
+    bool operator==(const QueueRequest&) const = default;
 };
 
 std::string encode(const QueueRequest& request);
