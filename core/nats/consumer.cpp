@@ -1,4 +1,5 @@
 #include "core/nats/consumer.hpp"
+#include "core/nats/run_on.hpp"
 
 #include <cstdlib>
 
@@ -151,21 +152,10 @@ const ConsumerSpec& Consumer::spec() const noexcept {
 
 awaitable<Result<std::vector<Message>>> Consumer::fetch(int batch,
                                                         std::chrono::milliseconds timeout) {
-    using Fetched = Result<std::vector<Message>>;
     Impl* impl = impl_.get();
-    auto initiate = [impl, batch, timeout](auto handler) {
-        auto ex = asio::get_associated_executor(handler);
-        asio::post(impl->pool, [impl, batch, timeout, ex, handler = std::move(handler)]() mutable {
-            Fetched fetched = impl->fetch_blocking(batch, timeout);
-            // Resume the coroutine on its own executor, never on the fetch thread.
-            asio::post(ex, [handler = std::move(handler), fetched = std::move(fetched)]() mutable {
-                handler(std::move(fetched));
-            });
-        });
-    };
-    Fetched fetched = co_await asio::async_initiate<decltype(use_awaitable), void(Fetched)>(
-        initiate, use_awaitable);
-    co_return fetched;
+    return detail::run_on<Result<std::vector<Message>>>(
+        impl->pool.get_executor(),
+        [impl, batch, timeout]() { return impl->fetch_blocking(batch, timeout); });
 }
 
 namespace detail {

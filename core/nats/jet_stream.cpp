@@ -602,8 +602,8 @@ Status JetStream::delete_message(const std::string& stream, std::uint64_t sequen
     return {};
 }
 
-void JetStream::post_blocking(std::function<void()> job) {
-    asio::post(impl_->blocking_pool, std::move(job));
+asio::thread_pool::executor_type JetStream::blocking_executor() const {
+    return impl_->blocking_pool.get_executor();
 }
 
 std::size_t JetStream::pending_publishes() const {

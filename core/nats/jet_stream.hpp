@@ -14,6 +14,7 @@
 #include "core/asio.hpp"
 #include "core/log/log.hpp"
 #include "core/nats/consumer.hpp"
+#include "core/nats/run_on.hpp"
 #include "core/nats/types.hpp"
 #include "core/result.hpp"
 
@@ -79,8 +80,8 @@ public:
     std::int64_t max_payload() const;
 
 private:
-    // Posts `job` to the blocking pool (FIFO, a few threads).
-    void post_blocking(std::function<void()> job);
+    // The blocking pool's executor (FIFO, a few threads).
+    asio::thread_pool::executor_type blocking_executor() const;
     struct Impl;
     explicit JetStream(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
@@ -88,25 +89,7 @@ private:
 
 template <class T>
 awaitable<T> JetStream::blocking(std::function<T()> fn) {
-    // The pool takes std::function (copyable) while the coroutine's completion handler is
-    // move-only: the handler rides in a shared slot that exactly one job consumes.
-    auto initiate = [this](auto handler, std::function<T()> job) {
-        using Handler = decltype(handler);
-        auto ex = asio::get_associated_executor(handler);
-        auto slot = std::make_shared<std::optional<Handler>>(std::move(handler));
-        post_blocking([slot, ex, job = std::move(job)]() {
-            T result = job();
-            // Resume the coroutine on its own executor, never on a pool thread.
-            asio::post(ex, [slot, result = std::move(result)]() mutable {
-                Handler h = std::move(**slot);
-                slot->reset();
-                std::move(h)(std::move(result));
-            });
-        });
-    };
-    T result = co_await asio::async_initiate<decltype(use_awaitable), void(T)>(
-        initiate, use_awaitable, std::move(fn));
-    co_return result;
+    return detail::run_on<T>(blocking_executor(), std::move(fn));
 }
 
 }  // namespace faas::nats

@@ -301,6 +301,8 @@ TEST_CASE("jetstream: blocking() runs on the pool and resumes on the caller's io
 TEST_CASE("jetstream: a 2 MiB message is accepted (the test server allows 8 MB payloads)") {
     NatsServer server;
     auto js = connect_stream(server);
+    // The server announces its max_payload (the gateway sizes its body limit by it).
+    CHECK(js->max_payload() == 8 * 1024 * 1024);
     asio::io_context io;
     std::string body(2 * 1024 * 1024, 'x');
     body.front() = '<';
