@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/text/text.hpp"
+
 namespace faas::openfaas::async {
 namespace {
 
@@ -131,20 +133,7 @@ nats::StreamSpec status_stream_spec(const StreamSettings& s) {
 }
 
 std::string status_subject(const StreamSettings& s, std::string_view call_id) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string subject = "$KV." + s.status_bucket + ".";
-    subject.reserve(subject.size() + call_id.size());
-    for (const char c : call_id) {
-        if (token_char(c)) {
-            subject += c;
-            continue;
-        }
-        const auto byte = static_cast<unsigned char>(c);
-        subject += '%';
-        subject += kHex[byte >> 4U];
-        subject += kHex[byte & 0x0FU];
-    }
-    return subject;
+    return "$KV." + s.status_bucket + "." + text::percent_encode(call_id, token_char);
 }
 
 }  // namespace faas::openfaas::async

@@ -206,4 +206,21 @@ std::string human_bytes(std::uint64_t n) {
     return std::string(buf.data(), len > 0 ? static_cast<std::size_t>(len) : 0);
 }
 
+std::string percent_encode(std::string_view s, bool (*keep)(char)) {
+    static constexpr std::string_view kHex = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(s.size());
+    for (const char ch : s) {
+        if (keep(ch)) {
+            out.push_back(ch);
+            continue;
+        }
+        const auto c = static_cast<unsigned char>(ch);
+        out.push_back('%');
+        out.push_back(kHex[c >> 4U]);
+        out.push_back(kHex[c & 15U]);
+    }
+    return out;
+}
+
 }  // namespace faas::text

@@ -33,4 +33,7 @@ std::string seconds_fixed6(double seconds);
 // Human-readable size as the of-watchdog access log prints it ("1.2 kB", "13 B").
 std::string human_bytes(std::uint64_t n);
 
+// Every byte for which `keep` is false as "%XX" (upper-case hex); the rest as they are.
+std::string percent_encode(std::string_view s, bool (*keep)(char));
+
 }  // namespace faas::text

@@ -115,3 +115,10 @@ TEST_CASE("text: hex decodes either case and rejects odd lengths and non-hex dig
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("text: percent_encode keeps what the predicate keeps and escapes the rest as %XX") {
+    constexpr auto letters = [](char c) { return c >= 'a' && c <= 'z'; };
+    CHECK(faas::text::percent_encode("ab.c d%", letters) == "ab%2Ec%20d%25");
+    CHECK(faas::text::percent_encode(std::string_view("\xff\x00", 2), letters) == "%FF%00");
+    CHECK(faas::text::percent_encode("", letters).empty());
+}
