@@ -15,6 +15,7 @@
 #include "tests/e2e/async_support.hpp"
 #include "tests/e2e/platform.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/text.hpp"
 #include "tests/support/wait.hpp"
 
 using faas::test::CallbackReceiver;
@@ -28,9 +29,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool contains(const std::string& s, const std::string& needle) {
-    return s.find(needle) != std::string::npos;
-}
+using faas::test::contains;
 
 std::size_t count_of(const std::string& text, const std::string& needle) {
     std::size_t n = 0;

@@ -5,6 +5,7 @@
 
 #include "core/text/text.hpp"
 #include "tests/e2e/platform.hpp"
+#include "tests/support/text.hpp"
 #include "tests/support/wait.hpp"
 
 using faas::test::CliResult;
@@ -66,9 +67,7 @@ CliResult cli_until(const Platform& p,
     return last;
 }
 
-bool contains(const std::string& s, const std::string& needle) {
-    return s.find(needle) != std::string::npos;
-}
+using faas::test::contains;
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include "core/text/text.hpp"
 #include "tests/e2e/platform.hpp"
 #include "tests/support/ports.hpp"
+#include "tests/support/text.hpp"
 #include "tests/support/wait.hpp"
 
 using faas::test::Platform;
@@ -18,9 +19,7 @@ using faas::test::TempDir;
 
 namespace {
 
-bool contains(const std::string& s, const std::string& needle) {
-    return s.find(needle) != std::string::npos;
-}
+using faas::test::contains;
 
 }  // namespace
 
