@@ -54,20 +54,12 @@ Result<GatewayConfig> gateway_config(std::string_view url) {
 }
 
 std::string url_encode(std::string_view s) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            out.push_back(ch);
-        } else {
-            out.push_back('%');
-            out.push_back(kHex[c >> 4U]);
-            out.push_back(kHex[c & 15U]);
-        }
-    }
-    return out;
+    // RFC 3986's unreserved characters stay as they are.
+    constexpr auto unreserved = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.' || c == '~';
+    };
+    return text::percent_encode(s, unreserved);
 }
 
 std::string query_string(const std::vector<std::pair<std::string, std::string>>& params) {

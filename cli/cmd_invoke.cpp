@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "cli/commands.hpp"
+#include "cli/queue.hpp"
 #include "cli/deploy.hpp"
 #include "core/config/env.hpp"
 #include "core/json/json.hpp"
@@ -18,18 +19,6 @@ bool valid_method(const std::string& m) {
         }
     }
     return false;
-}
-
-// The path under /function/: "<name>.<ns>", the namespace defaulting to openfaas-fn as the
-// faas-cli and the Go SDK address it.
-std::string function_path(const std::string& arg, const Args& args) {
-    if (auto ns = args.value("namespace")) {
-        return arg + "." + *ns;
-    }
-    if (arg.find('.') != std::string::npos) {
-        return arg;
-    }
-    return arg + "." + std::string(openfaas::kDefaultNamespace);
 }
 
 int invoke(const Args& args, Io& io) {
@@ -79,7 +68,7 @@ int invoke(const Args& args, Io& io) {
         }
         query.push_back(std::move(*kv));
     }
-    std::string target = (async ? "/async-function/" : "/function/") + function_path(name, args);
+    std::string target = (async ? "/async-function/" : "/function/") + qualified_function(name, args.value("namespace"));
     if (auto sub = args.value("path"); sub && !sub->empty()) {
         target += (sub->front() == '/' ? "" : "/") + *sub;
     }

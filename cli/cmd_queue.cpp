@@ -75,7 +75,7 @@ int dead_letters(const Args& args, Io& io) {
     }
     std::vector<std::pair<std::string, std::string>> params;
     if (auto fn = args.value("function")) {
-        params.emplace_back("function", qualified_function(*fn));
+        params.emplace_back("function", qualified_function(*fn, args.value("namespace")));
     }
     for (const char* key : {"queue", "limit", "after"}) {
         if (auto v = args.value(key)) {
@@ -101,7 +101,11 @@ int dead_letters(const Args& args, Io& io) {
 }
 
 int redrive(const Args& args, Io& io) {
-    auto body = redrive_body(args.value("function"), args.positional);
+    std::optional<std::string> function;
+    if (auto fn = args.value("function")) {
+        function = qualified_function(*fn, args.value("namespace"));
+    }
+    auto body = redrive_body(function, args.positional);
     if (!body) {
         return fail(io, body.error().what(), kExitUsage);
     }
@@ -148,12 +152,13 @@ std::vector<Command> queue_commands() {
         status});
     out.push_back(
         Command{"queue dead-letters", "list async calls that ran out of attempts or expired",
-                "faas queue dead-letters [--function NAME] [--queue Q] [--limit N] [--after SEQ]",
+                "faas queue dead-letters [--function NAME [-n NS]] [--queue Q] [--limit N] [--after SEQ]",
                 "NAME is name or name.namespace (openfaas-fn by default). SEQ identifies a dead "
                 "letter for\n"
                 "faas queue redrive.\n",
                 with_gateway({
                     {"function", 0, FlagKind::Value, "NAME", "only this function's"},
+                    {"namespace", 'n', FlagKind::Value, "NS", "the function's namespace"},
                     {"queue", 0, FlagKind::Value, "Q", "only this queue's"},
                     {"limit", 0, FlagKind::Value, "N", "at most N (the gateway's default: 100)"},
                     {"after", 0, FlagKind::Value, "SEQ", "only those after this sequence number"},
@@ -161,11 +166,12 @@ std::vector<Command> queue_commands() {
                 dead_letters});
     out.push_back(Command{
         "queue redrive", "queue dead letters again (all, one function's, or by sequence number)",
-        "faas queue redrive [--function NAME | SEQ...]",
+        "faas queue redrive [--function NAME [-n NS] | SEQ...]",
         "Each dead letter is queued again as a new first attempt with its call id and callback,\n"
         "then deleted. Without arguments every dead letter is redriven. Exits 1 when one failed.\n",
         with_gateway(
-            {{"function", 0, FlagKind::Value, "NAME", "only this function's dead letters"}}),
+            {{"function", 0, FlagKind::Value, "NAME", "only this function's dead letters"},
+             {"namespace", 'n', FlagKind::Value, "NS", "the function's namespace"}}),
         redrive});
     out.push_back(Command{
         "queue", "list the async queues: messages, pending, in flight, dead letters",

@@ -13,17 +13,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr auto kPoll = 50ms;
 constexpr auto kStopGrace = 10s;
 constexpr auto kRestartDelay = 200ms;
 constexpr std::size_t kLastLines = 15;
-
-std::string secs(Clock::duration d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1fs",  // NOLINT(cppcoreguidelines-pro-type-vararg)
-                  std::chrono::duration<double>(d).count());
-    return buf;
-}
 
 awaitable<void> sleep_for(asio::io_context& io, Clock::duration d) {
     asio::steady_timer timer(io);
@@ -33,6 +25,17 @@ awaitable<void> sleep_for(asio::io_context& io, Clock::duration d) {
 }
 
 }  // namespace
+
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1fs",  // NOLINT(cppcoreguidelines-pro-type-vararg)
+                  std::chrono::duration<double>(d).count());
+    return buf;
+}
+
+std::string local_host(const std::string& bind) {
+    return bind == "0.0.0.0" || bind == "::" ? std::string("127.0.0.1") : bind;
+}
 
 std::optional<std::uint16_t> listening_port_of(std::string_view line) {
     const auto at = line.find("listening");
@@ -115,7 +118,6 @@ Status Supervisor::spawn(Daemon* d) {
         return make_error(child.error().code,
                           "starting " + d->spec.path + ": " + child.error().what());
     }
-    d->pid = child->pid();
     d->child.emplace(std::move(*child));
     d->listening_port.reset();
     d->ready = false;
@@ -141,7 +143,7 @@ void Supervisor::note_line(Daemon* d, const std::string& line) {
                        ? d->listening_port.has_value()
                        : line.find(d->spec.ready_marker) != std::string::npos;
         if (d->ready && d->restarts > 0) {
-            say("faas up: " + d->spec.name + " is back (pid " + std::to_string(d->pid) +
+            say("faas up: " + d->spec.name + " is back (pid " + std::to_string(d->pid()) +
                 ", restart " + std::to_string(d->restarts) + ")");
         }
     }
@@ -181,8 +183,8 @@ awaitable<void> Supervisor::watch(Daemon* d) {
         const bool restartable = d->spec.restart && !stopping_;
         if (restartable && d->unready_exits < kMaxUnreadyRestarts) {
             const auto delay = kRestartDelay * (1 << d->unready_exits);
-            say("faas up: " + d->spec.name + " (pid " + std::to_string(d->pid) +
-                ") exited: " + status.describe() + "; restarting it in " + secs(delay));
+            say("faas up: " + d->spec.name + " (pid " + std::to_string(d->pid()) +
+                ") exited: " + status.describe() + "; restarting it in " + seconds_text(delay));
             co_await sleep_for(io_, delay);
             if (!stopping_) {
                 ++d->restarts;
@@ -209,12 +211,12 @@ awaitable<void> Supervisor::stop(Daemon* d) {
     if (d->status) {
         co_return;
     }
-    say("faas up: stopping " + d->spec.name + " (pid " + std::to_string(d->pid) + ")");
+    say("faas up: stopping " + d->spec.name + " (pid " + std::to_string(d->pid()) + ")");
     d->child->signal_group(SIGTERM);
     const auto deadline = Clock::now() + kStopGrace;
     while (!d->status) {
         if (Clock::now() > deadline) {
-            say("faas up: " + d->spec.name + " did not stop within " + secs(kStopGrace) +
+            say("faas up: " + d->spec.name + " did not stop within " + seconds_text(kStopGrace) +
                 ", killing it");
             d->child->signal_group(SIGKILL);
             co_await d->exited.wait();

@@ -5,6 +5,7 @@
 // queue-worker: in JetStream) is restarted when it exits; the others end the platform when they
 // exit. Everything runs on the one io_context of `faas up`'s thread; the Supervisor owns the
 // daemons and outlives every coroutine it spawns (run_up joins the io_context before it dies).
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -41,8 +42,8 @@ struct Daemon {
     Daemon(DaemonSpec s, const asio::any_io_executor& ex)
         : spec(std::move(s)), exited(ex), output_done(ex) {}
     DaemonSpec spec;
-    std::optional<process::Child> child;
-    pid_t pid = -1;
+    std::optional<process::Child> child;  // the current (or last) run; never reset
+    pid_t pid() const { return child ? child->pid() : -1; }
     std::ofstream log;
     std::filesystem::path log_path;
     std::deque<std::string> last_lines;
@@ -57,6 +58,14 @@ struct Daemon {
     int restarts = 0;
     int unready_exits = 0;  // exits before ready, in a row
 };
+
+// "1.5s": how long waits and restarts are announced.
+std::string seconds_text(std::chrono::steady_clock::duration d);
+// How often faas up looks again at something it waits for.
+inline constexpr std::chrono::milliseconds kPoll{50};
+// The address a local client uses to reach a daemon bound to `bind` ("0.0.0.0", "::" -> the
+// loopback address).
+std::string local_host(const std::string& bind);
 
 // The port of a "listening port=N" log line.
 std::optional<std::uint16_t> listening_port_of(std::string_view line);

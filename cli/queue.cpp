@@ -242,7 +242,11 @@ Result<std::string> redrive_body(const std::optional<std::string>& function,
     return std::move(w).str();
 }
 
-std::string qualified_function(std::string_view name) {
+std::string qualified_function(std::string_view name,
+                               const std::optional<std::string>& namespace_) {
+    if (namespace_) {
+        return std::string(name) + "." + *namespace_;
+    }
     if (name.find('.') != std::string_view::npos) {
         return std::string(name);
     }

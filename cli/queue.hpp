@@ -65,7 +65,9 @@ std::string call_status_text(const openfaas::CallStatus& s);
 Result<std::string> redrive_body(const std::optional<std::string>& function,
                                  const std::vector<std::string>& sequences);
 
-// "fn" -> "fn.openfaas-fn"; "fn.ns" stays (how the async API names a function).
-std::string qualified_function(std::string_view name);
+// How the function routes name a function, as the faas-cli and the Go SDK address it:
+// "fn" -n ns -> "fn.ns"; "fn.ns" stays; "fn" -> "fn.openfaas-fn".
+std::string qualified_function(std::string_view name,
+                               const std::optional<std::string>& namespace_ = std::nullopt);
 
 }  // namespace faas::cli

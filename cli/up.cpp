@@ -22,15 +22,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr auto kPoll = 50ms;
-
-std::string secs(Clock::duration d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1fs",  // NOLINT(cppcoreguidelines-pro-type-vararg)
-                  std::chrono::duration<double>(d).count());
-    return buf;
-}
-
 // True when nothing listens on addr:port right now (we could bind it).
 bool port_free(const std::string& addr, std::uint16_t port) {
     asio::io_context io;
@@ -148,10 +139,10 @@ awaitable<Status> Platform::wait_for(const std::string& what, std::chrono::nanos
         }
         const auto now = Clock::now();
         if (now - start > timeout) {
-            co_return make_error(errc::timeout, what + ": not ready within " + secs(timeout));
+            co_return make_error(errc::timeout, what + ": not ready within " + seconds_text(timeout));
         }
         if (now > next_note) {
-            say("faas up: still waiting for " + what + " (" + secs(now - start) + ")");
+            say("faas up: still waiting for " + what + " (" + seconds_text(now - start) + ")");
             next_note = now + 5s;
         }
         timer.expires_after(kPoll);
@@ -218,7 +209,7 @@ awaitable<int> Platform::start_nats() {
         co_return -1;
     }
     say("faas up: nats-server (JetStream) is ready on 127.0.0.1:" + std::to_string(port) +
-        " (pid " + std::to_string(n->pid) + ", " + secs(Clock::now() - t0) + ")");
+        " (pid " + std::to_string(n->pid()) + ", " + seconds_text(Clock::now() - t0) + ")");
     co_return 0;
 }
 
@@ -241,7 +232,7 @@ awaitable<int> Platform::start_provider() {
     }
     provider_port_ = *port;
     say("faas up: faas-provider is healthy on 127.0.0.1:" + std::to_string(provider_port_) +
-        " (pid " + std::to_string(p->pid) + ", " + secs(Clock::now() - t0) + ")");
+        " (pid " + std::to_string(p->pid()) + ", " + seconds_text(Clock::now() - t0) + ")");
     co_return 0;
 }
 
@@ -268,20 +259,19 @@ awaitable<int> Platform::start_gateway() {
         co_return -1;
     }
     say("faas up: gateway is healthy on " + options_.bind + ":" + std::to_string(options_.port) +
-        " (pid " + std::to_string((*gateway)->pid) + ", " + secs(Clock::now() - t0) + ")");
+        " (pid " + std::to_string((*gateway)->pid()) + ", " + seconds_text(Clock::now() - t0) + ")");
     co_return 0;
 }
 
 awaitable<int> Platform::start_queue_worker() {
     const auto t0 = Clock::now();
     // The worker calls functions through the gateway (its replica choice, scale from zero).
-    const bool any = options_.bind == "0.0.0.0" || options_.bind == "::";
     DaemonSpec spec;
     spec.name = "queue-worker";
     spec.path = bins_.queue_worker;
     spec.env = {"faas_nats_address=127.0.0.1",
                 "faas_nats_port=" + std::to_string(nats_port_),
-                "faas_gateway_address=" + (any ? std::string("127.0.0.1") : options_.bind),
+                "faas_gateway_address=" + local_host(options_.bind),
                 "faas_gateway_port=" + std::to_string(options_.port),
                 "metrics_port=0",
                 "bind_address=127.0.0.1",
@@ -298,8 +288,8 @@ awaitable<int> Platform::start_queue_worker() {
     }
     worker_metrics_port_ = *port;
     say("faas up: queue-worker is healthy (metrics on 127.0.0.1:" +
-        std::to_string(worker_metrics_port_) + ", pid " + std::to_string(w->pid) + ", " +
-        secs(Clock::now() - t0) + ")");
+        std::to_string(worker_metrics_port_) + ", pid " + std::to_string(w->pid()) + ", " +
+        seconds_text(Clock::now() - t0) + ")");
     co_return 0;
 }
 
@@ -318,7 +308,7 @@ awaitable<int> Platform::start_all() {
 }
 
 void Platform::print_summary(const std::vector<openfaas::FunctionDeployment>& deployed) {
-    const std::string host = options_.bind == "0.0.0.0" ? "127.0.0.1" : options_.bind;
+    const std::string host = local_host(options_.bind);
     const std::string gw = "http://" + host + ":" + std::to_string(options_.port);
     std::ostream& out = io_out_.out;
     out << "\nfaas is up.\n\n"
@@ -433,7 +423,7 @@ awaitable<int> Platform::run(std::uint16_t metrics_port, std::uint16_t nats_port
     }
     const Daemon* dead = daemons_.dead();
     if (dead != nullptr) {
-        fail_with(dead->spec.name + " (pid " + std::to_string(dead->pid) + ") exited: " +
+        fail_with(dead->spec.name + " (pid " + std::to_string(dead->pid()) + ") exited: " +
                   dead->status->describe() + "; its last lines (" + dead->log_path.string() + "):");
         for (const auto& line : dead->last_lines) {
             io_out_.err << "    " << line << "\n";
@@ -454,7 +444,8 @@ awaitable<int> Platform::run(std::uint16_t metrics_port, std::uint16_t nats_port
 
 }  // namespace
 
-Result<std::string> find_nats_server(const VarLookup& env) {
+Result<std::string> find_nats_server(const VarLookup& env,
+                                     const std::vector<std::string>& fallback_dirs) {
     if (auto p = env("nats_server_path"); p && !p->empty()) {
         if (::access(p->c_str(), X_OK) != 0) {
             return make_error(errc::not_found,
@@ -471,7 +462,11 @@ Result<std::string> find_nats_server(const VarLookup& env) {
         }
         start = colon + 1;
     }
-    dirs.insert(dirs.end(), {"/usr/sbin", "/usr/local/sbin"});
+    dirs.insert(dirs.end(), fallback_dirs.begin(), fallback_dirs.end());
+    std::string fallbacks;
+    for (const auto& dir : fallback_dirs) {
+        fallbacks += ", " + dir;
+    }
     for (const auto& dir : dirs) {
         const fs::path candidate = dir / "nats-server";
         if (::access(candidate.c_str(), X_OK) == 0) {
@@ -479,7 +474,7 @@ Result<std::string> find_nats_server(const VarLookup& env) {
         }
     }
     return make_error(errc::not_found,
-                      "nats-server was not found (looked in PATH, /usr/sbin and /usr/local/sbin); "
+                      "nats-server was not found (looked in PATH" + fallbacks + "); "
                       "install it with scripts/install-deps.sh (Debian: apt-get install "
                       "nats-server) or set nats_server_path");
 }
@@ -542,7 +537,7 @@ int run_up(const UpOptions& options, Io& io) {
         }
         metrics = any_free_port();
     }
-    const std::uint16_t nats_port = o.nats_port.value_or(any_free_port());
+    const std::uint16_t nats_port = o.nats_port ? *o.nats_port : any_free_port();
     if (o.nats_port && !port_free("127.0.0.1", nats_port)) {
         return fail(io, "up: NATS port " + std::to_string(nats_port) +
                             " is already in use; pick another with --nats-port (or leave it out "

@@ -41,10 +41,12 @@ struct UpBinaries {
     std::string queue_worker;
 };
 
-// nats-server: $nats_server_path, else the PATH, else /usr/sbin and /usr/local/sbin (Debian
+// nats-server: $nats_server_path, else the PATH, else `fallback_dirs` (Debian
 // installs it in /usr/sbin, which a user's PATH may lack). errc::not_found with the install
 // hint when it is nowhere.
-Result<std::string> find_nats_server(const VarLookup& env);
+Result<std::string> find_nats_server(
+    const VarLookup& env,
+    const std::vector<std::string>& fallback_dirs = {"/usr/sbin", "/usr/local/sbin"});
 // A sibling of faas: $<env_name>, else bin_dir/<binary>. errc::not_found naming both.
 Result<std::string> find_sibling(const VarLookup& env,
                                  const std::filesystem::path& bin_dir,

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "cli/commands.hpp"
+#include "tests/support/text.hpp"
 
 using faas::cli::DeadLetterInfo;
 using faas::cli::QueueInfo;
@@ -37,9 +38,7 @@ Run run(std::vector<std::string> argv, bool gateway = true) {
     return r;
 }
 
-bool contains(const std::string& s, const std::string& needle) {
-    return s.find(needle) != std::string::npos;
-}
+using faas::test::contains;
 
 }  // namespace
 
@@ -126,6 +125,12 @@ TEST_SUITE("cli queue") {
         CHECK_FALSE(faas::cli::redrive_body(std::nullopt, {"0"}).ok());
         CHECK_FALSE(faas::cli::redrive_body(std::nullopt, {"-1"}).ok());
         CHECK_FALSE(faas::cli::redrive_body(std::string("fail"), {"12"}).ok());
+    }
+
+    TEST_CASE("queue: a function is named as the function routes name it, -n included") {
+        CHECK(faas::cli::qualified_function("fn") == "fn.openfaas-fn");
+        CHECK(faas::cli::qualified_function("fn.dev") == "fn.dev");
+        CHECK(faas::cli::qualified_function("fn", std::string("dev")) == "fn.dev");
     }
 
     TEST_CASE("queue: the redrive answer lists what was queued again and what failed") {

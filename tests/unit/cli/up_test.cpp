@@ -8,6 +8,7 @@
 
 #include "cli/daemon.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/text.hpp"
 
 namespace {
 
@@ -18,9 +19,7 @@ faas::cli::VarLookup vars(std::map<std::string, std::string> m) {
     };
 }
 
-bool contains(const std::string& s, const std::string& needle) {
-    return s.find(needle) != std::string::npos;
-}
+using faas::test::contains;
 
 }  // namespace
 
@@ -37,6 +36,15 @@ TEST_SUITE("cli up") {
             vars({{"PATH", a.str()}, {"nats_server_path", b.file("nats-server").string()}}));
         REQUIRE(chosen.ok());
         CHECK(*chosen == b.file("nats-server").string());
+    }
+
+    TEST_CASE("up: no nats-server anywhere is not_found with the install hint") {
+        faas::test::TempDir empty;
+        auto r = faas::cli::find_nats_server(vars({{"PATH", empty.str()}}), {});
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == faas::errc::not_found);
+        CHECK(contains(r.error().what(), "scripts/install-deps.sh"));
+        CHECK(contains(r.error().what(), "nats_server_path"));
     }
 
     TEST_CASE("up: a nats_server_path that is not executable is an error naming it") {
