@@ -15,6 +15,7 @@
 #include "core/openfaas/types.hpp"
 #include "gateway/async_queue.hpp"
 #include "gateway/context.hpp"
+#include "gateway/system_routes.hpp"
 #include "gateway/webhook.hpp"
 #include "gateway/webhook_gate.hpp"
 
@@ -161,12 +162,6 @@ namespace {
 // A caller's X-Call-Id names its status record's subject: keep it short.
 constexpr std::size_t kMaxCallIdLength = 128;
 
-std::string now_ns() {
-    return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count());
-}
-
 // One request on an async route, up to the point where its calls are built.
 struct Submission {
     Submission(ThreadState& t, http::Exchange& e, FunctionRoute r, bool b)
@@ -183,24 +178,21 @@ struct Submission {
     std::string body;
     std::string callback_url;
     std::string idempotency_key;
-    std::string start_ns = now_ns();
+    std::string start_ns = start_time_ns();
     std::string log_call_id;  // for log lines before the call id is chosen
 };
 
 // Answers and counts. Takes a named Response: no temporaries inside co_await (g++ 12).
-awaitable<void> answer(Submission& s, http::Response& res) {
+awaitable<void> reply(Submission& s, http::Response& res) {
     s.ts.shared.metrics.async_requests
         .Add({{"function", s.label}, {"code", std::to_string(res.status)}})
         .Increment();
-    if (!s.ex.body_done()) {
-        s.ex.close_connection();  // the unread request body has nowhere to go
-    }
-    (void)co_await s.ex.respond(std::move(res));
+    co_await answer(s.ex, std::move(res));
 }
 
 awaitable<void> fail(Submission& s, int status, const std::string& message) {
     http::Response res = http::text_error(status, message);
-    co_await answer(s, res);
+    co_await reply(s, res);
 }
 
 std::string too_large_message(std::uint64_t limit, const char* what) {
@@ -243,7 +235,7 @@ awaitable<bool> admit(Submission& s) {
     s.js = s.ts.shared.queue->ready(why);
     if (s.js == nullptr) {
         http::Response res = unavailable_response(why);
-        co_await answer(s, res);
+        co_await reply(s, res);
         co_return false;
     }
     const std::uint64_t limit = s.batch ? cfg.max_request_size : s.ts.shared.queue->max_body();
@@ -264,7 +256,7 @@ awaitable<bool> admit(Submission& s) {
         } else {
             res = http::text_error(400, "cannot read the request body: " + body.error().what());
         }
-        co_await answer(s, res);
+        co_await reply(s, res);
         co_return false;
     }
     s.body = std::move(body.value());
@@ -287,7 +279,7 @@ awaitable<bool> admit(Submission& s) {
     s.body = std::move(req.body);
     if (hook.answer) {
         http::Response res = std::move(*hook.answer);
-        co_await answer(s, res);
+        co_await reply(s, res);
         co_return false;
     }
     if (auto k = s.ex.header("Idempotency-Key"); k && !k->empty()) {
@@ -395,7 +387,7 @@ awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute 
         ts.shared.log->warn("async call not queued fn={} call_id={} error=\"{}\"", s.key, call_id,
                             r.error().what());
         http::Response failed = publish_error_response(r.error());
-        co_await answer(s, failed);
+        co_await reply(s, failed);
         co_return;
     }
     ts.shared.log->debug("async call queued fn={} call_id={} queue={} seq={} duplicate={}", s.key,
@@ -407,7 +399,7 @@ awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute 
     if (r->duplicate) {
         res.headers.set("X-Faas-Duplicate", "true");
     }
-    co_await answer(s, res);
+    co_await reply(s, res);
 }
 
 namespace {
@@ -540,7 +532,7 @@ awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute 
     res.headers.set("Content-Type", "application/json");
     res.headers.set("X-Start-Time", s.start_ns);
     res.body = std::move(w).str();
-    co_await answer(s, res);
+    co_await reply(s, res);
 }
 
 }  // namespace faas::gateway

@@ -2,7 +2,6 @@
 // letters (listed and redriven). Every JetStream read is a blocking API request, run on the
 // JetStream's blocking pool (JetStream::blocking), never on an I/O thread.
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <map>
 #include <set>
@@ -11,6 +10,7 @@
 #include "core/openfaas/async.hpp"
 #include "core/openfaas/call_status.hpp"
 #include "core/openfaas/types.hpp"
+#include "core/text/text.hpp"
 #include "gateway/async.hpp"
 #include "gateway/async_queue.hpp"
 #include "gateway/context.hpp"
@@ -26,23 +26,16 @@ namespace oa = openfaas::async;
 constexpr std::size_t kMaxListed = 1000;
 constexpr std::size_t kMaxRedriven = 10000;
 
-awaitable<void> respond(http::Exchange& ex, http::Response& res) {
-    if (!ex.body_done()) {
-        ex.close_connection();
-    }
-    (void)co_await ex.respond(std::move(res));
-}
-
 awaitable<void> fail(http::Exchange& ex, int status, const std::string& message) {
     http::Response res = http::text_error(status, message);
-    co_await respond(ex, res);
+    co_await answer(ex, std::move(res));
 }
 
 awaitable<void> reply_json(http::Exchange& ex, std::string& body) {
     http::Response res;
     res.headers.set("Content-Type", "application/json");
     res.body = std::move(body);
-    co_await respond(ex, res);
+    co_await answer(ex, std::move(res));
 }
 
 // The connection, or nullptr after answering 503.
@@ -51,7 +44,7 @@ awaitable<nats::JetStream*> connection(ThreadState& ts, http::Exchange& ex) {
     nats::JetStream* js = ts.shared.queue->ready(why);
     if (js == nullptr) {
         http::Response res = unavailable_response(why);
-        co_await respond(ex, res);
+        co_await answer(ex, std::move(res));
     }
     co_return js;
 }
@@ -61,15 +54,6 @@ awaitable<void> read_failed(ThreadState& ts, http::Exchange& ex, const Error& e)
     ts.shared.log->warn("jetstream read failed path={} error=\"{}\"", ex.path(), e.what());
     const int status = e.code == errc::timeout || e.code == errc::unavailable ? 503 : 502;
     co_await fail(ex, status, "reading from NATS failed: " + e.what());
-}
-
-std::optional<std::uint64_t> parse_u64(std::string_view s) {
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc() || p != s.data() + s.size()) {
-        return std::nullopt;
-    }
-    return v;
 }
 
 }  // namespace
@@ -246,8 +230,8 @@ DeadLetter read_dead_letter(const oa::StreamSettings& s,
     };
     d.reason = header(oa::kDeadReasonHeader);
     d.dead_lettered_at = header(oa::kDeadAtHeader);
-    d.attempts = parse_u64(header(oa::kDeadAttemptsHeader)).value_or(0);
-    d.status_code = static_cast<int>(parse_u64(header(oa::kDeadStatusHeader)).value_or(0));
+    d.attempts = text::parse_uint(header(oa::kDeadAttemptsHeader)).value_or(0);
+    d.status_code = static_cast<int>(text::parse_uint(header(oa::kDeadStatusHeader)).value_or(0));
     auto request = openfaas::decode_queue_request(m.data, default_namespace);
     if (request) {
         d.request = std::move(request).value();
@@ -345,7 +329,7 @@ awaitable<void> handle_dead_letters(ThreadState& ts, http::Exchange& ex) {
         if (v.empty()) {
             continue;
         }
-        auto n = parse_u64(v);
+        auto n = text::parse_uint(v);
         if (!n) {
             co_await fail(ex, 400, std::string(name) + ": expected a number, got \"" + v + "\"");
             co_return;

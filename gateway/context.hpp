@@ -98,6 +98,9 @@ private:
     std::vector<async::AsyncEvent*> waiters_;
 };
 
+// X-Start-Time: now as Unix nanoseconds in decimal.
+std::string start_time_ns();
+
 // Handlers. Each answers the exchange completely.
 awaitable<void> handle_function(ThreadState& ts, http::Exchange& ex, FunctionRoute route);
 awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex);

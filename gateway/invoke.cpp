@@ -54,9 +54,7 @@ void prepare(Call& c) {
         c.call_id = new_call_id();
         c.call_id_generated = true;
     }
-    c.start_ns = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
+    c.start_ns = start_time_ns();
     auto& up = c.opts.request_headers;
     auto& down = c.opts.response_headers;
     if (c.call_id_generated) {

@@ -1,7 +1,6 @@
 // gateway/webhook: GitHub and Slack request signatures, checked before anything is queued.
 #include "gateway/webhook.hpp"
 
-#include <charconv>
 #include <cstdint>
 
 #include "core/crypto/hmac.hpp"
@@ -51,16 +50,16 @@ bool signature_matches(std::string_view header,
     return crypto::constant_time_equal(*sent, expected);
 }
 
+// At most 18 digits, so the value fits an int64 with room for arithmetic.
 std::optional<std::int64_t> parse_decimal(std::string_view s) {
-    std::int64_t v = 0;
-    if (s.empty() || s.size() > 18) {
+    if (s.size() > 18) {
         return std::nullopt;
     }
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || v < 0) {
+    const auto v = text::parse_uint(s);
+    if (!v) {
         return std::nullopt;
     }
-    return v;
+    return static_cast<std::int64_t>(*v);
 }
 
 bool is_json(const http::Request& request) {

@@ -1,6 +1,7 @@
 #include "core/text/text.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 
 namespace faas::text {
@@ -204,6 +205,15 @@ std::string human_bytes(std::uint64_t n) {
     std::array<char, 32> buf{};
     const int len = std::snprintf(buf.data(), buf.size(), "%.1f %s", v, kUnits[u]);
     return std::string(buf.data(), len > 0 ? static_cast<std::size_t>(len) : 0);
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
+        return std::nullopt;
+    }
+    return v;
 }
 
 }  // namespace faas::text

@@ -33,4 +33,8 @@ std::string seconds_fixed6(double seconds);
 // Human-readable size as the of-watchdog access log prints it ("1.2 kB", "13 B").
 std::string human_bytes(std::uint64_t n);
 
+// The whole of `s` as a decimal unsigned integer (no sign, no spaces); nullopt when empty, when
+// anything else is in it, or when it does not fit.
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
+
 }  // namespace faas::text
