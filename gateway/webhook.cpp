@@ -5,7 +5,6 @@
 
 #include "core/crypto/hmac.hpp"
 #include "core/json/json.hpp"
-#include "core/openfaas/types.hpp"
 #include "core/text/text.hpp"
 
 namespace faas::gateway::webhook {
@@ -26,12 +25,6 @@ Rejected reject(RejectReason reason, std::string message) {
 Rejected empty_secret() {
     return reject(RejectReason::BadSignature,
                   "the webhook secret is empty: every request is refused until it is set");
-}
-
-// A secret name becomes a file name under the secrets directory: the route-name characters
-// (no separators) and no dot file.
-bool valid_secret_name(std::string_view name) noexcept {
-    return openfaas::valid_route_name(name) && name.front() != '.';
 }
 
 // True when `header` is `prefix` followed by the hex of exactly `digest`. The hex is decoded
@@ -143,10 +136,10 @@ Result<std::optional<Config>> parse_config(const std::map<std::string, std::stri
                    " naming the secret with the signing key");
     }
     c.secret_name = std::string(text::trim(secret_it->second));
-    if (!valid_secret_name(c.secret_name)) {
-        return bad(
-            "annotation " + std::string(kSecretAnnotation) + ": \"" + c.secret_name +
-            "\" is not a secret name (letters, digits, '-', '_', '.'; not starting with '.')");
+    if (!openfaas::async::valid_webhook_secret_name(c.secret_name)) {
+        return bad("annotation " + std::string(kSecretAnnotation) + ": \"" + c.secret_name +
+                   "\" is not a secret name (lower-case letters, digits and '-', starting and "
+                   "ending with a letter or digit, at most 63)");
     }
     return std::optional<Config>(std::move(c));
 }

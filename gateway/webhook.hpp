@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "core/http/types.hpp"
+#include "core/openfaas/async.hpp"
 #include "core/result.hpp"
 
 namespace faas::gateway::webhook {
@@ -17,7 +18,7 @@ namespace faas::gateway::webhook {
 // Annotation naming the scheme ("github" or "slack") and the one naming the secret that holds
 // the signing key (read from the provider's secrets by the caller).
 inline constexpr std::string_view kSchemeAnnotation = "com.faas.webhook";
-inline constexpr std::string_view kSecretAnnotation = "com.faas.webhook.secret";
+inline constexpr std::string_view kSecretAnnotation = openfaas::async::kWebhookSecretAnnotation;
 
 // Slack rejects requests whose timestamp is more than five minutes away from now (replay guard).
 inline constexpr std::chrono::seconds kSlackMaxSkew{300};
@@ -31,8 +32,8 @@ struct Config {
 
 // Reads the webhook annotations. nullopt: the function does not ask for verification. An
 // error (errc::bad_request) names the annotation and what was expected: an unknown scheme, a
-// scheme without a secret, a secret without a scheme, or a secret name that is not a plain
-// file name.
+// scheme without a secret, a secret without a scheme, or a secret name the provider cannot hold
+// (openfaas::async::valid_webhook_secret_name).
 Result<std::optional<Config>> parse_config(const std::map<std::string, std::string>& annotations);
 
 std::string_view scheme_name(Scheme s) noexcept;

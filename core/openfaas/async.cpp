@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/openfaas/types.hpp"
+
 namespace faas::openfaas::async {
 namespace {
 
@@ -63,6 +65,10 @@ Status check_queue_name(std::string_view queue) {
     }
     return make_error(errc::bad_request, "queue name \"" + std::string(queue) +
                                              "\": expected 1 to 64 of A-Z, a-z, 0-9, '_' and '-'");
+}
+
+bool valid_webhook_secret_name(std::string_view name) noexcept {
+    return valid_dns_label(name);
 }
 
 std::string queue_or_default(std::string_view queue) {

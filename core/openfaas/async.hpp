@@ -18,6 +18,13 @@ namespace faas::openfaas::async {
 inline constexpr std::string_view kQueueAnnotation = "com.openfaas.queue";
 inline constexpr std::string_view kDefaultQueue = "default";
 
+// Annotation naming the secret that holds a webhook function's signing key: the gateway reads it
+// to verify (gateway/webhook.hpp), the provider to serve the secret's bytes to the gateway.
+inline constexpr std::string_view kWebhookSecretAnnotation = "com.faas.webhook.secret";
+// A name the annotation may hold: the provider's secret name rule (a DNS-1123 label, as
+// /system/secrets accepts), so the gateway refuses what the provider could never serve.
+bool valid_webhook_secret_name(std::string_view name) noexcept;
+
 // Settings both components read (env names in docs/async.md).
 struct StreamSettings {
     std::string request_stream = "faas-request";          // faas_nats_channel

@@ -216,6 +216,31 @@ TEST_CASE("webhooks: GitHub's published vector is queued, a bad signature is 401
     CHECK(no_function->status == 404);
 }
 
+TEST_CASE("webhooks: a secret name the provider cannot hold (a dot) is refused clearly, nothing "
+          "queued") {
+    AsyncPlatform p;
+    p.deploy("dotted", R"({"com.faas.webhook":"github","com.faas.webhook.secret":"gh.key"})");
+    const faas::http::Headers signed_headers{
+        {"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}};
+    auto r = post_async(p.gateway, "/async-function/dotted", "x", signed_headers);
+    REQUIRE(r.ok());
+    CHECK(r->status == 500);
+    CHECK(r->body.find("\"gh.key\" is not a secret name") != std::string::npos);
+    auto sync = p.gateway.post("/function/dotted", "x", signed_headers);
+    REQUIRE(sync.ok());
+    CHECK(sync->status == 500);
+    CHECK(sync->body.find("\"gh.key\" is not a secret name") != std::string::npos);
+    CHECK(p.read_requests(1, std::chrono::milliseconds(500)).empty());
+    // The provider applies the same rule: it has no such secret to serve.
+    auto direct = p.provider.get("/system/function-webhook-secret/dotted?namespace=openfaas-fn");
+    REQUIRE(direct.ok());
+    CHECK(direct->status == 404);
+    CHECK(faas::test::metric_value(
+              p.gateway.metrics(),
+              R"(faas_gateway_webhook_rejected_total{function_name="dotted.openfaas-fn",reason="config"})") ==
+          2);
+}
+
 TEST_CASE("webhooks: Slack url_verification is answered with the challenge and nothing is queued") {
     AsyncPlatform p;
     p.create_secret("slack-secret", "8f742231b10e8888abcd99yyyzzz85a5");

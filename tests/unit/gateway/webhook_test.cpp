@@ -273,7 +273,7 @@ TEST_CASE("webhook: annotations turn verification on, name the scheme and the se
     CHECK((*gh)->secret_name == "github-hook");
 
     auto sl = webhook::parse_config(
-        {{"com.faas.webhook", " slack "}, {"com.faas.webhook.secret", "slack_signing.v2"}});
+        {{"com.faas.webhook", " slack "}, {"com.faas.webhook.secret", "slack-signing-v2"}});
     REQUIRE(sl.ok());
     REQUIRE(sl->has_value());
     CHECK((*sl)->scheme == webhook::Scheme::Slack);
@@ -300,11 +300,18 @@ TEST_CASE("webhook: invalid annotations are errors naming the annotation") {
          "annotation com.faas.webhook.secret is set but com.faas.webhook is not (expected github "
          "or slack)"},
         {{{"com.faas.webhook", "github"}, {"com.faas.webhook.secret", "../etc/passwd"}},
-         "annotation com.faas.webhook.secret: \"../etc/passwd\" is not a secret name (letters, "
-         "digits, '-', '_', '.'; not starting with '.')"},
+         "annotation com.faas.webhook.secret: \"../etc/passwd\" is not a secret name (lower-case "
+         "letters, digits and '-', starting and ending with a letter or digit, at most 63)"},
         {{{"com.faas.webhook", "github"}, {"com.faas.webhook.secret", ".hidden"}},
-         "annotation com.faas.webhook.secret: \".hidden\" is not a secret name (letters, "
-         "digits, '-', '_', '.'; not starting with '.')"},
+         "annotation com.faas.webhook.secret: \".hidden\" is not a secret name (lower-case "
+         "letters, digits and '-', starting and ending with a letter or digit, at most 63)"},
+        // The provider's secrets are DNS labels: a name with a dot could never be served.
+        {{{"com.faas.webhook", "github"}, {"com.faas.webhook.secret", "gh.key"}},
+         "annotation com.faas.webhook.secret: \"gh.key\" is not a secret name (lower-case "
+         "letters, digits and '-', starting and ending with a letter or digit, at most 63)"},
+        {{{"com.faas.webhook", "slack"}, {"com.faas.webhook.secret", "Slack_Key"}},
+         "annotation com.faas.webhook.secret: \"Slack_Key\" is not a secret name (lower-case "
+         "letters, digits and '-', starting and ending with a letter or digit, at most 63)"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.expected);
