@@ -269,14 +269,9 @@ awaitable<bool> admit(Submission& s) {
         s.log_call_id = std::string(*id);
     }
 
-    http::Request req;
-    req.method = std::string(s.ex.method());
-    req.target = std::string(s.ex.target());
-    req.headers = s.ex.headers();
-    req.body = std::move(s.body);
-    WebhookOutcome hook = co_await check_webhook(s.ts, s.route.name, s.route.namespace_,
-                                                 s.annotations, req, s.log_call_id);
-    s.body = std::move(req.body);
+    WebhookOutcome hook =
+        co_await check_webhook(s.ts, s.key, s.route.name, s.route.namespace_, s.annotations,
+                               s.ex.headers(), s.body, s.log_call_id);
     if (hook.answer) {
         http::Response res = std::move(*hook.answer);
         co_await reply(s, res);

@@ -115,13 +115,9 @@ awaitable<bool> verify_webhook(Call& c, const std::map<std::string, std::string>
         }
         co_return false;
     }
-    http::Request req;
-    req.method = std::string(c.ex.method());
-    req.target = std::string(c.ex.target());
-    req.headers = c.ex.headers();
-    req.body = std::move(body.value());
     WebhookOutcome outcome =
-        co_await check_webhook(c.ts, c.route.name, c.route.namespace_, annotations, req, c.call_id);
+        co_await check_webhook(c.ts, c.key, c.route.name, c.route.namespace_, annotations,
+                               c.ex.headers(), body.value(), c.call_id);
     if (outcome.answer) {
         http::Response res = std::move(*outcome.answer);
         for (const auto& h : c.opts.response_headers) {
@@ -131,7 +127,7 @@ awaitable<bool> verify_webhook(Call& c, const std::map<std::string, std::string>
         (void)co_await c.ex.respond(std::move(res));
         co_return false;
     }
-    c.replay = std::move(req.body);
+    c.replay = std::move(body.value());
     co_return true;
 }
 

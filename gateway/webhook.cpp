@@ -55,8 +55,8 @@ std::optional<std::int64_t> parse_decimal(std::string_view s) {
     return static_cast<std::int64_t>(*v);
 }
 
-bool is_json(const http::Request& request) {
-    const auto ct = request.headers.get("Content-Type");
+bool is_json(const http::Headers& headers) {
+    const auto ct = headers.get("Content-Type");
     if (!ct) {
         return false;
     }
@@ -144,40 +144,43 @@ Result<std::optional<Config>> parse_config(const std::map<std::string, std::stri
     return std::optional<Config>(std::move(c));
 }
 
-Verdict verify_github(const http::Request& request, std::string_view secret) {
+Verdict verify_github(const http::Headers& headers,
+                      std::string_view body,
+                      std::string_view secret) {
     if (secret.empty()) {
         return empty_secret();
     }
-    const auto signature = request.headers.get(kGitHubSignature);
+    const auto signature = headers.get(kGitHubSignature);
     if (!signature) {
-        if (request.headers.has("X-Hub-Signature")) {
+        if (headers.has("X-Hub-Signature")) {
             return reject(RejectReason::MissingHeader,
                           "missing X-Hub-Signature-256 header (the SHA-1 X-Hub-Signature is not "
                           "accepted)");
         }
         return reject(RejectReason::MissingHeader, "missing X-Hub-Signature-256 header");
     }
-    const crypto::Sha256Digest digest = crypto::hmac_sha256(secret, request.body);
+    const crypto::Sha256Digest digest = crypto::hmac_sha256(secret, body);
     if (!signature_matches(text::trim(*signature), "sha256=", digest)) {
         return reject(RejectReason::BadSignature,
                       "X-Hub-Signature-256 does not match the body signed with the webhook secret");
     }
     Verified v;
-    v.idempotency_key = std::string(text::trim(request.headers.get(kGitHubDelivery).value_or("")));
+    v.idempotency_key = std::string(text::trim(headers.get(kGitHubDelivery).value_or("")));
     return v;
 }
 
-Verdict verify_slack(const http::Request& request,
+Verdict verify_slack(const http::Headers& headers,
+                     std::string_view body,
                      std::string_view secret,
                      std::chrono::system_clock::time_point now) {
     if (secret.empty()) {
         return empty_secret();
     }
-    const auto signature = request.headers.get(kSlackSignature);
+    const auto signature = headers.get(kSlackSignature);
     if (!signature) {
         return reject(RejectReason::MissingHeader, "missing X-Slack-Signature header");
     }
-    const auto timestamp_header = request.headers.get(kSlackTimestamp);
+    const auto timestamp_header = headers.get(kSlackTimestamp);
     if (!timestamp_header) {
         return reject(RejectReason::MissingHeader, "missing X-Slack-Request-Timestamp header");
     }
@@ -197,7 +200,7 @@ Verdict verify_slack(const http::Request& request,
                           " s allowed)");
     }
     crypto::HmacSha256 mac(secret);
-    mac.update("v0:").update(timestamp).update(":").update(request.body);
+    mac.update("v0:").update(timestamp).update(":").update(body);
     const crypto::Sha256Digest digest = mac.finish();
     if (!signature_matches(text::trim(*signature), "v0=", digest)) {
         return reject(
@@ -205,28 +208,29 @@ Verdict verify_slack(const http::Request& request,
             "X-Slack-Signature does not match the request signed with the signing secret");
     }
     std::optional<int> retry_num;
-    if (const auto retry = request.headers.get(kSlackRetryNum)) {
+    if (const auto retry = headers.get(kSlackRetryNum)) {
         if (const auto n = parse_decimal(text::trim(*retry)); n && *n <= 1'000'000) {
             retry_num = static_cast<int>(*n);
         }
     }
-    if (!is_json(request)) {
+    if (!is_json(headers)) {
         Verified v;
         v.retry_num = retry_num;
         return v;
     }
-    return read_slack_json(request.body, retry_num);
+    return read_slack_json(body, retry_num);
 }
 
 Verdict verify(const Config& config,
-               const http::Request& request,
+               const http::Headers& headers,
+               std::string_view body,
                std::string_view secret,
                std::chrono::system_clock::time_point now) {
     switch (config.scheme) {
         case Scheme::GitHub:
-            return verify_github(request, secret);
+            return verify_github(headers, body, secret);
         case Scheme::Slack:
-            return verify_slack(request, secret, now);
+            return verify_slack(headers, body, secret, now);
     }
     return reject(RejectReason::Malformed, "unknown webhook scheme");
 }

@@ -61,22 +61,25 @@ struct Rejected {
 
 using Verdict = std::variant<Verified, Challenge, Rejected>;
 
-// Both schemes refuse every request (BadSignature) when `secret` is empty: anyone could sign.
+// Both schemes check a request's headers and its whole raw body. Both refuse every request
+// (BadSignature) when `secret` is empty: anyone could sign.
 
 // GitHub: X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256(secret, raw body).
-Verdict verify_github(const http::Request& request, std::string_view secret);
+Verdict verify_github(const http::Headers& headers, std::string_view body, std::string_view secret);
 
 // Slack: X-Slack-Signature = "v0=" + hex HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)
 // with X-Slack-Request-Timestamp within kSlackMaxSkew of `now`. A JSON body of type
 // url_verification becomes a Challenge (only after the signature checked out); other JSON
 // bodies give their event_id as the idempotency key; form bodies (slash commands, interactive
 // payloads) verify without a key.
-Verdict verify_slack(const http::Request& request,
+Verdict verify_slack(const http::Headers& headers,
+                     std::string_view body,
                      std::string_view secret,
                      std::chrono::system_clock::time_point now);
 
 Verdict verify(const Config& config,
-               const http::Request& request,
+               const http::Headers& headers,
+               std::string_view body,
                std::string_view secret,
                std::chrono::system_clock::time_point now);
 

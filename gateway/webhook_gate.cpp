@@ -23,9 +23,9 @@ namespace {
 
 // The secret's bytes from the provider; an error answer when it cannot be had.
 awaitable<Result<std::string>> fetch_secret(ThreadState& ts,
+                                            const std::string& key,
                                             const std::string& name,
                                             const std::string& namespace_) {
-    const std::string key = name + "." + namespace_;
     if (auto cached = ts.shared.webhook_secrets.get(key)) {
         co_return std::move(*cached);
     }
@@ -51,14 +51,15 @@ awaitable<Result<std::string>> fetch_secret(ThreadState& ts,
 }  // namespace
 
 awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
+                                        const std::string& key,
                                         const std::string& name,
                                         const std::string& namespace_,
                                         const std::map<std::string, std::string>& annotations,
-                                        const http::Request& request,
+                                        const http::Headers& headers,
+                                        std::string_view body,
                                         const std::string& call_id) {
     WebhookOutcome out;
     auto config = webhook::parse_config(annotations);
-    const std::string key = name + "." + namespace_;
     if (!config) {
         // Refused rather than let through: the function asked for verification.
         ts.shared.log->warn("webhook misconfigured fn={} call_id={} error=\"{}\"", key, call_id,
@@ -73,7 +74,7 @@ awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
         co_return out;
     }
     const webhook::Config& wc = **config;
-    auto secret = co_await fetch_secret(ts, name, namespace_);
+    auto secret = co_await fetch_secret(ts, key, name, namespace_);
     if (!secret) {
         ts.shared.log->warn("webhook secret unavailable fn={} call_id={} secret={} error=\"{}\"",
                             key, call_id, wc.secret_name, secret.error().what());
@@ -85,7 +86,7 @@ awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
         co_return out;
     }
     const webhook::Verdict verdict =
-        webhook::verify(wc, request, *secret, std::chrono::system_clock::now());
+        webhook::verify(wc, headers, body, *secret, std::chrono::system_clock::now());
     if (const auto* rejected = std::get_if<webhook::Rejected>(&verdict)) {
         ts.shared.metrics.webhook_rejected
             .Add({{"function_name", key},

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/asio.hpp"
@@ -42,14 +43,15 @@ struct WebhookOutcome {
     std::string idempotency_key;
 };
 
-// Checks `request` (its method, target, headers and whole body) against the webhook
-// annotations of `function` ("name.namespace"). Without com.faas.webhook: nothing to check,
-// an empty outcome.
+// Checks a request's `headers` and whole `body` against the webhook annotations of the function
+// `key` ("name.namespace"). Without com.faas.webhook: nothing to check, an empty outcome.
 awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
+                                        const std::string& key,
                                         const std::string& name,
                                         const std::string& namespace_,
                                         const std::map<std::string, std::string>& annotations,
-                                        const http::Request& request,
+                                        const http::Headers& headers,
+                                        std::string_view body,
                                         const std::string& call_id);
 
 }  // namespace faas::gateway
