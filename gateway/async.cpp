@@ -5,7 +5,6 @@
 #include "gateway/async.hpp"
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <optional>
 
@@ -16,7 +15,6 @@
 #include "gateway/async_queue.hpp"
 #include "gateway/context.hpp"
 #include "gateway/system_routes.hpp"
-#include "gateway/webhook.hpp"
 #include "gateway/webhook_gate.hpp"
 
 namespace faas::gateway {
@@ -173,8 +171,10 @@ struct Submission {
     std::string key;                // name.namespace
     std::string label = "unknown";  // the metrics label: the function once it is known
     nats::JetStream* js = nullptr;
-    std::map<std::string, std::string> annotations;
-    std::string queue;
+    // The function: an entry of `snapshot`, or `looked_up` when only the provider knew it.
+    SnapshotPtr snapshot;
+    std::optional<FunctionEntry> looked_up;
+    const FunctionEntry* fn = nullptr;
     std::string body;
     std::string callback_url;
     std::string idempotency_key;
@@ -200,12 +200,12 @@ std::string too_large_message(std::uint64_t limit, const char* what) {
            std::to_string(limit) + " bytes";
 }
 
-// The function's annotations from the endpoint list, or from the provider when the list does
-// not show it yet (the same recheck the sync route makes). False when it does not exist.
+// The function from the endpoint list, or from the provider when the list does not show it yet
+// (the same recheck the sync route makes). False when it does not exist.
 awaitable<bool> find_function(Submission& s) {
-    const SnapshotPtr snap = s.ts.snapshot;
-    if (const FunctionEntry* f = snap->find(s.key)) {
-        s.annotations = f->annotations;
+    s.snapshot = s.ts.snapshot;
+    if (const FunctionEntry* f = s.snapshot->find(s.key)) {
+        s.fn = f;
         co_return true;
     }
     std::string name = s.route.name;
@@ -215,7 +215,12 @@ awaitable<bool> find_function(Submission& s) {
         co_await fail(s, 404, "error finding function " + s.key + ": " + found.reason);
         co_return false;
     }
-    s.annotations = std::move(found.status->annotations);
+    FunctionEntry& f = s.looked_up.emplace();
+    f.name = s.route.name;
+    f.namespace_ = s.route.namespace_;
+    f.annotations = std::move(found.status->annotations);
+    derive_facts(f);
+    s.fn = &f;
     co_return true;
 }
 
@@ -269,18 +274,18 @@ awaitable<bool> admit(Submission& s) {
         s.log_call_id = std::string(*id);
     }
 
-    WebhookOutcome hook =
-        co_await check_webhook(s.ts, s.key, s.route.name, s.route.namespace_, s.annotations,
-                               s.ex.headers(), s.body, s.log_call_id);
-    if (hook.answer) {
-        http::Response res = std::move(*hook.answer);
-        co_await reply(s, res);
-        co_return false;
+    if (s.fn->verifies_webhook()) {
+        WebhookOutcome hook =
+            co_await check_webhook(s.ts, s.key, *s.fn, s.ex.headers(), s.body, s.log_call_id);
+        if (hook.answer) {
+            http::Response res = std::move(*hook.answer);
+            co_await reply(s, res);
+            co_return false;
+        }
+        s.idempotency_key = std::move(hook.idempotency_key);
     }
     if (auto k = s.ex.header("Idempotency-Key"); k && !k->empty()) {
         s.idempotency_key = std::string(*k);
-    } else {
-        s.idempotency_key = std::move(hook.idempotency_key);
     }
 
     if (auto cb = s.ex.header("X-Callback-Url"); cb && !cb->empty()) {
@@ -292,35 +297,13 @@ awaitable<bool> admit(Submission& s) {
         s.callback_url = std::string(*cb);
     }
 
-    std::string queue;
-    if (auto it = s.annotations.find(std::string(oa::kQueueAnnotation));
-        it != s.annotations.end()) {
-        queue = it->second;
-    }
-    s.queue = oa::queue_or_default(queue);
-    if (auto st = oa::check_queue_name(s.queue); !st) {
+    if (!s.fn->queue_error.empty()) {
         s.ts.shared.log->warn("bad queue annotation fn={} call_id={} error=\"{}\"", s.key,
-                              s.log_call_id, st.error().what());
-        co_await fail(s, 500,
-                      "function " + s.key + ": annotation " + std::string(oa::kQueueAnnotation) +
-                          ": " + st.error().what());
+                              s.log_call_id, s.fn->queue_error);
+        co_await fail(s, 500, "function " + s.key + ": " + s.fn->queue_error);
         co_return false;
     }
     co_return true;
-}
-
-// The annotations the worker acts on travel with the call (docs/async.md); the webhook secret's
-// name stays behind.
-std::map<std::string, std::string> worker_annotations(
-    const std::map<std::string, std::string>& all) {
-    std::map<std::string, std::string> out;
-    for (const auto& [k, v] : all) {
-        const bool ours = k.starts_with("com.openfaas.") || k.starts_with("com.faas.");
-        if (ours && k != webhook::kSecretAnnotation) {
-            out.emplace(k, v);
-        }
-    }
-    return out;
 }
 
 // The call as queued, with `body` and `call_id`; headers as received plus X-Call-Id and
@@ -347,11 +330,11 @@ Enqueue make_call(const Submission& s,
     q.call_id = std::move(call_id);
     q.function = s.route.name;
     q.namespace_ = s.route.namespace_;
-    q.queue = s.queue == oa::kDefaultQueue ? std::string() : s.queue;
+    q.queue = s.fn->queue == oa::kDefaultQueue ? std::string() : s.fn->queue;
     q.enqueued_at = openfaas::rfc3339_now();
     q.attempt = 0;
-    q.annotations = worker_annotations(s.annotations);
-    e.queue = s.queue;
+    q.annotations = s.fn->worker_annotations;
+    e.queue = s.fn->queue;
     if (!idempotency_key.empty()) {
         e.msg_id = s.key + ":" + idempotency_key;
     }
@@ -386,7 +369,7 @@ awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute 
         co_return;
     }
     ts.shared.log->debug("async call queued fn={} call_id={} queue={} seq={} duplicate={}", s.key,
-                         call_id, s.queue, r->sequence, r->duplicate);
+                         call_id, s.fn->queue, r->sequence, r->duplicate);
     http::Response res;
     res.status = 202;
     res.headers.set("X-Call-Id", call_id);

@@ -52,29 +52,26 @@ awaitable<Result<std::string>> fetch_secret(ThreadState& ts,
 
 awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
                                         const std::string& key,
-                                        const std::string& name,
-                                        const std::string& namespace_,
-                                        const std::map<std::string, std::string>& annotations,
+                                        const FunctionEntry& f,
                                         const http::Headers& headers,
                                         std::string_view body,
                                         const std::string& call_id) {
     WebhookOutcome out;
-    auto config = webhook::parse_config(annotations);
-    if (!config) {
+    if (!f.webhook_error.empty()) {
         // Refused rather than let through: the function asked for verification.
         ts.shared.log->warn("webhook misconfigured fn={} call_id={} error=\"{}\"", key, call_id,
-                            config.error().what());
+                            f.webhook_error);
         ts.shared.metrics.webhook_rejected.Add({{"function_name", key}, {"reason", "config"}})
             .Increment();
         out.answer = http::text_error(
-            500, "function " + key + " has bad webhook annotations: " + config.error().what());
+            500, "function " + key + " has bad webhook annotations: " + f.webhook_error);
         co_return out;
     }
-    if (!config->has_value()) {
+    if (!f.webhook) {
         co_return out;
     }
-    const webhook::Config& wc = **config;
-    auto secret = co_await fetch_secret(ts, key, name, namespace_);
+    const webhook::Config& wc = *f.webhook;
+    auto secret = co_await fetch_secret(ts, key, f.name, f.namespace_);
     if (!secret) {
         ts.shared.log->warn("webhook secret unavailable fn={} call_id={} secret={} error=\"{}\"",
                             key, call_id, wc.secret_name, secret.error().what());

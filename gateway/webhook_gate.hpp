@@ -4,7 +4,6 @@
 // on the sync route before the call is relayed. The signing secret comes from the provider
 // (GET /system/function-webhook-secret/<fn>, our route) and is cached for 10 s per function.
 #include <chrono>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,6 +12,7 @@
 
 #include "core/asio.hpp"
 #include "core/http/types.hpp"
+#include "gateway/snapshot.hpp"
 
 namespace faas::gateway {
 
@@ -43,13 +43,12 @@ struct WebhookOutcome {
     std::string idempotency_key;
 };
 
-// Checks a request's `headers` and whole `body` against the webhook annotations of the function
-// `key` ("name.namespace"). Without com.faas.webhook: nothing to check, an empty outcome.
+// Checks a request's `headers` and whole `body` against the webhook configuration of `f`, the
+// function `key` ("name.namespace"). Callers skip it when !f.verifies_webhook(); it then returns
+// an empty outcome.
 awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
                                         const std::string& key,
-                                        const std::string& name,
-                                        const std::string& namespace_,
-                                        const std::map<std::string, std::string>& annotations,
+                                        const FunctionEntry& f,
                                         const http::Headers& headers,
                                         std::string_view body,
                                         const std::string& call_id);
