@@ -184,9 +184,7 @@ struct Submission {
 
 // Answers and counts. Takes a named Response: no temporaries inside co_await (g++ 12).
 awaitable<void> reply(Submission& s, http::Response& res) {
-    s.ts.shared.metrics.async_requests
-        .Add({{"function", s.label}, {"code", std::to_string(res.status)}})
-        .Increment();
+    s.ts.metrics.async_answered(s.label, res.status);
     co_await answer(s.ex, std::move(res));
 }
 

@@ -61,8 +61,7 @@ awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
         // Refused rather than let through: the function asked for verification.
         ts.shared.log->warn("webhook misconfigured fn={} call_id={} error=\"{}\"", key, call_id,
                             f.webhook_error);
-        ts.shared.metrics.webhook_rejected.Add({{"function_name", key}, {"reason", "config"}})
-            .Increment();
+        ts.metrics.webhook_rejected(key, "config");
         out.answer = http::text_error(
             500, "function " + key + " has bad webhook annotations: " + f.webhook_error);
         co_return out;
@@ -75,8 +74,7 @@ awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
     if (!secret) {
         ts.shared.log->warn("webhook secret unavailable fn={} call_id={} secret={} error=\"{}\"",
                             key, call_id, wc.secret_name, secret.error().what());
-        ts.shared.metrics.webhook_rejected.Add({{"function_name", key}, {"reason", "secret"}})
-            .Increment();
+        ts.metrics.webhook_rejected(key, "secret");
         const int status = secret.error().code == errc::not_found ? 500 : 502;
         out.answer = http::text_error(status, "webhook verification of " + key +
                                                   " is not possible: " + secret.error().what());
@@ -85,10 +83,7 @@ awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
     const webhook::Verdict verdict =
         webhook::verify(wc, headers, body, *secret, std::chrono::system_clock::now());
     if (const auto* rejected = std::get_if<webhook::Rejected>(&verdict)) {
-        ts.shared.metrics.webhook_rejected
-            .Add({{"function_name", key},
-                  {"reason", std::string(webhook::reason_name(rejected->reason))}})
-            .Increment();
+        ts.metrics.webhook_rejected(key, webhook::reason_name(rejected->reason));
         ts.shared.log->info("webhook rejected fn={} call_id={} scheme={} reason={} message=\"{}\"",
                             key, call_id, webhook::scheme_name(wc.scheme),
                             webhook::reason_name(rejected->reason), rejected->message);
