@@ -179,7 +179,7 @@ struct Submission {
     std::string callback_url;
     std::string idempotency_key;
     std::string start_ns = start_time_ns();
-    std::string log_call_id;  // for log lines before the call id is chosen
+    std::string caller_call_id;  // the request's X-Call-Id, "" when none
 };
 
 // Answers and counts. Takes a named Response: no temporaries inside co_await (g++ 12).
@@ -269,12 +269,12 @@ awaitable<bool> admit(Submission& s) {
                                       std::to_string(kMaxCallIdLength) + " bytes");
             co_return false;
         }
-        s.log_call_id = std::string(*id);
+        s.caller_call_id = std::string(*id);
     }
 
     if (s.fn->verifies_webhook()) {
         WebhookOutcome hook =
-            co_await check_webhook(s.ts, s.key, *s.fn, s.ex.headers(), s.body, s.log_call_id);
+            co_await check_webhook(s.ts, s.key, *s.fn, s.ex.headers(), s.body, s.caller_call_id);
         if (hook.answer) {
             http::Response res = std::move(*hook.answer);
             co_await reply(s, res);
@@ -297,19 +297,16 @@ awaitable<bool> admit(Submission& s) {
 
     if (!s.fn->queue_error.empty()) {
         s.ts.shared.log->warn("bad queue annotation fn={} call_id={} error=\"{}\"", s.key,
-                              s.log_call_id, s.fn->queue_error);
+                              s.caller_call_id, s.fn->queue_error);
         co_await fail(s, 500, "function " + s.key + ": " + s.fn->queue_error);
         co_return false;
     }
     co_return true;
 }
 
-// The call as queued, with `body` and `call_id`; headers as received plus X-Call-Id and
-// X-Start-Time.
-Enqueue make_call(const Submission& s,
-                  std::string body,
-                  std::string call_id,
-                  const std::string& idempotency_key) {
+// The calls of one submission as queued, before set_call gives one its body and call id:
+// headers as received plus X-Start-Time.
+Enqueue make_template(const Submission& s) {
     Enqueue e;
     auto& q = e.request;
     q.method = "POST";
@@ -321,11 +318,8 @@ Enqueue make_call(const Submission& s,
         q.headers.remove("Content-Length");
         q.headers.remove("Transfer-Encoding");
     }
-    q.headers.set("X-Call-Id", call_id);
     q.headers.set("X-Start-Time", s.start_ns);
-    q.body = std::move(body);
     q.callback_url = s.callback_url;
-    q.call_id = std::move(call_id);
     q.function = s.route.name;
     q.namespace_ = s.route.namespace_;
     q.queue = s.fn->queue == oa::kDefaultQueue ? std::string() : s.fn->queue;
@@ -333,11 +327,23 @@ Enqueue make_call(const Submission& s,
     q.attempt = 0;
     q.annotations = s.fn->worker_annotations;
     e.queue = s.fn->queue;
+    return e;
+}
+
+// One call of the template: its body, call id (also as X-Call-Id) and message ids.
+void set_call(Enqueue& e,
+              const Submission& s,
+              std::string body,
+              std::string call_id,
+              const std::string& idempotency_key) {
+    auto& q = e.request;
+    q.headers.set("X-Call-Id", call_id);
+    q.body = std::move(body);
+    q.call_id = std::move(call_id);
     if (!idempotency_key.empty()) {
         e.msg_id = s.key + ":" + idempotency_key;
     }
     e.status_msg_id = "queued-" + q.call_id;
-    return e;
 }
 
 }  // namespace
@@ -348,15 +354,16 @@ awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute 
         co_return;
     }
     std::string call_id;
-    if (auto id = ex.header("X-Call-Id"); id && !id->empty()) {
-        call_id = std::string(*id);
+    if (!s.caller_call_id.empty()) {
+        call_id = s.caller_call_id;
     } else if (!s.idempotency_key.empty()) {
         call_id = call_id_for_key(s.key, s.idempotency_key);
     } else {
         call_id = new_call_id();
     }
     std::vector<Enqueue> calls;
-    calls.push_back(make_call(s, std::move(s.body), call_id, s.idempotency_key));
+    calls.push_back(make_template(s));
+    set_call(calls.front(), s, std::move(s.body), call_id, s.idempotency_key);
     auto results = co_await enqueue_all(ts, *s.js, std::move(calls));
     auto& r = results.front();
     if (!r) {
@@ -437,7 +444,9 @@ awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute 
         bool duplicate = false;
     };
     std::vector<Outcome> outcomes(lines.size());
+    const Enqueue call_template = make_template(s);
     std::vector<Enqueue> calls;
+    calls.reserve(lines.size());
     std::vector<std::size_t> slot;  // calls[i] is outcomes[slot[i]]
     for (std::size_t i = 0; i < lines.size(); ++i) {
         outcomes[i].line = lines[i].number;
@@ -456,7 +465,8 @@ awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute 
             call_id = new_call_id();
         }
         outcomes[i].call_id = call_id;
-        calls.push_back(make_call(s, std::string(lines[i].text), std::move(call_id), key));
+        calls.push_back(call_template);
+        set_call(calls.back(), s, std::string(lines[i].text), std::move(call_id), key);
         slot.push_back(i);
     }
     std::vector<Result<nats::PubAck>> results;
@@ -501,8 +511,8 @@ awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute 
     w.end_array();
     w.end_object();
     ts.shared.log->info("async batch fn={} call_id={} lines={} accepted={} failed={}", s.key,
-                        s.log_call_id.empty() ? "-" : s.log_call_id, outcomes.size(), accepted,
-                        outcomes.size() - accepted);
+                        s.caller_call_id.empty() ? "-" : s.caller_call_id, outcomes.size(),
+                        accepted, outcomes.size() - accepted);
     http::Response res;
     res.status = accepted > 0 ? 202 : first_failure;
     res.headers.set("Content-Type", "application/json");
