@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/openfaas/types.hpp"
+#include "core/text/text.hpp"
 
 namespace faas::openfaas::async {
 namespace {
@@ -151,6 +152,26 @@ std::string status_subject(const StreamSettings& s, std::string_view call_id) {
         subject += kHex[byte & 0x0FU];
     }
     return subject;
+}
+
+nats::Headers dead_letter_headers(const DeadLetterHeaders& h) {
+    return nats::Headers{{std::string(kDeadReasonHeader), h.reason},
+                         {std::string(kDeadStatusHeader), std::to_string(h.status_code)},
+                         {std::string(kDeadAttemptsHeader), std::to_string(h.attempts)},
+                         {std::string(kDeadAtHeader), h.dead_lettered_at}};
+}
+
+DeadLetterHeaders parse_dead_letter_headers(const nats::Headers& headers) {
+    const auto value = [&headers](std::string_view name) {
+        return nats::find_header(headers, name).value_or(std::string_view());
+    };
+    DeadLetterHeaders h;
+    h.reason = std::string(value(kDeadReasonHeader));
+    h.dead_lettered_at = std::string(value(kDeadAtHeader));
+    h.attempts = text::parse_uint(value(kDeadAttemptsHeader)).value_or(0);
+    const auto status = text::parse_uint(value(kDeadStatusHeader));
+    h.status_code = status && *status <= 999 ? static_cast<int>(*status) : 0;
+    return h;
 }
 
 }  // namespace faas::openfaas::async

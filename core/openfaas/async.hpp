@@ -4,6 +4,7 @@
 // the dead-letter stream and the call-status bucket. Both components build their stream specs
 // here from the same environment, so neither undoes the other's configuration.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,5 +72,17 @@ inline constexpr std::string_view kDeadReasonHeader = "Faas-Dead-Letter-Reason";
 inline constexpr std::string_view kDeadStatusHeader = "Faas-Status-Code";  // last status, 0 none
 inline constexpr std::string_view kDeadAttemptsHeader = "Faas-Attempts";
 inline constexpr std::string_view kDeadAtHeader = "Faas-Dead-Lettered-At";  // RFC 3339
+
+// What those headers say about a dead letter.
+struct DeadLetterHeaders {
+    std::string reason;
+    int status_code = 0;  // the function's last status, 0 when it was never reached
+    std::uint64_t attempts = 0;
+    std::string dead_lettered_at;  // RFC 3339
+};
+// The four headers, as the queue-worker writes them.
+nats::Headers dead_letter_headers(const DeadLetterHeaders& h);
+// Read back; a missing or malformed header leaves its default ("" or 0).
+DeadLetterHeaders parse_dead_letter_headers(const nats::Headers& headers);
 
 }  // namespace faas::openfaas::async
