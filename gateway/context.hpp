@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -74,6 +75,8 @@ struct ThreadState {
     SnapshotPtr snapshot;
     Balancer balancer;
     CallMetrics metrics;
+    // Webhook secrets being read from the provider by this thread, by "name.namespace".
+    std::unordered_map<std::string, std::shared_ptr<SecretRead>> secret_reads;
 
     // Installs a new snapshot and wakes every call waiting for one (this thread only).
     void set_snapshot(SnapshotPtr snap);

@@ -1,11 +1,13 @@
 #include "gateway/webhook_gate.hpp"
 
+#include <memory>
+
 #include "gateway/context.hpp"
 #include "gateway/webhook.hpp"
 
 namespace faas::gateway {
 
-std::optional<std::string> WebhookSecrets::get(const std::string& function) {
+std::optional<Result<std::string>> WebhookSecrets::get(const std::string& function) {
     const std::lock_guard lock(mu_);
     auto it = entries_.find(function);
     if (it == entries_.end() || std::chrono::steady_clock::now() - it->second.at > kLifetime) {
@@ -14,21 +16,21 @@ std::optional<std::string> WebhookSecrets::get(const std::string& function) {
     return it->second.secret;
 }
 
-void WebhookSecrets::put(const std::string& function, std::string secret) {
+void WebhookSecrets::put(const std::string& function, const Result<std::string>& secret) {
+    if (!secret && secret.error().code != errc::not_found) {
+        return;  // the provider may answer next time
+    }
     const std::lock_guard lock(mu_);
-    entries_.insert_or_assign(function, Entry{std::move(secret), std::chrono::steady_clock::now()});
+    entries_.insert_or_assign(function, Entry{secret, std::chrono::steady_clock::now()});
 }
 
 namespace {
 
-// The secret's bytes from the provider; an error answer when it cannot be had.
-awaitable<Result<std::string>> fetch_secret(ThreadState& ts,
-                                            const std::string& key,
-                                            const std::string& name,
-                                            const std::string& namespace_) {
-    if (auto cached = ts.shared.webhook_secrets.get(key)) {
-        co_return std::move(*cached);
-    }
+// The secret's bytes from the provider; an error when it cannot be had.
+awaitable<Result<std::string>> read_secret(ThreadState& ts,
+                                           const std::string& key,
+                                           const std::string& name,
+                                           const std::string& namespace_) {
     std::string target = "/system/function-webhook-secret/" + name + "?namespace=" + namespace_;
     auto r = co_await ts.provider_call("GET", std::move(target), "", std::chrono::seconds(5));
     if (!r) {
@@ -44,8 +46,51 @@ awaitable<Result<std::string>> fetch_secret(ThreadState& ts,
                            std::to_string(r->status) + " " + std::string(r->body.substr(0, 200)));
         co_return failed;
     }
-    ts.shared.webhook_secrets.put(key, r->body);
     co_return std::move(r->body);
+}
+
+// Ends a read on this thread however read_secret returns: waiters get its result (or an error
+// when it threw) and the next miss starts a new read.
+class ReadGuard {
+public:
+    ReadGuard(ThreadState& ts, std::string key, std::shared_ptr<SecretRead> read)
+        : ts_(ts), key_(std::move(key)), read_(std::move(read)) {}
+    ReadGuard(const ReadGuard&) = delete;
+    ReadGuard& operator=(const ReadGuard&) = delete;
+    ~ReadGuard() {
+        ts_.secret_reads.erase(key_);
+        if (!read_->result) {
+            read_->result = make_error(errc::internal, "reading the webhook secret failed");
+        }
+        read_->done.notify();
+    }
+
+private:
+    ThreadState& ts_;
+    std::string key_;
+    std::shared_ptr<SecretRead> read_;
+};
+
+// The secret from the cache, from a read in flight on this thread, or read now.
+awaitable<Result<std::string>> fetch_secret(ThreadState& ts,
+                                            const std::string& key,
+                                            const std::string& name,
+                                            const std::string& namespace_) {
+    if (auto cached = ts.shared.webhook_secrets.get(key)) {
+        co_return std::move(*cached);
+    }
+    if (auto it = ts.secret_reads.find(key); it != ts.secret_reads.end()) {
+        const std::shared_ptr<SecretRead> read = it->second;
+        co_await read->done.wait();
+        co_return *read->result;
+    }
+    auto read = std::make_shared<SecretRead>(ts.ioc.get_executor());
+    ts.secret_reads.emplace(key, read);
+    const ReadGuard guard(ts, key, read);
+    Result<std::string> r = co_await read_secret(ts, key, name, namespace_);
+    ts.shared.webhook_secrets.put(key, r);
+    read->result = r;
+    co_return r;
 }
 
 }  // namespace
@@ -92,7 +137,6 @@ awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
     }
     if (const auto* challenge = std::get_if<webhook::Challenge>(&verdict)) {
         ts.shared.log->info("webhook challenge answered fn={} call_id={}", key, call_id);
-        out.challenge = true;
         out.answer = webhook::challenge_response(*challenge);
         co_return out;
     }
