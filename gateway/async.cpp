@@ -510,9 +510,9 @@ awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute 
     }
     w.end_array();
     w.end_object();
-    ts.shared.log->info("async batch fn={} call_id={} lines={} accepted={} failed={}", s.key,
-                        s.caller_call_id.empty() ? "-" : s.caller_call_id, outcomes.size(),
-                        accepted, outcomes.size() - accepted);
+    ts.shared.log->debug("async batch fn={} call_id={} lines={} accepted={} failed={}", s.key,
+                         s.caller_call_id.empty() ? "-" : s.caller_call_id, outcomes.size(),
+                         accepted, outcomes.size() - accepted);
     http::Response res;
     res.status = accepted > 0 ? 202 : first_failure;
     res.headers.set("Content-Type", "application/json");

@@ -129,14 +129,14 @@ awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
         webhook::verify(wc, headers, body, *secret, std::chrono::system_clock::now());
     if (const auto* rejected = std::get_if<webhook::Rejected>(&verdict)) {
         ts.metrics.webhook_rejected(key, webhook::reason_name(rejected->reason));
-        ts.shared.log->info("webhook rejected fn={} call_id={} scheme={} reason={} message=\"{}\"",
-                            key, call_id, webhook::scheme_name(wc.scheme),
-                            webhook::reason_name(rejected->reason), rejected->message);
+        ts.shared.log->debug("webhook rejected fn={} call_id={} scheme={} reason={} message=\"{}\"",
+                             key, call_id, webhook::scheme_name(wc.scheme),
+                             webhook::reason_name(rejected->reason), rejected->message);
         out.answer = webhook::rejection_response(*rejected);
         co_return out;
     }
     if (const auto* challenge = std::get_if<webhook::Challenge>(&verdict)) {
-        ts.shared.log->info("webhook challenge answered fn={} call_id={}", key, call_id);
+        ts.shared.log->debug("webhook challenge answered fn={} call_id={}", key, call_id);
         out.answer = webhook::challenge_response(*challenge);
         co_return out;
     }
