@@ -41,16 +41,6 @@ public:
         }
         return {};
     }
-    Status i64(const char* key, std::int64_t& out) const {
-        element e;
-        if (!present(key, e)) {
-            return {};
-        }
-        if (e.get(out) != simdjson::SUCCESS) {
-            return wrong(key, "an integer");
-        }
-        return {};
-    }
 
 private:
     bool present(const char* key, element& e) const {
@@ -106,6 +96,15 @@ Result<json::Document> parse_json(std::string_view text, std::string_view what) 
     return doc;
 }
 
+// A gateway answer that does not parse is the gateway's fault, not the user's.
+template <class T>
+Result<T> from_gateway(Result<T> parsed) {
+    if (!parsed) {
+        return make_error(errc::upstream_failed, parsed.error().what());
+    }
+    return parsed;
+}
+
 Status fill_redrive(const Fields& f, RedriveItem& item) {
     return first_error({f.u64("sequence", item.sequence), f.str("callId", item.call_id),
                         f.str("error", item.error)});
@@ -114,33 +113,11 @@ Status fill_redrive(const Fields& f, RedriveItem& item) {
 }  // namespace
 
 Result<std::vector<QueueInfo>> parse_queues(std::string_view text) {
-    auto doc = parse_json(text, "queue list");
-    if (!doc) {
-        return doc.error();
-    }
-    return parse_array<QueueInfo>(
-        doc->root(), "queue list", [](const Fields& f, QueueInfo& q) -> Status {
-            return first_error(
-                {f.str("name", q.name), f.str("subject", q.subject), f.u64("messages", q.messages),
-                 f.u64("pending", q.pending), f.u64("inFlight", q.in_flight),
-                 f.u64("deadLetters", q.dead_letters), f.u64("consumers", q.consumers)});
-        });
+    return from_gateway(openfaas::parse_queues(text));
 }
 
 Result<std::vector<DeadLetterInfo>> parse_dead_letters(std::string_view text) {
-    auto doc = parse_json(text, "dead letters");
-    if (!doc) {
-        return doc.error();
-    }
-    return parse_array<DeadLetterInfo>(
-        doc->root(), "dead letters", [](const Fields& f, DeadLetterInfo& d) -> Status {
-            return first_error({f.u64("sequence", d.sequence), f.str("callId", d.call_id),
-                                f.str("function", d.function), f.str("queue", d.queue),
-                                f.u64("attempts", d.attempts), f.i64("statusCode", d.status_code),
-                                f.str("reason", d.reason),
-                                f.str("deadLetteredAt", d.dead_lettered_at),
-                                f.str("enqueuedAt", d.enqueued_at)});
-        });
+    return from_gateway(openfaas::parse_dead_letters(text));
 }
 
 Result<RedriveResult> parse_redrive(std::string_view text) {

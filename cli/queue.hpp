@@ -9,32 +9,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/openfaas/async_api.hpp"
 #include "core/openfaas/call_status.hpp"
 #include "core/result.hpp"
 
 namespace faas::cli {
 
-struct QueueInfo {
-    std::string name;
-    std::string subject;
-    std::uint64_t messages = 0;
-    std::uint64_t pending = 0;
-    std::uint64_t in_flight = 0;
-    std::uint64_t dead_letters = 0;
-    std::uint64_t consumers = 0;
-};
-
-struct DeadLetterInfo {
-    std::uint64_t sequence = 0;
-    std::string call_id;
-    std::string function;
-    std::string queue;
-    std::uint64_t attempts = 0;
-    std::int64_t status_code = 0;
-    std::string reason;
-    std::string dead_lettered_at;
-    std::string enqueued_at;
-};
+// The rows as the gateway writes them (core/openfaas/async_api.hpp).
+using openfaas::DeadLetterInfo;
+using openfaas::QueueInfo;
 
 struct RedriveItem {
     std::uint64_t sequence = 0;

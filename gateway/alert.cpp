@@ -1,12 +1,12 @@
 // POST /system/alert (openfaas-compat.md §1.10): an AlertManager webhook moves each named
 // function one step up while its alert fires and back to its minimum when it resolves.
-#include <charconv>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "core/json/json.hpp"
 #include "core/openfaas/types.hpp"
+#include "core/text/text.hpp"
 #include "gateway/context.hpp"
 #include "gateway/system_routes.hpp"
 
@@ -51,10 +51,7 @@ std::uint64_t label_number(const openfaas::StringMap& labels, const std::string&
     if (it == labels.end()) {
         return fallback;
     }
-    std::uint64_t v = 0;
-    const auto& s = it->second;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc{} && p == s.data() + s.size() ? v : fallback;
+    return text::parse_uint(it->second).value_or(fallback);
 }
 
 }  // namespace

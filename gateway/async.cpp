@@ -5,7 +5,6 @@
 #include "gateway/async.hpp"
 
 #include <chrono>
-#include <map>
 #include <memory>
 #include <optional>
 
@@ -15,7 +14,7 @@
 #include "core/openfaas/types.hpp"
 #include "gateway/async_queue.hpp"
 #include "gateway/context.hpp"
-#include "gateway/webhook.hpp"
+#include "gateway/system_routes.hpp"
 #include "gateway/webhook_gate.hpp"
 
 namespace faas::gateway {
@@ -161,12 +160,6 @@ namespace {
 // A caller's X-Call-Id names its status record's subject: keep it short.
 constexpr std::size_t kMaxCallIdLength = 128;
 
-std::string now_ns() {
-    return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count());
-}
-
 // One request on an async route, up to the point where its calls are built.
 struct Submission {
     Submission(ThreadState& t, http::Exchange& e, FunctionRoute r, bool b)
@@ -178,29 +171,26 @@ struct Submission {
     std::string key;                // name.namespace
     std::string label = "unknown";  // the metrics label: the function once it is known
     nats::JetStream* js = nullptr;
-    std::map<std::string, std::string> annotations;
-    std::string queue;
+    // The function: an entry of `snapshot`, or `looked_up` when only the provider knew it.
+    SnapshotPtr snapshot;
+    std::optional<FunctionEntry> looked_up;
+    const FunctionEntry* fn = nullptr;
     std::string body;
     std::string callback_url;
     std::string idempotency_key;
-    std::string start_ns = now_ns();
-    std::string log_call_id;  // for log lines before the call id is chosen
+    std::string start_ns = start_time_ns();
+    std::string caller_call_id;  // the request's X-Call-Id, "" when none
 };
 
 // Answers and counts. Takes a named Response: no temporaries inside co_await (g++ 12).
-awaitable<void> answer(Submission& s, http::Response& res) {
-    s.ts.shared.metrics.async_requests
-        .Add({{"function", s.label}, {"code", std::to_string(res.status)}})
-        .Increment();
-    if (!s.ex.body_done()) {
-        s.ex.close_connection();  // the unread request body has nowhere to go
-    }
-    (void)co_await s.ex.respond(std::move(res));
+awaitable<void> reply(Submission& s, http::Response& res) {
+    s.ts.metrics.async_answered(s.label, res.status);
+    co_await answer(s.ex, std::move(res));
 }
 
 awaitable<void> fail(Submission& s, int status, const std::string& message) {
     http::Response res = http::text_error(status, message);
-    co_await answer(s, res);
+    co_await reply(s, res);
 }
 
 std::string too_large_message(std::uint64_t limit, const char* what) {
@@ -208,12 +198,12 @@ std::string too_large_message(std::uint64_t limit, const char* what) {
            std::to_string(limit) + " bytes";
 }
 
-// The function's annotations from the endpoint list, or from the provider when the list does
-// not show it yet (the same recheck the sync route makes). False when it does not exist.
+// The function from the endpoint list, or from the provider when the list does not show it yet
+// (the same recheck the sync route makes). False when it does not exist.
 awaitable<bool> find_function(Submission& s) {
-    const SnapshotPtr snap = s.ts.snapshot;
-    if (const FunctionEntry* f = snap->find(s.key)) {
-        s.annotations = f->annotations;
+    s.snapshot = s.ts.snapshot;
+    if (const FunctionEntry* f = s.snapshot->find(s.key)) {
+        s.fn = f;
         co_return true;
     }
     std::string name = s.route.name;
@@ -223,7 +213,12 @@ awaitable<bool> find_function(Submission& s) {
         co_await fail(s, 404, "error finding function " + s.key + ": " + found.reason);
         co_return false;
     }
-    s.annotations = std::move(found.status->annotations);
+    FunctionEntry& f = s.looked_up.emplace();
+    f.name = s.route.name;
+    f.namespace_ = s.route.namespace_;
+    f.annotations = std::move(found.status->annotations);
+    derive_facts(f);
+    s.fn = &f;
     co_return true;
 }
 
@@ -243,7 +238,7 @@ awaitable<bool> admit(Submission& s) {
     s.js = s.ts.shared.queue->ready(why);
     if (s.js == nullptr) {
         http::Response res = unavailable_response(why);
-        co_await answer(s, res);
+        co_await reply(s, res);
         co_return false;
     }
     const std::uint64_t limit = s.batch ? cfg.max_request_size : s.ts.shared.queue->max_body();
@@ -264,7 +259,7 @@ awaitable<bool> admit(Submission& s) {
         } else {
             res = http::text_error(400, "cannot read the request body: " + body.error().what());
         }
-        co_await answer(s, res);
+        co_await reply(s, res);
         co_return false;
     }
     s.body = std::move(body.value());
@@ -274,26 +269,21 @@ awaitable<bool> admit(Submission& s) {
                                       std::to_string(kMaxCallIdLength) + " bytes");
             co_return false;
         }
-        s.log_call_id = std::string(*id);
+        s.caller_call_id = std::string(*id);
     }
 
-    http::Request req;
-    req.method = std::string(s.ex.method());
-    req.target = std::string(s.ex.target());
-    req.headers = s.ex.headers();
-    req.body = std::move(s.body);
-    WebhookOutcome hook = co_await check_webhook(s.ts, s.route.name, s.route.namespace_,
-                                                 s.annotations, req, s.log_call_id);
-    s.body = std::move(req.body);
-    if (hook.answer) {
-        http::Response res = std::move(*hook.answer);
-        co_await answer(s, res);
-        co_return false;
+    if (s.fn->verifies_webhook()) {
+        WebhookOutcome hook =
+            co_await check_webhook(s.ts, s.key, *s.fn, s.ex.headers(), s.body, s.caller_call_id);
+        if (hook.answer) {
+            http::Response res = std::move(*hook.answer);
+            co_await reply(s, res);
+            co_return false;
+        }
+        s.idempotency_key = std::move(hook.idempotency_key);
     }
     if (auto k = s.ex.header("Idempotency-Key"); k && !k->empty()) {
         s.idempotency_key = std::string(*k);
-    } else {
-        s.idempotency_key = std::move(hook.idempotency_key);
     }
 
     if (auto cb = s.ex.header("X-Callback-Url"); cb && !cb->empty()) {
@@ -305,43 +295,18 @@ awaitable<bool> admit(Submission& s) {
         s.callback_url = std::string(*cb);
     }
 
-    std::string queue;
-    if (auto it = s.annotations.find(std::string(oa::kQueueAnnotation));
-        it != s.annotations.end()) {
-        queue = it->second;
-    }
-    s.queue = oa::queue_or_default(queue);
-    if (auto st = oa::check_queue_name(s.queue); !st) {
+    if (!s.fn->queue_error.empty()) {
         s.ts.shared.log->warn("bad queue annotation fn={} call_id={} error=\"{}\"", s.key,
-                              s.log_call_id, st.error().what());
-        co_await fail(s, 500,
-                      "function " + s.key + ": annotation " + std::string(oa::kQueueAnnotation) +
-                          ": " + st.error().what());
+                              s.caller_call_id, s.fn->queue_error);
+        co_await fail(s, 500, "function " + s.key + ": " + s.fn->queue_error);
         co_return false;
     }
     co_return true;
 }
 
-// The annotations the worker acts on travel with the call (docs/async.md); the webhook secret's
-// name stays behind.
-std::map<std::string, std::string> worker_annotations(
-    const std::map<std::string, std::string>& all) {
-    std::map<std::string, std::string> out;
-    for (const auto& [k, v] : all) {
-        const bool ours = k.starts_with("com.openfaas.") || k.starts_with("com.faas.");
-        if (ours && k != webhook::kSecretAnnotation) {
-            out.emplace(k, v);
-        }
-    }
-    return out;
-}
-
-// The call as queued, with `body` and `call_id`; headers as received plus X-Call-Id and
-// X-Start-Time.
-Enqueue make_call(const Submission& s,
-                  std::string body,
-                  std::string call_id,
-                  const std::string& idempotency_key) {
+// The calls of one submission as queued, before set_call gives one its body and call id:
+// headers as received plus X-Start-Time.
+Enqueue make_template(const Submission& s) {
     Enqueue e;
     auto& q = e.request;
     q.method = "POST";
@@ -353,23 +318,32 @@ Enqueue make_call(const Submission& s,
         q.headers.remove("Content-Length");
         q.headers.remove("Transfer-Encoding");
     }
-    q.headers.set("X-Call-Id", call_id);
     q.headers.set("X-Start-Time", s.start_ns);
-    q.body = std::move(body);
     q.callback_url = s.callback_url;
-    q.call_id = std::move(call_id);
     q.function = s.route.name;
     q.namespace_ = s.route.namespace_;
-    q.queue = s.queue == oa::kDefaultQueue ? std::string() : s.queue;
+    q.queue = s.fn->queue == oa::kDefaultQueue ? std::string() : s.fn->queue;
     q.enqueued_at = openfaas::rfc3339_now();
     q.attempt = 0;
-    q.annotations = worker_annotations(s.annotations);
-    e.queue = s.queue;
+    q.annotations = s.fn->worker_annotations;
+    e.queue = s.fn->queue;
+    return e;
+}
+
+// One call of the template: its body, call id (also as X-Call-Id) and message ids.
+void set_call(Enqueue& e,
+              const Submission& s,
+              std::string body,
+              std::string call_id,
+              const std::string& idempotency_key) {
+    auto& q = e.request;
+    q.headers.set("X-Call-Id", call_id);
+    q.body = std::move(body);
+    q.call_id = std::move(call_id);
     if (!idempotency_key.empty()) {
         e.msg_id = s.key + ":" + idempotency_key;
     }
     e.status_msg_id = "queued-" + q.call_id;
-    return e;
 }
 
 }  // namespace
@@ -380,26 +354,27 @@ awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute 
         co_return;
     }
     std::string call_id;
-    if (auto id = ex.header("X-Call-Id"); id && !id->empty()) {
-        call_id = std::string(*id);
+    if (!s.caller_call_id.empty()) {
+        call_id = s.caller_call_id;
     } else if (!s.idempotency_key.empty()) {
         call_id = call_id_for_key(s.key, s.idempotency_key);
     } else {
         call_id = new_call_id();
     }
     std::vector<Enqueue> calls;
-    calls.push_back(make_call(s, std::move(s.body), call_id, s.idempotency_key));
+    calls.push_back(make_template(s));
+    set_call(calls.front(), s, std::move(s.body), call_id, s.idempotency_key);
     auto results = co_await enqueue_all(ts, *s.js, std::move(calls));
     auto& r = results.front();
     if (!r) {
         ts.shared.log->warn("async call not queued fn={} call_id={} error=\"{}\"", s.key, call_id,
                             r.error().what());
         http::Response failed = publish_error_response(r.error());
-        co_await answer(s, failed);
+        co_await reply(s, failed);
         co_return;
     }
     ts.shared.log->debug("async call queued fn={} call_id={} queue={} seq={} duplicate={}", s.key,
-                         call_id, s.queue, r->sequence, r->duplicate);
+                         call_id, s.fn->queue, r->sequence, r->duplicate);
     http::Response res;
     res.status = 202;
     res.headers.set("X-Call-Id", call_id);
@@ -407,7 +382,7 @@ awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute 
     if (r->duplicate) {
         res.headers.set("X-Faas-Duplicate", "true");
     }
-    co_await answer(s, res);
+    co_await reply(s, res);
 }
 
 namespace {
@@ -469,7 +444,9 @@ awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute 
         bool duplicate = false;
     };
     std::vector<Outcome> outcomes(lines.size());
+    const Enqueue call_template = make_template(s);
     std::vector<Enqueue> calls;
+    calls.reserve(lines.size());
     std::vector<std::size_t> slot;  // calls[i] is outcomes[slot[i]]
     for (std::size_t i = 0; i < lines.size(); ++i) {
         outcomes[i].line = lines[i].number;
@@ -488,7 +465,8 @@ awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute 
             call_id = new_call_id();
         }
         outcomes[i].call_id = call_id;
-        calls.push_back(make_call(s, std::string(lines[i].text), std::move(call_id), key));
+        calls.push_back(call_template);
+        set_call(calls.back(), s, std::string(lines[i].text), std::move(call_id), key);
         slot.push_back(i);
     }
     std::vector<Result<nats::PubAck>> results;
@@ -532,15 +510,15 @@ awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute 
     }
     w.end_array();
     w.end_object();
-    ts.shared.log->info("async batch fn={} call_id={} lines={} accepted={} failed={}", s.key,
-                        s.log_call_id.empty() ? "-" : s.log_call_id, outcomes.size(), accepted,
-                        outcomes.size() - accepted);
+    ts.shared.log->debug("async batch fn={} call_id={} lines={} accepted={} failed={}", s.key,
+                         s.caller_call_id.empty() ? "-" : s.caller_call_id, outcomes.size(),
+                         accepted, outcomes.size() - accepted);
     http::Response res;
     res.status = accepted > 0 ? 202 : first_failure;
     res.headers.set("Content-Type", "application/json");
     res.headers.set("X-Start-Time", s.start_ns);
     res.body = std::move(w).str();
-    co_await answer(s, res);
+    co_await reply(s, res);
 }
 
 }  // namespace faas::gateway

@@ -37,8 +37,6 @@ public:
 
     // async_max_request_size, lowered to what fits into the server's max_payload.
     std::uint64_t max_body() const noexcept { return max_body_.load(std::memory_order_relaxed); }
-    const openfaas::async::StreamSettings& streams() const noexcept { return config_.streams; }
-    const Config& config() const noexcept { return config_; }
 
     // The largest body whose QueueRequest (base64 body plus 64 KiB for headers and fields)
     // fits into a message of `max_payload` bytes.

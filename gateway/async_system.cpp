@@ -2,15 +2,16 @@
 // letters (listed and redriven). Every JetStream read is a blocking API request, run on the
 // JetStream's blocking pool (JetStream::blocking), never on an I/O thread.
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <map>
 #include <set>
 
 #include "core/json/json.hpp"
 #include "core/openfaas/async.hpp"
+#include "core/openfaas/async_api.hpp"
 #include "core/openfaas/call_status.hpp"
 #include "core/openfaas/types.hpp"
+#include "core/text/text.hpp"
 #include "gateway/async.hpp"
 #include "gateway/async_queue.hpp"
 #include "gateway/context.hpp"
@@ -26,23 +27,16 @@ namespace oa = openfaas::async;
 constexpr std::size_t kMaxListed = 1000;
 constexpr std::size_t kMaxRedriven = 10000;
 
-awaitable<void> respond(http::Exchange& ex, http::Response& res) {
-    if (!ex.body_done()) {
-        ex.close_connection();
-    }
-    (void)co_await ex.respond(std::move(res));
-}
-
 awaitable<void> fail(http::Exchange& ex, int status, const std::string& message) {
     http::Response res = http::text_error(status, message);
-    co_await respond(ex, res);
+    co_await answer(ex, std::move(res));
 }
 
 awaitable<void> reply_json(http::Exchange& ex, std::string& body) {
     http::Response res;
     res.headers.set("Content-Type", "application/json");
     res.body = std::move(body);
-    co_await respond(ex, res);
+    co_await answer(ex, std::move(res));
 }
 
 // The connection, or nullptr after answering 503.
@@ -51,7 +45,7 @@ awaitable<nats::JetStream*> connection(ThreadState& ts, http::Exchange& ex) {
     nats::JetStream* js = ts.shared.queue->ready(why);
     if (js == nullptr) {
         http::Response res = unavailable_response(why);
-        co_await respond(ex, res);
+        co_await answer(ex, std::move(res));
     }
     co_return js;
 }
@@ -61,15 +55,6 @@ awaitable<void> read_failed(ThreadState& ts, http::Exchange& ex, const Error& e)
     ts.shared.log->warn("jetstream read failed path={} error=\"{}\"", ex.path(), e.what());
     const int status = e.code == errc::timeout || e.code == errc::unavailable ? 503 : 502;
     co_await fail(ex, status, "reading from NATS failed: " + e.what());
-}
-
-std::optional<std::uint64_t> parse_u64(std::string_view s) {
-    std::uint64_t v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (s.empty() || ec != std::errc() || p != s.data() + s.size()) {
-        return std::nullopt;
-    }
-    return v;
 }
 
 }  // namespace
@@ -118,14 +103,7 @@ awaitable<void> handle_async_call(ThreadState& ts, http::Exchange& ex) {
 
 namespace {
 
-struct QueueRow {
-    std::uint64_t messages = 0;
-    std::uint64_t pending = 0;
-    std::uint64_t in_flight = 0;
-    std::uint64_t dead_letters = 0;
-    std::uint64_t consumers = 0;
-};
-using QueueRows = std::map<std::string, QueueRow>;
+using QueueRows = std::map<std::string, openfaas::QueueInfo>;
 
 // Blocking: the request stream's subjects and consumers, the dead-letter stream's subjects.
 Result<QueueRows> read_queues(nats::JetStream& js, const oa::StreamSettings& s) {
@@ -149,7 +127,7 @@ Result<QueueRows> read_queues(nats::JetStream& js, const oa::StreamSettings& s) 
         if (!q || !oa::check_queue_name(*q)) {
             continue;  // not one queue's consumer (e.g. a tool reading "faas-request.>")
         }
-        QueueRow& row = rows[*q];
+        openfaas::QueueInfo& row = rows[*q];
         row.consumers += 1;
         row.pending += c.pending;
         row.in_flight += c.ack_pending;
@@ -191,21 +169,14 @@ awaitable<void> handle_queues(ThreadState& ts, http::Exchange& ex) {
         co_await read_failed(ts, ex, rows.error());
         co_return;
     }
-    json::Writer w;
-    w.begin_array();
-    for (const auto& [name, row] : rows.value()) {
-        w.begin_object();
-        w.key("name").value(name);
-        w.key("subject").value(oa::request_subject(settings, name));
-        w.key("messages").value(row.messages);
-        w.key("pending").value(row.pending);
-        w.key("inFlight").value(row.in_flight);
-        w.key("deadLetters").value(row.dead_letters);
-        w.key("consumers").value(row.consumers);
-        w.end_object();
+    std::vector<openfaas::QueueInfo> list;
+    list.reserve(rows->size());
+    for (auto& [name, row] : rows.value()) {
+        row.name = name;
+        row.subject = oa::request_subject(settings, name);
+        list.push_back(std::move(row));
     }
-    w.end_array();
-    std::string out = std::move(w).str();
+    std::string out = openfaas::to_json(list);
     co_await reply_json(ex, out);
 }
 
@@ -214,17 +185,8 @@ awaitable<void> handle_queues(ThreadState& ts, http::Exchange& ex) {
 namespace {
 
 struct DeadLetter {
-    std::uint64_t sequence = 0;
-    std::string queue;
-    std::string reason;
-    std::string dead_lettered_at;
-    std::uint64_t attempts = 0;
-    int status_code = 0;
+    openfaas::DeadLetterInfo info;                  // as listed
     std::optional<openfaas::QueueRequest> request;  // nullopt when the body is not one
-    std::string error;                              // why it is not
-    std::string function() const {
-        return request ? request->function + "." + request->namespace_ : std::string();
-    }
 };
 
 struct DeadLetterFilter {
@@ -239,27 +201,29 @@ DeadLetter read_dead_letter(const oa::StreamSettings& s,
                             const nats::StoredMessage& m,
                             const std::string& default_namespace) {
     DeadLetter d;
-    d.sequence = m.sequence;
-    d.queue = oa::queue_of_subject(s, m.subject).value_or("");
-    const auto header = [&m](std::string_view name) {
-        return std::string(nats::find_header(m.headers, name).value_or(""));
-    };
-    d.reason = header(oa::kDeadReasonHeader);
-    d.dead_lettered_at = header(oa::kDeadAtHeader);
-    d.attempts = parse_u64(header(oa::kDeadAttemptsHeader)).value_or(0);
-    d.status_code = static_cast<int>(parse_u64(header(oa::kDeadStatusHeader)).value_or(0));
+    openfaas::DeadLetterInfo& i = d.info;
+    i.sequence = m.sequence;
+    i.queue = oa::queue_of_subject(s, m.subject).value_or("");
+    oa::DeadLetterHeaders h = oa::parse_dead_letter_headers(m.headers);
+    i.reason = std::move(h.reason);
+    i.dead_lettered_at = std::move(h.dead_lettered_at);
+    i.attempts = h.attempts;
+    i.status_code = h.status_code;
     auto request = openfaas::decode_queue_request(m.data, default_namespace);
     if (request) {
         d.request = std::move(request).value();
+        i.call_id = d.request->call_id;
+        i.function = d.request->function + "." + d.request->namespace_;
+        i.enqueued_at = d.request->enqueued_at;
     } else {
-        d.error = request.error().what();
+        i.error = request.error().what();
     }
     return d;
 }
 
 bool matches(const DeadLetter& d, const DeadLetterFilter& f) {
-    return (f.function.empty() || d.function() == f.function) &&
-           (f.queue.empty() || d.queue == f.queue);
+    return (f.function.empty() || d.info.function == f.function) &&
+           (f.queue.empty() || d.info.queue == f.queue);
 }
 
 // Blocking: the dead letters that pass `f`, in sequence order, at most f.limit.
@@ -345,7 +309,7 @@ awaitable<void> handle_dead_letters(ThreadState& ts, http::Exchange& ex) {
         if (v.empty()) {
             continue;
         }
-        auto n = parse_u64(v);
+        auto n = text::parse_uint(v);
         if (!n) {
             co_await fail(ex, 400, std::string(name) + ": expected a number, got \"" + v + "\"");
             co_return;
@@ -361,26 +325,12 @@ awaitable<void> handle_dead_letters(ThreadState& ts, http::Exchange& ex) {
         co_await read_failed(ts, ex, found.error());
         co_return;
     }
-    json::Writer w;
-    w.begin_array();
-    for (const auto& d : found.value()) {
-        w.begin_object();
-        w.key("sequence").value(d.sequence);
-        w.key("callId").value(d.request ? d.request->call_id : std::string());
-        w.key("function").value(d.function());
-        w.key("queue").value(d.queue);
-        w.key("attempts").value(d.attempts);
-        w.key("statusCode").value(d.status_code);
-        w.key("reason").value(d.reason);
-        w.key("deadLetteredAt").value(d.dead_lettered_at);
-        w.key("enqueuedAt").value(d.request ? d.request->enqueued_at : std::string());
-        if (!d.request) {
-            w.key("error").value(d.error);
-        }
-        w.end_object();
+    std::vector<openfaas::DeadLetterInfo> list;
+    list.reserve(found->size());
+    for (auto& d : found.value()) {
+        list.push_back(std::move(d.info));
     }
-    w.end_array();
-    std::string out = std::move(w).str();
+    std::string out = openfaas::to_json(list);
     co_await reply_json(ex, out);
 }
 
@@ -467,7 +417,7 @@ awaitable<void> handle_redrive(ThreadState& ts, http::Exchange& ex) {
     const std::string now = openfaas::rfc3339_now();
     for (const auto& d : found.value()) {
         if (!d.request) {
-            failed.push_back({d.sequence, "not a queued request: " + d.error});
+            failed.push_back({d.info.sequence, "not a queued request: " + d.info.error});
             continue;
         }
         Enqueue e;
@@ -475,8 +425,8 @@ awaitable<void> handle_redrive(ThreadState& ts, http::Exchange& ex) {
         e.request.attempt = 0;
         // A fresh start: the worker's max_event_age counts from here, not from the first try.
         e.request.enqueued_at = now;
-        e.queue = d.queue.empty() ? oa::queue_or_default(e.request.queue) : d.queue;
-        e.msg_id = "redrive-" + std::to_string(d.sequence);
+        e.queue = d.info.queue.empty() ? oa::queue_or_default(e.request.queue) : d.info.queue;
+        e.msg_id = "redrive-" + std::to_string(d.info.sequence);
         calls.push_back(std::move(e));
         redriving.push_back(&d);
     }
@@ -488,10 +438,10 @@ awaitable<void> handle_redrive(ThreadState& ts, http::Exchange& ex) {
     std::vector<std::uint64_t> requeued;
     for (std::size_t i = 0; i < results.size(); ++i) {
         if (results[i]) {
-            requeued.push_back(redriving[i]->sequence);
+            requeued.push_back(redriving[i]->info.sequence);
         } else {
-            failed.push_back(
-                {redriving[i]->sequence, "Error queuing request: " + results[i].error().what()});
+            failed.push_back({redriving[i]->info.sequence,
+                              "Error queuing request: " + results[i].error().what()});
         }
     }
     const std::string dl_stream = ts.shared.config.streams.dead_letter_stream;
@@ -516,13 +466,14 @@ awaitable<void> handle_redrive(ThreadState& ts, http::Exchange& ex) {
         const DeadLetter& d = *redriving[i];
         const std::string& error = deleted.at(r++);
         if (!error.empty()) {
-            failed.push_back({d.sequence, "queued again as call " + d.request->call_id +
-                                              " but the dead letter was not deleted: " + error});
+            failed.push_back(
+                {d.info.sequence, "queued again as call " + d.request->call_id +
+                                      " but the dead letter was not deleted: " + error});
             continue;
         }
-        ts.shared.log->info("dead letter redriven seq={} call_id={} fn={} queue={}", d.sequence,
-                            d.request->call_id, d.function(), d.queue);
-        w.begin_object().key("sequence").value(d.sequence);
+        ts.shared.log->info("dead letter redriven seq={} call_id={} fn={} queue={}",
+                            d.info.sequence, d.request->call_id, d.info.function, d.info.queue);
+        w.begin_object().key("sequence").value(d.info.sequence);
         w.key("callId").value(d.request->call_id).end_object();
     }
     w.end_array().key("failed").begin_array();

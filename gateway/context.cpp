@@ -4,6 +4,12 @@
 
 namespace faas::gateway {
 
+std::string start_time_ns() {
+    return std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+}
+
 namespace {
 // A scale request that did not show up in the endpoint list within this long is sent again.
 constexpr auto kScaleClaimLifetime = std::chrono::seconds(2);

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -74,6 +75,8 @@ struct ThreadState {
     SnapshotPtr snapshot;
     Balancer balancer;
     CallMetrics metrics;
+    // Webhook secrets being read from the provider by this thread, by "name.namespace".
+    std::unordered_map<std::string, std::shared_ptr<SecretRead>> secret_reads;
 
     // Installs a new snapshot and wakes every call waiting for one (this thread only).
     void set_snapshot(SnapshotPtr snap);
@@ -97,6 +100,9 @@ struct ThreadState {
 private:
     std::vector<async::AsyncEvent*> waiters_;
 };
+
+// X-Start-Time: now as Unix nanoseconds in decimal.
+std::string start_time_ns();
 
 // Handlers. Each answers the exchange completely.
 awaitable<void> handle_function(ThreadState& ts, http::Exchange& ex, FunctionRoute route);

@@ -3,13 +3,11 @@
 // function scales from zero or its replicas restart, and retries on another replica when one
 // refuses the connection (nothing was sent, so that is safe).
 #include <chrono>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "core/openfaas/types.hpp"
 #include "gateway/context.hpp"
-#include "gateway/webhook.hpp"
 #include "gateway/webhook_gate.hpp"
 
 namespace faas::gateway {
@@ -54,9 +52,7 @@ void prepare(Call& c) {
         c.call_id = new_call_id();
         c.call_id_generated = true;
     }
-    c.start_ns = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count());
+    c.start_ns = start_time_ns();
     auto& up = c.opts.request_headers;
     auto& down = c.opts.response_headers;
     if (c.call_id_generated) {
@@ -100,9 +96,8 @@ awaitable<void> fail(Call& c, int status, const std::string& message, bool with_
 // A function annotated with com.faas.webhook is verified on the sync route too, else the
 // signature could be bypassed: the body is buffered (up to max_request_size), checked, and then
 // relayed from the buffer. Returns false when the call was answered here.
-awaitable<bool> verify_webhook(Call& c, const std::map<std::string, std::string>& annotations) {
-    if (annotations.count(std::string(webhook::kSchemeAnnotation)) == 0 &&
-        annotations.count(std::string(webhook::kSecretAnnotation)) == 0) {
+awaitable<bool> verify_webhook(Call& c, const FunctionEntry& f) {
+    if (!f.verifies_webhook()) {
         co_return true;
     }
     const std::uint64_t limit = c.ts.shared.config.max_request_size;
@@ -117,13 +112,8 @@ awaitable<bool> verify_webhook(Call& c, const std::map<std::string, std::string>
         }
         co_return false;
     }
-    http::Request req;
-    req.method = std::string(c.ex.method());
-    req.target = std::string(c.ex.target());
-    req.headers = c.ex.headers();
-    req.body = std::move(body.value());
     WebhookOutcome outcome =
-        co_await check_webhook(c.ts, c.route.name, c.route.namespace_, annotations, req, c.call_id);
+        co_await check_webhook(c.ts, c.key, f, c.ex.headers(), body.value(), c.call_id);
     if (outcome.answer) {
         http::Response res = std::move(*outcome.answer);
         for (const auto& h : c.opts.response_headers) {
@@ -133,7 +123,7 @@ awaitable<bool> verify_webhook(Call& c, const std::map<std::string, std::string>
         (void)co_await c.ex.respond(std::move(res));
         co_return false;
     }
-    c.replay = std::move(req.body);
+    c.replay = std::move(body.value());
     co_return true;
 }
 
@@ -239,7 +229,7 @@ awaitable<bool> route_call(Call& c) {
         if (f != nullptr && !started) {
             started = true;
             c.ts.metrics.started(c.key);
-            if (!co_await verify_webhook(c, f->annotations)) {
+            if (!co_await verify_webhook(c, *f)) {
                 co_return true;
             }
         }

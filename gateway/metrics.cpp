@@ -109,19 +109,27 @@ void Metrics::set_service_counts(const Snapshot& snap) {
 CallMetrics::PerFunction& CallMetrics::of(const std::string& function) {
     auto it = cache_.find(function);
     if (it == cache_.end()) {
-        PerFunction p;
-        p.started = &m_.invocation_started.Add({{"function_name", function}});
-        p.retries = &m_.replica_retries.Add({{"function_name", function}});
-        p.invocations = &m_.invocation_counter(function);
-        it = cache_.emplace(function, std::move(p)).first;
+        it = cache_.emplace(function, PerFunction{}).first;
     }
     return it->second;
 }
 
-void CallMetrics::started(const std::string& function) { of(function).started->Increment(); }
+CallMetrics::PerFunction& CallMetrics::invoked(const std::string& function) {
+    auto& p = of(function);
+    if (p.started == nullptr) {
+        p.started = &m_.invocation_started.Add({{"function_name", function}});
+        p.retries = &m_.replica_retries.Add({{"function_name", function}});
+        p.invocations = &m_.invocation_counter(function);
+    }
+    return p;
+}
+
+void CallMetrics::started(const std::string& function) {
+    invoked(function).started->Increment();
+}
 
 void CallMetrics::finished(const std::string& function, int code, double seconds) {
-    auto& p = of(function);
+    auto& p = invoked(function);
     auto it = p.by_code.find(code);
     if (it == p.by_code.end()) {
         const std::map<std::string, std::string> labels{{"function_name", function},
@@ -135,7 +143,31 @@ void CallMetrics::finished(const std::string& function, int code, double seconds
     p.invocations->fetch_add(1, std::memory_order_relaxed);
 }
 
-void CallMetrics::retried(const std::string& function) { of(function).retries->Increment(); }
+void CallMetrics::retried(const std::string& function) {
+    invoked(function).retries->Increment();
+}
+
+void CallMetrics::async_answered(const std::string& function, int code) {
+    auto& p = of(function);
+    auto it = p.async_by_code.find(code);
+    if (it == p.async_by_code.end()) {
+        auto* counter =
+            &m_.async_requests.Add({{"function", function}, {"code", std::to_string(code)}});
+        it = p.async_by_code.emplace(code, counter).first;
+    }
+    it->second->Increment();
+}
+
+void CallMetrics::webhook_rejected(const std::string& function, std::string_view reason) {
+    auto& p = of(function);
+    auto it = p.rejected_by_reason.find(reason);
+    if (it == p.rejected_by_reason.end()) {
+        auto* counter = &m_.webhook_rejected.Add(
+            {{"function_name", function}, {"reason", std::string(reason)}});
+        it = p.rejected_by_reason.emplace(std::string(reason), counter).first;
+    }
+    it->second->Increment();
+}
 
 void CallMetrics::scale_from_zero(const std::string& function, const char* outcome,
                                   double seconds) {

@@ -5,10 +5,12 @@
 // a call does not build label maps.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -61,15 +63,24 @@ public:
     void retried(const std::string& function);
     // outcome: "ready" (a replica came up), "timeout", "failed".
     void scale_from_zero(const std::string& function, const char* outcome, double seconds);
+    // faas_async_requests_total{function,code}: an answer of the async or batch route.
+    void async_answered(const std::string& function, int code);
+    // faas_gateway_webhook_rejected_total{function_name,reason}.
+    void webhook_rejected(const std::string& function, std::string_view reason);
 
 private:
+    // The invocation children are made on a function's first sync call (invoked()), so a
+    // function seen only on the async routes has no invocation series.
     struct PerFunction {
         prometheus::Counter* started = nullptr;
         prometheus::Counter* retries = nullptr;
         std::atomic<std::uint64_t>* invocations = nullptr;
         std::map<int, std::pair<prometheus::Counter*, prometheus::Histogram*>> by_code;
+        std::map<int, prometheus::Counter*> async_by_code;
+        std::map<std::string, prometheus::Counter*, std::less<>> rejected_by_reason;
     };
     PerFunction& of(const std::string& function);
+    PerFunction& invoked(const std::string& function);
 
     Metrics& m_;
     std::unordered_map<std::string, PerFunction> cache_;

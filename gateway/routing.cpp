@@ -16,8 +16,13 @@ constexpr std::string_view kPrefix = "/function/";
 constexpr std::string_view kAsyncPrefix = "/async-function/";
 constexpr std::string_view kBatchPrefix = "/async-batch/";
 
-FunctionRoute make_route(std::string_view addressed, std::string_view rest_path,
-                         std::string_view query, std::string_view default_namespace) {
+// `parts`: also fill path and query (the async routes queue them apart); the sync route needs
+// only target.
+FunctionRoute make_route(std::string_view addressed,
+                         std::string_view rest_path,
+                         std::string_view query,
+                         std::string_view default_namespace,
+                         bool parts) {
     FunctionRoute r;
     if (openfaas::valid_route_name(addressed)) {
         auto q = openfaas::split_name(addressed, default_namespace);
@@ -32,8 +37,10 @@ FunctionRoute make_route(std::string_view addressed, std::string_view rest_path,
         auto q = openfaas::split_name(addressed, default_namespace);
         r.namespace_ = std::move(q.namespace_);
     }
-    r.path = std::string(rest_path);
-    r.query = std::string(query);
+    if (parts) {
+        r.path = std::string(rest_path);
+        r.query = std::string(query);
+    }
     r.target = rest_path.empty() ? std::string("/") : std::string(rest_path);
     if (!query.empty()) {
         r.target.push_back('?');
@@ -46,10 +53,11 @@ FunctionRoute make_route(std::string_view addressed, std::string_view rest_path,
 // ("/function") is a route with an empty name.
 std::optional<FunctionRoute> parse_route_under(std::string_view prefix,
                                                std::string_view target,
-                                               std::string_view default_namespace) {
+                                               std::string_view default_namespace,
+                                               bool parts) {
     const auto [path, query] = http::split_target(target);
     if (path == prefix.substr(0, prefix.size() - 1)) {
-        return make_route("", "", query, default_namespace);
+        return make_route("", "", query, default_namespace, parts);
     }
     if (path.substr(0, prefix.size()) != prefix) {
         return std::nullopt;
@@ -59,7 +67,7 @@ std::optional<FunctionRoute> parse_route_under(std::string_view prefix,
     const std::string_view name = rest.substr(0, slash);
     // "/function/fn" and "/function/fn/" both reach the function as "/".
     const std::string_view sub = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-    return make_route(name, sub, query, default_namespace);
+    return make_route(name, sub, query, default_namespace, parts);
 }
 
 std::string uuid_text(std::array<std::uint8_t, 16> b, unsigned version) {
@@ -82,23 +90,23 @@ std::string uuid_text(std::array<std::uint8_t, 16> b, unsigned version) {
 
 std::optional<FunctionRoute> parse_function_route(std::string_view target,
                                                   std::string_view default_namespace) {
-    return parse_route_under(kPrefix, target, default_namespace);
+    return parse_route_under(kPrefix, target, default_namespace, false);
 }
 
 std::optional<FunctionRoute> parse_async_route(std::string_view target,
                                                std::string_view default_namespace) {
-    return parse_route_under(kAsyncPrefix, target, default_namespace);
+    return parse_route_under(kAsyncPrefix, target, default_namespace, true);
 }
 
 std::optional<FunctionRoute> parse_batch_route(std::string_view target,
                                                std::string_view default_namespace) {
-    return parse_route_under(kBatchPrefix, target, default_namespace);
+    return parse_route_under(kBatchPrefix, target, default_namespace, true);
 }
 
 FunctionRoute route_from_header(std::string_view function, std::string_view target,
                                 std::string_view default_namespace) {
     const auto [path, query] = http::split_target(target);
-    return make_route(function, path, query, default_namespace);
+    return make_route(function, path, query, default_namespace, false);
 }
 
 bool function_method_allowed(std::string_view method) noexcept {

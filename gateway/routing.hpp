@@ -12,8 +12,10 @@ struct FunctionRoute {
     std::string name;        // function name without namespace
     std::string namespace_;  // namespace (the default one when the name had no dot)
     std::string target;      // request-target for the replica: "/<rest>[?query]"
-    std::string path;        // "/<rest>" as addressed, "" when the route named only the function
-    std::string query;       // raw query without the question mark
+    // Filled by the async and batch parsers only (a queued call keeps them apart); the sync
+    // route relays `target`.
+    std::string path;   // "/<rest>" as addressed, "" when the route named only the function
+    std::string query;  // raw query without the question mark
     // "name.namespace": the key for metrics, counters and the endpoint snapshot.
     std::string qualified() const { return name + "." + namespace_; }
 };

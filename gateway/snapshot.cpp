@@ -1,6 +1,7 @@
 #include "gateway/snapshot.hpp"
 
 #include "core/json/json.hpp"
+#include "core/openfaas/async.hpp"
 
 namespace faas::gateway {
 
@@ -82,10 +83,41 @@ Result<FunctionEntry> parse_function(simdjson::dom::element e) {
             f.annotations.insert_or_assign(std::string(field.key), std::string(value));
         }
     }
+    derive_facts(f);
     return f;
 }
 
 }  // namespace
+
+void derive_facts(FunctionEntry& f) {
+    namespace oa = openfaas::async;
+    std::string_view queue;
+    if (auto it = f.annotations.find(std::string(oa::kQueueAnnotation));
+        it != f.annotations.end()) {
+        queue = it->second;
+    }
+    f.queue = oa::queue_or_default(queue);
+    f.queue_error.clear();
+    if (auto st = oa::check_queue_name(f.queue); !st) {
+        f.queue_error =
+            "annotation " + std::string(oa::kQueueAnnotation) + ": " + st.error().what();
+    }
+    f.worker_annotations.clear();
+    for (const auto& [k, v] : f.annotations) {
+        const bool ours = k.starts_with("com.openfaas.") || k.starts_with("com.faas.");
+        if (ours && k != oa::kWebhookSecretAnnotation) {
+            f.worker_annotations.emplace(k, v);
+        }
+    }
+    f.webhook.reset();
+    f.webhook_error.clear();
+    auto hook = webhook::parse_config(f.annotations);
+    if (!hook) {
+        f.webhook_error = hook.error().what();
+    } else {
+        f.webhook = std::move(hook.value());
+    }
+}
 
 Result<Snapshot> parse_snapshot(std::string_view text) {
     auto doc = json::parse(text);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 
 #include "core/http/client.hpp"
 #include "core/result.hpp"
+#include "gateway/webhook.hpp"
 
 namespace faas::gateway {
 
@@ -29,7 +31,22 @@ struct FunctionEntry {
     // The deployment's annotations (webhook verification, the async queue and what the
     // queue-worker acts on).
     std::map<std::string, std::string> annotations;
+
+    // Read from `annotations` once per endpoint-list generation (derive_facts), not per request.
+    std::string queue;        // com.openfaas.queue, checked; "default" when absent or ""
+    std::string queue_error;  // why com.openfaas.queue is not a queue name; "" when it is
+    // The annotations a queued call carries for the queue-worker (docs/async.md): those starting
+    // with com.openfaas. or com.faas., except the webhook secret's name.
+    std::map<std::string, std::string> worker_annotations;
+    std::optional<webhook::Config> webhook;  // set when the function asks for verification
+    std::string webhook_error;               // bad webhook annotations; "" when fine
+    // Every request must pass webhook::check_webhook (verified, or refused for bad annotations).
+    bool verifies_webhook() const { return webhook.has_value() || !webhook_error.empty(); }
 };
+
+// Fills the fields FunctionEntry reads from `f.annotations`. parse_snapshot calls it for each
+// function; a route that finds a function through the provider instead calls it too.
+void derive_facts(FunctionEntry& f);
 
 struct Snapshot {
     std::uint64_t generation = 0;

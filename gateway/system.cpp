@@ -11,14 +11,14 @@
 
 namespace faas::gateway {
 
-namespace {
-
 awaitable<void> answer(http::Exchange& ex, http::Response res) {
     if (!ex.body_done()) {
-        ex.close_connection();
+        ex.close_connection();  // the unread request body has nowhere to go
     }
     (void)co_await ex.respond(std::move(res));
 }
+
+namespace {
 
 http::Response provider_error(const Error& e) {
     const int status = e.code == errc::timeout ? 504 : 502;

@@ -33,6 +33,9 @@ SystemRoute classify_system(std::string_view path, std::string_view method);
 // defaults 1, 20, 20 (a factor outside 1..100 falls back to 20).
 std::uint64_t alert_target(const openfaas::StringMap& labels, std::uint64_t current, bool firing);
 
+// Sends `res`, closing the connection when the request body was not read to its end.
+awaitable<void> answer(http::Exchange& ex, http::Response res);
+
 awaitable<void> handle_logs(ThreadState& ts, http::Exchange& ex);
 awaitable<void> handle_alert(ThreadState& ts, http::Exchange& ex);
 // async_system.cpp

@@ -1,12 +1,10 @@
 // gateway/webhook: GitHub and Slack request signatures, checked before anything is queued.
 #include "gateway/webhook.hpp"
 
-#include <charconv>
 #include <cstdint>
 
 #include "core/crypto/hmac.hpp"
 #include "core/json/json.hpp"
-#include "core/openfaas/types.hpp"
 #include "core/text/text.hpp"
 
 namespace faas::gateway::webhook {
@@ -29,12 +27,6 @@ Rejected empty_secret() {
                   "the webhook secret is empty: every request is refused until it is set");
 }
 
-// A secret name becomes a file name under the secrets directory: the route-name characters
-// (no separators) and no dot file.
-bool valid_secret_name(std::string_view name) noexcept {
-    return openfaas::valid_route_name(name) && name.front() != '.';
-}
-
 // True when `header` is `prefix` followed by the hex of exactly `digest`. The hex is decoded
 // and the bytes compared in constant time, so upper-case hex is accepted too.
 bool signature_matches(std::string_view header,
@@ -51,20 +43,20 @@ bool signature_matches(std::string_view header,
     return crypto::constant_time_equal(*sent, expected);
 }
 
+// At most 18 digits, so the value fits an int64 with room for arithmetic.
 std::optional<std::int64_t> parse_decimal(std::string_view s) {
-    std::int64_t v = 0;
-    if (s.empty() || s.size() > 18) {
+    if (s.size() > 18) {
         return std::nullopt;
     }
-    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || v < 0) {
+    const auto v = text::parse_uint(s);
+    if (!v) {
         return std::nullopt;
     }
-    return v;
+    return static_cast<std::int64_t>(*v);
 }
 
-bool is_json(const http::Request& request) {
-    const auto ct = request.headers.get("Content-Type");
+bool is_json(const http::Headers& headers) {
+    const auto ct = headers.get("Content-Type");
     if (!ct) {
         return false;
     }
@@ -144,48 +136,51 @@ Result<std::optional<Config>> parse_config(const std::map<std::string, std::stri
                    " naming the secret with the signing key");
     }
     c.secret_name = std::string(text::trim(secret_it->second));
-    if (!valid_secret_name(c.secret_name)) {
-        return bad(
-            "annotation " + std::string(kSecretAnnotation) + ": \"" + c.secret_name +
-            "\" is not a secret name (letters, digits, '-', '_', '.'; not starting with '.')");
+    if (!openfaas::async::valid_webhook_secret_name(c.secret_name)) {
+        return bad("annotation " + std::string(kSecretAnnotation) + ": \"" + c.secret_name +
+                   "\" is not a secret name (lower-case letters, digits and '-', starting and "
+                   "ending with a letter or digit, at most 63)");
     }
     return std::optional<Config>(std::move(c));
 }
 
-Verdict verify_github(const http::Request& request, std::string_view secret) {
+Verdict verify_github(const http::Headers& headers,
+                      std::string_view body,
+                      std::string_view secret) {
     if (secret.empty()) {
         return empty_secret();
     }
-    const auto signature = request.headers.get(kGitHubSignature);
+    const auto signature = headers.get(kGitHubSignature);
     if (!signature) {
-        if (request.headers.has("X-Hub-Signature")) {
+        if (headers.has("X-Hub-Signature")) {
             return reject(RejectReason::MissingHeader,
                           "missing X-Hub-Signature-256 header (the SHA-1 X-Hub-Signature is not "
                           "accepted)");
         }
         return reject(RejectReason::MissingHeader, "missing X-Hub-Signature-256 header");
     }
-    const crypto::Sha256Digest digest = crypto::hmac_sha256(secret, request.body);
+    const crypto::Sha256Digest digest = crypto::hmac_sha256(secret, body);
     if (!signature_matches(text::trim(*signature), "sha256=", digest)) {
         return reject(RejectReason::BadSignature,
                       "X-Hub-Signature-256 does not match the body signed with the webhook secret");
     }
     Verified v;
-    v.idempotency_key = std::string(text::trim(request.headers.get(kGitHubDelivery).value_or("")));
+    v.idempotency_key = std::string(text::trim(headers.get(kGitHubDelivery).value_or("")));
     return v;
 }
 
-Verdict verify_slack(const http::Request& request,
+Verdict verify_slack(const http::Headers& headers,
+                     std::string_view body,
                      std::string_view secret,
                      std::chrono::system_clock::time_point now) {
     if (secret.empty()) {
         return empty_secret();
     }
-    const auto signature = request.headers.get(kSlackSignature);
+    const auto signature = headers.get(kSlackSignature);
     if (!signature) {
         return reject(RejectReason::MissingHeader, "missing X-Slack-Signature header");
     }
-    const auto timestamp_header = request.headers.get(kSlackTimestamp);
+    const auto timestamp_header = headers.get(kSlackTimestamp);
     if (!timestamp_header) {
         return reject(RejectReason::MissingHeader, "missing X-Slack-Request-Timestamp header");
     }
@@ -205,7 +200,7 @@ Verdict verify_slack(const http::Request& request,
                           " s allowed)");
     }
     crypto::HmacSha256 mac(secret);
-    mac.update("v0:").update(timestamp).update(":").update(request.body);
+    mac.update("v0:").update(timestamp).update(":").update(body);
     const crypto::Sha256Digest digest = mac.finish();
     if (!signature_matches(text::trim(*signature), "v0=", digest)) {
         return reject(
@@ -213,28 +208,29 @@ Verdict verify_slack(const http::Request& request,
             "X-Slack-Signature does not match the request signed with the signing secret");
     }
     std::optional<int> retry_num;
-    if (const auto retry = request.headers.get(kSlackRetryNum)) {
+    if (const auto retry = headers.get(kSlackRetryNum)) {
         if (const auto n = parse_decimal(text::trim(*retry)); n && *n <= 1'000'000) {
             retry_num = static_cast<int>(*n);
         }
     }
-    if (!is_json(request)) {
+    if (!is_json(headers)) {
         Verified v;
         v.retry_num = retry_num;
         return v;
     }
-    return read_slack_json(request.body, retry_num);
+    return read_slack_json(body, retry_num);
 }
 
 Verdict verify(const Config& config,
-               const http::Request& request,
+               const http::Headers& headers,
+               std::string_view body,
                std::string_view secret,
                std::chrono::system_clock::time_point now) {
     switch (config.scheme) {
         case Scheme::GitHub:
-            return verify_github(request, secret);
+            return verify_github(headers, body, secret);
         case Scheme::Slack:
-            return verify_slack(request, secret, now);
+            return verify_slack(headers, body, secret, now);
     }
     return reject(RejectReason::Malformed, "unknown webhook scheme");
 }

@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "core/http/types.hpp"
+#include "core/openfaas/async.hpp"
 #include "core/result.hpp"
 
 namespace faas::gateway::webhook {
@@ -17,7 +18,7 @@ namespace faas::gateway::webhook {
 // Annotation naming the scheme ("github" or "slack") and the one naming the secret that holds
 // the signing key (read from the provider's secrets by the caller).
 inline constexpr std::string_view kSchemeAnnotation = "com.faas.webhook";
-inline constexpr std::string_view kSecretAnnotation = "com.faas.webhook.secret";
+inline constexpr std::string_view kSecretAnnotation = openfaas::async::kWebhookSecretAnnotation;
 
 // Slack rejects requests whose timestamp is more than five minutes away from now (replay guard).
 inline constexpr std::chrono::seconds kSlackMaxSkew{300};
@@ -31,8 +32,8 @@ struct Config {
 
 // Reads the webhook annotations. nullopt: the function does not ask for verification. An
 // error (errc::bad_request) names the annotation and what was expected: an unknown scheme, a
-// scheme without a secret, a secret without a scheme, or a secret name that is not a plain
-// file name.
+// scheme without a secret, a secret without a scheme, or a secret name the provider cannot hold
+// (openfaas::async::valid_webhook_secret_name).
 Result<std::optional<Config>> parse_config(const std::map<std::string, std::string>& annotations);
 
 std::string_view scheme_name(Scheme s) noexcept;
@@ -60,22 +61,25 @@ struct Rejected {
 
 using Verdict = std::variant<Verified, Challenge, Rejected>;
 
-// Both schemes refuse every request (BadSignature) when `secret` is empty: anyone could sign.
+// Both schemes check a request's headers and its whole raw body. Both refuse every request
+// (BadSignature) when `secret` is empty: anyone could sign.
 
 // GitHub: X-Hub-Signature-256 = "sha256=" + hex HMAC-SHA256(secret, raw body).
-Verdict verify_github(const http::Request& request, std::string_view secret);
+Verdict verify_github(const http::Headers& headers, std::string_view body, std::string_view secret);
 
 // Slack: X-Slack-Signature = "v0=" + hex HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)
 // with X-Slack-Request-Timestamp within kSlackMaxSkew of `now`. A JSON body of type
 // url_verification becomes a Challenge (only after the signature checked out); other JSON
 // bodies give their event_id as the idempotency key; form bodies (slash commands, interactive
 // payloads) verify without a key.
-Verdict verify_slack(const http::Request& request,
+Verdict verify_slack(const http::Headers& headers,
+                     std::string_view body,
                      std::string_view secret,
                      std::chrono::system_clock::time_point now);
 
 Verdict verify(const Config& config,
-               const http::Request& request,
+               const http::Headers& headers,
+               std::string_view body,
                std::string_view secret,
                std::chrono::system_clock::time_point now);
 

@@ -1,8 +1,8 @@
 // The /system/* routes of the provider API (openfaas-compat.md §2.1, docs/contracts.md).
-#include <charconv>
 #include <chrono>
 
 #include "core/config/env.hpp"
+#include "core/text/text.hpp"
 #include "provider/api.hpp"
 #include "provider/query.hpp"
 
@@ -349,14 +349,13 @@ awaitable<void> Api::endpoints(http::Exchange& ex) {
     const auto q = parse_query(ex.query());
     std::optional<std::uint64_t> since;
     if (auto s = query_value(q, "since"); !s.empty()) {
-        std::uint64_t v = 0;
-        auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-        if (ec != std::errc() || p != s.data() + s.size()) {
+        const auto v = text::parse_uint(s);
+        if (!v) {
             (void)co_await ex.respond(
                 http::text_error(400, "since: expected a generation number, got \"" + s + "\""));
             co_return;
         }
-        since = v;
+        since = *v;
     }
     std::chrono::nanoseconds wait = 30s;
     if (auto w = query_value(q, "wait"); !w.empty()) {

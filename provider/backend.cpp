@@ -1,10 +1,10 @@
 #include "provider/backend.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <system_error>
 
 #include "core/json/json.hpp"
+#include "core/text/text.hpp"
 #include "provider/replica.hpp"
 
 namespace faas::provider {
@@ -16,11 +16,8 @@ std::uint64_t scale_min(const FunctionDeployment& d) {
     if (d.labels) {
         auto it = d.labels->find("com.openfaas.scale.min");
         if (it != d.labels->end()) {
-            std::uint64_t v = 0;
-            const auto& s = it->second;
-            auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-            if (ec == std::errc() && p == s.data() + s.size() && v > 0) {
-                return v;
+            if (const auto v = text::parse_uint(it->second); v && *v > 0) {
+                return *v;
             }
         }
     }

@@ -1,4 +1,5 @@
 // Secrets and namespaces of the local back end: kept in the Store, checked here.
+#include "core/openfaas/async.hpp"
 #include "core/text/text.hpp"
 #include "provider/backend.hpp"
 #include "provider/replica.hpp"
@@ -81,14 +82,12 @@ Result<std::vector<openfaas::Secret>> Backend::list_secrets(const std::string& n
     return out;
 }
 
-// The annotation gateway/webhook.hpp reads (kSecretAnnotation); the provider only resolves it.
-constexpr std::string_view kWebhookSecretAnnotation = "com.faas.webhook.secret";
-
 Result<std::string> Backend::webhook_secret(const std::string& ns, const std::string& name) const {
     const Function* fn = find(ns, name);
     if (fn == nullptr) {
         return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
     }
+    using openfaas::async::kWebhookSecretAnnotation;
     std::string secret;
     if (const auto& annotations = fn->stored.deployment.annotations) {
         if (auto it = annotations->find(std::string(kWebhookSecretAnnotation));
@@ -101,7 +100,7 @@ Result<std::string> Backend::webhook_secret(const std::string& ns, const std::st
                                                std::string(kWebhookSecretAnnotation) +
                                                " annotation");
     }
-    if (!openfaas::valid_dns_label(secret) || !store_.secret_exists(ns, secret)) {
+    if (!openfaas::async::valid_webhook_secret_name(secret) || !store_.secret_exists(ns, secret)) {
         return make_error(errc::not_found, "secret " + secret + " not found in namespace " + ns);
     }
     auto bytes = read_small_file(store_.secret_path(ns, secret));

@@ -65,16 +65,17 @@ awaitable<bool> Worker::Impl::dead_letter(const Call& call,
                                           const Final& final) {
     openfaas::QueueRequest dead = call.request;
     dead.attempt = static_cast<std::uint32_t>(final.attempts);
-    nats::Headers headers{
-        {std::string(async_names::kDeadReasonHeader), final.dead_reason},
-        {std::string(async_names::kDeadStatusHeader), std::to_string(final.status)},
-        {std::string(async_names::kDeadAttemptsHeader), std::to_string(final.attempts)},
-        {std::string(async_names::kDeadAtHeader), openfaas::rfc3339_now()},
-        // A worker killed between this publish and the ack redelivers the message; the
-        // duplicate window then keeps one dead letter.
+    async_names::DeadLetterHeaders meta;
+    meta.reason = final.dead_reason;
+    meta.status_code = final.status;
+    meta.attempts = final.attempts;
+    meta.dead_lettered_at = openfaas::rfc3339_now();
+    nats::Headers headers = async_names::dead_letter_headers(meta);
+    // A worker killed between this publish and the ack redelivers the message; the duplicate
+    // window then keeps one dead letter.
+    headers.push_back(
         {std::string(nats::kMsgIdHeader),
-         "dead-" + std::to_string(msg.stream_sequence()) + "-" + call.request.call_id},
-    };
+         "dead-" + std::to_string(msg.stream_sequence()) + "-" + call.request.call_id});
     std::string subject = async_names::dead_letter_subject(config.streams, call.queue);
     std::string body = openfaas::encode(dead);
     auto publishing = js->publish(std::move(subject), std::move(headers), std::move(body));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/openfaas/types.hpp"
 #include "core/text/text.hpp"
 
 namespace faas::openfaas::async {
@@ -65,6 +66,10 @@ Status check_queue_name(std::string_view queue) {
     }
     return make_error(errc::bad_request, "queue name \"" + std::string(queue) +
                                              "\": expected 1 to 64 of A-Z, a-z, 0-9, '_' and '-'");
+}
+
+bool valid_webhook_secret_name(std::string_view name) noexcept {
+    return valid_dns_label(name);
 }
 
 std::string queue_or_default(std::string_view queue) {
@@ -134,6 +139,26 @@ nats::StreamSpec status_stream_spec(const StreamSettings& s) {
 
 std::string status_subject(const StreamSettings& s, std::string_view call_id) {
     return "$KV." + s.status_bucket + "." + text::percent_encode(call_id, token_char);
+}
+
+nats::Headers dead_letter_headers(const DeadLetterHeaders& h) {
+    return nats::Headers{{std::string(kDeadReasonHeader), h.reason},
+                         {std::string(kDeadStatusHeader), std::to_string(h.status_code)},
+                         {std::string(kDeadAttemptsHeader), std::to_string(h.attempts)},
+                         {std::string(kDeadAtHeader), h.dead_lettered_at}};
+}
+
+DeadLetterHeaders parse_dead_letter_headers(const nats::Headers& headers) {
+    const auto value = [&headers](std::string_view name) {
+        return nats::find_header(headers, name).value_or(std::string_view());
+    };
+    DeadLetterHeaders h;
+    h.reason = std::string(value(kDeadReasonHeader));
+    h.dead_lettered_at = std::string(value(kDeadAtHeader));
+    h.attempts = text::parse_uint(value(kDeadAttemptsHeader)).value_or(0);
+    const auto status = text::parse_uint(value(kDeadStatusHeader));
+    h.status_code = status && *status <= 999 ? static_cast<int>(*status) : 0;
+    return h;
 }
 
 }  // namespace faas::openfaas::async

@@ -4,6 +4,7 @@
 // the dead-letter stream and the call-status bucket. Both components build their stream specs
 // here from the same environment, so neither undoes the other's configuration.
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,13 @@ namespace faas::openfaas::async {
 // Annotation naming a function's queue (OpenFaaS's own name). Absent or "": the default queue.
 inline constexpr std::string_view kQueueAnnotation = "com.openfaas.queue";
 inline constexpr std::string_view kDefaultQueue = "default";
+
+// Annotation naming the secret that holds a webhook function's signing key: the gateway reads it
+// to verify (gateway/webhook.hpp), the provider to serve the secret's bytes to the gateway.
+inline constexpr std::string_view kWebhookSecretAnnotation = "com.faas.webhook.secret";
+// A name the annotation may hold: the provider's secret name rule (a DNS-1123 label, as
+// /system/secrets accepts), so the gateway refuses what the provider could never serve.
+bool valid_webhook_secret_name(std::string_view name) noexcept;
 
 // Settings both components read (env names in docs/async.md).
 struct StreamSettings {
@@ -64,5 +72,17 @@ inline constexpr std::string_view kDeadReasonHeader = "Faas-Dead-Letter-Reason";
 inline constexpr std::string_view kDeadStatusHeader = "Faas-Status-Code";  // last status, 0 none
 inline constexpr std::string_view kDeadAttemptsHeader = "Faas-Attempts";
 inline constexpr std::string_view kDeadAtHeader = "Faas-Dead-Lettered-At";  // RFC 3339
+
+// What those headers say about a dead letter.
+struct DeadLetterHeaders {
+    std::string reason;
+    int status_code = 0;  // the function's last status, 0 when it was never reached
+    std::uint64_t attempts = 0;
+    std::string dead_lettered_at;  // RFC 3339
+};
+// The four headers, as the queue-worker writes them.
+nats::Headers dead_letter_headers(const DeadLetterHeaders& h);
+// Read back; a missing or malformed header leaves its default ("" or 0).
+DeadLetterHeaders parse_dead_letter_headers(const nats::Headers& headers);
 
 }  // namespace faas::openfaas::async

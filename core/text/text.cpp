@@ -1,6 +1,7 @@
 #include "core/text/text.hpp"
 
 #include <array>
+#include <charconv>
 #include <cstdio>
 
 namespace faas::text {
@@ -221,6 +222,15 @@ std::string percent_encode(std::string_view s, bool (*keep)(char)) {
         out.push_back(kHex[c & 15U]);
     }
     return out;
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size()) {
+        return std::nullopt;
+    }
+    return v;
 }
 
 }  // namespace faas::text

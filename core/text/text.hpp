@@ -36,4 +36,8 @@ std::string human_bytes(std::uint64_t n);
 // Every byte for which `keep` is false as "%XX" (upper-case hex); the rest as they are.
 std::string percent_encode(std::string_view s, bool (*keep)(char));
 
+// The whole of `s` as a decimal unsigned integer (no sign, no spaces); nullopt when empty, when
+// anything else is in it, or when it does not fit.
+std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
+
 }  // namespace faas::text

@@ -99,10 +99,12 @@ std::uint64_t AsyncPlatform::publish_dead_letter(const openfaas::QueueRequest& r
     REQUIRE_MESSAGE(ensured.ok(), (ensured.ok() ? std::string() : ensured.error().what()));
     openfaas::QueueRequest dead = request;
     dead.attempt = static_cast<std::uint32_t>(attempts);
-    nats::Headers h{{std::string(oa::kDeadReasonHeader), reason},
-                    {std::string(oa::kDeadStatusHeader), std::to_string(status)},
-                    {std::string(oa::kDeadAttemptsHeader), std::to_string(attempts)},
-                    {std::string(oa::kDeadAtHeader), openfaas::rfc3339_now()}};
+    oa::DeadLetterHeaders meta;
+    meta.reason = reason;
+    meta.status_code = status;
+    meta.attempts = static_cast<std::uint64_t>(attempts);
+    meta.dead_lettered_at = openfaas::rfc3339_now();
+    nats::Headers h = oa::dead_letter_headers(meta);
     const std::string subject =
         oa::dead_letter_subject(streams(), oa::queue_or_default(request.queue));
     auto ack = run_for(io_, js_->publish(subject, std::move(h), openfaas::encode(dead)));

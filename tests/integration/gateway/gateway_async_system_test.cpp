@@ -160,6 +160,101 @@ TEST_CASE("async: dead letters are listed with their details and redriven into t
     (void)s2;
 }
 
+TEST_CASE("async: dead letters filtered by queue and limited in number, in sequence order") {
+    AsyncPlatform p;
+    auto in_slow = dead_call("echo", "slow-1");
+    in_slow.queue = "slow";
+    const auto d1 = p.publish_dead_letter(dead_call("echo", "def-1"), 503, 2, "attempts exhausted");
+    const auto s1 = p.publish_dead_letter(in_slow, 502, 3, "attempts exhausted");
+    in_slow.call_id = "slow-2";
+    const auto s2 = p.publish_dead_letter(in_slow, 0, 1, "expired");
+    const auto d2 = p.publish_dead_letter(dead_call("echo", "def-2"), 429, 5, "attempts exhausted");
+
+    const auto sequences = [](const std::string& body) {
+        auto doc = faas::json::parse(body);
+        REQUIRE(doc.ok());
+        std::vector<std::uint64_t> out;
+        for (auto row : simdjson::dom::array(doc->root())) {
+            out.push_back(std::uint64_t(row["sequence"]));
+        }
+        return out;
+    };
+    auto slow = p.gateway.get("/system/async-dead-letters?queue=slow");
+    REQUIRE(slow.ok());
+    REQUIRE(slow->status == 200);
+    CHECK(sequences(slow->body) == std::vector<std::uint64_t>{s1, s2});
+    auto def = p.gateway.get("/system/async-dead-letters?queue=default");
+    REQUIRE(def.ok());
+    CHECK(sequences(def->body) == std::vector<std::uint64_t>{d1, d2});
+    auto two = p.gateway.get("/system/async-dead-letters?limit=2");
+    REQUIRE(two.ok());
+    CHECK(sequences(two->body) == std::vector<std::uint64_t>{d1, s1});
+    auto one_slow = p.gateway.get("/system/async-dead-letters?queue=slow&limit=1");
+    REQUIRE(one_slow.ok());
+    CHECK(sequences(one_slow->body) == std::vector<std::uint64_t>{s1});
+    auto bad = p.gateway.get("/system/async-dead-letters?limit=many");
+    REQUIRE(bad.ok());
+    CHECK(bad->status == 400);
+}
+
+TEST_CASE("async: redrive with a function redrives only that function's dead letters") {
+    AsyncPlatform p;
+    p.deploy("echo");
+    const auto a = p.publish_dead_letter(dead_call("echo", "echo-1"), 503, 3, "attempts exhausted");
+    const auto b =
+        p.publish_dead_letter(dead_call("other", "other-1"), 503, 3, "attempts exhausted");
+    const auto c = p.publish_dead_letter(dead_call("echo", "echo-2"), 0, 1, "expired");
+
+    auto r =
+        p.gateway.post("/system/async-dead-letters/redrive", R"({"function":"echo.openfaas-fn"})");
+    REQUIRE(r.ok());
+    REQUIRE(r->status == 200);
+    auto doc = faas::json::parse(r->body);
+    REQUIRE(doc.ok());
+    simdjson::dom::array redriven = doc->root()["redriven"];
+    REQUIRE(redriven.size() == 2);
+    CHECK(std::uint64_t(redriven.at(0)["sequence"]) == a);
+    CHECK(std::string_view(redriven.at(0)["callId"]) == "echo-1");
+    CHECK(std::uint64_t(redriven.at(1)["sequence"]) == c);
+    CHECK(std::string_view(redriven.at(1)["callId"]) == "echo-2");
+    CHECK(simdjson::dom::array(doc->root()["failed"]).size() == 0);
+
+    auto stored = p.read_requests(3);
+    REQUIRE(stored.size() == 2);
+    for (const auto& m : stored) {
+        CHECK(m.request().function == "echo");
+    }
+    auto rest = p.gateway.get("/system/async-dead-letters");
+    REQUIRE(rest.ok());
+    CHECK(rest->body.find("other-1") != std::string::npos);
+    CHECK(rest->body.find("echo-") == std::string::npos);
+    (void)b;
+}
+
+TEST_CASE("webhooks: a batch to a webhook function is verified too: 401 and nothing queued") {
+    AsyncPlatform p;
+    p.create_secret("gh-secret", "It's a Secret to Everybody");
+    p.deploy("hook", R"({"com.faas.webhook":"github","com.faas.webhook.secret":"gh-secret"})");
+    const std::string body = "line one\nline two\n";
+    auto unsigned_batch = post_async(p.gateway, "/async-batch/hook", body);
+    REQUIRE(unsigned_batch.ok());
+    CHECK(unsigned_batch->status == 401);
+    const faas::http::Headers bad_headers{
+        {"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}};
+    auto bad = post_async(p.gateway, "/async-batch/hook", body, bad_headers);
+    REQUIRE(bad.ok());
+    CHECK(bad->status == 401);
+    CHECK(p.read_requests(1, std::chrono::milliseconds(500)).empty());
+    // Signed over the whole batch body, it is queued line by line.
+    const faas::http::Headers signed_headers{
+        {"X-Hub-Signature-256",
+         "sha256=" + faas::crypto::hmac_sha256_hex("It's a Secret to Everybody", body)}};
+    auto ok = post_async(p.gateway, "/async-batch/hook", body, signed_headers);
+    REQUIRE(ok.ok());
+    CHECK(ok->status == 202);
+    CHECK(p.read_requests(3).size() == 2);
+}
+
 TEST_CASE("webhooks: GitHub's published vector is queued, a bad signature is 401 on both routes") {
     AsyncPlatform p;
     p.create_secret("gh-secret", "It's a Secret to Everybody");
@@ -214,6 +309,31 @@ TEST_CASE("webhooks: GitHub's published vector is queued, a bad signature is 401
     auto no_function = p.provider.get("/system/function-webhook-secret/nope");
     REQUIRE(no_function.ok());
     CHECK(no_function->status == 404);
+}
+
+TEST_CASE("webhooks: a secret name the provider cannot hold (a dot) is refused clearly, nothing "
+          "queued") {
+    AsyncPlatform p;
+    p.deploy("dotted", R"({"com.faas.webhook":"github","com.faas.webhook.secret":"gh.key"})");
+    const faas::http::Headers signed_headers{
+        {"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}};
+    auto r = post_async(p.gateway, "/async-function/dotted", "x", signed_headers);
+    REQUIRE(r.ok());
+    CHECK(r->status == 500);
+    CHECK(r->body.find("\"gh.key\" is not a secret name") != std::string::npos);
+    auto sync = p.gateway.post("/function/dotted", "x", signed_headers);
+    REQUIRE(sync.ok());
+    CHECK(sync->status == 500);
+    CHECK(sync->body.find("\"gh.key\" is not a secret name") != std::string::npos);
+    CHECK(p.read_requests(1, std::chrono::milliseconds(500)).empty());
+    // The provider applies the same rule: it has no such secret to serve.
+    auto direct = p.provider.get("/system/function-webhook-secret/dotted?namespace=openfaas-fn");
+    REQUIRE(direct.ok());
+    CHECK(direct->status == 404);
+    CHECK(faas::test::metric_value(
+              p.gateway.metrics(),
+              R"(faas_gateway_webhook_rejected_total{function_name="dotted.openfaas-fn",reason="config"})") ==
+          2);
 }
 
 TEST_CASE("webhooks: Slack url_verification is answered with the challenge and nothing is queued") {

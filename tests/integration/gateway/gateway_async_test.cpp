@@ -6,8 +6,11 @@
 #include <doctest/doctest.h>
 
 #include "core/json/json.hpp"
+#include "core/openfaas/call_status.hpp"
+#include "core/openfaas/types.hpp"
 #include "gateway/routing.hpp"
 #include "tests/integration/gateway/async_fixture.hpp"
+#include "tests/integration/nats/jetstream_fixture.hpp"
 #include "tests/support/wait.hpp"
 
 using faas::test::AsyncPlatform;
@@ -138,6 +141,60 @@ TEST_CASE("async: a duplicate Idempotency-Key gets the same call id and is store
     REQUIRE(stored.size() == 1);
     CHECK(faas::nats::find_header(stored[0].headers, "Nats-Msg-Id").value_or("") ==
           "echo.openfaas-fn:order-17");
+}
+
+TEST_CASE("async: a duplicate submission does not reset a later state of the call") {
+    AsyncPlatform p;
+    p.deploy("echo");
+    const faas::http::Headers key{{"Idempotency-Key", "order-18"}};
+    auto first = post_async(p.gateway, "/async-function/echo", "one", key);
+    REQUIRE(first.ok());
+    REQUIRE(first->status == 202);
+    const std::string call_id = header_of(*first, "X-Call-Id");
+    // The worker has started the call.
+    faas::openfaas::CallStatus running;
+    running.call_id = call_id;
+    running.function = "echo.openfaas-fn";
+    running.queue = "default";
+    running.state = faas::openfaas::CallState::Running;
+    running.attempt = 1;
+    running.enqueued_at = faas::openfaas::rfc3339_now();
+    running.updated_at = running.enqueued_at;
+    auto published = faas::test::run_for(
+        p.io(),
+        p.js().publish(faas::openfaas::async::status_subject(AsyncPlatform::streams(), call_id), {},
+                       faas::openfaas::to_json(running)));
+    REQUIRE(published.ok());
+
+    auto again = post_async(p.gateway, "/async-function/echo", "one", key);
+    REQUIRE(again.ok());
+    CHECK(again->status == 202);
+    CHECK(header_of(*again, "X-Call-Id") == call_id);
+    CHECK(header_of(*again, "X-Faas-Duplicate") == "true");
+    auto status = p.gateway.get("/system/async-calls/" + call_id);
+    REQUIRE(status.ok());
+    CHECK(status->status == 200);
+    CHECK(json_field(status->body, "status") == "running");
+}
+
+TEST_CASE("async: a caller's X-Call-Id is the call id in the 202, the queued call and its status") {
+    AsyncPlatform p;
+    p.deploy("echo");
+    auto r = post_async(p.gateway, "/async-function/echo", "x", {{"X-Call-Id", "my.call-1"}});
+    REQUIRE(r.ok());
+    CHECK(r->status == 202);
+    CHECK(header_of(*r, "X-Call-Id") == "my.call-1");
+    auto stored = p.read_requests(2);
+    REQUIRE(stored.size() == 1);
+    const auto q = stored[0].request();
+    CHECK(q.call_id == "my.call-1");
+    CHECK(q.headers.get("X-Call-Id").value_or("") == "my.call-1");
+    CHECK(faas::nats::find_header(stored[0].headers, "X-Call-Id").value_or("") == "my.call-1");
+    auto status = p.gateway.get("/system/async-calls/my.call-1");
+    REQUIRE(status.ok());
+    CHECK(status->status == 200);
+    CHECK(json_field(status->body, "callId") == "my.call-1");
+    CHECK(json_field(status->body, "status") == "queued");
 }
 
 TEST_CASE("async: a batch queues each line and reports the refused ones per line") {

@@ -79,4 +79,38 @@ TEST_CASE("snapshot: a function's annotations come along, and a non-string value
     CHECK(bad.error().what().find("annotation a of f") != std::string::npos);
 }
 
+TEST_CASE("snapshot: the queue, the worker's annotations and the webhook config are read once") {
+    auto s = parse_snapshot(R"({"generation": 3, "functions": [
+        {"name": "hook", "namespace": "n", "annotations": {"com.openfaas.queue": "q1",
+         "com.faas.webhook": "github", "com.faas.webhook.secret": "gh-key",
+         "com.openfaas.retry.attempts": "3", "topic": "payments"}},
+        {"name": "plain", "namespace": "n"},
+        {"name": "bad", "namespace": "n", "annotations": {"com.openfaas.queue": "a.b",
+         "com.faas.webhook": "gitlab", "com.faas.webhook.secret": "s"}}]})");
+    REQUIRE(s.ok());
+    const auto* hook = s->find("hook.n");
+    REQUIRE(hook != nullptr);
+    CHECK(hook->queue == "q1");
+    CHECK(hook->queue_error.empty());
+    CHECK(hook->worker_annotations ==
+          std::map<std::string, std::string>{{"com.faas.webhook", "github"},
+                                             {"com.openfaas.queue", "q1"},
+                                             {"com.openfaas.retry.attempts", "3"}});
+    REQUIRE(hook->webhook.has_value());
+    CHECK(hook->webhook->secret_name == "gh-key");
+    CHECK(hook->verifies_webhook());
+
+    const auto* plain = s->find("plain.n");
+    REQUIRE(plain != nullptr);
+    CHECK(plain->queue == "default");
+    CHECK(plain->worker_annotations.empty());
+    CHECK_FALSE(plain->verifies_webhook());
+
+    const auto* bad = s->find("bad.n");
+    REQUIRE(bad != nullptr);
+    CHECK(bad->queue_error.find("annotation com.openfaas.queue: queue name \"a.b\"") == 0);
+    CHECK(bad->webhook_error.find("annotation com.faas.webhook: expected github or slack") == 0);
+    CHECK(bad->verifies_webhook());
+}
+
 TEST_SUITE_END();

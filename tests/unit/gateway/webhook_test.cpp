@@ -64,6 +64,22 @@ Request slack_request(std::string body,
     return r;
 }
 
+// The verifiers read a request's headers and raw body.
+webhook::Verdict verify_github(const Request& r, std::string_view secret) {
+    return webhook::verify_github(r.headers, r.body, secret);
+}
+webhook::Verdict verify_slack(const Request& r,
+                              std::string_view secret,
+                              system_clock::time_point now) {
+    return webhook::verify_slack(r.headers, r.body, secret, now);
+}
+webhook::Verdict verify(const webhook::Config& c,
+                        const Request& r,
+                        std::string_view secret,
+                        system_clock::time_point now) {
+    return webhook::verify(c, r.headers, r.body, secret, now);
+}
+
 webhook::Rejected rejected(const webhook::Verdict& v) {
     REQUIRE(std::holds_alternative<webhook::Rejected>(v));
     return std::get<webhook::Rejected>(v);
@@ -82,8 +98,8 @@ webhook::Verified verified(const webhook::Verdict& v) {
 TEST_SUITE_BEGIN("gateway.webhook");
 
 TEST_CASE("webhook: GitHub's published vector verifies and keys on the delivery id") {
-    const auto v = verified(
-        webhook::verify_github(github_request("Hello, World!", kGitHubSignature), kGitHubSecret));
+    const auto v =
+        verified(verify_github(github_request("Hello, World!", kGitHubSignature), kGitHubSecret));
     CHECK(v.idempotency_key == "72d3162e-cc78-11e3-81ab-4c9367dc0958");
     CHECK_FALSE(v.retry_num.has_value());
 }
@@ -91,18 +107,18 @@ TEST_CASE("webhook: GitHub's published vector verifies and keys on the delivery 
 TEST_CASE("webhook: GitHub signature in upper-case hex is the same signature") {
     const std::string upper =
         "sha256=757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17";
-    verified(webhook::verify_github(github_request("Hello, World!", upper), kGitHubSecret));
+    verified(verify_github(github_request("Hello, World!", upper), kGitHubSecret));
 }
 
 TEST_CASE("webhook: GitHub rejects a changed body, a wrong secret and a malformed signature") {
-    auto r = rejected(
-        webhook::verify_github(github_request("Hello, World?", kGitHubSignature), kGitHubSecret));
+    auto r =
+        rejected(verify_github(github_request("Hello, World?", kGitHubSignature), kGitHubSecret));
     CHECK(r.reason == webhook::RejectReason::BadSignature);
     CHECK(webhook::http_status(r) == 401);
     CHECK(r.message.find("X-Hub-Signature-256") != std::string::npos);
 
-    r = rejected(webhook::verify_github(github_request("Hello, World!", kGitHubSignature),
-                                        "It's a secret to everybody"));
+    r = rejected(verify_github(github_request("Hello, World!", kGitHubSignature),
+                               "It's a secret to everybody"));
     CHECK(r.reason == webhook::RejectReason::BadSignature);
 
     for (const std::string_view bad :
@@ -113,7 +129,7 @@ TEST_CASE("webhook: GitHub rejects a changed body, a wrong secret and a malforme
           "sha256=zz7107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
           "sha256=", ""}) {
         CAPTURE(bad);
-        r = rejected(webhook::verify_github(github_request("Hello, World!", bad), kGitHubSecret));
+        r = rejected(verify_github(github_request("Hello, World!", bad), kGitHubSecret));
         CHECK(r.reason == webhook::RejectReason::BadSignature);
     }
 }
@@ -121,13 +137,13 @@ TEST_CASE("webhook: GitHub rejects a changed body, a wrong secret and a malforme
 TEST_CASE("webhook: GitHub without X-Hub-Signature-256 is a missing header, SHA-1 not accepted") {
     Request req = github_request("Hello, World!", kGitHubSignature);
     req.headers.remove("X-Hub-Signature-256");
-    auto r = rejected(webhook::verify_github(req, kGitHubSecret));
+    auto r = rejected(verify_github(req, kGitHubSecret));
     CHECK(r.reason == webhook::RejectReason::MissingHeader);
     CHECK(webhook::http_status(r) == 401);
     CHECK(r.message == "missing X-Hub-Signature-256 header");
 
     req.headers.add("X-Hub-Signature", "sha1=01dc10d0c83e72ed246219cdd91669667fe2ca59");
-    r = rejected(webhook::verify_github(req, kGitHubSecret));
+    r = rejected(verify_github(req, kGitHubSecret));
     CHECK(r.reason == webhook::RejectReason::MissingHeader);
     CHECK(r.message.find("SHA-1") != std::string::npos);
 }
@@ -135,7 +151,7 @@ TEST_CASE("webhook: GitHub without X-Hub-Signature-256 is a missing header, SHA-
 TEST_CASE("webhook: GitHub without a delivery id verifies with no idempotency key") {
     Request req = github_request("Hello, World!", kGitHubSignature);
     req.headers.remove("X-GitHub-Delivery");
-    CHECK(verified(webhook::verify_github(req, kGitHubSecret)).idempotency_key.empty());
+    CHECK(verified(verify_github(req, kGitHubSecret)).idempotency_key.empty());
 }
 
 TEST_CASE("webhook: Slack's published example request verifies") {
@@ -145,12 +161,12 @@ TEST_CASE("webhook: Slack's published example request verifies") {
     req.headers.add("X-Slack-Request-Timestamp", kSlackTimestamp);
     req.headers.add("X-Slack-Signature", kSlackSignature);
     req.body = std::string(kSlackBody);
-    const auto v = verified(webhook::verify_slack(req, kSlackSecret, kSlackNow));
+    const auto v = verified(verify_slack(req, kSlackSecret, kSlackNow));
     // A slash command is a form body: authentic, but it carries no event id.
     CHECK(v.idempotency_key.empty());
 
     req.body += "x";
-    CHECK(rejected(webhook::verify_slack(req, kSlackSecret, kSlackNow)).reason ==
+    CHECK(rejected(verify_slack(req, kSlackSecret, kSlackNow)).reason ==
           webhook::RejectReason::BadSignature);
 }
 
@@ -158,13 +174,13 @@ TEST_CASE("webhook: Slack event keys on event_id and reports the retry number") 
     Request req = slack_request(
         R"({"type":"event_callback","event_id":"Ev08MFMKH6","event":{"type":"app_mention"}})",
         "application/json", kSlackTimestamp);
-    auto v = verified(webhook::verify_slack(req, kSlackSecret, kSlackNow));
+    auto v = verified(verify_slack(req, kSlackSecret, kSlackNow));
     CHECK(v.idempotency_key == "Ev08MFMKH6");
     CHECK_FALSE(v.retry_num.has_value());
 
     req.headers.add("X-Slack-Retry-Num", "2");
     req.headers.add("X-Slack-Retry-Reason", "http_timeout");
-    v = verified(webhook::verify_slack(req, kSlackSecret, kSlackNow));
+    v = verified(verify_slack(req, kSlackSecret, kSlackNow));
     CHECK(v.idempotency_key == "Ev08MFMKH6");
     CHECK(v.retry_num == 2);
 }
@@ -173,7 +189,7 @@ TEST_CASE("webhook: Slack url_verification becomes a challenge only when signed"
     const std::string body =
         R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"})";
     Request req = slack_request(body, "application/json; charset=utf-8", kSlackTimestamp);
-    const auto v = webhook::verify_slack(req, kSlackSecret, kSlackNow);
+    const auto v = verify_slack(req, kSlackSecret, kSlackNow);
     REQUIRE(std::holds_alternative<webhook::Challenge>(v));
     const auto& challenge = std::get<webhook::Challenge>(v);
     CHECK(challenge.value == "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
@@ -183,7 +199,7 @@ TEST_CASE("webhook: Slack url_verification becomes a challenge only when signed"
     CHECK(resp.headers.get("Content-Type") == "text/plain; charset=utf-8");
 
     Request forged = slack_request(body, "application/json", kSlackTimestamp, "another secret");
-    CHECK(rejected(webhook::verify_slack(forged, kSlackSecret, kSlackNow)).reason ==
+    CHECK(rejected(verify_slack(forged, kSlackSecret, kSlackNow)).reason ==
           webhook::RejectReason::BadSignature);
 }
 
@@ -191,13 +207,13 @@ TEST_CASE("webhook: Slack timestamps more than five minutes away are stale, both
     const Request req = slack_request(R"({"type":"event_callback","event_id":"Ev1"})",
                                       "application/json", kSlackTimestamp);
     const std::int64_t sent = 1531420618;
-    verified(webhook::verify_slack(req, kSlackSecret, at(sent + 300)));
-    verified(webhook::verify_slack(req, kSlackSecret, at(sent - 300)));
-    auto r = rejected(webhook::verify_slack(req, kSlackSecret, at(sent + 301)));
+    verified(verify_slack(req, kSlackSecret, at(sent + 300)));
+    verified(verify_slack(req, kSlackSecret, at(sent - 300)));
+    auto r = rejected(verify_slack(req, kSlackSecret, at(sent + 301)));
     CHECK(r.reason == webhook::RejectReason::StaleTimestamp);
     CHECK(webhook::http_status(r) == 401);
     CHECK(r.message.find("301 s") != std::string::npos);
-    r = rejected(webhook::verify_slack(req, kSlackSecret, at(sent - 301)));
+    r = rejected(verify_slack(req, kSlackSecret, at(sent - 301)));
     CHECK(r.reason == webhook::RejectReason::StaleTimestamp);
 }
 
@@ -206,20 +222,20 @@ TEST_CASE("webhook: Slack without its headers or with a bad timestamp is rejecte
                                        "application/json", kSlackTimestamp);
     Request req = good;
     req.headers.remove("X-Slack-Signature");
-    auto r = rejected(webhook::verify_slack(req, kSlackSecret, kSlackNow));
+    auto r = rejected(verify_slack(req, kSlackSecret, kSlackNow));
     CHECK(r.reason == webhook::RejectReason::MissingHeader);
     CHECK(r.message == "missing X-Slack-Signature header");
 
     req = good;
     req.headers.remove("X-Slack-Request-Timestamp");
-    r = rejected(webhook::verify_slack(req, kSlackSecret, kSlackNow));
+    r = rejected(verify_slack(req, kSlackSecret, kSlackNow));
     CHECK(r.reason == webhook::RejectReason::MissingHeader);
     CHECK(r.message == "missing X-Slack-Request-Timestamp header");
 
     for (const std::string_view ts : {"", "abc", "-5", "1531420618.5", "99999999999999999999"}) {
         CAPTURE(ts);
         req = slack_request(R"({"type":"event_callback"})", "application/json", ts);
-        r = rejected(webhook::verify_slack(req, kSlackSecret, kSlackNow));
+        r = rejected(verify_slack(req, kSlackSecret, kSlackNow));
         CHECK(r.reason == webhook::RejectReason::Malformed);
         CHECK(webhook::http_status(r) == 400);
     }
@@ -230,7 +246,7 @@ TEST_CASE("webhook: an authentic Slack JSON body that is not JSON is malformed")
                                         R"({"type":"url_verification","challenge":7})"}) {
         CAPTURE(body);
         const Request req = slack_request(std::string(body), "application/json", kSlackTimestamp);
-        const auto r = rejected(webhook::verify_slack(req, kSlackSecret, kSlackNow));
+        const auto r = rejected(verify_slack(req, kSlackSecret, kSlackNow));
         CHECK(r.reason == webhook::RejectReason::Malformed);
         const auto resp = webhook::rejection_response(r);
         CHECK(resp.status == 400);
@@ -241,12 +257,12 @@ TEST_CASE("webhook: an authentic Slack JSON body that is not JSON is malformed")
 TEST_CASE("webhook: an empty secret refuses even a request signed with it") {
     const Request gh = github_request(
         "Hello, World!", "sha256=" + faas::crypto::hmac_sha256_hex("", "Hello, World!"));
-    auto r = rejected(webhook::verify_github(gh, ""));
+    auto r = rejected(verify_github(gh, ""));
     CHECK(r.reason == webhook::RejectReason::BadSignature);
     CHECK(r.message == "the webhook secret is empty: every request is refused until it is set");
     const Request sl =
         slack_request(R"({"type":"event_callback"})", "application/json", kSlackTimestamp, "");
-    r = rejected(webhook::verify_slack(sl, "", kSlackNow));
+    r = rejected(verify_slack(sl, "", kSlackNow));
     CHECK(r.reason == webhook::RejectReason::BadSignature);
     CHECK(webhook::http_status(r) == 401);
 }
@@ -255,8 +271,8 @@ TEST_CASE("webhook: verify dispatches on the configured scheme") {
     const Request gh = github_request("Hello, World!", kGitHubSignature);
     const webhook::Config github{webhook::Scheme::GitHub, "gh-secret"};
     const webhook::Config slack{webhook::Scheme::Slack, "slack-secret"};
-    verified(webhook::verify(github, gh, kGitHubSecret, kSlackNow));
-    CHECK(rejected(webhook::verify(slack, gh, kGitHubSecret, kSlackNow)).reason ==
+    verified(verify(github, gh, kGitHubSecret, kSlackNow));
+    CHECK(rejected(verify(slack, gh, kGitHubSecret, kSlackNow)).reason ==
           webhook::RejectReason::MissingHeader);
 }
 
@@ -273,7 +289,7 @@ TEST_CASE("webhook: annotations turn verification on, name the scheme and the se
     CHECK((*gh)->secret_name == "github-hook");
 
     auto sl = webhook::parse_config(
-        {{"com.faas.webhook", " slack "}, {"com.faas.webhook.secret", "slack_signing.v2"}});
+        {{"com.faas.webhook", " slack "}, {"com.faas.webhook.secret", "slack-signing-v2"}});
     REQUIRE(sl.ok());
     REQUIRE(sl->has_value());
     CHECK((*sl)->scheme == webhook::Scheme::Slack);
@@ -300,11 +316,18 @@ TEST_CASE("webhook: invalid annotations are errors naming the annotation") {
          "annotation com.faas.webhook.secret is set but com.faas.webhook is not (expected github "
          "or slack)"},
         {{{"com.faas.webhook", "github"}, {"com.faas.webhook.secret", "../etc/passwd"}},
-         "annotation com.faas.webhook.secret: \"../etc/passwd\" is not a secret name (letters, "
-         "digits, '-', '_', '.'; not starting with '.')"},
+         "annotation com.faas.webhook.secret: \"../etc/passwd\" is not a secret name (lower-case "
+         "letters, digits and '-', starting and ending with a letter or digit, at most 63)"},
         {{{"com.faas.webhook", "github"}, {"com.faas.webhook.secret", ".hidden"}},
-         "annotation com.faas.webhook.secret: \".hidden\" is not a secret name (letters, "
-         "digits, '-', '_', '.'; not starting with '.')"},
+         "annotation com.faas.webhook.secret: \".hidden\" is not a secret name (lower-case "
+         "letters, digits and '-', starting and ending with a letter or digit, at most 63)"},
+        // The provider's secrets are DNS labels: a name with a dot could never be served.
+        {{{"com.faas.webhook", "github"}, {"com.faas.webhook.secret", "gh.key"}},
+         "annotation com.faas.webhook.secret: \"gh.key\" is not a secret name (lower-case "
+         "letters, digits and '-', starting and ending with a letter or digit, at most 63)"},
+        {{{"com.faas.webhook", "slack"}, {"com.faas.webhook.secret", "Slack_Key"}},
+         "annotation com.faas.webhook.secret: \"Slack_Key\" is not a secret name (lower-case "
+         "letters, digits and '-', starting and ending with a letter or digit, at most 63)"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.expected);
