@@ -165,7 +165,7 @@ awaitable<void> Worker::Impl::handle(Queue* q, nats::Message msg) {
 awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     Call call;
     call.received = std::chrono::steady_clock::now();
-    auto decoded = openfaas::decode_queue_request(msg.data(), kDefaultNamespace);
+    auto decoded = openfaas::decode_queue_request(msg.data(), openfaas::kDefaultNamespace);
     if (!decoded) {
         metrics.bad_messages.Increment();
         log->error("bad_message call_id= queue={} seq={} error=\"{}\"", q.name,

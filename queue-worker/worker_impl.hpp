@@ -27,9 +27,6 @@
 
 namespace faas::queue_worker {
 
-// Function names without a namespace (Go's own messages) get this one, as the gateway's default.
-inline constexpr std::string_view kDefaultNamespace = "openfaas-fn";
-
 // One queue being consumed.
 struct Queue {
     Queue(std::string n, std::unique_ptr<nats::Consumer> c, const asio::any_io_executor& ex)
