@@ -206,4 +206,17 @@ std::string human_bytes(std::uint64_t n) {
     return std::string(buf.data(), len > 0 ? static_cast<std::size_t>(len) : 0);
 }
 
+std::vector<std::string> split_list(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        const auto at = s.find(sep);
+        const std::string_view item = trim(s.substr(0, at));
+        s = at == std::string_view::npos ? std::string_view() : s.substr(at + 1);
+        if (!item.empty()) {
+            out.emplace_back(item);
+        }
+    }
+    return out;
+}
+
 }  // namespace faas::text

@@ -33,4 +33,7 @@ std::string seconds_fixed6(double seconds);
 // Human-readable size as the of-watchdog access log prints it ("1.2 kB", "13 B").
 std::string human_bytes(std::uint64_t n);
 
+// Splits a `sep`-separated list ("a, b,,c"): each item trimmed, empty items skipped.
+std::vector<std::string> split_list(std::string_view s, char sep);
+
 }  // namespace faas::text
