@@ -137,9 +137,9 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
             ? std::chrono::duration<double>(std::chrono::system_clock::now() - *call.enqueued)
                   .count()
             : -1.0;
-    metrics.call(call.function, final.outcome, latency);
+    metrics.call(call.function, final.outcome(), latency);
     log->info("call_done call_id={} fn={} queue={} outcome={} status={} attempt={} dur_ms={}",
-              call.request.call_id, call.function, call.queue, final.outcome, final.status,
+              call.request.call_id, call.function, call.queue, final.outcome(), final.status,
               call.attempt, static_cast<long>(seconds_since(call.received) * 1000));
 }
 
@@ -188,28 +188,21 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
 
     if (call.enqueued &&
         std::chrono::system_clock::now() - *call.enqueued > call.settings.max_age) {
-        Final expired{CallState::DeadLettered,
-                      "expired",
-                      0,
-                      "expired before it was called",
-                      {},
-                      {},
-                      "expired",
-                      call.attempt - 1};
+        Final expired{.state = CallState::DeadLettered,
+                      .expired = true,
+                      .error = "expired before it was called",
+                      .dead_reason = "expired",
+                      .attempts = call.attempt - 1};
         co_await finish(call, msg, std::move(expired));
         co_return;
     }
     const auto max_attempts = static_cast<std::uint64_t>(call.settings.retry.max_attempts);
     if (call.attempt > max_attempts) {
         // Delivered again after the last attempt (a worker died during it).
-        Final exhausted{CallState::DeadLettered,
-                        "dead_lettered",
-                        0,
-                        "delivered " + std::to_string(call.attempt) + " times",
-                        {},
-                        {},
-                        "attempts exhausted (redelivered after the last attempt)",
-                        max_attempts};
+        Final exhausted{.state = CallState::DeadLettered,
+                        .error = "delivered " + std::to_string(call.attempt) + " times",
+                        .dead_reason = "attempts exhausted (redelivered after the last attempt)",
+                        .attempts = max_attempts};
         co_await finish(call, msg, std::move(exhausted));
         co_return;
     }
@@ -284,13 +277,10 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     }
     if (outcome == Outcome::Succeeded) {
         final.state = CallState::Succeeded;
-        final.outcome = "succeeded";
     } else if (outcome == Outcome::Failed) {
         final.state = CallState::Failed;
-        final.outcome = "failed";
     } else {
         final.state = CallState::DeadLettered;
-        final.outcome = "dead_lettered";
         final.dead_reason = "retries exhausted: " + final.error;
     }
     co_await finish(call, msg, std::move(final));

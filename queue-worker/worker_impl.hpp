@@ -50,16 +50,32 @@ struct Call {
     std::optional<std::chrono::system_clock::time_point> enqueued;
 };
 
-// How a call ended, for the callback, the status record and the dead letter.
+// How a call ended, for the callback, the status record and the dead letter. Every member has an
+// initializer, so designated initializers may leave any out (-Wmissing-field-initializers).
 struct Final {
     openfaas::CallState state = openfaas::CallState::Succeeded;
-    std::string outcome;  // the metric label: succeeded | failed | dead_lettered | expired
-    int status = 0;       // the function's last status; 0 when never reached
-    std::string error;
-    http::Headers headers;  // the function's response
-    std::string body;
-    std::string dead_reason;     // dead letters only
+    bool expired = false;  // dead-lettered unstarted: older than its max age
+    int status = 0;        // the function's last status; 0 when never reached
+    std::string error{};
+    http::Headers headers{};  // the function's response
+    std::string body{};
+    std::string dead_reason{};   // dead letters only
     std::uint64_t attempts = 0;  // calls made
+
+    // The metric label: succeeded | failed | dead_lettered | expired.
+    std::string_view outcome() const noexcept {
+        if (expired) {
+            return "expired";
+        }
+        switch (state) {
+            case openfaas::CallState::Succeeded:
+                return "succeeded";
+            case openfaas::CallState::Failed:
+                return "failed";
+            default:
+                return "dead_lettered";
+        }
+    }
 };
 
 struct Worker::Impl {
