@@ -62,18 +62,18 @@ struct Final {
     std::string dead_reason{};   // dead letters only
     std::uint64_t attempts = 0;  // calls made
 
-    // The metric label: succeeded | failed | dead_lettered | expired.
-    std::string_view outcome() const noexcept {
+    // The metric's outcome.
+    CallOutcome outcome() const noexcept {
         if (expired) {
-            return "expired";
+            return CallOutcome::Expired;
         }
         switch (state) {
             case openfaas::CallState::Succeeded:
-                return "succeeded";
+                return CallOutcome::Succeeded;
             case openfaas::CallState::Failed:
-                return "failed";
+                return CallOutcome::Failed;
             default:
-                return "dead_lettered";
+                return CallOutcome::DeadLettered;
         }
     }
 };
