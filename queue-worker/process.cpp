@@ -138,9 +138,9 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
                   .count()
             : -1.0;
     metrics.call(call.function, final.outcome(), latency);
-    log->info("call_done call_id={} fn={} queue={} outcome={} status={} attempt={} dur_ms={}",
-              call.request.call_id, call.function, call.queue, outcome_name(final.outcome()),
-              final.status, call.attempt, static_cast<long>(seconds_since(call.received) * 1000));
+    log->debug("call_done call_id={} fn={} queue={} outcome={} status={} attempt={} dur_ms={}",
+               call.request.call_id, call.function, call.queue, outcome_name(final.outcome()),
+               final.status, call.attempt, static_cast<long>(seconds_since(call.received) * 1000));
 }
 
 awaitable<void> Worker::Impl::handle(Queue* q, nats::Message msg) {
