@@ -96,7 +96,7 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
         const bool stored = co_await dead_letter(call, msg, final);
         if (!stored) {
             // Not acknowledged: JetStream redelivers it after the delay and we try again.
-            (void)msg.nak(call.settings.retry.initial_delay);
+            (void)msg.nak(call.settings->retry.initial_delay);
             co_return;
         }
     }
@@ -177,17 +177,25 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     call.queue = q.name;
     call.function = call.request.function + "." + call.request.namespace_;
     call.attempt = msg.num_delivered();
-    auto parsed = function_settings(call.request.annotations, config.defaults);
-    for (const auto& w : parsed.warnings) {
-        log->warn("bad_annotation call_id={} fn={} {} (default used)", call.request.call_id,
-                  call.function, w);
+    FunctionGate& gate = gate_of(call.function);
+    if (!gate.same_annotations(call.request.annotations)) {
+        // First call of the function, or its annotations changed (a redeploy): parse them again,
+        // so a bad value is warned about once per change, not on every call.
+        auto parsed = function_settings(call.request.annotations, config.defaults);
+        for (const auto& w : parsed.warnings) {
+            log->warn("bad_annotation call_id={} fn={} {} (default used)", call.request.call_id,
+                      call.function, w);
+        }
+        if (gate.update(call.request.annotations, std::move(parsed.settings))) {
+            log->info("concurrency fn={} limit={}", call.function, gate.limit());
+        }
     }
-    call.settings = std::move(parsed.settings);
+    call.settings = gate.settings();
     call.enqueued = openfaas::parse_rfc3339(call.request.enqueued_at);
     const auto& call_id = call.request.call_id;
 
     if (call.enqueued &&
-        std::chrono::system_clock::now() - *call.enqueued > call.settings.max_age) {
+        std::chrono::system_clock::now() - *call.enqueued > call.settings->max_age) {
         Final expired{.state = CallState::DeadLettered,
                       .expired = true,
                       .error = "expired before it was called",
@@ -196,7 +204,7 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
         co_await finish(call, msg, std::move(expired));
         co_return;
     }
-    const auto max_attempts = static_cast<std::uint64_t>(call.settings.retry.max_attempts);
+    const auto max_attempts = static_cast<std::uint64_t>(call.settings->retry.max_attempts);
     if (call.attempt > max_attempts) {
         // Delivered again after the last attempt (a worker died during it).
         Final exhausted{.state = CallState::DeadLettered,
@@ -207,10 +215,6 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
         co_return;
     }
 
-    FunctionGate& gate = gate_of(call.function);
-    if (gate.configure(call.settings)) {
-        log->info("concurrency fn={} limit={}", call.function, gate.limit());
-    }
     co_await gate.acquire();
     openfaas::CallStatus running = status_of(call, CallState::Running);
     co_await write_status(call, std::move(running));
@@ -235,7 +239,7 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
                       gate.limit());
         }
     }
-    const Outcome outcome = answer ? classify_status(status, call.settings.retry_codes)
+    const Outcome outcome = answer ? classify_status(status, call.settings->retry_codes)
                                    : classify_error(answer.error().code);
     std::string error =
         answer ? (outcome == Outcome::Succeeded ? std::string()
@@ -249,7 +253,7 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
             }
         }
         std::uniform_real_distribution<double> uniform(0.0, 1.0);
-        const auto delay = retry_delay(call.settings.retry, static_cast<int>(call.attempt),
+        const auto delay = retry_delay(call.settings->retry, static_cast<int>(call.attempt),
                                        uniform(rng), retry_after);
         if (delay) {
             openfaas::CallStatus retrying = status_of(call, CallState::Retrying);

@@ -45,7 +45,8 @@ struct Call {
     std::string queue;
     std::string function;       // "name.namespace"
     std::uint64_t attempt = 0;  // Message::num_delivered()
-    FunctionSettings settings;
+    // The function's settings (its gate's) when the call was received.
+    std::shared_ptr<const FunctionSettings> settings;
     std::chrono::steady_clock::time_point received;
     std::optional<std::chrono::system_clock::time_point> enqueued;
 };
