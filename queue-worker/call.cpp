@@ -22,8 +22,9 @@ http::Request function_request(const openfaas::QueueRequest& request, std::uint6
     req.method = "POST";
     req.target = function_target(request);
     for (const auto& h : request.headers) {
+        // X-Faas-Attempt needs no check: set() below replaces any queued one.
         if (http::is_hop_by_hop(h.name) || text::iequals(h.name, "Content-Length") ||
-            text::iequals(h.name, "Host") || text::iequals(h.name, kAttemptHeader)) {
+            text::iequals(h.name, "Host")) {
             continue;
         }
         req.headers.add(h.name, h.value);

@@ -30,33 +30,21 @@ FunctionGate& Worker::Impl::gate_of(const std::string& function) {
     return *gate;
 }
 
-openfaas::CallStatus Worker::Impl::status_of(const Call& call, CallState state) const {
-    openfaas::CallStatus s;
-    s.call_id = call.request.call_id;
-    s.function = call.function;
-    s.queue = call.queue;
-    s.state = state;
-    s.attempt = static_cast<std::uint32_t>(call.attempt);
-    s.enqueued_at = call.request.enqueued_at;
-    s.callback_url = call.request.callback_url;
-    return s;
-}
-
-awaitable<void> Worker::Impl::write_status(const Call& call, openfaas::CallStatus status) {
-    if (call.request.call_id.empty()) {
+awaitable<void> Worker::Impl::write_status(Call& call, CallState state) {
+    if (call.status_subject.empty()) {
         co_return;  // a message queued without a call id has no status record
     }
-    status.updated_at = openfaas::rfc3339_now();
-    std::string subject = async_names::status_subject(config.streams, call.request.call_id);
-    std::string body = openfaas::to_json(status);
+    call.status.state = state;
+    call.status.updated_at = openfaas::rfc3339_now();
+    std::string subject = call.status_subject;
+    std::string body = openfaas::to_json(call.status);
     nats::Headers headers;
     auto publishing = js->publish(std::move(subject), std::move(headers), std::move(body));
     auto acked = co_await std::move(publishing);
     if (!acked) {
         metrics.status_failures.Increment();
-        log->warn("status_write_failed call_id={} fn={} status={} error=\"{}\"",
-                  call.request.call_id, call.function, openfaas::state_name(status.state),
-                  acked.error().what());
+        log->warn("status_write_failed call_id={} fn={} status={} error=\"{}\"", call.id(),
+                  call.function, openfaas::state_name(state), acked.error().what());
     }
 }
 
@@ -80,13 +68,13 @@ awaitable<bool> Worker::Impl::dead_letter(const Call& call,
     auto publishing = js->publish(std::move(subject), std::move(headers), std::move(body));
     auto acked = co_await std::move(publishing);
     if (!acked) {
-        log->error("dead_letter_failed call_id={} fn={} reason=\"{}\" error=\"{}\"",
-                   call.request.call_id, call.function, final.dead_reason, acked.error().what());
+        log->error("dead_letter_failed call_id={} fn={} reason=\"{}\" error=\"{}\"", call.id(),
+                   call.function, final.dead_reason, acked.error().what());
         co_return false;
     }
     metrics.dead_letter(call.function);
     log->warn("dead_lettered call_id={} fn={} queue={} reason=\"{}\" status={} attempts={}",
-              call.request.call_id, call.function, call.queue, final.dead_reason, final.status,
+              call.id(), call.function, call.queue, final.dead_reason, final.status,
               final.attempts);
     co_return true;
 }
@@ -101,35 +89,34 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
         }
     }
     int callback_status = 0;
-    if (!call.request.callback_url.empty()) {
+    if (!call.status.callback_url.empty()) {
         callbacks::CallResult result;
-        result.call_id = call.request.call_id;
+        result.call_id = call.id();
         result.function = call.function;
         result.status = final.status != 0 ? final.status : 503;
         result.duration = std::chrono::steady_clock::now() - call.received;
         result.headers = std::move(final.headers);
         result.body = std::move(final.body);
-        std::string url = call.request.callback_url;
+        std::string url = call.status.callback_url;
         auto delivering = deliverer->deliver(std::move(url), std::move(result));
         const callbacks::Delivery delivery = co_await std::move(delivering);
         metrics.callback(callbacks::result_name(delivery.result));
         callback_status = delivery.status;
         if (delivery.result == callbacks::DeliveryResult::Delivered) {
-            log->debug("callback_delivered call_id={} fn={} status={} attempts={}",
-                       call.request.call_id, call.function, delivery.status, delivery.attempts);
+            log->debug("callback_delivered call_id={} fn={} status={} attempts={}", call.id(),
+                       call.function, delivery.status, delivery.attempts);
         } else {
             log->warn("callback_{} call_id={} fn={} status={} attempts={} error=\"{}\"",
-                      callbacks::result_name(delivery.result), call.request.call_id, call.function,
+                      callbacks::result_name(delivery.result), call.id(), call.function,
                       delivery.status, delivery.attempts, delivery.error);
         }
     }
-    openfaas::CallStatus status = status_of(call, final.state);
-    status.status_code = final.status;
-    status.error = final.error;
-    status.callback_status = callback_status;
-    co_await write_status(call, std::move(status));
+    call.status.status_code = final.status;
+    call.status.error = final.error;
+    call.status.callback_status = callback_status;
+    co_await write_status(call, final.state);
     if (auto ok = msg.ack(); !ok) {
-        log->warn("ack_failed call_id={} fn={} error=\"{}\"", call.request.call_id, call.function,
+        log->warn("ack_failed call_id={} fn={} error=\"{}\"", call.id(), call.function,
                   ok.error().what());
     }
     const double latency =
@@ -139,8 +126,8 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
             : -1.0;
     metrics.call(call.function, final.outcome(), latency);
     log->debug("call_done call_id={} fn={} queue={} outcome={} status={} attempt={} dur_ms={}",
-               call.request.call_id, call.function, call.queue, outcome_name(final.outcome()),
-               final.status, call.attempt, static_cast<long>(seconds_since(call.received) * 1000));
+               call.id(), call.function, call.queue, outcome_name(final.outcome()), final.status,
+               call.attempt, static_cast<long>(seconds_since(call.received) * 1000));
 }
 
 awaitable<void> Worker::Impl::handle(Queue* q, nats::Message msg) {
@@ -177,14 +164,23 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     call.queue = q.name;
     call.function = call.request.function + "." + call.request.namespace_;
     call.attempt = msg.num_delivered();
+    call.status.call_id = call.request.call_id;
+    call.status.function = call.function;
+    call.status.queue = call.queue;
+    call.status.attempt = static_cast<std::uint32_t>(call.attempt);
+    call.status.enqueued_at = call.request.enqueued_at;
+    call.status.callback_url = call.request.callback_url;
+    if (!call.request.call_id.empty()) {
+        call.status_subject = async_names::status_subject(config.streams, call.request.call_id);
+    }
     FunctionGate& gate = gate_of(call.function);
     if (!gate.same_annotations(call.request.annotations)) {
         // First call of the function, or its annotations changed (a redeploy): parse them again,
         // so a bad value is warned about once per change, not on every call.
         auto parsed = function_settings(call.request.annotations, config.defaults);
         for (const auto& w : parsed.warnings) {
-            log->warn("bad_annotation call_id={} fn={} {} (default used)", call.request.call_id,
-                      call.function, w);
+            log->warn("bad_annotation call_id={} fn={} {} (default used)", call.id(), call.function,
+                      w);
         }
         if (gate.update(call.request.annotations, std::move(parsed.settings))) {
             log->info("concurrency fn={} limit={}", call.function, gate.limit());
@@ -192,7 +188,7 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     }
     call.settings = gate.settings();
     call.enqueued = openfaas::parse_rfc3339(call.request.enqueued_at);
-    const auto& call_id = call.request.call_id;
+    const auto& call_id = call.id();
 
     if (call.enqueued &&
         std::chrono::system_clock::now() - *call.enqueued > call.settings->max_age) {
@@ -216,14 +212,11 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     }
 
     co_await gate.acquire();
-    openfaas::CallStatus running = status_of(call, CallState::Running);
-    co_await write_status(call, std::move(running));
-    http::CallOptions options;
-    options.timeout = config.upstream_timeout;
-    http::Endpoint gateway{config.gateway_address, config.gateway_port};
+    co_await write_status(call, CallState::Running);
+    http::Endpoint endpoint = gateway;
     http::Request req = function_request(call.request, call.attempt);
     log->debug("call_start call_id={} fn={} attempt={}", call_id, call.function, call.attempt);
-    auto sending = client->request(std::move(gateway), std::move(req), options);
+    auto sending = client->request(std::move(endpoint), std::move(req), call_options);
     auto answer = co_await std::move(sending);
     gate.release();
 
@@ -256,11 +249,11 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
         const auto delay = retry_delay(call.settings->retry, static_cast<int>(call.attempt),
                                        uniform(rng), retry_after);
         if (delay) {
-            openfaas::CallStatus retrying = status_of(call, CallState::Retrying);
-            retrying.status_code = status;
-            retrying.error = error;
-            retrying.next_attempt_at = openfaas::rfc3339(std::chrono::system_clock::now() + *delay);
-            co_await write_status(call, std::move(retrying));
+            call.status.status_code = status;
+            call.status.error = error;
+            call.status.next_attempt_at =
+                openfaas::rfc3339(std::chrono::system_clock::now() + *delay);
+            co_await write_status(call, CallState::Retrying);
             metrics.retry(call.function);
             log->info("retrying call_id={} fn={} attempt={} status={} delay_ms={} error=\"{}\"",
                       call_id, call.function, call.attempt, status, delay->count(), error);

@@ -28,10 +28,13 @@ Worker::Impl::Impl(Config c, log::Logger l)
     : config(std::move(c)),
       log(std::move(l)),
       ex(pool.context(0).get_executor()),
+      gateway{config.gateway_address, config.gateway_port},
       loops(ex),
       calls(ex),
       stop_event(ex),
-      heartbeat_stop(ex) {}
+      heartbeat_stop(ex) {
+    call_options.timeout = config.upstream_timeout;
+}
 
 awaitable<void> Worker::Impl::sleep_unless_stopping(std::chrono::steady_clock::duration d) {
     (void)co_await stop_event.wait_for(d);

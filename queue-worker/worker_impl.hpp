@@ -49,6 +49,13 @@ struct Call {
     std::shared_ptr<const FunctionSettings> settings;
     std::chrono::steady_clock::time_point received;
     std::optional<std::chrono::system_clock::time_point> enqueued;
+    // This delivery's status record, filled once when the call is received (call id, function,
+    // queue, attempt, enqueue time, callback URL); each record written sets its state and the
+    // fields of that state. A delivery writes `running`, then `retrying` or a final state.
+    openfaas::CallStatus status;
+    std::string status_subject;  // empty when the call has no id (then no records are written)
+
+    const std::string& id() const noexcept { return status.call_id; }
 };
 
 // How a call ended, for the callback, the status record and the dead letter. Every member has an
@@ -97,8 +104,7 @@ struct Worker::Impl {
     awaitable<void> process(Queue& q, nats::Message& msg);
     awaitable<void> finish(Call& call, nats::Message& msg, Final final);
     awaitable<bool> dead_letter(const Call& call, const nats::Message& msg, const Final& final);
-    awaitable<void> write_status(const Call& call, openfaas::CallStatus status);
-    openfaas::CallStatus status_of(const Call& call, openfaas::CallState state) const;
+    awaitable<void> write_status(Call& call, openfaas::CallState state);
     FunctionGate& gate_of(const std::string& function);
 
     Config config;
@@ -109,6 +115,8 @@ struct Worker::Impl {
     std::unique_ptr<nats::JetStream> js;
     std::map<std::string, std::unique_ptr<Queue>> queues;
     std::unique_ptr<http::ClientPool> client;
+    http::Endpoint gateway;  // where every call goes
+    http::CallOptions call_options;
     std::unique_ptr<callbacks::Deliverer> deliverer;
     std::unordered_map<std::string, std::unique_ptr<FunctionGate>> gates;
     // Messages held now: each gets an in-progress heartbeat every ack_wait / 3.
