@@ -1,5 +1,7 @@
 #include "queue-worker/call.hpp"
 
+#include <utility>
+
 #include "core/text/text.hpp"
 
 namespace faas::queue_worker {
@@ -17,7 +19,7 @@ std::string function_target(const openfaas::QueueRequest& request) {
     return target;
 }
 
-http::Request function_request(const openfaas::QueueRequest& request, std::uint64_t attempt) {
+http::Request function_request(openfaas::QueueRequest&& request, std::uint64_t attempt) {
     http::Request req;
     req.method = "POST";
     req.target = function_target(request);
@@ -33,7 +35,7 @@ http::Request function_request(const openfaas::QueueRequest& request, std::uint6
         req.headers.set("X-Call-Id", request.call_id);
     }
     req.headers.set(kAttemptHeader, std::to_string(attempt));
-    req.body = request.body;
+    req.body = std::move(request.body);
     return req;
 }
 

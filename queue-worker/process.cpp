@@ -51,7 +51,15 @@ awaitable<void> Worker::Impl::write_status(Call& call, CallState state) {
 awaitable<bool> Worker::Impl::dead_letter(const Call& call,
                                           const nats::Message& msg,
                                           const Final& final) {
-    openfaas::QueueRequest dead = call.request;
+    // The call's own copy of the request gave its body to the gateway request: decode the message
+    // again (it decoded before, so it does again).
+    auto decoded = openfaas::decode_queue_request(msg.data(), openfaas::kDefaultNamespace);
+    if (!decoded) {
+        log->error("dead_letter_failed call_id={} fn={} error=\"{}\"", call.id(), call.function,
+                   decoded.error().what());
+        co_return false;
+    }
+    openfaas::QueueRequest dead = std::move(decoded).value();
     dead.attempt = static_cast<std::uint32_t>(final.attempts);
     nats::Headers headers{
         {std::string(async_names::kDeadReasonHeader), final.dead_reason},
@@ -61,7 +69,7 @@ awaitable<bool> Worker::Impl::dead_letter(const Call& call,
         // A worker killed between this publish and the ack redelivers the message; the
         // duplicate window then keeps one dead letter.
         {std::string(nats::kMsgIdHeader),
-         "dead-" + std::to_string(msg.stream_sequence()) + "-" + call.request.call_id},
+         "dead-" + std::to_string(msg.stream_sequence()) + "-" + call.id()},
     };
     std::string subject = async_names::dead_letter_subject(config.streams, call.queue);
     std::string body = openfaas::encode(dead);
@@ -214,7 +222,8 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     co_await gate.acquire();
     co_await write_status(call, CallState::Running);
     http::Endpoint endpoint = gateway;
-    http::Request req = function_request(call.request, call.attempt);
+    // The last use of call.request: its body moves into the gateway request.
+    http::Request req = function_request(std::move(call.request), call.attempt);
     log->debug("call_start call_id={} fn={} attempt={}", call_id, call.function, call.attempt);
     auto sending = client->request(std::move(endpoint), std::move(req), call_options);
     auto answer = co_await std::move(sending);

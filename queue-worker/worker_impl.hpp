@@ -41,6 +41,8 @@ struct Queue {
 
 // One delivery of a queued call being worked on.
 struct Call {
+    // As decoded; moved into the gateway request when the function is called (what is needed
+    // after that is in `status`; a dead letter decodes the message again).
     openfaas::QueueRequest request;
     std::string queue;
     std::string function;       // "name.namespace"
