@@ -30,22 +30,49 @@ FunctionGate& Worker::Impl::gate_of(const std::string& function) {
     return *gate;
 }
 
-awaitable<void> Worker::Impl::write_status(Call& call, CallState state) {
+bool Worker::Impl::start_status(Call& call, CallState state) {
     if (call.status_subject.empty()) {
-        co_return;  // a message queued without a call id has no status record
+        return false;  // a message queued without a call id has no status record
     }
     call.status.state = state;
     call.status.updated_at = openfaas::rfc3339_now();
-    std::string subject = call.status_subject;
-    std::string body = openfaas::to_json(call.status);
+    StatusWrite w{call.status_subject, openfaas::to_json(call.status), call.id(), call.function,
+                  state};
+    const bool started = statuses.spawn(write_status(std::move(w)), [this](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& err) {
+            metrics.status_failures.Increment();
+            log->error("status_task_failed error=\"{}\"", err.what());
+        }
+    });
+    if (!started) {
+        // Only after the drain, when no call runs any more; counted like a failed write.
+        metrics.status_failures.Increment();
+        log->warn("status_write_failed call_id={} fn={} status={} error=\"worker stopped\"",
+                  call.id(), call.function, openfaas::state_name(state));
+    }
+    return started;
+}
+
+awaitable<void> Worker::Impl::write_status(StatusWrite w) {
     nats::Headers headers;
-    auto publishing = js->publish(std::move(subject), std::move(headers), std::move(body));
+    auto publishing = js->publish(std::move(w.subject), std::move(headers), std::move(w.body));
     auto acked = co_await std::move(publishing);
     if (!acked) {
         metrics.status_failures.Increment();
-        log->warn("status_write_failed call_id={} fn={} status={} error=\"{}\"", call.id(),
-                  call.function, openfaas::state_name(state), acked.error().what());
+        log->warn("status_write_failed call_id={} fn={} status={} error=\"{}\"", w.call_id,
+                  w.function, openfaas::state_name(w.state), acked.error().what());
     }
+}
+
+awaitable<void> Worker::Impl::status_handed_over() {
+    // co_spawn posts a task's start to `ex` (one thread, handlers run in the order posted), and
+    // a status task runs until JetStream::publish has handed its message to cnats before it first
+    // suspends. So once this post, queued after every status task started so far, resumes us,
+    // all their records are in the connection's outgoing buffer.
+    auto handed = asio::post(ex, use_awaitable);
+    co_await std::move(handed);
 }
 
 awaitable<bool> Worker::Impl::dead_letter(const Call& call,
@@ -122,7 +149,15 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
     call.status.status_code = final.status;
     call.status.error = final.error;
     call.status.callback_status = callback_status;
-    co_await write_status(call, final.state);
+    // The final record is not awaited (its ack from the stream takes a round trip while the call
+    // holds a max_inflight slot), but it is handed to NATS before the ack: both go out on the one
+    // connection in that order, so the server receives the record before the ack. A worker
+    // killed after the ack was sent therefore cannot lose the record; killed before, the message
+    // is redelivered and the call done again. (A publish the stream refuses is logged and
+    // counted by its task, as an awaited one was.)
+    if (start_status(call, final.state)) {
+        co_await status_handed_over();
+    }
     if (auto ok = msg.ack(); !ok) {
         log->warn("ack_failed call_id={} fn={} error=\"{}\"", call.id(), call.function,
                   ok.error().what());
@@ -220,7 +255,9 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     }
 
     co_await gate.acquire();
-    co_await write_status(call, CallState::Running);
+    // Not awaited: the record is on its way while the function runs, and any later record of
+    // this call is handed to the same connection after it, so it cannot overtake it.
+    start_status(call, CallState::Running);
     http::Endpoint endpoint = gateway;
     // The last use of call.request: its body moves into the gateway request.
     http::Request req = function_request(std::move(call.request), call.attempt);
@@ -262,7 +299,10 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
             call.status.error = error;
             call.status.next_attempt_at =
                 openfaas::rfc3339(std::chrono::system_clock::now() + *delay);
-            co_await write_status(call, CallState::Retrying);
+            // As the final record: handed to NATS before the nak (see finish()).
+            if (start_status(call, CallState::Retrying)) {
+                co_await status_handed_over();
+            }
             metrics.retry(call.function);
             log->info("retrying call_id={} fn={} attempt={} status={} delay_ms={} error=\"{}\"",
                       call_id, call.function, call.attempt, status, delay->count(), error);

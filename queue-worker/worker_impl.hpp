@@ -60,6 +60,15 @@ struct Call {
     const std::string& id() const noexcept { return status.call_id; }
 };
 
+// One status record being written, owned by its task (the call may be over before it is).
+struct StatusWrite {
+    std::string subject;
+    std::string body;  // openfaas::to_json(CallStatus)
+    std::string call_id;
+    std::string function;
+    openfaas::CallState state = openfaas::CallState::Running;
+};
+
 // How a call ended, for the callback, the status record and the dead letter. Every member has an
 // initializer, so designated initializers may leave any out (-Wmissing-field-initializers).
 struct Final {
@@ -106,7 +115,13 @@ struct Worker::Impl {
     awaitable<void> process(Queue& q, nats::Message& msg);
     awaitable<void> finish(Call& call, nats::Message& msg, Final final);
     awaitable<bool> dead_letter(const Call& call, const nats::Message& msg, const Final& final);
-    awaitable<void> write_status(Call& call, openfaas::CallState state);
+    // Sets call.status.state (and updated_at) and starts writing the record in `statuses`
+    // without waiting for the stream's ack; the task logs and counts a failure itself. False
+    // when no record is written (no call id).
+    bool start_status(Call& call, openfaas::CallState state);
+    awaitable<void> write_status(StatusWrite w);
+    // Returns once every record started so far has been handed to NATS (not yet stored).
+    awaitable<void> status_handed_over();
     FunctionGate& gate_of(const std::string& function);
 
     Config config;
@@ -127,6 +142,7 @@ struct Worker::Impl {
     std::mt19937_64 rng{std::random_device{}()};
     async::TaskGroup loops;            // discovery and fetch loops
     async::TaskGroup calls;            // one task per held message
+    async::TaskGroup statuses;         // status records being written
     async::AsyncEvent stop_event;      // SIGTERM: stop fetching and discovering
     async::AsyncEvent heartbeat_stop;  // after the drain
     bool stopping = false;
