@@ -115,7 +115,7 @@ awaitable<Delivery> Deliverer::deliver(std::string url, CallResult result) {
         co_return out;
     }
     const http::Url& target = checked.value();
-    http::Request req = build_request(result, target, secret_);
+    http::Request req = build_request(std::move(result), target, secret_);
     req.headers.set("Host", host_header(target));
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (;;) {

@@ -9,9 +9,7 @@ std::string signature(std::string_view secret, std::string_view body) {
     return "sha256=" + crypto::hmac_sha256_hex(secret, body);
 }
 
-http::Request build_request(const CallResult& result,
-                            const http::Url& url,
-                            std::string_view secret) {
+http::Request build_request(CallResult result, const http::Url& url, std::string_view secret) {
     http::Request req;
     req.method = "POST";
     req.target = url.path;
@@ -33,7 +31,7 @@ http::Request build_request(const CallResult& result,
     if (!secret.empty()) {
         req.headers.set(kSignatureHeader, signature(secret, result.body));
     }
-    req.body = result.body;
+    req.body = std::move(result.body);
     return req;
 }
 

@@ -31,9 +31,7 @@ std::string signature(std::string_view secret, std::string_view body);
 
 // The request to send to `url`. The function's headers are copied except hop-by-hop ones,
 // Content-Length (the client sets it) and any X-Faas-Signature the function set itself, which
-// must not pass as ours. An empty `secret` sends no signature.
-http::Request build_request(const CallResult& result,
-                            const http::Url& url,
-                            std::string_view secret);
+// must not pass as ours. An empty `secret` sends no signature. The body is moved into the request.
+http::Request build_request(CallResult result, const http::Url& url, std::string_view secret);
 
 }  // namespace faas::callbacks

@@ -144,14 +144,8 @@ const Cidr* denied_range(const asio::ip::address& address) {
 
 Result<UrlPolicy> UrlPolicy::parse_allow_list(std::string_view list) {
     UrlPolicy p;
-    while (!list.empty()) {
-        const auto comma = list.find(',');
-        const std::string_view entry = text::trim(list.substr(0, comma));
-        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-        if (entry.empty()) {
-            continue;
-        }
-        if (entry.find('/') != std::string_view::npos || parse_address(entry)) {
+    for (const auto& entry : text::split_list(list, ',')) {
+        if (entry.find('/') != std::string::npos || parse_address(entry)) {
             auto c = parse_cidr(entry);
             if (!c) {
                 return c.error();
@@ -160,8 +154,7 @@ Result<UrlPolicy> UrlPolicy::parse_allow_list(std::string_view list) {
         } else if (valid_host_name(entry)) {
             p.hosts_.push_back(lower_host(entry));
         } else {
-            return bad("\"" + std::string(entry) +
-                       "\" is not a host name, IP address or CIDR range");
+            return bad("\"" + entry + "\" is not a host name, IP address or CIDR range");
         }
     }
     return p;

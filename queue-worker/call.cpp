@@ -1,5 +1,7 @@
 #include "queue-worker/call.hpp"
 
+#include <utility>
+
 #include "core/text/text.hpp"
 
 namespace faas::queue_worker {
@@ -17,13 +19,14 @@ std::string function_target(const openfaas::QueueRequest& request) {
     return target;
 }
 
-http::Request function_request(const openfaas::QueueRequest& request, std::uint64_t attempt) {
+http::Request function_request(openfaas::QueueRequest&& request, std::uint64_t attempt) {
     http::Request req;
     req.method = "POST";
     req.target = function_target(request);
     for (const auto& h : request.headers) {
+        // X-Faas-Attempt needs no check: set() below replaces any queued one.
         if (http::is_hop_by_hop(h.name) || text::iequals(h.name, "Content-Length") ||
-            text::iequals(h.name, "Host") || text::iequals(h.name, kAttemptHeader)) {
+            text::iequals(h.name, "Host")) {
             continue;
         }
         req.headers.add(h.name, h.value);
@@ -32,7 +35,7 @@ http::Request function_request(const openfaas::QueueRequest& request, std::uint6
         req.headers.set("X-Call-Id", request.call_id);
     }
     req.headers.set(kAttemptHeader, std::to_string(attempt));
-    req.body = request.body;
+    req.body = std::move(request.body);
     return req;
 }
 

@@ -15,6 +15,7 @@ inline constexpr std::string_view kAttemptHeader = "X-Faas-Attempt";
 // "/function/fn.ns/path?query"
 std::string function_target(const openfaas::QueueRequest& request);
 
-http::Request function_request(const openfaas::QueueRequest& request, std::uint64_t attempt);
+// Takes the request's body (moved, not copied: the call's last use of the queued request).
+http::Request function_request(openfaas::QueueRequest&& request, std::uint64_t attempt);
 
 }  // namespace faas::queue_worker

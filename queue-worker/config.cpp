@@ -46,19 +46,11 @@ Config load(const config::Env& env) {
     c.streams = openfaas::async::load_stream_settings(env);
     c.gateway_address = env.string("faas_gateway_address", c.gateway_address);
     c.gateway_port = static_cast<std::uint16_t>(env.integer("faas_gateway_port", 8080, 1, 65535));
-    const std::string list = env.string("queues");
-    std::string_view rest = list;
-    while (!rest.empty()) {
-        const auto comma = rest.find(',');
-        const std::string_view item = text::trim(rest.substr(0, comma));
-        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-        if (item.empty()) {
-            continue;
-        }
+    for (auto& item : text::split_list(env.string("queues"), ',')) {
         if (auto ok = openfaas::async::check_queue_name(item); !ok) {
             throw config::ConfigError("queues: " + ok.error().what());
         }
-        c.queues.emplace_back(item);
+        c.queues.push_back(std::move(item));
     }
     c.max_inflight = static_cast<int>(env.integer("max_inflight", 50, 1, 100000));
     c.ack_wait = positive(env, "ack_wait", c.ack_wait);

@@ -27,6 +27,13 @@ bool FunctionGate::configure(const FunctionSettings& settings) {
     return changed;
 }
 
+bool FunctionGate::update(std::map<std::string, std::string> annotations,
+                          FunctionSettings settings) {
+    annotations_ = std::move(annotations);
+    settings_ = std::make_shared<const FunctionSettings>(std::move(settings));
+    return configure(*settings_);
+}
+
 awaitable<void> FunctionGate::acquire() {
     if (running_ < aimd_.limit() && waiters_.empty()) {
         ++running_;

@@ -4,7 +4,10 @@
 // arrival order, then a token of its rate limit. The message stays held (and heartbeated) while
 // it waits. One per function, on the worker's io thread.
 #include <deque>
+#include <map>
+#include <memory>
 #include <optional>
+#include <string>
 
 #include "core/asio.hpp"
 #include "queue-worker/limits.hpp"
@@ -22,6 +25,17 @@ public:
     // Takes the function's latest concurrency and rate (annotations travel with each call, so a
     // redeploy changes them). Returns true when the concurrency ceiling changed.
     bool configure(const FunctionSettings& settings);
+
+    // The settings parsed from the annotations of an earlier call, kept so that a call bringing
+    // the same annotations (nearly every call) is not parsed, warned about and configured again.
+    bool same_annotations(const std::map<std::string, std::string>& annotations) const {
+        return settings_ != nullptr && annotations_ == annotations;
+    }
+    // Keeps `settings` as parsed from `annotations` and configure()s them; returns what
+    // configure() returned.
+    bool update(std::map<std::string, std::string> annotations, FunctionSettings settings);
+    // Null until the first update().
+    const std::shared_ptr<const FunctionSettings>& settings() const noexcept { return settings_; }
 
     // Returns once the caller holds a slot and its token is due; release() the slot afterwards.
     awaitable<void> acquire();
@@ -52,6 +66,8 @@ private:
     std::optional<TokenBucket> bucket_;
     int running_ = 0;
     std::deque<Waiter*> waiters_;
+    std::map<std::string, std::string> annotations_;
+    std::shared_ptr<const FunctionSettings> settings_;
 };
 
 }  // namespace faas::queue_worker

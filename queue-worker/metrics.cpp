@@ -51,23 +51,67 @@ Metrics::Metrics()
                        .Register(registry)
                        .Add({})) {}
 
-void Metrics::call(const std::string& function, std::string_view outcome, double latency_seconds) {
-    calls.Add({{"function", function}, {"outcome", std::string(outcome)}}).Increment();
+std::string_view outcome_name(CallOutcome outcome) noexcept {
+    switch (outcome) {
+        case CallOutcome::Succeeded:
+            return "succeeded";
+        case CallOutcome::Failed:
+            return "failed";
+        case CallOutcome::DeadLettered:
+            return "dead_lettered";
+        case CallOutcome::Expired:
+            return "expired";
+    }
+    return "unknown";
+}
+
+Metrics::PerFunction& Metrics::of(const std::string& function) {
+    auto it = functions_.find(function);
+    if (it == functions_.end()) {
+        it = functions_.emplace(function, PerFunction{}).first;
+    }
+    return it->second;
+}
+
+void Metrics::call(const std::string& function, CallOutcome outcome, double latency_seconds) {
+    PerFunction& f = of(function);
+    auto& counter = f.calls.at(static_cast<std::size_t>(outcome));
+    if (counter == nullptr) {
+        counter =
+            &calls.Add({{"function", function}, {"outcome", std::string(outcome_name(outcome))}});
+    }
+    counter->Increment();
     if (latency_seconds >= 0) {
-        latency.Add({{"function", function}}, kLatencyBuckets).Observe(latency_seconds);
+        if (f.latency == nullptr) {
+            f.latency = &latency.Add({{"function", function}}, kLatencyBuckets);
+        }
+        f.latency->Observe(latency_seconds);
     }
 }
 
 void Metrics::retry(const std::string& function) {
-    retries.Add({{"function", function}}).Increment();
+    PerFunction& f = of(function);
+    if (f.retries == nullptr) {
+        f.retries = &retries.Add({{"function", function}});
+    }
+    f.retries->Increment();
 }
 
 void Metrics::dead_letter(const std::string& function) {
-    dead_letters.Add({{"function", function}}).Increment();
+    PerFunction& f = of(function);
+    if (f.dead_letters == nullptr) {
+        f.dead_letters = &dead_letters.Add({{"function", function}});
+    }
+    f.dead_letters->Increment();
 }
 
 void Metrics::callback(std::string_view result) {
-    callbacks.Add({{"result", std::string(result)}}).Increment();
+    auto it = callbacks_.find(std::string(result));
+    if (it == callbacks_.end()) {
+        const std::string label(result);
+        it = callbacks_.emplace(label, &callbacks.Add({{"result", label}})).first;
+    }
+    it->second->Increment();
 }
 
 void Metrics::set_depth(const std::string& queue, double messages) {

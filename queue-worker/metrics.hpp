@@ -2,6 +2,7 @@
 // The queue-worker's prometheus metrics (docs/async.md): queue depth and in-flight gauges, calls
 // by outcome, retries, dead letters, callbacks and the end-to-end latency. One per process;
 // children are cached per function (the worker's io thread only).
+#include <array>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -9,6 +10,11 @@
 #include "core/metrics/metrics.hpp"
 
 namespace faas::queue_worker {
+
+// faas_queue_calls_total's outcome label.
+enum class CallOutcome { Succeeded, Failed, DeadLettered, Expired };
+// "succeeded", "failed", "dead_lettered", "expired"
+std::string_view outcome_name(CallOutcome outcome) noexcept;
 
 class Metrics {
 public:
@@ -25,14 +31,26 @@ public:
     prometheus::Counter& status_failures;  // status records that could not be written
     prometheus::Counter& bad_messages;     // undecodable messages, terminated
 
-    // outcome: succeeded | failed | dead_lettered | expired
-    void call(const std::string& function, std::string_view outcome, double latency_seconds);
+    // `latency_seconds` < 0: unknown (no enqueue time), not observed.
+    void call(const std::string& function, CallOutcome outcome, double latency_seconds);
     void retry(const std::string& function);
     void dead_letter(const std::string& function);
     void callback(std::string_view result);
     void set_depth(const std::string& queue, double messages);
 
 private:
+    // A function's children, each made on first use (so no zero series appear for a function
+    // that never retried, say).
+    struct PerFunction {
+        std::array<prometheus::Counter*, 4> calls{};  // by CallOutcome
+        prometheus::Counter* retries = nullptr;
+        prometheus::Counter* dead_letters = nullptr;
+        prometheus::Histogram* latency = nullptr;
+    };
+    PerFunction& of(const std::string& function);
+
+    std::unordered_map<std::string, PerFunction> functions_;
+    std::unordered_map<std::string, prometheus::Counter*> callbacks_;
     std::unordered_map<std::string, prometheus::Gauge*> depth_;
 };
 

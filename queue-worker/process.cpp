@@ -30,40 +30,63 @@ FunctionGate& Worker::Impl::gate_of(const std::string& function) {
     return *gate;
 }
 
-openfaas::CallStatus Worker::Impl::status_of(const Call& call, CallState state) const {
-    openfaas::CallStatus s;
-    s.call_id = call.request.call_id;
-    s.function = call.function;
-    s.queue = call.queue;
-    s.state = state;
-    s.attempt = static_cast<std::uint32_t>(call.attempt);
-    s.enqueued_at = call.request.enqueued_at;
-    s.callback_url = call.request.callback_url;
-    return s;
+bool Worker::Impl::start_status(Call& call, CallState state) {
+    if (call.status_subject.empty()) {
+        return false;  // a message queued without a call id has no status record
+    }
+    call.status.state = state;
+    call.status.updated_at = openfaas::rfc3339_now();
+    StatusWrite w{call.status_subject, openfaas::to_json(call.status), call.id(), call.function,
+                  state};
+    const bool started = statuses.spawn(write_status(std::move(w)), [this](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& err) {
+            metrics.status_failures.Increment();
+            log->error("status_task_failed error=\"{}\"", err.what());
+        }
+    });
+    if (!started) {
+        // Only after the drain, when no call runs any more; counted like a failed write.
+        metrics.status_failures.Increment();
+        log->warn("status_write_failed call_id={} fn={} status={} error=\"worker stopped\"",
+                  call.id(), call.function, openfaas::state_name(state));
+    }
+    return started;
 }
 
-awaitable<void> Worker::Impl::write_status(const Call& call, openfaas::CallStatus status) {
-    if (call.request.call_id.empty()) {
-        co_return;  // a message queued without a call id has no status record
-    }
-    status.updated_at = openfaas::rfc3339_now();
-    std::string subject = async_names::status_subject(config.streams, call.request.call_id);
-    std::string body = openfaas::to_json(status);
+awaitable<void> Worker::Impl::write_status(StatusWrite w) {
     nats::Headers headers;
-    auto publishing = js->publish(std::move(subject), std::move(headers), std::move(body));
+    auto publishing = js->publish(std::move(w.subject), std::move(headers), std::move(w.body));
     auto acked = co_await std::move(publishing);
     if (!acked) {
         metrics.status_failures.Increment();
-        log->warn("status_write_failed call_id={} fn={} status={} error=\"{}\"",
-                  call.request.call_id, call.function, openfaas::state_name(status.state),
-                  acked.error().what());
+        log->warn("status_write_failed call_id={} fn={} status={} error=\"{}\"", w.call_id,
+                  w.function, openfaas::state_name(w.state), acked.error().what());
     }
+}
+
+awaitable<void> Worker::Impl::status_handed_over() {
+    // co_spawn posts a task's start to `ex` (one thread, handlers run in the order posted), and
+    // a status task runs until JetStream::publish has handed its message to cnats before it first
+    // suspends. So once this post, queued after every status task started so far, resumes us,
+    // all their records are in the connection's outgoing buffer.
+    auto handed = asio::post(ex, use_awaitable);
+    co_await std::move(handed);
 }
 
 awaitable<bool> Worker::Impl::dead_letter(const Call& call,
                                           const nats::Message& msg,
                                           const Final& final) {
-    openfaas::QueueRequest dead = call.request;
+    // The call's own copy of the request gave its body to the gateway request: decode the message
+    // again (it decoded before, so it does again).
+    auto decoded = openfaas::decode_queue_request(msg.data(), openfaas::kDefaultNamespace);
+    if (!decoded) {
+        log->error("dead_letter_failed call_id={} fn={} error=\"{}\"", call.id(), call.function,
+                   decoded.error().what());
+        co_return false;
+    }
+    openfaas::QueueRequest dead = std::move(decoded).value();
     dead.attempt = static_cast<std::uint32_t>(final.attempts);
     async_names::DeadLetterHeaders meta;
     meta.reason = final.dead_reason;
@@ -75,19 +98,19 @@ awaitable<bool> Worker::Impl::dead_letter(const Call& call,
     // window then keeps one dead letter.
     headers.push_back(
         {std::string(nats::kMsgIdHeader),
-         "dead-" + std::to_string(msg.stream_sequence()) + "-" + call.request.call_id});
+         "dead-" + std::to_string(msg.stream_sequence()) + "-" + call.id()});
     std::string subject = async_names::dead_letter_subject(config.streams, call.queue);
     std::string body = openfaas::encode(dead);
     auto publishing = js->publish(std::move(subject), std::move(headers), std::move(body));
     auto acked = co_await std::move(publishing);
     if (!acked) {
-        log->error("dead_letter_failed call_id={} fn={} reason=\"{}\" error=\"{}\"",
-                   call.request.call_id, call.function, final.dead_reason, acked.error().what());
+        log->error("dead_letter_failed call_id={} fn={} reason=\"{}\" error=\"{}\"", call.id(),
+                   call.function, final.dead_reason, acked.error().what());
         co_return false;
     }
     metrics.dead_letter(call.function);
     log->warn("dead_lettered call_id={} fn={} queue={} reason=\"{}\" status={} attempts={}",
-              call.request.call_id, call.function, call.queue, final.dead_reason, final.status,
+              call.id(), call.function, call.queue, final.dead_reason, final.status,
               final.attempts);
     co_return true;
 }
@@ -97,40 +120,47 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
         const bool stored = co_await dead_letter(call, msg, final);
         if (!stored) {
             // Not acknowledged: JetStream redelivers it after the delay and we try again.
-            (void)msg.nak(call.settings.retry.initial_delay);
+            (void)msg.nak(call.settings->retry.initial_delay);
             co_return;
         }
     }
     int callback_status = 0;
-    if (!call.request.callback_url.empty()) {
+    if (!call.status.callback_url.empty()) {
         callbacks::CallResult result;
-        result.call_id = call.request.call_id;
+        result.call_id = call.id();
         result.function = call.function;
         result.status = final.status != 0 ? final.status : 503;
         result.duration = std::chrono::steady_clock::now() - call.received;
         result.headers = std::move(final.headers);
         result.body = std::move(final.body);
-        std::string url = call.request.callback_url;
+        std::string url = call.status.callback_url;
         auto delivering = deliverer->deliver(std::move(url), std::move(result));
         const callbacks::Delivery delivery = co_await std::move(delivering);
         metrics.callback(callbacks::result_name(delivery.result));
         callback_status = delivery.status;
         if (delivery.result == callbacks::DeliveryResult::Delivered) {
-            log->debug("callback_delivered call_id={} fn={} status={} attempts={}",
-                       call.request.call_id, call.function, delivery.status, delivery.attempts);
+            log->debug("callback_delivered call_id={} fn={} status={} attempts={}", call.id(),
+                       call.function, delivery.status, delivery.attempts);
         } else {
             log->warn("callback_{} call_id={} fn={} status={} attempts={} error=\"{}\"",
-                      callbacks::result_name(delivery.result), call.request.call_id, call.function,
+                      callbacks::result_name(delivery.result), call.id(), call.function,
                       delivery.status, delivery.attempts, delivery.error);
         }
     }
-    openfaas::CallStatus status = status_of(call, final.state);
-    status.status_code = final.status;
-    status.error = final.error;
-    status.callback_status = callback_status;
-    co_await write_status(call, std::move(status));
+    call.status.status_code = final.status;
+    call.status.error = final.error;
+    call.status.callback_status = callback_status;
+    // The final record is not awaited (its ack from the stream takes a round trip while the call
+    // holds a max_inflight slot), but it is handed to NATS before the ack: both go out on the one
+    // connection in that order, so the server receives the record before the ack. A worker
+    // killed after the ack was sent therefore cannot lose the record; killed before, the message
+    // is redelivered and the call done again. (A publish the stream refuses is logged and
+    // counted by its task, as an awaited one was.)
+    if (start_status(call, final.state)) {
+        co_await status_handed_over();
+    }
     if (auto ok = msg.ack(); !ok) {
-        log->warn("ack_failed call_id={} fn={} error=\"{}\"", call.request.call_id, call.function,
+        log->warn("ack_failed call_id={} fn={} error=\"{}\"", call.id(), call.function,
                   ok.error().what());
     }
     const double latency =
@@ -138,10 +168,10 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
             ? std::chrono::duration<double>(std::chrono::system_clock::now() - *call.enqueued)
                   .count()
             : -1.0;
-    metrics.call(call.function, final.outcome, latency);
-    log->info("call_done call_id={} fn={} queue={} outcome={} status={} attempt={} dur_ms={}",
-              call.request.call_id, call.function, call.queue, final.outcome, final.status,
-              call.attempt, static_cast<long>(seconds_since(call.received) * 1000));
+    metrics.call(call.function, final.outcome(), latency);
+    log->debug("call_done call_id={} fn={} queue={} outcome={} status={} attempt={} dur_ms={}",
+               call.id(), call.function, call.queue, outcome_name(final.outcome()), final.status,
+               call.attempt, static_cast<long>(seconds_since(call.received) * 1000));
 }
 
 awaitable<void> Worker::Impl::handle(Queue* q, nats::Message msg) {
@@ -166,7 +196,7 @@ awaitable<void> Worker::Impl::handle(Queue* q, nats::Message msg) {
 awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     Call call;
     call.received = std::chrono::steady_clock::now();
-    auto decoded = openfaas::decode_queue_request(msg.data(), kDefaultNamespace);
+    auto decoded = openfaas::decode_queue_request(msg.data(), openfaas::kDefaultNamespace);
     if (!decoded) {
         metrics.bad_messages.Increment();
         log->error("bad_message call_id= queue={} seq={} error=\"{}\"", q.name,
@@ -178,56 +208,62 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     call.queue = q.name;
     call.function = call.request.function + "." + call.request.namespace_;
     call.attempt = msg.num_delivered();
-    auto parsed = function_settings(call.request.annotations, config.defaults);
-    for (const auto& w : parsed.warnings) {
-        log->warn("bad_annotation call_id={} fn={} {} (default used)", call.request.call_id,
-                  call.function, w);
+    call.status.call_id = call.request.call_id;
+    call.status.function = call.function;
+    call.status.queue = call.queue;
+    call.status.attempt = static_cast<std::uint32_t>(call.attempt);
+    call.status.enqueued_at = call.request.enqueued_at;
+    call.status.callback_url = call.request.callback_url;
+    if (!call.request.call_id.empty()) {
+        call.status_subject = async_names::status_subject(config.streams, call.request.call_id);
     }
-    call.settings = std::move(parsed.settings);
+    FunctionGate& gate = gate_of(call.function);
+    if (!gate.same_annotations(call.request.annotations)) {
+        // First call of the function, or its annotations changed (a redeploy): parse them again,
+        // so a bad value is warned about once per change, not on every call.
+        auto parsed = function_settings(call.request.annotations, config.defaults);
+        for (const auto& w : parsed.warnings) {
+            log->warn("bad_annotation call_id={} fn={} {} (default used)", call.id(), call.function,
+                      w);
+        }
+        if (gate.update(call.request.annotations, std::move(parsed.settings))) {
+            log->info("concurrency fn={} limit={}", call.function, gate.limit());
+        }
+    }
+    call.settings = gate.settings();
     call.enqueued = openfaas::parse_rfc3339(call.request.enqueued_at);
-    const auto& call_id = call.request.call_id;
+    const auto& call_id = call.id();
 
     if (call.enqueued &&
-        std::chrono::system_clock::now() - *call.enqueued > call.settings.max_age) {
-        Final expired{CallState::DeadLettered,
-                      "expired",
-                      0,
-                      "expired before it was called",
-                      {},
-                      {},
-                      "expired",
-                      call.attempt - 1};
+        std::chrono::system_clock::now() - *call.enqueued > call.settings->max_age) {
+        Final expired{.state = CallState::DeadLettered,
+                      .expired = true,
+                      .error = "expired before it was called",
+                      .dead_reason = "expired",
+                      .attempts = call.attempt - 1};
         co_await finish(call, msg, std::move(expired));
         co_return;
     }
-    const auto max_attempts = static_cast<std::uint64_t>(call.settings.retry.max_attempts);
+    const auto max_attempts = static_cast<std::uint64_t>(call.settings->retry.max_attempts);
     if (call.attempt > max_attempts) {
         // Delivered again after the last attempt (a worker died during it).
-        Final exhausted{CallState::DeadLettered,
-                        "dead_lettered",
-                        0,
-                        "delivered " + std::to_string(call.attempt) + " times",
-                        {},
-                        {},
-                        "attempts exhausted (redelivered after the last attempt)",
-                        max_attempts};
+        Final exhausted{.state = CallState::DeadLettered,
+                        .error = "delivered " + std::to_string(call.attempt) + " times",
+                        .dead_reason = "attempts exhausted (redelivered after the last attempt)",
+                        .attempts = max_attempts};
         co_await finish(call, msg, std::move(exhausted));
         co_return;
     }
 
-    FunctionGate& gate = gate_of(call.function);
-    if (gate.configure(call.settings)) {
-        log->info("concurrency fn={} limit={}", call.function, gate.limit());
-    }
     co_await gate.acquire();
-    openfaas::CallStatus running = status_of(call, CallState::Running);
-    co_await write_status(call, std::move(running));
-    http::CallOptions options;
-    options.timeout = config.upstream_timeout;
-    http::Endpoint gateway{config.gateway_address, config.gateway_port};
-    http::Request req = function_request(call.request, call.attempt);
+    // Not awaited: the record is on its way while the function runs, and any later record of
+    // this call is handed to the same connection after it, so it cannot overtake it.
+    start_status(call, CallState::Running);
+    http::Endpoint endpoint = gateway;
+    // The last use of call.request: its body moves into the gateway request.
+    http::Request req = function_request(std::move(call.request), call.attempt);
     log->debug("call_start call_id={} fn={} attempt={}", call_id, call.function, call.attempt);
-    auto sending = client->request(std::move(gateway), std::move(req), options);
+    auto sending = client->request(std::move(endpoint), std::move(req), call_options);
     auto answer = co_await std::move(sending);
     gate.release();
 
@@ -243,7 +279,7 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
                       gate.limit());
         }
     }
-    const Outcome outcome = answer ? classify_status(status, call.settings.retry_codes)
+    const Outcome outcome = answer ? classify_status(status, call.settings->retry_codes)
                                    : classify_error(answer.error().code);
     std::string error =
         answer ? (outcome == Outcome::Succeeded ? std::string()
@@ -257,14 +293,17 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
             }
         }
         std::uniform_real_distribution<double> uniform(0.0, 1.0);
-        const auto delay = retry_delay(call.settings.retry, static_cast<int>(call.attempt),
+        const auto delay = retry_delay(call.settings->retry, static_cast<int>(call.attempt),
                                        uniform(rng), retry_after);
         if (delay) {
-            openfaas::CallStatus retrying = status_of(call, CallState::Retrying);
-            retrying.status_code = status;
-            retrying.error = error;
-            retrying.next_attempt_at = openfaas::rfc3339(std::chrono::system_clock::now() + *delay);
-            co_await write_status(call, std::move(retrying));
+            call.status.status_code = status;
+            call.status.error = error;
+            call.status.next_attempt_at =
+                openfaas::rfc3339(std::chrono::system_clock::now() + *delay);
+            // As the final record: handed to NATS before the nak (see finish()).
+            if (start_status(call, CallState::Retrying)) {
+                co_await status_handed_over();
+            }
             metrics.retry(call.function);
             log->info("retrying call_id={} fn={} attempt={} status={} delay_ms={} error=\"{}\"",
                       call_id, call.function, call.attempt, status, delay->count(), error);
@@ -285,13 +324,10 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     }
     if (outcome == Outcome::Succeeded) {
         final.state = CallState::Succeeded;
-        final.outcome = "succeeded";
     } else if (outcome == Outcome::Failed) {
         final.state = CallState::Failed;
-        final.outcome = "failed";
     } else {
         final.state = CallState::DeadLettered;
-        final.outcome = "dead_lettered";
         final.dead_reason = "retries exhausted: " + final.error;
     }
     co_await finish(call, msg, std::move(final));

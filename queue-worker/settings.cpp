@@ -72,13 +72,7 @@ std::optional<double> parse_rate(std::string_view text) {
 
 std::optional<std::vector<int>> parse_status_list(std::string_view text) {
     std::vector<int> codes;
-    while (!text.empty()) {
-        const auto comma = text.find(',');
-        const std::string_view item = text.substr(0, comma);
-        text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
-        if (text::trim(item).empty()) {
-            continue;
-        }
+    for (const auto& item : text::split_list(text, ',')) {
         auto code = parse_int(item);
         if (!code || *code < 100 || *code > 599) {
             return std::nullopt;

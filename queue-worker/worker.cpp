@@ -28,10 +28,14 @@ Worker::Impl::Impl(Config c, log::Logger l)
     : config(std::move(c)),
       log(std::move(l)),
       ex(pool.context(0).get_executor()),
+      gateway{config.gateway_address, config.gateway_port},
       loops(ex),
       calls(ex),
+      statuses(ex),
       stop_event(ex),
-      heartbeat_stop(ex) {}
+      heartbeat_stop(ex) {
+    call_options.timeout = config.upstream_timeout;
+}
 
 awaitable<void> Worker::Impl::sleep_unless_stopping(std::chrono::steady_clock::duration d) {
     (void)co_await stop_event.wait_for(d);
@@ -233,6 +237,10 @@ awaitable<void> Worker::Impl::shutdown_sequence() {
         log::flush_all();
         std::_Exit(0);
     }
+    // The calls wrote their last records without waiting for the stream's acks: wait for them
+    // (each ends within the publish timeout) before the connection goes.
+    statuses.close();
+    co_await statuses.wait();
     heartbeat_done = true;
     heartbeat_stop.notify();
     std::vector<http::ServerDrain> servers{{metrics_server.get(), std::chrono::seconds(1)}};

@@ -27,9 +27,6 @@
 
 namespace faas::queue_worker {
 
-// Function names without a namespace (Go's own messages) get this one, as the gateway's default.
-inline constexpr std::string_view kDefaultNamespace = "openfaas-fn";
-
 // One queue being consumed.
 struct Queue {
     Queue(std::string n, std::unique_ptr<nats::Consumer> c, const asio::any_io_executor& ex)
@@ -44,25 +41,60 @@ struct Queue {
 
 // One delivery of a queued call being worked on.
 struct Call {
+    // As decoded; moved into the gateway request when the function is called (what is needed
+    // after that is in `status`; a dead letter decodes the message again).
     openfaas::QueueRequest request;
     std::string queue;
     std::string function;       // "name.namespace"
     std::uint64_t attempt = 0;  // Message::num_delivered()
-    FunctionSettings settings;
+    // The function's settings (its gate's) when the call was received.
+    std::shared_ptr<const FunctionSettings> settings;
     std::chrono::steady_clock::time_point received;
     std::optional<std::chrono::system_clock::time_point> enqueued;
+    // This delivery's status record, filled once when the call is received (call id, function,
+    // queue, attempt, enqueue time, callback URL); each record written sets its state and the
+    // fields of that state. A delivery writes `running`, then `retrying` or a final state.
+    openfaas::CallStatus status;
+    std::string status_subject;  // empty when the call has no id (then no records are written)
+
+    const std::string& id() const noexcept { return status.call_id; }
 };
 
-// How a call ended, for the callback, the status record and the dead letter.
+// One status record being written, owned by its task (the call may be over before it is).
+struct StatusWrite {
+    std::string subject;
+    std::string body;  // openfaas::to_json(CallStatus)
+    std::string call_id;
+    std::string function;
+    openfaas::CallState state = openfaas::CallState::Running;
+};
+
+// How a call ended, for the callback, the status record and the dead letter. Every member has an
+// initializer, so designated initializers may leave any out (-Wmissing-field-initializers).
 struct Final {
     openfaas::CallState state = openfaas::CallState::Succeeded;
-    std::string outcome;  // the metric label: succeeded | failed | dead_lettered | expired
-    int status = 0;       // the function's last status; 0 when never reached
-    std::string error;
-    http::Headers headers;  // the function's response
-    std::string body;
-    std::string dead_reason;     // dead letters only
+    bool expired = false;  // dead-lettered unstarted: older than its max age
+    int status = 0;        // the function's last status; 0 when never reached
+    std::string error{};
+    http::Headers headers{};  // the function's response
+    std::string body{};
+    std::string dead_reason{};   // dead letters only
     std::uint64_t attempts = 0;  // calls made
+
+    // The metric's outcome.
+    CallOutcome outcome() const noexcept {
+        if (expired) {
+            return CallOutcome::Expired;
+        }
+        switch (state) {
+            case openfaas::CallState::Succeeded:
+                return CallOutcome::Succeeded;
+            case openfaas::CallState::Failed:
+                return CallOutcome::Failed;
+            default:
+                return CallOutcome::DeadLettered;
+        }
+    }
 };
 
 struct Worker::Impl {
@@ -83,8 +115,13 @@ struct Worker::Impl {
     awaitable<void> process(Queue& q, nats::Message& msg);
     awaitable<void> finish(Call& call, nats::Message& msg, Final final);
     awaitable<bool> dead_letter(const Call& call, const nats::Message& msg, const Final& final);
-    awaitable<void> write_status(const Call& call, openfaas::CallStatus status);
-    openfaas::CallStatus status_of(const Call& call, openfaas::CallState state) const;
+    // Sets call.status.state (and updated_at) and starts writing the record in `statuses`
+    // without waiting for the stream's ack; the task logs and counts a failure itself. False
+    // when no record is written (no call id).
+    bool start_status(Call& call, openfaas::CallState state);
+    awaitable<void> write_status(StatusWrite w);
+    // Returns once every record started so far has been handed to NATS (not yet stored).
+    awaitable<void> status_handed_over();
     FunctionGate& gate_of(const std::string& function);
 
     Config config;
@@ -95,6 +132,8 @@ struct Worker::Impl {
     std::unique_ptr<nats::JetStream> js;
     std::map<std::string, std::unique_ptr<Queue>> queues;
     std::unique_ptr<http::ClientPool> client;
+    http::Endpoint gateway;  // where every call goes
+    http::CallOptions call_options;
     std::unique_ptr<callbacks::Deliverer> deliverer;
     std::unordered_map<std::string, std::unique_ptr<FunctionGate>> gates;
     // Messages held now: each gets an in-progress heartbeat every ack_wait / 3.
@@ -103,6 +142,7 @@ struct Worker::Impl {
     std::mt19937_64 rng{std::random_device{}()};
     async::TaskGroup loops;            // discovery and fetch loops
     async::TaskGroup calls;            // one task per held message
+    async::TaskGroup statuses;         // status records being written
     async::AsyncEvent stop_event;      // SIGTERM: stop fetching and discovering
     async::AsyncEvent heartbeat_stop;  // after the drain
     bool stopping = false;

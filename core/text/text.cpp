@@ -233,4 +233,17 @@ std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept {
     return v;
 }
 
+std::vector<std::string> split_list(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        const auto at = s.find(sep);
+        const std::string_view item = trim(s.substr(0, at));
+        s = at == std::string_view::npos ? std::string_view() : s.substr(at + 1);
+        if (!item.empty()) {
+            out.emplace_back(item);
+        }
+    }
+    return out;
+}
+
 }  // namespace faas::text

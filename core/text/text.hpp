@@ -40,4 +40,7 @@ std::string percent_encode(std::string_view s, bool (*keep)(char));
 // anything else is in it, or when it does not fit.
 std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
 
+// Splits a `sep`-separated list ("a, b,,c"): each item trimmed, empty items skipped.
+std::vector<std::string> split_list(std::string_view s, char sep);
+
 }  // namespace faas::text

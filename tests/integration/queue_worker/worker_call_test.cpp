@@ -21,6 +21,14 @@ std::string header(const faas::test::Seen& s, std::string_view name) {
     return std::string(s.headers.get(name).value_or(""));
 }
 
+std::size_t occurrences(const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
+        ++n;
+    }
+    return n;
+}
+
 }  // namespace
 
 TEST_SUITE_BEGIN("queue_worker.call");
@@ -148,4 +156,24 @@ TEST_CASE("queue-worker: rate 20/s lets a burst of 20 through, then 20 a second"
     CHECK(worst <= 45);
     CHECK(worst >= 20);
     CHECK(span >= 1900ms);
+}
+
+TEST_CASE("queue-worker: a bad annotation is warned about once per change, not on every call") {
+    WorkerFixture f;
+    Enqueue e;
+    e.callback = false;
+    e.annotations["com.faas.queue.concurrency"] = "lots";
+    for (const auto& id : f.enqueue_many(e, 5)) {
+        REQUIRE(f.wait_status(id, CallState::Succeeded));
+    }
+    CHECK(occurrences(f.worker_log(), "bad_annotation ") == 1);
+    CHECK(f.worker_log().find("com.faas.queue.concurrency=lots") != std::string::npos);
+    // A redeploy with another bad value: warned about again, once.
+    e.annotations["com.faas.queue.concurrency"] = "many";
+    for (const auto& id : f.enqueue_many(e, 5)) {
+        REQUIRE(f.wait_status(id, CallState::Succeeded));
+    }
+    CHECK(occurrences(f.worker_log(), "bad_annotation ") == 2);
+    CHECK(f.worker_log().find("com.faas.queue.concurrency=many") != std::string::npos);
+    CHECK(f.gateway.count("fn.openfaas-fn") == 10);
 }

@@ -114,6 +114,16 @@ TEST_CASE("text: hex decodes either case and rejects odd lengths and non-hex dig
     CHECK(text::hex_decode(encoded) == std::optional<std::string>(all));
 }
 
+TEST_CASE("text: split_list trims items and skips empty ones") {
+    using V = std::vector<std::string>;
+    CHECK(text::split_list("", ',') == V{});
+    CHECK(text::split_list(" , ,", ',') == V{});
+    CHECK(text::split_list("a", ',') == V{"a"});
+    CHECK(text::split_list(" a , b,,c ,", ',') == V{"a", "b", "c"});
+    CHECK(text::split_list("\ta b\t;c", ';') == V{"a b", "c"});
+    CHECK(text::split_list("a,b", ';') == V{"a,b"});
+}
+
 TEST_SUITE_END();
 
 TEST_CASE("text: percent_encode keeps what the predicate keeps and escapes the rest as %XX") {
