@@ -177,3 +177,31 @@ TEST_CASE("queue-worker: a bad annotation is warned about once per change, not o
     CHECK(f.worker_log().find("com.faas.queue.concurrency=many") != std::string::npos);
     CHECK(f.gateway.count("fn.openfaas-fn") == 10);
 }
+
+TEST_CASE("queue-worker: faas_queue_depth and faas_queue_inflight follow the calls held and queued") {
+    WorkerFixture f;
+    f.gateway.script("fn.openfaas-fn", [](int) {
+        Reply r;
+        r.delay = 1500ms;
+        return r;
+    });
+    Enqueue e;
+    e.callback = false;
+    e.annotations["com.faas.queue.concurrency"] = "1";
+    const auto ids = f.enqueue_many(e, 4);
+    const auto gauge = [&f](const std::string& series) {
+        const std::string text = f.metrics();
+        const auto at = text.find("\n" + series + " ");
+        return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 2));
+    };
+    // One call runs and the others wait for the slot: all four are held by the worker.
+    CHECK(faas::test::wait_until([&] { return gauge("faas_queue_inflight") == 4.0; }));
+    CHECK(faas::test::wait_until(
+        [&] { return gauge(R"(faas_queue_depth{queue="default"})") >= 1.0; }, 10s));
+    for (const auto& id : ids) {
+        REQUIRE(f.wait_status(id, CallState::Succeeded, 20s));
+    }
+    CHECK(faas::test::wait_until([&] { return gauge("faas_queue_inflight") == 0.0; }));
+    CHECK(faas::test::wait_until(
+        [&] { return gauge(R"(faas_queue_depth{queue="default"})") == 0.0; }, 10s));
+}

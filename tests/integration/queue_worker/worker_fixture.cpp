@@ -163,6 +163,12 @@ awaitable<void> Receiver::serve(http::Exchange& ex) {
         std::lock_guard lock(mu_);
         received_.push_back(seen_of(ex, body));
     }
+    if (const std::chrono::milliseconds delay(delay_ms_.load()); delay.count() > 0) {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        timer.expires_after(delay);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    }
     co_await faas::test::reply(ex, 200, "");
 }
 
@@ -282,14 +288,23 @@ std::vector<std::string> WorkerFixture::enqueue_many(const Enqueue& e, int n) {
         ids.push_back(r.call_id);
         bodies.push_back(openfaas::encode(r));
     }
+    REQUIRE(publish(e.queue, std::move(bodies)) == n);
+    return ids;
+}
+
+int WorkerFixture::publish(const std::string& queue, std::vector<std::string> bodies) {
     const std::string subject =
-        openfaas::async::request_subject(streams, openfaas::async::queue_or_default(e.queue));
+        openfaas::async::request_subject(streams, openfaas::async::queue_or_default(queue));
     asio::io_context io;
     nats::JetStream& js = *js_;
-    const int acked = run_sync(
+    return run_sync(
         io, [&js, &subject, &bodies] { return publish_all(js, subject, std::move(bodies)); });
-    REQUIRE(acked == n);
-    return ids;
+}
+
+void WorkerFixture::publish_raw(const std::string& queue, std::string data) {
+    std::vector<std::string> bodies;
+    bodies.push_back(std::move(data));
+    REQUIRE(publish(queue, std::move(bodies)) == 1);
 }
 
 std::optional<openfaas::CallStatus> WorkerFixture::status(const std::string& call_id) {

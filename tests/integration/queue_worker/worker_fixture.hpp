@@ -71,11 +71,13 @@ private:
     std::unique_ptr<TestServer> server_;
 };
 
-// The callback receiver: answers 200 to every POST and keeps it.
+// The callback receiver: answers 200 to every POST and keeps it (kept when it arrives, answered
+// after the delay set, if any).
 class Receiver {
 public:
     Receiver();
     std::uint16_t port() const noexcept { return server_->port(); }
+    void set_delay(std::chrono::milliseconds d) { delay_ms_ = d.count(); }
     std::string url(std::string_view path = "/cb") const;
     std::vector<Seen> received();
     std::size_t count();
@@ -84,6 +86,7 @@ private:
     awaitable<void> serve(http::Exchange& ex);
     std::mutex mu_;
     std::vector<Seen> received_;
+    std::atomic<std::int64_t> delay_ms_{0};
     std::unique_ptr<TestServer> server_;
 };
 
@@ -124,6 +127,8 @@ public:
     std::string enqueue(const Enqueue& e);
     // Queues many calls at once (all publishes in flight together); returns their call ids.
     std::vector<std::string> enqueue_many(const Enqueue& e, int n);
+    // Publishes `data` as it is on the queue's subject (a message no gateway would write).
+    void publish_raw(const std::string& queue, std::string data);
 
     std::optional<openfaas::CallStatus> status(const std::string& call_id);
     // Waits until the call's status record says `state`; fails the check with the last record.
@@ -137,6 +142,8 @@ public:
 
 private:
     openfaas::QueueRequest request_of(const Enqueue& e) const;
+    // Publishes every body on the queue's subject at once; how many the stream acknowledged.
+    int publish(const std::string& queue, std::vector<std::string> bodies);
     TempDir dir_;
     EnvMap env_;
     int runs_ = 0;

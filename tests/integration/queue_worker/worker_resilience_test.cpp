@@ -99,3 +99,65 @@ TEST_CASE("queue-worker: SIGTERM lets the call in flight finish, then exits 0") 
     CHECK(f.receiver.count() == 1);
     CHECK(f.worker_log().find("shutdown complete") != std::string::npos);
 }
+
+TEST_CASE(
+    "queue-worker: kill -9 while a callback is being delivered: the call is redone and its "
+    "callback comes again, nothing is lost") {
+    WorkerFixture f(faas::test::EnvMap{{"ack_wait", "1s"}});
+    f.receiver.set_delay(30s);  // the first callback hangs until the worker dies
+    const std::string id = f.enqueue(Enqueue{});
+    REQUIRE(faas::test::wait_until([&] { return f.receiver.count() == 1; }));
+    f.kill_worker();
+    f.receiver.set_delay(0ms);
+    f.start_worker();
+    REQUIRE(f.wait_status(id, CallState::Succeeded, 20s));
+    const auto calls = f.gateway.calls("fn.openfaas-fn");
+    REQUIRE(calls.size() == 2);
+    CHECK(calls[1].headers.get("X-Faas-Attempt") == "2");
+    const auto callbacks = f.receiver.received();
+    REQUIRE(callbacks.size() == 2);
+    for (const auto& cb : callbacks) {
+        CHECK(cb.headers.get("X-Call-Id") == id);
+        CHECK(cb.headers.get("X-Function-Status") == "200");
+    }
+    CHECK(f.status(id)->callback_status == 200);
+    CHECK(faas::test::wait_until([&] { return f.queued() == 0; }));
+}
+
+TEST_CASE(
+    "queue-worker: calls waiting for a concurrency slot longer than ack_wait are not "
+    "redelivered") {
+    WorkerFixture f(faas::test::EnvMap{{"ack_wait", "1s"}});
+    f.gateway.script("fn.openfaas-fn", [](int) { return slow(1200ms); });
+    Enqueue e;
+    e.callback = false;
+    e.annotations["com.faas.queue.concurrency"] = "1";
+    const auto ids = f.enqueue_many(e, 3);  // the third waits about 2.4 s for its slot
+    for (const auto& id : ids) {
+        REQUIRE(f.wait_status(id, CallState::Succeeded, 20s));
+    }
+    std::this_thread::sleep_for(1500ms);
+    const auto calls = f.gateway.calls("fn.openfaas-fn");
+    CHECK(calls.size() == 3);
+    for (const auto& c : calls) {
+        CHECK(c.headers.get("X-Faas-Attempt") == "1");
+    }
+    CHECK(f.gateway.max_running("fn.openfaas-fn") == 1);
+}
+
+TEST_CASE(
+    "queue-worker: a message that is not a queued call is terminated, counted and logged once, "
+    "and the calls after it run") {
+    WorkerFixture f(faas::test::EnvMap{{"ack_wait", "1s"}});
+    f.publish_raw("", "this is not a queued call");
+    const std::string id = f.enqueue(Enqueue{});
+    REQUIRE(f.wait_status(id, CallState::Succeeded));
+    CHECK(f.worker().wait_for_stderr("bad_message"));
+    // Terminated, not left to come back after ack_wait.
+    std::this_thread::sleep_for(2500ms);
+    const std::string log = f.worker_log();
+    CHECK(log.find("bad_message") == log.rfind("bad_message"));
+    CHECK(f.metrics().find("faas_queue_bad_messages_total 1") != std::string::npos);
+    CHECK(f.gateway.count("fn.openfaas-fn") == 1);
+    CHECK(f.worker().running());
+}

@@ -5,6 +5,7 @@
 #include "core/openfaas/async.hpp"
 #include "core/openfaas/types.hpp"
 #include "tests/integration/queue_worker/worker_fixture.hpp"
+#include "tests/support/ports.hpp"
 
 using faas::openfaas::CallState;
 using faas::test::Enqueue;
@@ -157,4 +158,47 @@ TEST_CASE("queue-worker: a call older than its max age is dead-lettered without 
     CHECK(f.metrics().find(
               R"(faas_queue_calls_total{function="fn.openfaas-fn",outcome="expired"} 1)") !=
           std::string::npos);
+}
+
+TEST_CASE("queue-worker: a call cut by upstream_timeout is retried and succeeds as attempt 2") {
+    WorkerFixture f(faas::test::EnvMap{{"upstream_timeout", "300ms"}});
+    f.gateway.script("fn.openfaas-fn", [](int n) {
+        Reply r = status_reply(200);
+        r.delay = n == 1 ? 1500ms : 0ms;
+        return r;
+    });
+    const std::string id = f.enqueue(Enqueue{});
+    REQUIRE(f.wait_status(id, CallState::Succeeded));
+    const auto calls = f.gateway.calls("fn.openfaas-fn");
+    REQUIRE(calls.size() == 2);
+    CHECK(header(calls[1], "X-Faas-Attempt") == "2");
+    CHECK(f.status(id)->attempt == 2);
+    CHECK(f.status(id)->status_code == 200);
+    REQUIRE(f.receiver.count() == 1);
+    CHECK(header(f.receiver.received().front(), "X-Function-Status") == "200");
+    CHECK(f.worker().wait_for_stderr("retrying call_id=" + id));
+}
+
+TEST_CASE(
+    "queue-worker: a gateway that refuses connections is retried, then the call is "
+    "dead-lettered with the error and the callback says 503") {
+    // Nothing listens on the gateway port the worker is given.
+    WorkerFixture f(faas::test::EnvMap{{"faas_gateway_port", std::to_string(faas::test::free_port())}});
+    Enqueue e;
+    e.annotations["com.openfaas.retry.attempts"] = "2";
+    const std::string id = f.enqueue(e);
+    REQUIRE(f.wait_status(id, CallState::DeadLettered));
+    const auto status = f.status(id);
+    CHECK(status->attempt == 2);
+    CHECK(status->status_code == 0);
+    CHECK_FALSE(status->error.empty());
+    const auto dead = f.dead_letters();
+    REQUIRE(dead.size() == 1);
+    CHECK(nats_header(dead.front(), async_names::kDeadAttemptsHeader) == "2");
+    CHECK(nats_header(dead.front(), async_names::kDeadReasonHeader).rfind("retries exhausted: ", 0) ==
+          0);
+    REQUIRE(f.receiver.count() == 1);
+    CHECK(header(f.receiver.received().front(), "X-Function-Status") == "503");
+    CHECK(header(f.receiver.received().front(), "X-Call-Id") == id);
+    CHECK(faas::test::wait_until([&] { return f.queued() == 0; }));
 }
