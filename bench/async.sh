@@ -3,7 +3,9 @@
 # (-js, max_payload 8MB as faas up runs it), and prints one table:
 #   (a) floors (bench/nats_floor, core/nats itself): async publish msg/s of a queued 1 KB request
 #       with 64 and 256 in flight; the gateway's accept (status record + request, both in flight)
-#       per second; one-at-a-time publish; fetch(100) + ack msg/s
+#       per second; one-at-a-time publish; fetch(100) + ack msg/s; each with cnats buffering
+#       writes (the default of the gateway and the queue-worker) and with send_asap
+#       (nats_send_asap=true)
 #   (b) the gateway's accept rate: POST /async-function/web with a 1 KB body, wrk -c 64, only
 #       202s counted (any other answer or socket error fails the run); ratio to (a)
 #   (c) end to end with one queue-worker: BENCH_CALLS calls queued first (hey, all must be 202),
@@ -11,7 +13,7 @@
 #       of nginx, counted by nginx's access log) has received all of them; ratio to fetch + ack
 # (c) runs before (b) so that its stream holds only its own calls; no worker runs during (b).
 # Every process started here is stopped by its pid on exit; the script exits 1 when any call
-# failed or a daemon died. About 1.5 minutes with the defaults.
+# failed or a daemon died. About 2 minutes with the defaults.
 #
 # usage: bench/async.sh
 # env:   BENCH_DURATION   seconds of (b) (default 10)
@@ -20,6 +22,7 @@
 #        BENCH_FLOORS_ONLY=1 run (a) only (needs no gateway or queue-worker)
 #        BENCH_NO_BUILD=1 use the binaries as they are; FAAS_BUILD_DIR (default build/)
 #        BENCH_KEEP=1     keep the temp dir (logs, configs)
+#        BENCH_WORKER_ENV more VAR=VALUE settings for the queue-worker in (c), e.g. "max_inflight=200"
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -77,26 +80,34 @@ pids+=("$nats_pid")
 wait_http "http://127.0.0.1:$nats_mon/healthz" nats-server "$tmp/nats/log"
 
 # ---------------------------------------------------------------- (a) floors
-log "(a) nats_floor -n $floor_msgs -i 64,256 -b 1024 -f 100"
-floor_out="$("$nats_floor" -s "nats://127.0.0.1:$nats_port" -n "$floor_msgs" -i 64,256 -b 1024 \
-    -f 100 2>"$tmp/nats_floor.log")" || {
-    log "nats_floor failed:"
-    cat "$tmp/nats_floor.log" >&2
-    exit 1
-}
-floor_header="$(grep '^# ' <<<"$floor_out" | sed 's/^# //')"
+# Twice: with cnats buffering writes (the default) and with send_asap (nats_send_asap=true);
+# keys of the second run end in "+asap".
 declare -A fl_rate fl_p50 fl_p99
-while read -r line; do
-    what="$(sed -E 's/.* what=([^ ]+).*/\1/' <<<"$line")"
-    inflight="$(sed -E 's/.* inflight=([^ ]+).*/\1/' <<<"$line")"
-    key="$what/$inflight"
-    fl_rate[$key]="$(sed -E 's/.* rate=([^ ]+).*/\1/' <<<"$line")"
-    fl_p50[$key]="$(sed -E 's/.* p50_ms=([^ ]+).*/\1/' <<<"$line")"
-    fl_p99[$key]="$(sed -E 's/.* p99_ms=([^ ]+).*/\1/' <<<"$line")"
-done < <(grep '^FLOOR ' <<<"$floor_out")
-for key in async_publish/64 async_publish/256 accept_publish/64 accept_publish/256 \
-    sync_publish/1 fetch_ack/100; do
-    [[ -n "${fl_rate[$key]:-}" ]] || { log "nats_floor printed no $key: $floor_out"; exit 1; }
+floor_header=""
+for asap in 0 1; do
+    log "(a) nats_floor -n $floor_msgs -i 64,256 -b 1024 -f 100 -a $asap"
+    floor_out="$("$nats_floor" -s "nats://127.0.0.1:$nats_port" -n "$floor_msgs" -i 64,256 -b 1024 \
+        -f 100 -a "$asap" 2>"$tmp/nats_floor.log")" || {
+        log "nats_floor failed:"
+        cat "$tmp/nats_floor.log" >&2
+        exit 1
+    }
+    [[ -n "$floor_header" ]] || floor_header="$(grep '^# ' <<<"$floor_out" | sed 's/^# //')"
+    suffix=""
+    [[ "$asap" == 0 ]] || suffix="+asap"
+    while read -r line; do
+        what="$(sed -E 's/.* what=([^ ]+).*/\1/' <<<"$line")"
+        inflight="$(sed -E 's/.* inflight=([^ ]+).*/\1/' <<<"$line")"
+        key="$what/$inflight$suffix"
+        fl_rate[$key]="$(sed -E 's/.* rate=([^ ]+).*/\1/' <<<"$line")"
+        fl_p50[$key]="$(sed -E 's/.* p50_ms=([^ ]+).*/\1/' <<<"$line")"
+        fl_p99[$key]="$(sed -E 's/.* p99_ms=([^ ]+).*/\1/' <<<"$line")"
+    done < <(grep '^FLOOR ' <<<"$floor_out")
+done
+floor_keys=(async_publish/64 async_publish/256 accept_publish/64 accept_publish/256 sync_publish/1
+    fetch_ack/100 async_publish/64+asap sync_publish/1+asap fetch_ack/100+asap)
+for key in "${floor_keys[@]}"; do
+    [[ -n "${fl_rate[$key]:-}" ]] || { log "nats_floor printed no $key"; exit 1; }
 done
 
 received() {  # requests every replica's nginx answered so far
@@ -158,7 +169,7 @@ RUN_NGINX
     t_start="$(now)"
     env faas_nats_address=127.0.0.1 faas_nats_port="$nats_port" queues=default \
         faas_gateway_address=127.0.0.1 faas_gateway_port="$gw_port" metrics_port="$worker_metrics" \
-        "$worker" >"$tmp/worker/log" 2>&1 &
+        ${BENCH_WORKER_ENV:-} "$worker" >"$tmp/worker/log" 2>&1 &
     worker_pid=$!
     pids+=("$worker_pid")
     t_first="" got=0
@@ -260,14 +271,16 @@ k() { [[ "$1" =~ ^[0-9.]+$ ]] && awk -v v="$1" 'BEGIN { printf "%.1fk", v / 1000
     echo
     echo "(a) JetStream floors (bench/nats_floor, core/nats, one io thread)"
     printf '  %-46s %12s %9s %9s\n' "" "msg/s" "p50 ms" "p99 ms"
-    for key in async_publish/64 async_publish/256 accept_publish/64 accept_publish/256 \
-        sync_publish/1 fetch_ack/100; do
+    for key in "${floor_keys[@]}"; do
+        n="${key#*/}"
+        n="${n%+asap}"
         case "$key" in
-            async_publish/*) label="async publish, ${key#*/} in flight" ;;
-            accept_publish/*) label="accept (status + request), ${key#*/} in flight" ;;
+            async_publish/*) label="async publish, $n in flight" ;;
+            accept_publish/*) label="accept (status + request), $n in flight" ;;
             sync_publish/*) label="publish one at a time" ;;
             fetch_ack/*) label="fetch(100) + ack (p: one fetch)" ;;
         esac
+        [[ "$key" != *+asap ]] || label="$label, send asap"
         printf '  %-46s %12s %9s %9s\n' "$label" "${fl_rate[$key]}" "${fl_p50[$key]}" "${fl_p99[$key]}"
     done
     if [[ "$floors_only" != 1 ]]; then
@@ -282,7 +295,8 @@ k() { [[ "$1" =~ ^[0-9.]+$ ]] && awk -v v="$1" 'BEGIN { printf "%.1fk", v / 1000
         echo "(c) end to end, one queue-worker (default max_inflight), $expected calls queued first"
         printf '  %-46s %12s\n' "calls/s, worker start to last call received" "$e2e_rate"
         printf '  %-46s %12s\n' "calls/s, first to last call received" "$steady_rate"
-        printf '  %-46s %12s\n' "ratio to fetch(100) + ack" "$(ratio "$e2e_rate" "${fl_rate[fetch_ack/100]}")"
+        printf '  %-46s %12s\n' "ratio to fetch(100) + ack (worker's default)" "$(ratio "$e2e_rate" "${fl_rate[fetch_ack/100]}")"
+        printf '  %-46s %12s\n' "ratio to fetch(100) + ack, send asap" "$(ratio "$e2e_rate" "${fl_rate[fetch_ack/100+asap]}")"
         echo "  $got calls received in $e2e_secs s (first after ${first_ms:--} ms); worker counted $succeeded succeeded"
         echo "  target >= 5k/s: $(target "$e2e_rate" 5000)"
     fi

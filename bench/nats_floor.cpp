@@ -46,12 +46,13 @@ struct Options {
     std::size_t body_bytes = 1024;
     long sync_count = 5000;
     int fetch_batch = 100;
+    bool send_asap = false;
 };
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr,
                  "nats_floor: %s\nusage: nats_floor -s nats://HOST:PORT [-n COUNT] [-i 64,256] "
-                 "[-b BODY_BYTES] [-m SYNC_COUNT] [-f FETCH_BATCH]\n",
+                 "[-b BODY_BYTES] [-m SYNC_COUNT] [-f FETCH_BATCH] [-a 0|1 (send asap)]\n",
                  why.c_str());
     std::exit(2);
 }
@@ -94,6 +95,8 @@ Options parse(int argc, char** argv) {
             o.sync_count = positive(a, v);
         } else if (a == "-f") {
             o.fetch_batch = static_cast<int>(positive(a, v));
+        } else if (a == "-a") {
+            o.send_asap = v == "1";
         } else {
             usage("unknown option " + a);
         }
@@ -367,6 +370,7 @@ int main(int argc, char** argv) {
     nats::ConnectOptions co;
     co.urls = {o.url};
     co.name = "nats_floor";
+    co.send_asap = o.send_asap;
     const long most = *std::max_element(o.inflight.begin(), o.inflight.end());
     co.max_pending_publishes = static_cast<std::size_t>(std::max(most * 2, 65536L));
     auto connected = nats::JetStream::connect(co);

@@ -82,6 +82,7 @@ std::unique_ptr<nats::JetStream> AsyncQueue::attempt(bool quiet) {
     nats::ConnectOptions o;
     o.urls = {"nats://" + config_.nats_address + ":" + std::to_string(config_.nats_port)};
     o.name = "faas-gateway";
+    o.send_asap = config_.nats_send_asap;
     auto js = nats::JetStream::connect(o);
     if (!js) {
         metrics_.nats_connect_failures.Increment();

@@ -68,6 +68,7 @@ Config load(const config::Env& env) {
     c.log_level = env.string("log_level", "info");
     c.nats_address = env.string("faas_nats_address", "");
     c.nats_port = static_cast<std::uint16_t>(env.integer("faas_nats_port", 4222, 1, 65535));
+    c.nats_send_asap = env.flag("nats_send_asap", c.nats_send_asap);
     c.streams = openfaas::async::load_stream_settings(env);
     c.async_max_request_size = env.bytes("async_max_request_size", 1ULL << 20U);
     if (c.async_max_request_size == 0) {

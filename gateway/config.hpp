@@ -36,6 +36,7 @@ struct Config {
     // Async calls (docs/async.md). An empty nats_address turns them off (503 on their routes).
     std::string nats_address;
     std::uint16_t nats_port = 4222;
+    bool nats_send_asap = false;  // nats_send_asap (nats::ConnectOptions::send_asap)
     openfaas::async::StreamSettings streams;
     std::uint64_t async_max_request_size = 1ULL << 20U;
     std::size_t async_batch_max_lines = 10000;

@@ -43,6 +43,7 @@ Config load(const config::Env& env) {
         throw config::ConfigError("faas_nats_address: want the NATS server's host");
     }
     c.nats_port = static_cast<std::uint16_t>(env.integer("faas_nats_port", 4222, 1, 65535));
+    c.nats_send_asap = env.flag("nats_send_asap", c.nats_send_asap);
     c.streams = openfaas::async::load_stream_settings(env);
     c.gateway_address = env.string("faas_gateway_address", c.gateway_address);
     c.gateway_port = static_cast<std::uint16_t>(env.integer("faas_gateway_port", 8080, 1, 65535));

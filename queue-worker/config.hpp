@@ -18,6 +18,7 @@ namespace faas::queue_worker {
 struct Config {
     std::string nats_address = "127.0.0.1";  // faas_nats_address
     std::uint16_t nats_port = 4222;          // faas_nats_port
+    bool nats_send_asap = false;             // nats_send_asap (nats::ConnectOptions::send_asap)
     openfaas::async::StreamSettings streams;
     std::string gateway_address = "127.0.0.1";  // faas_gateway_address
     std::uint16_t gateway_port = 8080;          // faas_gateway_port

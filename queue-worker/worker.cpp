@@ -261,6 +261,7 @@ int Worker::run() {
     nats::ConnectOptions options;
     options.urls = {"nats://" + c.nats_address + ":" + std::to_string(c.nats_port)};
     options.name = "faas-queue-worker";
+    options.send_asap = c.nats_send_asap;
     auto connected = nats::JetStream::connect(options);
     if (!connected) {
         d.log->critical("nats_unavailable url={} error=\"{}\"", options.urls.front(),

@@ -341,6 +341,9 @@ Result<std::unique_ptr<JetStream>> JetStream::connect(const ConnectOptions& opti
         s = natsOptions_SetTimeout(raw, detail::to_ms(options.connect_timeout));
     }
     if (s == NATS_OK) {
+        s = natsOptions_SetSendAsap(raw, options.send_asap);
+    }
+    if (s == NATS_OK) {
         s = natsOptions_SetDisconnectedCB(raw, on_disconnected, nullptr);
     }
     if (s == NATS_OK) {

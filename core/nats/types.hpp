@@ -100,6 +100,10 @@ struct ConnectOptions {
     int reconnect_buffer_bytes = 64 * 1024 * 1024;
     // Blocking JetStream API calls (stream and consumer management) wait this long.
     std::chrono::milliseconds api_timeout{5000};
+    // Write each publish and ack to the socket at once. Off, cnats' flusher thread batches
+    // writes and waits about 1 ms before each flush: more throughput when many messages are in
+    // flight, but every message that is waited for alone pays that millisecond.
+    bool send_asap = false;
 };
 
 }  // namespace faas::nats
