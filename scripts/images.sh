@@ -53,8 +53,9 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-build_dir="$(cd "$build_dir" 2>/dev/null && pwd)" ||
-    die "build dir not found; build it with scripts/build.sh release, or pass --build-dir DIR"
+[[ -d "$build_dir" ]] ||
+    die "build dir $build_dir not found: build it with scripts/build.sh release, or pass --build-dir DIR"
+build_dir="$(cd "$build_dir" && pwd)"
 
 if [[ -z "$tag" ]]; then
     tag="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo dev)"
