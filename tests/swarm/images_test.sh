@@ -59,6 +59,8 @@ cleanup() {
         done
         kill -9 "$dockerd_pid" 2>/dev/null
         dockerd_pid=""
+        # Its log is kept when something failed.
+        [[ $failures -eq 0 && -n "$dockerd_log" ]] && rm -f "$dockerd_log"
     fi
 }
 trap cleanup EXIT
