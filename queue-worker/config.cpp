@@ -56,6 +56,10 @@ Config load(const config::Env& env) {
     c.max_inflight = static_cast<int>(env.integer("max_inflight", 50, 1, 100000));
     c.ack_wait = positive(env, "ack_wait", c.ack_wait);
     c.upstream_timeout = positive(env, "upstream_timeout", c.upstream_timeout);
+    c.running_status_delay = env.duration("running_status_delay", c.running_status_delay);
+    if (c.running_status_delay.count() < 0) {
+        throw config::ConfigError("running_status_delay: want a duration, 0 or more");
+    }
 
     FunctionSettings& d = c.defaults;
     d.retry.max_attempts = static_cast<int>(env.integer("max_retry_attempts", 10, 1, 1000));

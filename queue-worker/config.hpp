@@ -27,6 +27,10 @@ struct Config {
     int max_inflight = 50;  // messages held at once
     std::chrono::nanoseconds ack_wait = std::chrono::seconds(60);
     std::chrono::nanoseconds upstream_timeout = std::chrono::minutes(5);  // one call
+    // running_status_delay: a call still running this long after it started gets its `running`
+    // record; a quicker one goes from queued straight to its outcome (one stored message less
+    // per call). 0: at once.
+    std::chrono::nanoseconds running_status_delay = std::chrono::milliseconds(100);
     // Defaults of the per-function settings: max_retry_attempts, initial_retry_wait,
     // max_retry_wait, retry_http_codes, max_event_age.
     FunctionSettings defaults;

@@ -66,6 +66,33 @@ awaitable<void> Worker::Impl::write_status(StatusWrite w) {
     }
 }
 
+std::shared_ptr<RunningMark> Worker::Impl::mark_running(Call& call) {
+    auto mark = std::make_shared<RunningMark>(ex);
+    if (config.running_status_delay.count() == 0) {
+        mark->done = true;
+        start_status(call, CallState::Running);
+        return mark;
+    }
+    mark->call = &call;
+    mark->timer.expires_after(config.running_status_delay);
+    (void)statuses.spawn(running_later(mark), [this](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& err) {
+            log->error("status_task_failed error=\"{}\"", err.what());
+        }
+    });
+    return mark;
+}
+
+awaitable<void> Worker::Impl::running_later(std::shared_ptr<RunningMark> mark) {
+    boost::system::error_code ec;
+    co_await mark->timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (!mark->done) {
+        start_status(*mark->call, CallState::Running);
+    }
+}
+
 awaitable<void> Worker::Impl::status_handed_over() {
     // co_spawn posts a task's start to `ex` (one thread, handlers run in the order posted), and
     // a status task runs until JetStream::publish has handed its message to cnats before it first
@@ -258,7 +285,7 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     co_await gate.acquire();
     // Not awaited: the record is on its way while the function runs, and any later record of
     // this call is handed to the same connection after it, so it cannot overtake it.
-    start_status(call, CallState::Running);
+    RunningRecord running(mark_running(call));
     http::Endpoint endpoint = gateway;
     // The last use of call.request: its body moves into the gateway request.
     http::Request req = function_request(std::move(call.request), call.attempt);
@@ -266,6 +293,7 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     auto sending = client->request(std::move(endpoint), std::move(req), call_options);
     auto answer = co_await std::move(sending);
     gate.release();
+    running.settle();  // a later record of this call replaces `running`
 
     const int status = answer ? answer->status : 0;
     if (status == 429) {

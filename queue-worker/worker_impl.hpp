@@ -53,11 +53,41 @@ struct Call {
     std::optional<std::chrono::system_clock::time_point> enqueued;
     // This delivery's status record, filled once when the call is received (call id, function,
     // queue, attempt, enqueue time, callback URL); each record written sets its state and the
-    // fields of that state. A delivery writes `running`, then `retrying` or a final state.
+    // fields of that state. A delivery writes `running` (when the function takes longer than
+    // running_status_delay), then `retrying` or a final state.
     openfaas::CallStatus status;
     std::string status_subject;  // empty when the call has no id (then no records are written)
 
     const std::string& id() const noexcept { return status.call_id; }
+};
+
+// The `running` record of a call, written after Config::running_status_delay unless the
+// function answered first (`done`). Shared by the call and its timer task, on the io thread.
+struct RunningMark {
+    explicit RunningMark(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    asio::steady_timer timer;
+    Call* call = nullptr;  // valid while !done
+    bool done = false;
+};
+
+// Owns a call's RunningMark: settled (done, timer cancelled) when the function has answered, or
+// at the latest when the call's frame goes, so the timer task never reads a call that is gone.
+class RunningRecord {
+public:
+    explicit RunningRecord(std::shared_ptr<RunningMark> mark) : mark_(std::move(mark)) {}
+    RunningRecord(const RunningRecord&) = delete;
+    RunningRecord& operator=(const RunningRecord&) = delete;
+    ~RunningRecord() { settle(); }
+    void settle() {
+        if (mark_) {
+            mark_->done = true;
+            mark_->timer.cancel();
+            mark_.reset();
+        }
+    }
+
+private:
+    std::shared_ptr<RunningMark> mark_;
 };
 
 // One status record being written, owned by its task (the call may be over before it is).
@@ -120,6 +150,10 @@ struct Worker::Impl {
     // when no record is written (no call id).
     bool start_status(Call& call, openfaas::CallState state);
     awaitable<void> write_status(StatusWrite w);
+    // Writes the call's `running` record now, or after running_status_delay unless the call's
+    // mark is done by then; the returned mark is set done when the function has answered.
+    std::shared_ptr<RunningMark> mark_running(Call& call);
+    awaitable<void> running_later(std::shared_ptr<RunningMark> mark);
     // Returns once every record started so far has been handed to NATS (not yet stored).
     awaitable<void> status_handed_over();
     FunctionGate& gate_of(const std::string& function);

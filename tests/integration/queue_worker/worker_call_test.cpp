@@ -205,3 +205,25 @@ TEST_CASE("queue-worker: faas_queue_depth and faas_queue_inflight follow the cal
     CHECK(faas::test::wait_until(
         [&] { return gauge(R"(faas_queue_depth{queue="default"})") == 0.0; }, 10s));
 }
+
+TEST_CASE(
+    "queue-worker: a call lasting longer than running_status_delay shows running while the "
+    "function runs, then its outcome") {
+    WorkerFixture f(faas::test::EnvMap{{"running_status_delay", "200ms"}});
+    f.gateway.script("fn.openfaas-fn", [](int) {
+        Reply r;
+        r.delay = 2000ms;
+        return r;
+    });
+    const std::string id = f.enqueue(Enqueue{});
+    REQUIRE(faas::test::wait_until([&] { return f.gateway.count("fn.openfaas-fn") == 1; }));
+    const auto started = std::chrono::steady_clock::now();
+    REQUIRE(f.wait_status(id, CallState::Running, 1500ms));
+    CHECK(std::chrono::steady_clock::now() - started >= 150ms);
+    const auto running = f.status(id);
+    CHECK(running->attempt == 1);
+    CHECK(running->status_code == 0);
+    REQUIRE(f.wait_status(id, CallState::Succeeded));
+    CHECK(f.status(id)->status_code == 200);
+}
+

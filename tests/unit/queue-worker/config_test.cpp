@@ -27,6 +27,8 @@ TEST_CASE("queue-worker config: the documented defaults") {
     CHECK(c.max_inflight == 50);
     CHECK(c.ack_wait == 60s);
     CHECK(c.upstream_timeout == 5min);
+    CHECK(c.running_status_delay == 100ms);
+    CHECK_FALSE(c.nats_send_asap);
     CHECK(c.defaults.retry.max_attempts == 10);
     CHECK(c.defaults.retry.initial_delay == 1s);
     CHECK(c.defaults.retry.max_delay == 60s);
@@ -101,4 +103,10 @@ TEST_CASE("queue-worker config: bad values name their variable") {
     fails_naming({{"callback_allow_hosts", "10.0.0.0/99"}}, "callback_allow_hosts");
     fails_naming({{"initial_retry_wait", "10s"}, {"max_retry_wait", "1s"}}, "max_retry_wait");
     fails_naming({{"metrics_port", "-2"}}, "metrics_port");
+}
+
+TEST_CASE("queue-worker config: running_status_delay 0 writes running at once, 250ms waits") {
+    CHECK(qw::load(env_of({{"running_status_delay", "0"}})).running_status_delay == 0ms);
+    CHECK(qw::load(env_of({{"running_status_delay", "250ms"}})).running_status_delay == 250ms);
+    CHECK(qw::load(env_of({{"nats_send_asap", "true"}})).nats_send_asap);
 }
