@@ -7,6 +7,7 @@
 #include <limits>
 
 #include <boost/beast/core.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/http.hpp>
 
 #include "core/async/async_event.hpp"
@@ -74,7 +75,7 @@ std::string buffered_request_head(const Endpoint& endpoint, const Request& req) 
     std::string head;
     append_request_head(head, req.method, req.target);
     if (!req.headers.has("Host")) {
-        wire::append_header(head, "Host", endpoint.key());
+        wire::append_header(head, "Host", endpoint.host_header());
     }
     wire::append_headers(head, req.headers, true);
     const bool send_length = !req.body.empty() || req.method == "POST" || req.method == "PUT" ||
@@ -182,6 +183,26 @@ awaitable<Result<std::unique_ptr<ClientPool::Conn>>> ClientPool::acquire(
     error_code ec;
     const auto connect_deadline = std::min(deadline, Clock::now() + options_.connect_timeout);
     conn->stream.expires_at(connect_deadline);
+    if (!endpoint.unix_path.empty()) {
+        // A connected AF_UNIX stream socket adopted by the TCP socket type: every read and
+        // write the pool does is a plain stream operation, so one Conn type serves both.
+        asio::local::stream_protocol::socket local(ex_);
+        co_await local.async_connect(asio::local::stream_protocol::endpoint(endpoint.unix_path),
+                                     asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            co_return make_error(errc::connect_failed,
+                                 "connecting to " + endpoint.key() + ": " + ec.message());
+        }
+        const int fd = local.release(ec);
+        if (!ec) {
+            conn->stream.socket().assign(tcp::v4(), fd, ec);
+        }
+        if (ec) {
+            co_return make_error(errc::connect_failed,
+                                 "adopting the socket of " + endpoint.key() + ": " + ec.message());
+        }
+        co_return conn;
+    }
     const auto addr = asio::ip::make_address(endpoint.host, ec);
     if (!ec) {
         co_await conn->stream.async_connect(tcp::endpoint(addr, endpoint.port),
@@ -435,7 +456,7 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
         wire::append_header(head, h.name, h.value);
     }
     if (!has_host && !options.request_headers.has("Host")) {
-        wire::append_header(head, "Host", endpoint.key());
+        wire::append_header(head, "Host", endpoint.host_header());
     }
     wire::append_headers(head, options.request_headers, true);
     const bool chunked_up = streamed && !length;

@@ -21,9 +21,24 @@
 namespace faas::http {
 
 struct Endpoint {
+    Endpoint() = default;
+    Endpoint(std::string host_, std::uint16_t port_, std::string unix_path_ = {})
+        : host(std::move(host_)), port(port_), unix_path(std::move(unix_path_)) {}
+
     std::string host;
     std::uint16_t port = 80;
-    std::string key() const { return host + ":" + std::to_string(port); }
+    // When set, connect to this Unix domain socket instead of host:port (dockerd's API). The
+    // Host header is then `host` ("localhost" when empty).
+    std::string unix_path;
+    std::string key() const {
+        return unix_path.empty() ? host + ":" + std::to_string(port) : "unix:" + unix_path;
+    }
+    std::string host_header() const {
+        if (unix_path.empty()) {
+            return key();
+        }
+        return host.empty() ? std::string("localhost") : host;
+    }
 };
 
 struct Url {
