@@ -71,7 +71,7 @@ bool authorized(std::optional<std::string_view> header, const Credentials& c) {
     return user_ok && pass_ok;
 }
 
-Api::Api(Backend& backend, asio::io_context& control, const Config& config, log::Logger log,
+Api::Api(FunctionBackend& backend, asio::io_context& control, const Config& config, log::Logger log,
          metrics::Registry& registry, std::optional<Credentials> credentials)
     : backend_(backend),
       control_(control),
@@ -166,7 +166,7 @@ awaitable<void> Api::route(Thread& t, http::Exchange& ex, std::string& route_lab
             (void)co_await ex.respond(std::move(r));
             co_return;
         }
-        co_await system(ex, path, route_label);
+        co_await system(t, ex, path, route_label);
         co_return;
     }
     (void)co_await ex.respond(http::text_error(404, "404 page not found"));

@@ -13,7 +13,7 @@
 #include "core/log/log.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/openfaas/types.hpp"
-#include "provider/backend.hpp"
+#include "provider/function_backend.hpp"
 #include "provider/config.hpp"
 
 namespace faas::provider {
@@ -30,7 +30,7 @@ bool authorized(std::optional<std::string_view> header, const Credentials& c);
 
 class Api {
 public:
-    Api(Backend& backend, asio::io_context& control, const Config& config, log::Logger log,
+    Api(FunctionBackend& backend, asio::io_context& control, const Config& config, log::Logger log,
         metrics::Registry& registry, std::optional<Credentials> credentials);
     ~Api();
     Api(const Api&) = delete;
@@ -45,23 +45,24 @@ public:
 private:
     awaitable<void> handle(Thread& t, http::Exchange& ex);
     awaitable<void> route(Thread& t, http::Exchange& ex, std::string& route_label);
-    awaitable<void> system(http::Exchange& ex, std::string_view path, std::string& route_label);
+    awaitable<void> system(Thread& t, http::Exchange& ex, std::string_view path,
+                           std::string& route_label);
     awaitable<void> functions(http::Exchange& ex);
     awaitable<void> secrets(http::Exchange& ex);
     awaitable<void> namespace_route(http::Exchange& ex, std::string name);
     awaitable<void> endpoints(http::Exchange& ex);
-    awaitable<void> logs(http::Exchange& ex);
+    awaitable<void> logs(Thread& t, http::Exchange& ex);
     awaitable<void> proxy(Thread& t, http::Exchange& ex, std::string_view rest);
     // Reads the body (413 when too large); nullopt when an error answer was sent.
     awaitable<std::optional<std::string>> body(http::Exchange& ex);
 
-    // Runs `f` (a synchronous callable returning http::Response) on the control thread. Taken
+    // Runs `f` (a callable returning awaitable<http::Response>) on the control thread. Taken
     // by reference: g++ 12 destroys a by-value coroutine argument built inside a co_await
     // expression twice; the temporary lives until the co_await completes.
     template <class F>
     awaitable<http::Response> on_control(F&& f);
 
-    Backend& backend_;
+    FunctionBackend& backend_;
     asio::io_context& control_;
     const Config& config_;
     log::Logger log_;
@@ -79,8 +80,7 @@ struct Api::Thread {
 
 template <class F>
 awaitable<http::Response> Api::on_control(F&& f) {
-    auto job = [g = std::forward<F>(f)]() mutable -> awaitable<http::Response> { co_return g(); };
-    co_return co_await asio::co_spawn(control_, std::move(job), use_awaitable);
+    co_return co_await asio::co_spawn(control_, std::forward<F>(f), use_awaitable);
 }
 
 }  // namespace faas::provider

@@ -54,7 +54,8 @@ std::string pick_namespace(const std::string& query_ns, const std::string& body_
 
 }  // namespace
 
-awaitable<void> Api::system(http::Exchange& ex, std::string_view path, std::string& route_label) {
+awaitable<void> Api::system(Thread& t, http::Exchange& ex, std::string_view path,
+                            std::string& route_label) {
     const std::string method(ex.method());
     if (path == "/system/functions") {
         route_label = "/system/functions";
@@ -70,13 +71,13 @@ awaitable<void> Api::system(http::Exchange& ex, std::string_view path, std::stri
         const auto q = parse_query(ex.query());
         std::string name(path.substr(17));
         std::string ns = query_value(q, "namespace");
-        auto job = [this, name, ns]() {
+        auto job = [this, name, ns]() -> awaitable<http::Response> {
             const std::string n = ns.empty() ? backend_.default_namespace() : ns;
-            auto s = backend_.status(n, name);
+            auto s = co_await backend_.status(n, name);
             if (!s) {
-                return empty(404);
+                co_return s.error().code == errc::not_found ? empty(404) : error_response(s.error());
             }
-            return json_response(200, openfaas::to_json(*s));
+            co_return json_response(200, openfaas::to_json(*s));
         };
         http::Response r = co_await on_control(std::move(job));
         (void)co_await ex.respond(std::move(r));
@@ -92,16 +93,16 @@ awaitable<void> Api::system(http::Exchange& ex, std::string_view path, std::stri
         }
         std::string name(path.substr(32));
         std::string ns = query_value(parse_query(ex.query()), "namespace");
-        auto job = [this, name, ns]() {
+        auto job = [this, name, ns]() -> awaitable<http::Response> {
             const std::string n = ns.empty() ? backend_.default_namespace() : ns;
-            auto secret = backend_.webhook_secret(n, name);
+            auto secret = co_await backend_.webhook_secret(n, name);
             if (!secret) {
-                return error_response(secret.error());
+                co_return error_response(secret.error());
             }
             http::Response r;
             r.headers.set("Content-Type", "application/octet-stream");
             r.body = std::move(secret).value();
-            return r;
+            co_return r;
         };
         http::Response r = co_await on_control(std::move(job));
         (void)co_await ex.respond(std::move(r));
@@ -129,9 +130,10 @@ awaitable<void> Api::system(http::Exchange& ex, std::string_view path, std::stri
         const std::string qns = query_value(parse_query(ex.query()), "namespace");
         const std::string bns = req->namespace_;
         const std::uint64_t replicas = req->replicas;
-        auto job = [this, name, qns, bns, replicas]() {
+        auto job = [this, name, qns, bns, replicas]() -> awaitable<http::Response> {
             const std::string ns = pick_namespace(qns, bns, backend_.default_namespace());
-            return done(backend_.scale(ns, name, replicas), 202);
+            const Status st = co_await backend_.scale(ns, name, replicas);
+            co_return done(st, 202);
         };
         http::Response r = co_await on_control(std::move(job));
         (void)co_await ex.respond(std::move(r));
@@ -148,7 +150,10 @@ awaitable<void> Api::system(http::Exchange& ex, std::string_view path, std::stri
             (void)co_await ex.respond(method_not_allowed());
             co_return;
         }
-        auto job = [this]() { return json_response(200, openfaas::to_json(backend_.namespaces())); };
+        auto job = [this]() -> awaitable<http::Response> {
+            const auto names = co_await backend_.namespaces();
+            co_return json_response(200, openfaas::to_json(names));
+        };
         http::Response r = co_await on_control(std::move(job));
         (void)co_await ex.respond(std::move(r));
         co_return;
@@ -165,8 +170,8 @@ awaitable<void> Api::system(http::Exchange& ex, std::string_view path, std::stri
             co_return;
         }
         openfaas::ProviderInfo info;
-        info.provider = "faas-local";
-        info.orchestration = "local";
+        info.provider = backend_.provider_name();
+        info.orchestration = backend_.orchestration();
         info.sha = FAAS_GIT_SHA;
         info.release = FAAS_VERSION;
         (void)co_await ex.respond(json_response(200, openfaas::to_json(info)));
@@ -179,7 +184,7 @@ awaitable<void> Api::system(http::Exchange& ex, std::string_view path, std::stri
     }
     if (path == "/system/logs") {
         route_label = "/system/logs";
-        co_await logs(ex);
+        co_await logs(t, ex);
         co_return;
     }
     (void)co_await ex.respond(http::text_error(404, "404 page not found"));
@@ -189,12 +194,13 @@ awaitable<void> Api::functions(http::Exchange& ex) {
     const std::string method(ex.method());
     const std::string qns = query_value(parse_query(ex.query()), "namespace");
     if (method == "GET") {
-        auto job = [this, qns]() {
-            auto list = backend_.list(qns.empty() ? backend_.default_namespace() : qns);
+        auto job = [this, qns]() -> awaitable<http::Response> {
+            const std::string ns = qns.empty() ? backend_.default_namespace() : qns;
+            auto list = co_await backend_.list(ns);
             if (!list) {
-                return error_response(list.error());
+                co_return error_response(list.error());
             }
-            return json_response(200, openfaas::to_json(*list));
+            co_return json_response(200, openfaas::to_json(*list));
         };
         http::Response r = co_await on_control(std::move(job));
         (void)co_await ex.respond(std::move(r));
@@ -221,9 +227,10 @@ awaitable<void> Api::functions(http::Exchange& ex) {
         }
         const std::string name = req->function_name;
         const std::string bns = req->namespace_;
-        auto job = [this, name, qns, bns]() {
+        auto job = [this, name, qns, bns]() -> awaitable<http::Response> {
             const std::string ns = pick_namespace(qns, bns, backend_.default_namespace());
-            return done(backend_.remove(ns, name), 202);
+            const Status st = co_await backend_.remove(ns, name);
+            co_return done(st, 202);
         };
         r = co_await on_control(std::move(job));
     } else {
@@ -237,9 +244,14 @@ awaitable<void> Api::functions(http::Exchange& ex) {
             d.namespace_ = qns;
         }
         const bool create = method == "POST";
-        auto job = [this, d = std::move(d), create]() mutable {
-            return done(create ? backend_.deploy(std::move(d)) : backend_.update(std::move(d)),
-                        202);
+        auto job = [this, d = std::move(d), create]() -> awaitable<http::Response> {
+            // Not a ?: of two co_awaits: g++ 12 miscompiles that.
+            if (create) {
+                const Status st = co_await backend_.deploy(d);
+                co_return done(st, 202);
+            }
+            const Status st = co_await backend_.update(d);
+            co_return done(st, 202);
         };
         r = co_await on_control(std::move(job));
     }
@@ -250,12 +262,13 @@ awaitable<void> Api::secrets(http::Exchange& ex) {
     const std::string method(ex.method());
     const std::string qns = query_value(parse_query(ex.query()), "namespace");
     if (method == "GET") {
-        auto job = [this, qns]() {
-            auto list = backend_.list_secrets(qns.empty() ? backend_.default_namespace() : qns);
+        auto job = [this, qns]() -> awaitable<http::Response> {
+            const std::string ns = qns.empty() ? backend_.default_namespace() : qns;
+            auto list = co_await backend_.list_secrets(ns);
             if (!list) {
-                return error_response(list.error());
+                co_return error_response(list.error());
             }
-            return json_response(200, openfaas::to_json(*list));
+            co_return json_response(200, openfaas::to_json(*list));
         };
         http::Response r = co_await on_control(std::move(job));
         (void)co_await ex.respond(std::move(r));
@@ -275,16 +288,19 @@ awaitable<void> Api::secrets(http::Exchange& ex) {
         co_return;
     }
     openfaas::Secret s = std::move(sec).value();
-    auto job = [this, s = std::move(s), qns, method]() mutable {
+    auto job = [this, s = std::move(s), qns, method]() mutable -> awaitable<http::Response> {
         s.namespace_ = pick_namespace(qns, s.namespace_, backend_.default_namespace());
         if (method == "POST") {
-            return done(backend_.create_secret(s), 202);
+            const Status st = co_await backend_.create_secret(s);
+            co_return done(st, 202);
         }
         if (method == "PUT") {
-            return done(backend_.update_secret(s), 202);
+            const Status st = co_await backend_.update_secret(s);
+            co_return done(st, 202);
         }
         // 200, never 204: faas-cli treats 204 as a failure.
-        return done(backend_.delete_secret(s.namespace_, s.name), 200);
+        const Status st = co_await backend_.delete_secret(s.namespace_, s.name);
+        co_return done(st, 200);
     };
     http::Response r = co_await on_control(std::move(job));
     (void)co_await ex.respond(std::move(r));
@@ -293,19 +309,22 @@ awaitable<void> Api::secrets(http::Exchange& ex) {
 awaitable<void> Api::namespace_route(http::Exchange& ex, std::string name) {
     const std::string method(ex.method());
     if (method == "GET") {
-        auto job = [this, name]() {
-            auto ns = backend_.get_namespace(name);
+        auto job = [this, name]() -> awaitable<http::Response> {
+            auto ns = co_await backend_.get_namespace(name);
             if (!ns) {
-                return error_response(ns.error());
+                co_return error_response(ns.error());
             }
-            return json_response(200, openfaas::to_json(*ns));
+            co_return json_response(200, openfaas::to_json(*ns));
         };
         http::Response r = co_await on_control(std::move(job));
         (void)co_await ex.respond(std::move(r));
         co_return;
     }
     if (method == "DELETE") {
-        auto job = [this, name]() { return done(backend_.delete_namespace(name), 202); };
+        auto job = [this, name]() -> awaitable<http::Response> {
+            const Status st = co_await backend_.delete_namespace(name);
+            co_return done(st, 202);
+        };
         http::Response r = co_await on_control(std::move(job));
         (void)co_await ex.respond(std::move(r));
         co_return;
@@ -333,9 +352,13 @@ awaitable<void> Api::namespace_route(http::Exchange& ex, std::string name) {
         co_return;
     }
     const bool create = method == "POST";
-    auto job = [this, ns = std::move(ns), create]() {
-        return create ? done(backend_.create_namespace(ns), 201)
-                      : done(backend_.update_namespace(ns), 202);
+    auto job = [this, ns = std::move(ns), create]() -> awaitable<http::Response> {
+        if (create) {
+            const Status st = co_await backend_.create_namespace(ns);
+            co_return done(st, 201);
+        }
+        const Status st = co_await backend_.update_namespace(ns);
+        co_return done(st, 202);
     };
     http::Response r = co_await on_control(std::move(job));
     (void)co_await ex.respond(std::move(r));
@@ -369,9 +392,9 @@ awaitable<void> Api::endpoints(http::Exchange& ex) {
     }
     auto job = [this, since, wait]() -> awaitable<http::Response> {
             if (since) {
-                co_await backend_.wait_change(*since, wait);
+                co_await backend_.board().wait_change(*since, wait);
             }
-            co_return json_response(200, backend_.endpoints_json());
+            co_return json_response(200, backend_.board().json());
         };
     http::Response r = co_await asio::co_spawn(control_, std::move(job), use_awaitable);
     (void)co_await ex.respond(std::move(r));

@@ -20,27 +20,6 @@ http::Response proxy_error(int status, std::string_view message) {
     return r;
 }
 
-std::string log_json(const std::string& name, const std::string& ns, const LogLine& l) {
-    json::Writer w;
-    w.begin_object();
-    w.key("name").value(name);
-    w.key("namespace").value(ns);
-    w.key("instance").value(l.instance);
-    w.key("timestamp").value(l.timestamp);
-    w.key("text").value(l.text);
-    w.end_object();
-    std::string out = std::move(w).str();
-    out.push_back('\n');
-    return out;
-}
-
-struct LogBatch {
-    std::vector<LogLine> lines;
-    std::uint64_t cursor = 0;
-    bool found = false;
-    bool stop = false;
-};
-
 }  // namespace
 
 awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest) {
@@ -103,7 +82,7 @@ awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest)
     }
 }
 
-awaitable<void> Api::logs(http::Exchange& ex) {
+awaitable<void> Api::logs(Thread& t, http::Exchange& ex) {
     if (ex.method() != "GET") {
         (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
         co_return;
@@ -143,57 +122,12 @@ awaitable<void> Api::logs(http::Exchange& ex) {
     if (ns.empty()) {
         ns = config_.default_namespace;
     }
-    const std::string key = name + "." + ns;
-    auto job = [this, name, ns, key, lq]() -> awaitable<LogBatch> {
-            LogBatch b;
-            b.found = backend_.exists(ns, name);
-            if (b.found) {
-                b.lines = backend_.logs().history(key, lq);
-                b.cursor = backend_.logs().last_seq();
-            }
-            co_return b;
-        };
-    auto first = co_await asio::co_spawn(control_, std::move(job), use_awaitable);
-    if (!first.found) {
-        (void)co_await ex.respond(http::text_error(404, "function " + name + " not found"));
-        co_return;
-    }
-    http::Headers headers{{"Content-Type", "application/x-ndjson"}};
-    if (!co_await ex.begin_response(200, headers, std::nullopt)) {
-        co_return;
-    }
-    for (const auto& l : first.lines) {
-        if (!co_await ex.write_body(log_json(name, ns, l))) {
-            co_return;
-        }
-    }
-    std::uint64_t cursor = first.cursor;
-    const std::string instance = lq.instance;
-    while (follow) {
-        auto wait_lines = [this, key, cursor, instance]() -> awaitable<LogBatch> {
-                LogBatch b;
-                auto& store = backend_.logs();
-                if (store.last_seq() == cursor && !backend_.shutting_down()) {
-                    auto ev = store.change_event();
-                    (void)co_await ev->wait_for(30s);
-                }
-                b.lines = store.after(key, cursor, instance);
-                b.cursor = store.last_seq();
-                b.stop = backend_.shutting_down();
-                co_return b;
-            };
-        auto batch = co_await asio::co_spawn(control_, std::move(wait_lines), use_awaitable);
-        cursor = batch.cursor;
-        for (const auto& l : batch.lines) {
-            if (!co_await ex.write_body(log_json(name, ns, l))) {
-                co_return;
-            }
-        }
-        if (batch.stop) {
-            break;
-        }
-    }
-    (void)co_await ex.end_response();
+    LogRequest req;
+    req.name = name;
+    req.namespace_ = ns;
+    req.query = std::move(lq);
+    req.follow = follow;
+    co_await backend_.stream_logs(ex, t.client, req);
 }
 
 }  // namespace faas::provider

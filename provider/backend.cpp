@@ -42,7 +42,7 @@ Backend::Backend(asio::io_context& control, const Config& config, log::Logger lo
       tasks_(ex_),
       client_(ex_),
       base_env_(process::current_environment()),
-      changed_(std::make_shared<async::AsyncEvent>(ex_)) {}
+      board_(ex_) {}
 
 Backend::~Backend() = default;
 
@@ -94,7 +94,7 @@ Status Backend::start() {
 
 awaitable<void> Backend::shutdown() {
     shutting_down_ = true;
-    changed_->notify();
+    board_.wake_all();
     logs_.wake_all();
     for (auto& [key, fn] : functions_) {
         fn->deleted = true;
@@ -416,54 +416,8 @@ void Backend::publish() {
             .Set(static_cast<double>(v.endpoints.size()));
         views.push_back(std::move(v));
     }
-    if (views == published_) {
-        return;
-    }
-    published_ = std::move(views);
-    ++generation_;
-    auto old = std::move(changed_);
-    changed_ = std::make_shared<async::AsyncEvent>(ex_);
-    old->notify();
+    board_.set(std::move(views));
 }
 
-std::string Backend::endpoints_json() const {
-    json::Writer w;
-    w.begin_object();
-    w.key("generation").value(generation_);
-    w.key("functions").begin_array();
-    for (const auto& v : published_) {
-        w.begin_object();
-        w.key("name").value(v.name);
-        w.key("namespace").value(v.namespace_);
-        w.key("replicas").value(v.replicas);
-        w.key("minReplicas").value(v.min_replicas);
-        w.key("endpoints").begin_array();
-        for (const auto& e : v.endpoints) {
-            w.begin_object();
-            w.key("id").value(e.id);
-            w.key("address").value(e.address);
-            w.key("port").value(static_cast<std::uint64_t>(e.port));
-            w.end_object();
-        }
-        w.end_array();
-        w.key("annotations").begin_object();
-        for (const auto& [key, value] : v.annotations) {
-            w.key(key).value(value);
-        }
-        w.end_object();
-        w.end_object();
-    }
-    w.end_array();
-    w.end_object();
-    return std::move(w).str();
-}
-
-awaitable<void> Backend::wait_change(std::uint64_t since, std::chrono::nanoseconds wait) {
-    if (since != generation_ || shutting_down_) {
-        co_return;
-    }
-    auto ev = changed_;
-    co_await ev->wait_for(wait);
-}
 
 }  // namespace faas::provider

@@ -24,29 +24,13 @@
 #include "core/process/child.hpp"
 #include "core/result.hpp"
 #include "provider/config.hpp"
+#include "provider/endpoint_board.hpp"
 #include "provider/launcher.hpp"
 #include "provider/limits.hpp"
 #include "provider/log_store.hpp"
 #include "provider/store.hpp"
 
 namespace faas::provider {
-
-struct EndpointInfo {
-    std::string id;
-    std::string address;
-    std::uint16_t port = 0;
-    bool operator==(const EndpointInfo&) const = default;
-};
-
-struct FunctionView {
-    std::string name;
-    std::string namespace_;
-    std::uint64_t replicas = 0;
-    std::uint64_t min_replicas = 1;
-    std::vector<EndpointInfo> endpoints;
-    openfaas::StringMap annotations;  // the deployment's, so the gateway routes by them
-    bool operator==(const FunctionView&) const = default;
-};
 
 struct BackendMetrics;
 
@@ -80,10 +64,7 @@ public:
     std::optional<http::Endpoint> pick(const std::string& ns, const std::string& name);
 
     // --- endpoint list ---
-    std::uint64_t generation() const noexcept { return generation_; }
-    std::string endpoints_json() const;
-    // Returns once the generation differs from `since`, `wait` passed, or shutdown began.
-    awaitable<void> wait_change(std::uint64_t since, std::chrono::nanoseconds wait);
+    EndpointBoard& board() noexcept { return board_; }
 
     // --- secrets ---
     Status create_secret(const openfaas::Secret& s);
@@ -153,9 +134,7 @@ private:
     std::map<std::string, openfaas::FunctionNamespace> namespaces_;
     std::vector<std::string> base_env_;
     bool mount_secrets_ = false;
-    std::uint64_t generation_ = 1;
-    std::vector<FunctionView> published_;
-    std::shared_ptr<async::AsyncEvent> changed_;
+    EndpointBoard board_;
     bool shutting_down_ = false;
     std::uint64_t rr_ = 0;
 };

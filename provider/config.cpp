@@ -48,13 +48,35 @@ Config load(const config::Env& env) {
     if (c.state_dir.empty()) {
         c.state_dir = default_state_dir(env);
     }
+    const std::string backend = env.string("backend", "local");
+    if (backend == "local" || backend.empty()) {
+        c.backend = BackendKind::Local;
+    } else if (backend == "swarm") {
+        c.backend = BackendKind::Swarm;
+    } else {
+        throw config::ConfigError("backend=" + backend + ": expected local or swarm");
+    }
+    c.docker_socket = env.string("docker_socket", c.docker_socket);
+    if (auto v = env.get("function_network")) {
+        c.function_network = *v;
+    }
+    c.queue_worker_service = env.string("queue_worker_service", "");
+    c.swarm_poll = env.duration("swarm_poll_interval", c.swarm_poll);
+    c.swarm_fast_poll = env.duration("swarm_fast_poll_interval", c.swarm_fast_poll);
+    if (c.swarm_poll <= std::chrono::nanoseconds(0) || c.swarm_fast_poll <= std::chrono::nanoseconds(0)) {
+        throw config::ConfigError("swarm_poll_interval and swarm_fast_poll_interval must be positive");
+    }
+    c.swarm_probe = env.flag("swarm_probe", true);
+    if (c.backend == BackendKind::Swarm && c.function_network.empty()) {
+        throw config::ConfigError("backend=swarm: function_network must name the functions' network");
+    }
     c.self_path = self_executable();
     c.fwatchdog_path = env.string("fwatchdog_path");
     if (c.fwatchdog_path.empty()) {
         c.fwatchdog_path =
             (std::filesystem::path(c.self_path).parent_path() / "fwatchdog").string();
     }
-    if (::access(c.fwatchdog_path.c_str(), X_OK) != 0) {
+    if (c.backend == BackendKind::Local && ::access(c.fwatchdog_path.c_str(), X_OK) != 0) {
         throw config::ConfigError("fwatchdog_path=" + c.fwatchdog_path +
                                   ": not an executable file (build fwatchdog or set fwatchdog_path)");
     }

@@ -9,7 +9,11 @@
 
 namespace faas::provider {
 
+enum class BackendKind { Local, Swarm };
+
 struct Config {
+    // backend=local (fwatchdog processes on this host) or swarm (Docker Swarm services).
+    BackendKind backend = BackendKind::Local;
     std::uint16_t port = 8081;
     std::string bind_address = "0.0.0.0";
     std::chrono::nanoseconds read_timeout = std::chrono::seconds(10);
@@ -33,6 +37,22 @@ struct Config {
     std::size_t log_lines = 10000;
     std::size_t threads = 2;
     std::string log_level = "info";
+
+    // --- backend=swarm ---
+    // dockerd's API socket (Engine API v1.41).
+    std::string docker_socket = "/var/run/docker.sock";
+    // The attachable overlay network functions join; the gateway reaches task addresses on it.
+    std::string function_network = "functions";
+    // The Swarm service of the queue-worker, scaled by POST /system/scale-function/<this name>
+    // (empty: none).
+    std::string queue_worker_service;
+    // How often tasks are read while nothing is pending, and while a function waits for a
+    // replica (after deploy, scale or a task's exit).
+    std::chrono::nanoseconds swarm_poll = std::chrono::seconds(2);
+    std::chrono::nanoseconds swarm_fast_poll = std::chrono::milliseconds(50);
+    // Route to a running task only after its /_/health answered (the provider must be on the
+    // function network, as in compose/stack.yml); false routes as soon as the task runs.
+    bool swarm_probe = true;
 };
 
 // The default state directory: $FAAS_STATE_DIR, else /var/lib/faas for root, else

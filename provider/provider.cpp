@@ -10,6 +10,8 @@
 #include "core/metrics/metrics.hpp"
 #include "provider/api.hpp"
 #include "provider/backend.hpp"
+#include "provider/local_functions.hpp"
+#include "provider/swarm_backend.hpp"
 
 namespace faas::provider {
 
@@ -22,7 +24,10 @@ struct Provider::Impl {
     log::Logger log;
     http::IoPool pool;
     metrics::Registry registry;
-    std::unique_ptr<Backend> backend;
+    std::unique_ptr<Backend> local;
+    std::unique_ptr<SwarmBackend> swarm;
+    std::unique_ptr<FunctionBackend> local_api;
+    FunctionBackend* backend = nullptr;
     std::unique_ptr<Api> api;
     std::unique_ptr<http::Server> server;
     std::optional<asio::signal_set> signals;
@@ -54,11 +59,26 @@ int Provider::run() {
                     d.config.secret_mount_path);
     }
     asio::io_context& control = d.pool.context(0);
-    d.backend = std::make_unique<Backend>(control, d.config, d.log, d.registry);
-    if (auto st = d.backend->start(); !st) {
-        d.log->critical("cannot start state_dir={} error=\"{}\"", d.config.state_dir,
-                        st.error().what());
-        return 1;
+    const char* where = "";
+    if (d.config.backend == BackendKind::Swarm) {
+        d.swarm = std::make_unique<SwarmBackend>(control, d.config, d.log, d.registry);
+        if (auto st = d.swarm->start(); !st) {
+            d.log->critical("cannot start state_dir={} error=\"{}\"", d.config.state_dir,
+                            st.error().what());
+            return 1;
+        }
+        d.backend = d.swarm.get();
+        where = d.config.docker_socket.c_str();
+    } else {
+        d.local = std::make_unique<Backend>(control, d.config, d.log, d.registry);
+        if (auto st = d.local->start(); !st) {
+            d.log->critical("cannot start state_dir={} error=\"{}\"", d.config.state_dir,
+                            st.error().what());
+            return 1;
+        }
+        d.local_api = std::make_unique<LocalFunctions>(*d.local, control);
+        d.backend = d.local_api.get();
+        where = d.config.state_dir.c_str();
     }
     d.api = std::make_unique<Api>(*d.backend, control, d.config, d.log, d.registry, creds);
     http::ServerOptions so;
@@ -83,8 +103,8 @@ int Provider::run() {
         asio::co_spawn(d.pool.context(0), d.shutdown_sequence(), asio::detached);
     });
     d.server->start();
-    d.log->info("listening port={} provider=faas-local state_dir={} threads={}", d.server->port(),
-                d.config.state_dir, d.pool.size());
+    d.log->info("listening port={} provider={} state={} threads={}", d.server->port(),
+                d.backend->provider_name(), where, d.pool.size());
     d.pool.run();
     return 0;
 }

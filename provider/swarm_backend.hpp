@@ -1,0 +1,144 @@
+#pragma once
+// SwarmBackend: the FunctionBackend of backend=swarm. Functions are Docker Swarm services on the
+// attachable functions network, created and read through the Engine API (v1.41) on
+// docker_socket with core's ClientPool; the mapping is provider/swarm_spec.hpp. A watch loop
+// reads services and tasks (every swarm_poll_interval, every swarm_fast_poll_interval while a
+// function waits for replicas), probes each new running task's /_/health on its address on the
+// functions network, and publishes the ready ones on the EndpointBoard the gateway long-polls.
+// Secrets are Docker secrets (immutable: an update creates a new one and swaps the services that
+// mount it); the provider keeps a 0600 copy of each value it was given in state_dir, which is
+// what the gateway's webhook verification reads. Only the default namespace exists on Swarm.
+// Everything runs on the control thread except stream_logs().
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/asio.hpp"
+#include "core/async/async_event.hpp"
+#include "core/http/client.hpp"
+#include "core/log/log.hpp"
+#include "core/metrics/metrics.hpp"
+#include "provider/config.hpp"
+#include "provider/function_backend.hpp"
+#include "provider/store.hpp"
+#include "provider/swarm_spec.hpp"
+
+namespace faas::provider {
+
+class SwarmBackend final : public FunctionBackend {
+public:
+    SwarmBackend(asio::io_context& control, const Config& config, log::Logger log,
+                 metrics::Registry& registry);
+    ~SwarmBackend() override;
+
+    // Creates the state directory and starts the watch loop (which logs, and keeps trying,
+    // while dockerd cannot be reached).
+    Status start();
+
+    const char* provider_name() const noexcept override { return "faas-swarm"; }
+    const char* orchestration() const noexcept override { return "swarm"; }
+    awaitable<void> shutdown() override;
+    bool shutting_down() const noexcept override { return stopping_; }
+    const std::string& default_namespace() const noexcept override {
+        return config_.default_namespace;
+    }
+
+    awaitable<Status> deploy(const openfaas::FunctionDeployment& d) override;
+    awaitable<Status> update(const openfaas::FunctionDeployment& d) override;
+    awaitable<Status> remove(const std::string& ns, const std::string& name) override;
+    awaitable<Status> scale(const std::string& ns, const std::string& name,
+                            std::uint64_t replicas) override;
+    awaitable<Result<std::vector<openfaas::FunctionStatus>>> list(const std::string& ns) override;
+    awaitable<Result<openfaas::FunctionStatus>> status(const std::string& ns,
+                                                       const std::string& name) override;
+    std::optional<http::Endpoint> pick(const std::string& ns, const std::string& name) override;
+    EndpointBoard& board() noexcept override { return board_; }
+
+    awaitable<Status> create_secret(const openfaas::Secret& s) override;
+    awaitable<Status> update_secret(const openfaas::Secret& s) override;
+    awaitable<Status> delete_secret(const std::string& ns, const std::string& name) override;
+    awaitable<Result<std::vector<openfaas::Secret>>> list_secrets(const std::string& ns) override;
+    awaitable<Result<std::string>> webhook_secret(const std::string& ns,
+                                                  const std::string& name) override;
+
+    awaitable<std::vector<std::string>> namespaces() override;
+    awaitable<Result<openfaas::FunctionNamespace>> get_namespace(const std::string& ns) override;
+    awaitable<Status> create_namespace(const openfaas::FunctionNamespace& ns) override;
+    awaitable<Status> update_namespace(const openfaas::FunctionNamespace& ns) override;
+    awaitable<Status> delete_namespace(const std::string& ns) override;
+
+    awaitable<void> stream_logs(http::Exchange& ex, http::ClientPool& client,
+                                const LogRequest& r) override;
+
+    struct Metrics;
+
+private:
+    struct Reply {
+        int status = 0;
+        std::string body;
+    };
+    // What the watch loop last saw of a function.
+    struct Seen {
+        std::string service_id;
+        std::uint64_t replicas = 0;
+        std::uint64_t min_replicas = 1;
+        std::vector<EndpointInfo> ready;
+        openfaas::StringMap annotations;
+    };
+
+    // One Engine API call on `pool` (the control thread's unless a handler passes its own).
+    // Transport failures are errc::unavailable naming the socket; HTTP errors are left to the
+    // caller (see docker_error).
+    awaitable<Result<Reply>> docker(http::ClientPool& pool, const std::string& method,
+                                    const std::string& target, const std::string& body);
+    // A GET that must answer 200: its body, else the transport error or docker_error(what).
+    awaitable<Result<std::string>> docker_get(const std::string& target, const std::string& what);
+    // An error answer of dockerd as a provider error: 400/404/409 keep their meaning, others 502.
+    Error docker_error(const Reply& r, const std::string& what) const;
+    Status check_namespace(const std::string& ns) const;
+    // GET /services/<name>; errc::not_found unless it is a function service.
+    awaitable<Result<swarm::ServiceInfo>> function_service(const std::string& name);
+    // The same, errc::not_found for any namespace but the default.
+    awaitable<Result<swarm::ServiceInfo>> function_in(const std::string& ns, const std::string& name);
+    awaitable<Result<std::vector<swarm::ServiceInfo>>> function_services();
+    // The newest Docker secret of each OpenFaaS secret name in `ns`.
+    awaitable<Result<std::map<std::string, swarm::DockerSecret>>> secrets_by_name(const std::string& ns);
+    awaitable<Status> update_service(const swarm::ServiceInfo& s, const std::string& spec);
+    awaitable<Status> apply(const openfaas::FunctionDeployment& d, bool create);
+    openfaas::FunctionStatus to_status(const swarm::ServiceInfo& s) const;
+
+    awaitable<void> watch_loop();
+    awaitable<void> refresh();
+    awaitable<void> probe(std::string task_id, std::string address);
+    // Polls fast for a while: something was deployed, scaled or changed.
+    void kick();
+    std::string uid() const;
+
+    asio::io_context& control_;
+    asio::any_io_executor ex_;
+    Config config_;
+    log::Logger log_;
+    std::unique_ptr<Metrics> metrics_;
+    Store store_;
+    http::Endpoint dockerd_;
+    http::ClientPool pool_;
+    http::ClientPool probe_pool_;
+    EndpointBoard board_;
+    async::AsyncEvent wake_;
+    async::AsyncEvent stopped_;
+    std::map<std::string, Seen> seen_;  // by function name
+    std::set<std::string> healthy_;     // task ids whose /_/health answered
+    std::set<std::string> probing_;
+    std::chrono::steady_clock::time_point fast_until_{};
+    bool dockerd_down_ = false;
+    std::atomic<bool> stopping_{false};
+    bool loop_running_ = false;
+    std::uint64_t rr_ = 0;
+};
+
+}  // namespace faas::provider

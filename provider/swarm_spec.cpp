@@ -1,0 +1,574 @@
+#include "provider/swarm_spec.hpp"
+
+#include <algorithm>
+
+#include "core/json/json.hpp"
+#include "core/text/text.hpp"
+#include "provider/limits.hpp"
+
+namespace faas::provider::swarm {
+
+namespace {
+
+using simdjson::dom::element;
+
+std::string str(element e, const char* key) {
+    std::string_view v;
+    if (e.is_object() && e[key].get(v) == simdjson::SUCCESS) {
+        return std::string(v);
+    }
+    return {};
+}
+
+std::uint64_t num(element e, const char* key) {
+    std::uint64_t v = 0;
+    if (e.is_object()) {
+        auto f = e[key];
+        if (f.error() == simdjson::SUCCESS) {
+            if (f.get(v) != simdjson::SUCCESS) {
+                std::int64_t s = 0;
+                if (f.get(s) == simdjson::SUCCESS && s > 0) {
+                    v = static_cast<std::uint64_t>(s);
+                }
+            }
+        }
+    }
+    return v;
+}
+
+// An empty object: what field() gives for a missing key (a default element has no document).
+element empty_object() {
+    static simdjson::dom::parser parser;
+    static const element empty = parser.parse(std::string_view("{}")).value();
+    return empty;
+}
+
+element field(element e, const char* key) {
+    element out;
+    if (e.is_object() && e[key].get(out) == simdjson::SUCCESS) {
+        return out;
+    }
+    return empty_object();
+}
+
+bool has(element e, const char* key) {
+    element out;
+    return e.is_object() && e[key].get(out) == simdjson::SUCCESS;
+}
+
+openfaas::StringMap string_map(element e) {
+    openfaas::StringMap m;
+    simdjson::dom::object obj;
+    if (e.get(obj) != simdjson::SUCCESS) {
+        return m;
+    }
+    for (auto [k, v] : obj) {
+        std::string_view s;
+        if (v.get(s) == simdjson::SUCCESS) {
+            m.emplace(std::string(k), std::string(s));
+        }
+    }
+    return m;
+}
+
+// Copies a DOM value into `w` as JSON.
+void copy(json::Writer& w, element e) {
+    switch (e.type()) {
+        case simdjson::dom::element_type::OBJECT: {
+            w.begin_object();
+            for (auto [k, v] : simdjson::dom::object(e)) {
+                w.key(k);
+                copy(w, v);
+            }
+            w.end_object();
+            break;
+        }
+        case simdjson::dom::element_type::ARRAY:
+            w.begin_array();
+            for (auto v : simdjson::dom::array(e)) {
+                copy(w, v);
+            }
+            w.end_array();
+            break;
+        case simdjson::dom::element_type::STRING: w.value(std::string_view(e)); break;
+        case simdjson::dom::element_type::INT64: w.value(std::int64_t(e)); break;
+        case simdjson::dom::element_type::UINT64: w.value(std::uint64_t(e)); break;
+        case simdjson::dom::element_type::DOUBLE: w.value(double(e)); break;
+        case simdjson::dom::element_type::BOOL: w.value(bool(e)); break;
+        case simdjson::dom::element_type::NULL_VALUE: w.null(); break;
+    }
+}
+
+void write_map(json::Writer& w, const openfaas::StringMap& m) {
+    w.begin_object();
+    for (const auto& [k, v] : m) {
+        w.key(k).value(v);
+    }
+    w.end_object();
+}
+
+Status write_resources(json::Writer& w, const char* key,
+                       const std::optional<openfaas::FunctionResources>& r) {
+    auto parsed = parse_limits(r);
+    if (!parsed) {
+        return make_error(errc::bad_request, std::string(key == std::string_view("Limits") ? "limits" : "requests") +
+                                                 ": " + parsed.error().what());
+    }
+    if (!parsed->any()) {
+        return {};
+    }
+    w.key(key).begin_object();
+    if (parsed->cpu_millis) {
+        w.key("NanoCPUs").value(*parsed->cpu_millis * 1000000U);
+    }
+    if (parsed->memory_bytes) {
+        w.key("MemoryBytes").value(*parsed->memory_bytes);
+    }
+    w.end_object();
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> service_spec(const openfaas::FunctionDeployment& d,
+                                 const std::map<std::string, DockerSecret>& secrets,
+                                 const SpecOptions& o) {
+    openfaas::StringMap labels = d.labels.value_or(openfaas::StringMap{});
+    for (const auto& [k, v] : d.annotations.value_or(openfaas::StringMap{})) {
+        const std::string key = std::string(kAnnotationPrefix) + k;
+        if (labels.contains(key)) {
+            return make_error(errc::bad_request, "annotation " + k + " clashes with the label " + key);
+        }
+        labels[key] = v;
+    }
+    labels[std::string(kFunctionLabel)] = d.service;
+    labels[std::string(kMarkerLabel)] = "true";
+    labels["faas_function"] = d.service;
+    labels[std::string(kNamespaceLabel)] = d.namespace_;
+    labels[std::string(kDeploymentLabel)] = openfaas::to_json(d);
+
+    openfaas::StringMap container_labels;
+    container_labels[std::string(kFunctionLabel)] = d.service;
+    container_labels[std::string(kMarkerLabel)] = "true";
+    container_labels["faas_function"] = d.service;
+    container_labels[std::string(kUidLabel)] = o.uid;
+    for (const auto& [k, v] : d.labels.value_or(openfaas::StringMap{})) {
+        container_labels.emplace(k, v);
+    }
+
+    json::Writer w;
+    w.begin_object();
+    w.key("Name").value(d.service);
+    w.key("Labels");
+    write_map(w, labels);
+    w.key("TaskTemplate").begin_object();
+    w.key("ContainerSpec").begin_object();
+    w.key("Image").value(d.image);
+    w.key("Labels");
+    write_map(w, container_labels);
+    w.key("Env").begin_array();
+    if (!d.env_process.empty()) {
+        w.value("fprocess=" + d.env_process);
+    }
+    const auto env = d.env_vars.value_or(openfaas::StringMap{});
+    for (const auto& [k, v] : env) {
+        if (k != "fprocess") {
+            w.value(k + "=" + v);
+        }
+    }
+    // The watchdog keeps serving this long after SIGTERM (OpenFaaS default 30 s, longer than
+    // Swarm's 10 s stop grace). Here the provider stops routing to a task as soon as Swarm
+    // marks it for shutdown, so 2 s of draining is enough.
+    if (!env.contains("healthcheck_interval")) {
+        w.value("healthcheck_interval=2s");
+    }
+    w.end_array();
+    if (!d.secrets.empty()) {
+        w.key("Secrets").begin_array();
+        for (const auto& name : d.secrets) {
+            auto it = secrets.find(name);
+            if (it == secrets.end()) {
+                return make_error(errc::bad_request, "secret \"" + name + "\" not found in namespace " +
+                                                         d.namespace_);
+            }
+            w.begin_object();
+            w.key("File").begin_object();
+            w.key("Name").value(std::string(kSecretDir) + name);
+            w.key("UID").value("0");
+            w.key("GID").value("0");
+            w.key("Mode").value(std::uint64_t{0444});
+            w.end_object();
+            w.key("SecretID").value(it->second.id);
+            w.key("SecretName").value(it->second.docker_name);
+            w.end_object();
+        }
+        w.end_array();
+    }
+    if (d.read_only_root_filesystem) {
+        w.key("ReadOnly").value(true);
+        w.key("Mounts").begin_array();
+        w.begin_object();
+        w.key("Type").value("tmpfs");
+        w.key("Target").value("/tmp");
+        w.end_object();
+        w.end_array();
+    }
+    if (o.provider_probe) {
+        w.key("Healthcheck").begin_object();
+        w.key("Test").begin_array().value("NONE").end_array();
+        w.end_object();
+    }
+    w.key("StopGracePeriod").value(std::uint64_t{10'000'000'000});
+    w.end_object();  // ContainerSpec
+    w.key("Resources").begin_object();
+    if (auto st = write_resources(w, "Limits", d.limits); !st) {
+        return st.error();
+    }
+    if (auto st = write_resources(w, "Reservations", d.requests); !st) {
+        return st.error();
+    }
+    w.end_object();
+    w.key("RestartPolicy").begin_object();
+    w.key("Condition").value("any");
+    w.key("Delay").value(std::uint64_t{1'000'000'000});
+    w.end_object();
+    w.key("Placement").begin_object();
+    w.key("Constraints").begin_array();
+    if (d.constraints.empty()) {
+        w.value("node.platform.os == linux");
+    }
+    for (const auto& c : d.constraints) {
+        w.value(c);
+    }
+    w.end_array();
+    w.end_object();
+    w.key("Networks").begin_array();
+    w.begin_object().key("Target").value(o.network).end_object();
+    w.end_array();
+    w.end_object();  // TaskTemplate
+    w.key("Mode").begin_object().key("Replicated").begin_object();
+    w.key("Replicas").value(o.replicas);
+    w.end_object().end_object();
+    // Every task at once, each new one started before its old one stops, watched for 1 s (not
+    // Docker's 5 s per step): a secret swap or an update reaches every replica in seconds.
+    w.key("UpdateConfig").begin_object();
+    w.key("Parallelism").value(std::uint64_t{0});
+    w.key("Order").value("start-first");
+    w.key("Monitor").value(std::uint64_t{1'000'000'000});
+    w.key("FailureAction").value("rollback");
+    w.end_object();
+    w.key("EndpointSpec").begin_object().key("Mode").value("dnsrr").end_object();
+    w.end_object();
+    return std::move(w).str();
+}
+
+namespace {
+
+ServiceInfo service_from(element e) {
+    ServiceInfo s;
+    s.id = str(e, "ID");
+    s.version = num(field(e, "Version"), "Index");
+    s.created_at = str(e, "CreatedAt");
+    const element spec = field(e, "Spec");
+    s.spec_json = simdjson::minify(spec);
+    s.name = str(spec, "Name");
+    s.replicas = num(field(field(spec, "Mode"), "Replicated"), "Replicas");
+    const auto labels = string_map(field(spec, "Labels"));
+    s.is_function = labels.contains(std::string(kFunctionLabel));
+    auto ns = labels.find(std::string(kNamespaceLabel));
+    s.namespace_ = ns == labels.end() ? std::string() : ns->second;
+    const element cs = field(field(spec, "TaskTemplate"), "ContainerSpec");
+    simdjson::dom::array refs;
+    if (field(cs, "Secrets").get(refs) == simdjson::SUCCESS) {
+        for (auto r : refs) {
+            std::string target = str(field(r, "File"), "Name");
+            if (target.starts_with(kSecretDir)) {
+                target = target.substr(kSecretDir.size());
+            }
+            s.secret_refs[target] = str(r, "SecretName");
+        }
+    }
+    if (auto it = labels.find(std::string(kDeploymentLabel)); it != labels.end()) {
+        if (auto d = openfaas::parse_deployment(it->second)) {
+            s.deployment = std::move(d).value();
+            return s;
+        }
+    }
+    // Not deployed by us (or the label was edited): rebuild what the spec tells.
+    openfaas::FunctionDeployment& d = s.deployment;
+    d.service = s.name;
+    d.namespace_ = s.namespace_;
+    d.image = str(cs, "Image");
+    simdjson::dom::array env;
+    if (field(cs, "Env").get(env) == simdjson::SUCCESS) {
+        openfaas::StringMap vars;
+        for (auto v : env) {
+            std::string_view kv;
+            if (v.get(kv) != simdjson::SUCCESS) {
+                continue;
+            }
+            const auto eq = kv.find('=');
+            const std::string k(kv.substr(0, eq));
+            const std::string val = eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
+            if (k == "fprocess") {
+                d.env_process = val;
+            } else {
+                vars[k] = val;
+            }
+        }
+        if (!vars.empty()) {
+            d.env_vars = std::move(vars);
+        }
+    }
+    openfaas::StringMap user_labels;
+    openfaas::StringMap annotations;
+    for (const auto& [k, v] : labels) {
+        if (k.starts_with(kAnnotationPrefix)) {
+            annotations[k.substr(kAnnotationPrefix.size())] = v;
+        } else if (k != kFunctionLabel && k != kMarkerLabel && k != kNamespaceLabel &&
+                   k != "faas_function") {
+            user_labels[k] = v;
+        }
+    }
+    d.labels = std::move(user_labels);
+    d.annotations = std::move(annotations);
+    for (const auto& [target, docker_name] : s.secret_refs) {
+        d.secrets.push_back(target);
+    }
+    return s;
+}
+
+}  // namespace
+
+Result<ServiceInfo> parse_service(std::string_view text) {
+    auto doc = json::parse(text);
+    if (!doc) {
+        return doc.error();
+    }
+    if (!doc->root().is_object()) {
+        return make_error(errc::upstream_failed, "dockerd: a service is not a JSON object");
+    }
+    return service_from(doc->root());
+}
+
+Result<std::vector<ServiceInfo>> parse_services(std::string_view text) {
+    auto doc = json::parse(text);
+    if (!doc) {
+        return doc.error();
+    }
+    simdjson::dom::array arr;
+    if (doc->root().get(arr) != simdjson::SUCCESS) {
+        return make_error(errc::upstream_failed, "dockerd: the service list is not a JSON array");
+    }
+    std::vector<ServiceInfo> out;
+    for (auto e : arr) {
+        out.push_back(service_from(e));
+    }
+    return out;
+}
+
+Result<std::vector<TaskInfo>> parse_tasks(std::string_view text, const std::string& network) {
+    auto doc = json::parse(text);
+    if (!doc) {
+        return doc.error();
+    }
+    simdjson::dom::array arr;
+    if (doc->root().get(arr) != simdjson::SUCCESS) {
+        return make_error(errc::upstream_failed, "dockerd: the task list is not a JSON array");
+    }
+    std::vector<TaskInfo> out;
+    for (auto e : arr) {
+        TaskInfo t;
+        t.id = str(e, "ID");
+        t.service_id = str(e, "ServiceID");
+        t.desired_state = str(e, "DesiredState");
+        const element status = field(e, "Status");
+        t.state = str(status, "State");
+        t.error = str(status, "Err");
+        t.container_id = str(field(status, "ContainerStatus"), "ContainerID");
+        simdjson::dom::array nets;
+        if (field(e, "NetworksAttachments").get(nets) == simdjson::SUCCESS) {
+            for (auto n : nets) {
+                const element net = field(n, "Network");
+                if (str(field(net, "Spec"), "Name") != network && str(net, "ID") != network) {
+                    continue;
+                }
+                simdjson::dom::array addrs;
+                if (field(n, "Addresses").get(addrs) == simdjson::SUCCESS) {
+                    for (auto a : addrs) {
+                        std::string_view cidr;
+                        if (a.get(cidr) == simdjson::SUCCESS) {
+                            t.address = std::string(cidr.substr(0, cidr.find('/')));
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+Result<std::vector<DockerSecret>> parse_secrets(std::string_view text) {
+    auto doc = json::parse(text);
+    if (!doc) {
+        return doc.error();
+    }
+    simdjson::dom::array arr;
+    if (doc->root().get(arr) != simdjson::SUCCESS) {
+        return make_error(errc::upstream_failed, "dockerd: the secret list is not a JSON array");
+    }
+    std::vector<DockerSecret> out;
+    for (auto e : arr) {
+        const element spec = field(e, "Spec");
+        const auto labels = string_map(field(spec, "Labels"));
+        auto owner = labels.find(std::string(kSecretOwnerLabel));
+        auto name = labels.find(std::string(kSecretNameLabel));
+        if (owner == labels.end() || owner->second != "openfaas" || name == labels.end()) {
+            continue;
+        }
+        DockerSecret s;
+        s.id = str(e, "ID");
+        s.docker_name = str(spec, "Name");
+        s.name = name->second;
+        auto ns = labels.find(std::string(kNamespaceLabel));
+        s.namespace_ = ns == labels.end() ? std::string() : ns->second;
+        s.created_at = str(e, "CreatedAt");
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+std::string secret_spec(const std::string& docker_name, const std::string& name,
+                        const std::string& ns, std::string_view bytes) {
+    json::Writer w;
+    w.begin_object();
+    w.key("Name").value(docker_name);
+    w.key("Labels").begin_object();
+    w.key(kSecretOwnerLabel).value("openfaas");
+    w.key(kSecretNameLabel).value(name);
+    w.key(kNamespaceLabel).value(ns);
+    w.end_object();
+    w.key("Data").value(text::base64_encode(bytes));
+    w.end_object();
+    return std::move(w).str();
+}
+
+Result<std::string> with_replicas(std::string_view spec_json, std::uint64_t replicas) {
+    auto doc = json::parse(spec_json);
+    if (!doc) {
+        return doc.error();
+    }
+    simdjson::dom::object spec;
+    if (doc->root().get(spec) != simdjson::SUCCESS) {
+        return make_error(errc::upstream_failed, "dockerd: a service spec is not a JSON object");
+    }
+    json::Writer w;
+    w.begin_object();
+    bool mode_written = false;
+    for (auto [k, v] : spec) {
+        if (k == "Mode") {
+            if (has(v, "Global")) {
+                return make_error(errc::bad_request, "a global service cannot be scaled");
+            }
+            mode_written = true;
+            w.key("Mode").begin_object().key("Replicated").begin_object();
+            w.key("Replicas").value(replicas);
+            w.end_object().end_object();
+            continue;
+        }
+        w.key(k);
+        copy(w, v);
+    }
+    if (!mode_written) {
+        w.key("Mode").begin_object().key("Replicated").begin_object();
+        w.key("Replicas").value(replicas);
+        w.end_object().end_object();
+    }
+    w.end_object();
+    return std::move(w).str();
+}
+
+std::string docker_message(std::string_view body) {
+    auto doc = json::parse(body);
+    if (doc) {
+        std::string m = str(doc->root(), "message");
+        if (!m.empty()) {
+            return m;
+        }
+    }
+    return std::string(text::trim(body)).substr(0, 300);
+}
+
+void LogDemux::feed(std::string_view data) {
+    while (!data.empty()) {
+        if (remaining_ == 0) {
+            const std::size_t need = 8 - header_.size();
+            const std::size_t take = std::min(need, data.size());
+            header_.append(data.substr(0, take));
+            data.remove_prefix(take);
+            if (header_.size() < 8) {
+                return;
+            }
+            const auto* h = reinterpret_cast<const unsigned char*>(header_.data());
+            stream_ = h[0];
+            remaining_ = (std::uint32_t{h[4]} << 24U) | (std::uint32_t{h[5]} << 16U) |
+                         (std::uint32_t{h[6]} << 8U) | std::uint32_t{h[7]};
+            header_.clear();
+            continue;
+        }
+        const std::size_t take = std::min<std::size_t>(remaining_, data.size());
+        payload(stream_, data.substr(0, take));
+        data.remove_prefix(take);
+        remaining_ -= static_cast<std::uint32_t>(take);
+    }
+}
+
+void LogDemux::payload(int stream, std::string_view data) {
+    std::string& part = partial_[stream];
+    while (!data.empty()) {
+        const auto nl = data.find('\n');
+        if (nl == std::string_view::npos) {
+            part.append(data);
+            return;
+        }
+        part.append(data.substr(0, nl));
+        on_line_(stream, part);
+        part.clear();
+        data.remove_prefix(nl + 1);
+    }
+}
+
+void LogDemux::finish() {
+    for (auto& [stream, part] : partial_) {
+        if (!part.empty()) {
+            on_line_(stream, part);
+            part.clear();
+        }
+    }
+}
+
+ServiceLogLine parse_log_line(std::string_view line) {
+    ServiceLogLine out;
+    for (int i = 0; i < 2 && !line.empty(); ++i) {
+        const auto sp = line.find(' ');
+        const std::string_view tok = line.substr(0, sp);
+        if (tok.find("com.docker.swarm.") != std::string_view::npos) {
+            const auto at = tok.find("com.docker.swarm.task.id=");
+            if (at != std::string_view::npos) {
+                auto id = tok.substr(at + 25);
+                out.task_id = std::string(id.substr(0, id.find(',')));
+            }
+        } else if (tok.size() >= 20 && tok[4] == '-' && tok[10] == 'T') {
+            out.timestamp = std::string(tok);
+        } else {
+            break;
+        }
+        line = sp == std::string_view::npos ? std::string_view() : line.substr(sp + 1);
+    }
+    out.text = std::string(line);
+    return out;
+}
+
+}  // namespace faas::provider::swarm

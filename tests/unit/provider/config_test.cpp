@@ -1,0 +1,55 @@
+// provider/config: the back-end choice and the Swarm settings (docs/provider.md).
+#include "provider/config.hpp"
+
+#include <doctest/doctest.h>
+
+#include "tests/support/env.hpp"
+
+using faas::config::ConfigError;
+using faas::provider::BackendKind;
+using faas::provider::load;
+using faas::test::env_of;
+using namespace std::chrono_literals;
+
+TEST_SUITE_BEGIN("provider.config");
+
+TEST_CASE("provider config: the local back end by default, Swarm settings at their defaults") {
+    // fwatchdog_path must name an executable for the local back end.
+    const auto c = load(env_of({{"state_dir", "/tmp/x"}, {"fwatchdog_path", "/bin/true"}}));
+    CHECK(c.backend == BackendKind::Local);
+    CHECK(c.docker_socket == "/var/run/docker.sock");
+    CHECK(c.function_network == "functions");
+    CHECK(c.queue_worker_service.empty());
+    CHECK(c.swarm_poll == 2s);
+    CHECK(c.swarm_fast_poll == 50ms);
+    CHECK(c.swarm_probe);
+}
+
+TEST_CASE("provider config: backend=swarm reads the Swarm settings and needs no fwatchdog") {
+    const auto c = load(env_of({{"state_dir", "/tmp/x"},
+                                {"backend", "swarm"},
+                                {"fwatchdog_path", "/nonexistent/fwatchdog"},
+                                {"docker_socket", "/run/d.sock"},
+                                {"function_network", "fn-net"},
+                                {"queue_worker_service", "faas_queue-worker"},
+                                {"swarm_poll_interval", "5s"},
+                                {"swarm_fast_poll_interval", "100ms"},
+                                {"swarm_probe", "false"}}));
+    CHECK(c.backend == BackendKind::Swarm);
+    CHECK(c.docker_socket == "/run/d.sock");
+    CHECK(c.function_network == "fn-net");
+    CHECK(c.queue_worker_service == "faas_queue-worker");
+    CHECK(c.swarm_poll == 5s);
+    CHECK(c.swarm_fast_poll == 100ms);
+    CHECK_FALSE(c.swarm_probe);
+}
+
+TEST_CASE("provider config: an unknown back end and an empty function network are refused") {
+    CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"backend", "kubernetes"}})), ConfigError);
+    CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"backend", "swarm"}, {"function_network", ""}})),
+                    ConfigError);
+    CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"fwatchdog_path", "/nonexistent"}})),
+                    ConfigError);
+}
+
+TEST_SUITE_END();
