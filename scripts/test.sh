@@ -23,10 +23,10 @@ fi
 log="$(mktemp /tmp/faas-ctest.XXXXXX)"
 trap 'rm -f "$log"' EXIT
 
-echo "test: ctest -L 'unit|integration|e2e' -j2 (ASAN_OPTIONS=$ASAN_OPTIONS)"
+echo "test: ctest -L 'unit|integration|e2e|swarm' -j2 (ASAN_OPTIONS=$ASAN_OPTIONS)"
 rc=0
 ctest --test-dir build-asan --output-on-failure -j2 --no-tests=error --timeout 600 \
-    -L '^(unit|integration|e2e)$' </dev/null 2>&1 | tee "$log" || rc=$?
+    -L '^(unit|integration|e2e|swarm)$' </dev/null 2>&1 | tee "$log" || rc=$?
 
 echo
 summary="$(grep -E '[0-9]+% tests passed' "$log" | tail -n 1 || true)"

@@ -30,17 +30,9 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
-docker=/usr/bin/docker
-dockerd_pid=""
-dockerd_log=""
+source "$root/tests/swarm/lib.sh"
 containers=()
 network=""
-failures=0
-passes=0
-
-pass() { echo "PASS: $*"; passes=$((passes + 1)); }
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-skip() { echo "SKIP: $*"; cleanup; exit 77; }
 
 cleanup() {
     if [[ ${#containers[@]} -gt 0 ]]; then
@@ -51,61 +43,13 @@ cleanup() {
         "$docker" network rm "$network" >/dev/null 2>&1
         network=""
     fi
-    if [[ -n "$dockerd_pid" ]]; then
-        kill "$dockerd_pid" 2>/dev/null
-        for _ in $(seq 1 100); do
-            kill -0 "$dockerd_pid" 2>/dev/null || break
-            sleep 0.2
-        done
-        kill -9 "$dockerd_pid" 2>/dev/null
-        dockerd_pid=""
-        # Its log is kept when something failed.
-        [[ $failures -eq 0 && -n "$dockerd_log" ]] && rm -f "$dockerd_log"
-    fi
+    dockerd_down
 }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
-ping_dockerd() {
-    if [[ -n "${DOCKER_HOST:-}" ]]; then
-        "$docker" version >/dev/null 2>&1
-    else
-        curl -sf -m 2 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1
-    fi
-}
-
 # --- dockerd ----------------------------------------------------------------------------------
-if [[ ! -x "$docker" ]] || ! command -v dockerd >/dev/null; then
-    if [[ "$(id -u)" -ne 0 ]]; then
-        skip "docker.io is not installed and we are not root to install it"
-    fi
-    echo "images_test: installing docker.io"
-    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >/tmp/faas-docker-apt.log 2>&1; then
-        apt-get update -q >>/tmp/faas-docker-apt.log 2>&1
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >>/tmp/faas-docker-apt.log 2>&1 ||
-            skip "apt-get install docker.io failed (/tmp/faas-docker-apt.log)"
-    fi
-fi
-[[ -x "$docker" ]] || docker="$(command -v docker)"
-
-if ! ping_dockerd; then
-    [[ "$(id -u)" -eq 0 ]] || skip "dockerd is not running and only root can start it"
-    dockerd_log="$(mktemp /tmp/faas-images-dockerd.XXXXXX.log)"
-    data_args=()
-    [[ -n "${FAAS_DOCKERD_DATA_ROOT:-}" ]] && data_args=(--data-root "$FAAS_DOCKERD_DATA_ROOT")
-    echo "images_test: starting dockerd (log $dockerd_log)"
-    dockerd "${data_args[@]}" >"$dockerd_log" 2>&1 &
-    dockerd_pid=$!
-    for _ in $(seq 1 150); do
-        ping_dockerd && break
-        kill -0 "$dockerd_pid" 2>/dev/null || break
-        sleep 0.2
-    done
-    if ! ping_dockerd; then
-        reason="$(tail -n 1 "$dockerd_log" 2>/dev/null)"
-        skip "dockerd did not start within 30 s: ${reason:-no log}"
-    fi
-fi
+dockerd_up images_test
 
 # --- images -----------------------------------------------------------------------------------
 if [[ $build -eq 1 ]]; then
