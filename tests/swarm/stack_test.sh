@@ -237,6 +237,60 @@ else
     fail "hash did not reach zero replicas"
 fi
 
+# --- certifier-style flows (openfaas-compat.md section 7) -------------------------------------------
+code="$(deploy '{"service":"env-test-labels","image":"functions/alpine:latest","envProcess":"env","labels":{"upstream_uri":"example.com","canary_build":"true"}}')"
+code2="$(deploy '{"service":"env-test-annotations","image":"functions/alpine:latest","envProcess":"env","annotations":{"topic":"awesome-kafka-topic","jsonkey":"{\n  \"key\": \"value\"\n}","quote":"2021-01-01T00:00:00Z"}}')"
+code3="$(deploy '{"service":"memory-limit","image":"functions/alpine:latest","envProcess":"env","limits":{"memory":"5Mi","cpu":"100m"}}')"
+code4="$(deploy '{"service":"scale-min","image":"functions/alpine:latest","envProcess":"env","labels":{"com.openfaas.scale.min":"2"},"envVars":{"custom_env":"custom_env_value"}}')"
+[[ "$code$code2$code3$code4" == 202202202202 ]] && pass "metadata functions deployed" ||
+    fail "metadata deploys: $code $code2 $code3 $code4"
+st="$(curl -s "$gw/system/function/env-test-labels")"
+grep -q '"upstream_uri":"example.com"' <<<"$st" && grep -q '"faas_function":"env-test-labels"' <<<"$st" &&
+    grep -q '"annotations":{}' <<<"$st" && ! grep -q '"envVars"' <<<"$st" &&
+    pass "labels echoed with faas_function, annotations {}, no envVars" || fail "labels status: $st"
+st="$(curl -s "$gw/system/function/env-test-annotations")"
+grep -qF '"jsonkey":"{\n  \"key\": \"value\"\n}"' <<<"$st" && grep -q '"quote":"2021-01-01T00:00:00Z"' <<<"$st" &&
+    pass "a multi-line JSON annotation round-trips" || fail "annotations status: $st"
+st="$(curl -s "$gw/system/function/memory-limit")"
+grep -q '"limits":{"memory":"5Mi","cpu":"100m"}' <<<"$st" && ! grep -q '"requests"' <<<"$st" &&
+    pass "limits echoed as sent (5Mi, 100m), requests absent" || fail "limits status: $st"
+[[ "$(status_field scale-min replicas)" == 2 ]] && pass "com.openfaas.scale.min=2: replicas 2 right after deploy" ||
+    fail "scale-min replicas: $(status_field scale-min replicas)"
+ns="$(curl -s "$gw/system/namespaces")"
+[[ "$ns" == '["openfaas-fn"]' ]] && pass "namespaces: $ns" || fail "namespaces: $ns"
+wait_for 60 invoke_ok scale-min
+verbs_ok=1
+for verb in GET POST PUT PATCH DELETE; do
+    out="$(curl -s -D "$tmp/h" -X "$verb" "$gw/function/scale-min.openfaas-fn?testing=1" -d '')"
+    grep -q "Http_Method=$verb" <<<"$out" && grep -q "custom_env=custom_env_value" <<<"$out" &&
+        grep -q "Http_Query=testing=1" <<<"$out" && grep -qi '^X-Call-Id: .' "$tmp/h" &&
+        grep -qi '^X-Start-Time: .' "$tmp/h" || { verbs_ok=0; fail "$verb: $(head -c 200 <<<"$out")"; }
+done
+[[ $verbs_ok -eq 1 ]] && pass "GET/POST/PUT/PATCH/DELETE reach the function with Http_Method, Http_Query, envVars, X-Call-Id"
+code="$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$gw/function/.openfaas-fn" -d '')"
+[[ "$code" == 404 || "$code" == 502 ]] && pass "POST /function/.openfaas-fn is $code" || fail "empty name: $code"
+raw="$(printf 'bytes\001\002' | base64)"
+code="$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$gw/system/secrets" -d "{\"name\":\"secret-bytes\",\"rawValue\":\"$raw\"}")"
+code2="$(deploy '{"service":"secret-bytes-fn","image":"functions/alpine:latest","envProcess":"cat /var/openfaas/secrets/secret-bytes","secrets":["secret-bytes"]}')"
+if [[ "$code" =~ ^20[0-2]$ && "$code2" == 202 ]] && wait_for 60 invoke_ok secret-bytes-fn &&
+    [[ "$(curl -s "$gw/function/secret-bytes-fn" -d '' | base64)" == "$raw" ]]; then
+    pass "a rawValue secret reaches the function byte for byte"
+else
+    fail "rawValue secret: create $code, deploy $code2"
+fi
+code="$(curl -s -o /dev/null -w '%{http_code}' -XDELETE "$gw/system/functions" -d '{"functionName":"secret-bytes-fn"}')"
+# The service goes at once; its tasks a moment later, and Docker refuses to delete a secret a
+# service still names, not one a stopping task holds.
+code2="$(curl -s -o "$tmp/out" -w '%{http_code}' -XDELETE "$gw/system/secrets" -d '{"name":"secret-bytes"}')"
+if [[ "$code" == 202 && "$code2" =~ ^20[0-2]$ ]] && ! curl -s "$gw/system/secrets" | grep -q secret-bytes; then
+    pass "function then secret deleted ($code2), the secret left the list"
+else
+    fail "secret delete: function $code, secret $code2 $(cat "$tmp/out")"
+fi
+for f in env-test-labels env-test-annotations memory-limit scale-min; do
+    curl -s -o /dev/null -XDELETE "$gw/system/functions" -d "{\"functionName\":\"$f\"}"
+done
+
 # --- remove ---------------------------------------------------------------------------------------
 code="$(curl -s -o /dev/null -w '%{http_code}' -XDELETE "$gw/system/functions" -d '{"functionName":"whoami"}')"
 [[ "$code" == 202 ]] && pass "whoami removed (202)" || fail "remove: $code"
