@@ -14,17 +14,50 @@ using openfaas::FunctionDeployment;
 
 struct SwarmBackend::Metrics {
     explicit Metrics(metrics::Registry& r)
-        : available(prometheus::BuildGauge()
-                        .Name("provider_function_available_replicas")
-                        .Help("Replicas of a function that answered their health check")
+        : replicas(prometheus::BuildGauge()
+                       .Name("faas_provider_replicas")
+                       .Help("Desired replicas of each function")
+                       .Register(r)),
+          available(prometheus::BuildGauge()
+                        .Name("faas_provider_available_replicas")
+                        .Help("Ready replicas of each function (in the endpoint list)")
                         .Register(r)),
+          functions(prometheus::BuildGauge()
+                        .Name("faas_provider_functions")
+                        .Help("Deployed functions")
+                        .Register(r)
+                        .Add({})),
           docker_errors(prometheus::BuildCounter()
-                            .Name("provider_dockerd_errors_total")
+                            .Name("faas_provider_dockerd_errors_total")
                             .Help("Engine API calls that failed or answered an error")
                             .Register(r)
                             .Add({})) {}
+
+    // Sets the per-function gauges and drops those of functions that are gone.
+    void report(const std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>& counts) {
+        for (const auto& [name, gauges] : reported) {
+            if (!counts.contains(name)) {
+                replicas.Remove(gauges.first);
+                available.Remove(gauges.second);
+            }
+        }
+        std::map<std::string, std::pair<prometheus::Gauge*, prometheus::Gauge*>> now;
+        for (const auto& [name, c] : counts) {
+            auto& r = replicas.Add({{"function_name", name}});
+            auto& a = available.Add({{"function_name", name}});
+            r.Set(static_cast<double>(c.first));
+            a.Set(static_cast<double>(c.second));
+            now[name] = {&r, &a};
+        }
+        reported = std::move(now);
+        functions.Set(static_cast<double>(counts.size()));
+    }
+
+    prometheus::Family<prometheus::Gauge>& replicas;
     prometheus::Family<prometheus::Gauge>& available;
+    prometheus::Gauge& functions;
     prometheus::Counter& docker_errors;
+    std::map<std::string, std::pair<prometheus::Gauge*, prometheus::Gauge*>> reported;
 };
 
 namespace {
@@ -505,6 +538,7 @@ awaitable<void> SwarmBackend::refresh() {
             }
             std::erase_if(healthy_, [&live](const std::string& id) { return !live.contains(id); });
             std::map<std::string, Seen> seen;
+            std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> counts;
             std::vector<FunctionView> views;
             bool waiting = false;
             for (const auto& s : *services) {
@@ -529,8 +563,7 @@ awaitable<void> SwarmBackend::refresh() {
                 std::sort(v.ready.begin(), v.ready.end(),
                           [](const auto& a, const auto& b) { return a.id < b.id; });
                 waiting = waiting || v.ready.size() != v.replicas;
-                metrics_->available.Add({{"function_name", s.name + "." + config_.default_namespace}})
-                    .Set(static_cast<double>(v.ready.size()));
+                counts[s.name + "." + config_.default_namespace] = {v.replicas, v.ready.size()};
                 FunctionView fv;
                 fv.name = s.name;
                 fv.namespace_ = config_.default_namespace;
@@ -544,6 +577,7 @@ awaitable<void> SwarmBackend::refresh() {
             std::sort(views.begin(), views.end(),
                       [](const auto& a, const auto& b) { return a.name < b.name; });
             seen_ = std::move(seen);
+            metrics_->report(counts);
             if (board_.set(std::move(views))) {
                 log_->debug("endpoint list generation={}", board_.generation());
             }
