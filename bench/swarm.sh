@@ -38,7 +38,9 @@ skip() { echo "bench: cannot run: $*" >&2; cleanup; exit 1; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 tmp="$(mktemp -d /tmp/faas-bench-swarm.XXXXXX)"
-log() { echo "bench: $*" >&2; }
+# log, ratio and make_lua (its trap and pid helpers are not used: nothing here runs on the host)
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
 command -v wrk >/dev/null || { log "wrk is missing (scripts/install-deps.sh installs it)"; exit 1; }
 
 dockerd_up bench
@@ -95,17 +97,7 @@ min="$(head -n 1 <<<"$sorted")"
 max="$(tail -n 1 <<<"$sorted")"
 
 # --- (b) a sync call through the stack against the watchdog hit directly -----------------------------
-cat >"$tmp/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = "hello"
-done = function(summary, latency, requests)
-  io.write(string.format("WRK rps=%.1f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status))
-end
-LUA
+make_lua "$tmp/post.lua" hello
 direct="$("$docker" run -d -p 127.0.0.1::8080 -e fprocess=sha512sum functions/alpine:latest)"
 direct_port="$("$docker" port "$direct" 8080/tcp | head -n 1 | cut -d: -f2)"
 for _ in $(seq 1 80); do
@@ -122,7 +114,6 @@ point() {  # point URL C -> "rps p50 p99"
     grep -q 'errors=0 non2xx=0' <<<"$line" || log "warning: $1 c=$2: $line"
     sed -E 's/^WRK rps=([^ ]+) p50_ms=([^ ]+) p99_ms=([^ ]+).*/\1 \2 \3/' <<<"$line"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 rows=()
 for c in 1 8; do
     read -r d_rps d_p50 d_p99 <<<"$(point "http://127.0.0.1:$direct_port/" "$c")"

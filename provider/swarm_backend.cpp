@@ -12,50 +12,38 @@ namespace faas::provider {
 using namespace std::chrono_literals;
 using openfaas::FunctionDeployment;
 
+// The local back end's gauges (BackendMetrics: the same names, whichever back end runs) and
+// the Engine API's error count.
 struct SwarmBackend::Metrics {
     explicit Metrics(metrics::Registry& r)
-        : replicas(prometheus::BuildGauge()
-                       .Name("faas_provider_replicas")
-                       .Help("Desired replicas of each function")
-                       .Register(r)),
-          available(prometheus::BuildGauge()
-                        .Name("faas_provider_available_replicas")
-                        .Help("Ready replicas of each function (in the endpoint list)")
-                        .Register(r)),
-          functions(prometheus::BuildGauge()
-                        .Name("faas_provider_functions")
-                        .Help("Deployed functions")
-                        .Register(r)
-                        .Add({})),
+        : functions(r),
           docker_errors(prometheus::BuildCounter()
                             .Name("faas_provider_dockerd_errors_total")
                             .Help("Engine API calls that failed or answered an error")
                             .Register(r)
                             .Add({})) {}
 
-    // Sets the per-function gauges and drops those of functions that are gone.
-    void report(const std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>& counts) {
+    // Sets the per-function gauges (desired, ready by "<name>.<namespace>") and drops those of
+    // functions that are gone.
+    void report(const std::map<std::string, std::pair<std::uint64_t, std::size_t>>& counts) {
         for (const auto& [name, gauges] : reported) {
             if (!counts.contains(name)) {
-                replicas.Remove(gauges.first);
-                available.Remove(gauges.second);
+                functions.replicas.Remove(gauges.first);
+                functions.available.Remove(gauges.second);
             }
         }
-        std::map<std::string, std::pair<prometheus::Gauge*, prometheus::Gauge*>> now;
+        reported.clear();
         for (const auto& [name, c] : counts) {
-            auto& r = replicas.Add({{"function_name", name}});
-            auto& a = available.Add({{"function_name", name}});
-            r.Set(static_cast<double>(c.first));
-            a.Set(static_cast<double>(c.second));
-            now[name] = {&r, &a};
+            auto& desired = functions.replicas.Add({{"function_name", name}});
+            auto& ready = functions.available.Add({{"function_name", name}});
+            desired.Set(static_cast<double>(c.first));
+            ready.Set(static_cast<double>(c.second));
+            reported[name] = {&desired, &ready};
         }
-        reported = std::move(now);
-        functions.Set(static_cast<double>(counts.size()));
+        functions.functions.Set(static_cast<double>(counts.size()));
     }
 
-    prometheus::Family<prometheus::Gauge>& replicas;
-    prometheus::Family<prometheus::Gauge>& available;
-    prometheus::Gauge& functions;
+    BackendMetrics functions;
     prometheus::Counter& docker_errors;
     std::map<std::string, std::pair<prometheus::Gauge*, prometheus::Gauge*>> reported;
 };
@@ -148,7 +136,7 @@ void SwarmBackend::kick() {
 
 // --- the Engine API ---
 
-awaitable<Result<SwarmBackend::Reply>> SwarmBackend::docker(http::ClientPool& pool,
+awaitable<Result<http::Response>> SwarmBackend::docker(http::ClientPool& pool,
                                                             const std::string& method,
                                                             const std::string& target,
                                                             const std::string& body) {
@@ -170,7 +158,7 @@ awaitable<Result<SwarmBackend::Reply>> SwarmBackend::docker(http::ClientPool& po
     if (res->status >= 400) {
         metrics_->docker_errors.Increment();
     }
-    co_return Reply{res->status, std::move(res->body)};
+    co_return res;
 }
 
 awaitable<Result<std::string>> SwarmBackend::docker_get(const std::string& target,
@@ -185,7 +173,7 @@ awaitable<Result<std::string>> SwarmBackend::docker_get(const std::string& targe
     co_return std::move(r->body);
 }
 
-Error SwarmBackend::docker_error(const Reply& r, const std::string& what) const {
+Error SwarmBackend::docker_error(const http::Response& r, const std::string& what) const {
     const std::string msg = what + ": dockerd answered " + std::to_string(r.status) + ": " +
                             swarm::docker_message(r.body);
     switch (r.status) {
@@ -455,9 +443,6 @@ awaitable<Status> SwarmBackend::scale(const std::string& ns, const std::string& 
         co_return st;
     }
     log_->info("scale service={} namespace={} from={} to={}", name, ns, svc->replicas, replicas);
-    if (auto it = seen_.find(name); it != seen_.end()) {
-        it->second.replicas = replicas;
-    }
     kick();
     co_return Status{};
 }
@@ -517,81 +502,11 @@ awaitable<void> SwarmBackend::watch_loop() {
 }
 
 awaitable<void> SwarmBackend::refresh() {
-    auto services = co_await function_services();
-    if (services) {
-        const std::string tasks_target = "/tasks?" + filters(R"({"desired-state":["running"]})");
-        auto body = co_await docker_get(tasks_target, "listing tasks");
-        Result<std::vector<swarm::TaskInfo>> tasks = make_error(errc::internal, "");
-        if (!body) {
-            tasks = body.error();
-        } else {
-            tasks = swarm::parse_tasks(*body, config_.function_network);
-        }
-        if (!tasks) {
-            services = tasks.error();
-        } else {
-            std::map<std::string, std::vector<const swarm::TaskInfo*>> by_service;
-            std::set<std::string> live;
-            for (const auto& t : *tasks) {
-                by_service[t.service_id].push_back(&t);
-                live.insert(t.id);
-            }
-            std::erase_if(healthy_, [&live](const std::string& id) { return !live.contains(id); });
-            std::map<std::string, Seen> seen;
-            std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> counts;
-            std::vector<FunctionView> views;
-            bool waiting = false;
-            for (const auto& s : *services) {
-                Seen v;
-                v.service_id = s.id;
-                v.replicas = s.replicas;
-                v.min_replicas = scale_min(s.deployment);
-                v.annotations = s.deployment.annotations.value_or(openfaas::StringMap{});
-                for (const swarm::TaskInfo* t : by_service[s.id]) {
-                    if (t->state != "running" || t->address.empty()) {
-                        continue;
-                    }
-                    if (config_.swarm_probe && !healthy_.contains(t->id)) {
-                        if (!probing_.contains(t->id)) {
-                            probing_.insert(t->id);
-                            asio::co_spawn(ex_, probe(t->id, t->address), asio::detached);
-                        }
-                        continue;
-                    }
-                    v.ready.push_back(EndpointInfo{t->id, t->address, kFunctionPort});
-                }
-                std::sort(v.ready.begin(), v.ready.end(),
-                          [](const auto& a, const auto& b) { return a.id < b.id; });
-                waiting = waiting || v.ready.size() != v.replicas;
-                counts[s.name + "." + config_.default_namespace] = {v.replicas, v.ready.size()};
-                FunctionView fv;
-                fv.name = s.name;
-                fv.namespace_ = config_.default_namespace;
-                fv.replicas = v.replicas;
-                fv.min_replicas = v.min_replicas;
-                fv.endpoints = v.ready;
-                fv.annotations = v.annotations;
-                views.push_back(std::move(fv));
-                seen[s.name] = std::move(v);
-            }
-            std::sort(views.begin(), views.end(),
-                      [](const auto& a, const auto& b) { return a.name < b.name; });
-            seen_ = std::move(seen);
-            metrics_->report(counts);
-            if (board_.set(std::move(views))) {
-                log_->debug("endpoint list generation={}", board_.generation());
-            }
-            if (waiting && std::chrono::steady_clock::now() >= fast_until_) {
-                // A function short of replicas: poll fast while it converges (bounded, so a
-                // crash-looping function does not keep the loop hot).
-                fast_until_ = std::chrono::steady_clock::now() + kFastWindow;
-            }
-        }
-    }
-    if (!services) {
+    const Status st = co_await read_swarm();
+    if (!st) {
         if (!dockerd_down_) {
             dockerd_down_ = true;
-            log_->warn("swarm refresh failed error=\"{}\"", services.error().what());
+            log_->warn("swarm refresh failed error=\"{}\"", st.error().what());
         }
         co_return;
     }
@@ -599,6 +514,82 @@ awaitable<void> SwarmBackend::refresh() {
         dockerd_down_ = false;
         log_->info("dockerd reachable again");
     }
+}
+
+awaitable<Status> SwarmBackend::read_swarm() {
+    auto services = co_await function_services();
+    if (!services) {
+        co_return services.error();
+    }
+    const std::string target = "/tasks?" + filters(R"({"desired-state":["running"]})");
+    auto body = co_await docker_get(target, "listing tasks");
+    if (!body) {
+        co_return body.error();
+    }
+    auto tasks = swarm::parse_tasks(*body, config_.function_network);
+    if (!tasks) {
+        co_return tasks.error();
+    }
+    publish(*services, *tasks);
+    co_return Status{};
+}
+
+void SwarmBackend::publish(const std::vector<swarm::ServiceInfo>& services,
+                           const std::vector<swarm::TaskInfo>& tasks) {
+    std::map<std::string, std::vector<const swarm::TaskInfo*>> by_service;
+    std::set<std::string> live;
+    for (const auto& t : tasks) {
+        by_service[t.service_id].push_back(&t);
+        live.insert(t.id);
+    }
+    std::erase_if(healthy_, [&live](const std::string& id) { return !live.contains(id); });
+    std::map<std::string, Seen> seen;
+    std::map<std::string, std::pair<std::uint64_t, std::size_t>> counts;
+    std::vector<FunctionView> views;
+    bool waiting = false;
+    for (const auto& s : services) {
+        FunctionView v;
+        v.name = s.name;
+        v.namespace_ = config_.default_namespace;
+        v.replicas = s.replicas;
+        v.min_replicas = scale_min(s.deployment);
+        v.annotations = s.deployment.annotations.value_or(openfaas::StringMap{});
+        v.endpoints = ready_endpoints(by_service[s.id]);
+        waiting = waiting || v.endpoints.size() != v.replicas;
+        counts[s.name + "." + config_.default_namespace] = {v.replicas, v.endpoints.size()};
+        seen[s.name] = Seen{s.id, v.endpoints};
+        views.push_back(std::move(v));
+    }
+    std::sort(views.begin(), views.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    seen_ = std::move(seen);
+    metrics_->report(counts);
+    if (board_.set(std::move(views))) {
+        log_->debug("endpoint list generation={}", board_.generation());
+    }
+    // A function that falls short of its replicas gets fast polling for one window: bounded, so
+    // a crash-looping function does not keep the loop hot.
+    if (waiting && !was_waiting_) {
+        fast_until_ = std::chrono::steady_clock::now() + kFastWindow;
+    }
+    was_waiting_ = waiting;
+}
+
+std::vector<EndpointInfo> SwarmBackend::ready_endpoints(const std::vector<const swarm::TaskInfo*>& tasks) {
+    std::vector<EndpointInfo> ready;
+    for (const swarm::TaskInfo* t : tasks) {
+        if (t->state != "running" || t->address.empty()) {
+            continue;
+        }
+        if (config_.swarm_probe && !healthy_.contains(t->id)) {
+            if (probing_.insert(t->id).second) {
+                asio::co_spawn(ex_, probe(t->id, t->address), asio::detached);
+            }
+            continue;
+        }
+        ready.push_back(EndpointInfo{t->id, t->address, kFunctionPort});
+    }
+    std::sort(ready.begin(), ready.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    return ready;
 }
 
 awaitable<void> SwarmBackend::probe(std::string task_id, std::string address) {

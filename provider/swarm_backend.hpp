@@ -78,28 +78,21 @@ public:
     struct Metrics;
 
 private:
-    struct Reply {
-        int status = 0;
-        std::string body;
-    };
-    // What the watch loop last saw of a function.
+    // What the watch loop last saw of a function: its service and its ready tasks.
     struct Seen {
         std::string service_id;
-        std::uint64_t replicas = 0;
-        std::uint64_t min_replicas = 1;
         std::vector<EndpointInfo> ready;
-        openfaas::StringMap annotations;
     };
 
     // One Engine API call on `pool` (the control thread's unless a handler passes its own).
     // Transport failures are errc::unavailable naming the socket; HTTP errors are left to the
     // caller (see docker_error).
-    awaitable<Result<Reply>> docker(http::ClientPool& pool, const std::string& method,
+    awaitable<Result<http::Response>> docker(http::ClientPool& pool, const std::string& method,
                                     const std::string& target, const std::string& body);
     // A GET that must answer 200: its body, else the transport error or docker_error(what).
     awaitable<Result<std::string>> docker_get(const std::string& target, const std::string& what);
     // An error answer of dockerd as a provider error: 400/404/409 keep their meaning, others 502.
-    Error docker_error(const Reply& r, const std::string& what) const;
+    Error docker_error(const http::Response& r, const std::string& what) const;
     Status check_namespace(const std::string& ns) const;
     // GET /services/<name>; errc::not_found unless it is a function service.
     awaitable<Result<swarm::ServiceInfo>> function_service(const std::string& name);
@@ -113,7 +106,15 @@ private:
     openfaas::FunctionStatus to_status(const swarm::ServiceInfo& s) const;
 
     awaitable<void> watch_loop();
+    // One watch-loop pass; logs once per dockerd outage.
     awaitable<void> refresh();
+    // Reads the function services and the running tasks, then publish().
+    awaitable<Status> read_swarm();
+    // The endpoint list, seen_, the gauges and the fast-poll window from what was read.
+    void publish(const std::vector<swarm::ServiceInfo>& services,
+                 const std::vector<swarm::TaskInfo>& tasks);
+    // The running tasks that answered their probe (probes the others, once at a time each).
+    std::vector<EndpointInfo> ready_endpoints(const std::vector<const swarm::TaskInfo*>& tasks);
     awaitable<void> probe(std::string task_id, std::string address);
     // Polls fast for a while: something was deployed, scaled or changed.
     void kick();
@@ -136,6 +137,7 @@ private:
     std::set<std::string> probing_;
     std::chrono::steady_clock::time_point fast_until_{};
     bool dockerd_down_ = false;
+    bool was_waiting_ = false;
     std::atomic<bool> stopping_{false};
     bool loop_running_ = false;
     std::uint64_t rr_ = 0;

@@ -107,12 +107,12 @@ void write_map(json::Writer& w, const openfaas::StringMap& m) {
     w.end_object();
 }
 
-Status write_resources(json::Writer& w, const char* key,
+// `key` is the spec's name (Limits, Reservations), `field` the deployment's (limits, requests).
+Status write_resources(json::Writer& w, const char* key, const char* field,
                        const std::optional<openfaas::FunctionResources>& r) {
     auto parsed = parse_limits(r);
     if (!parsed) {
-        return make_error(errc::bad_request, std::string(key == std::string_view("Limits") ? "limits" : "requests") +
-                                                 ": " + parsed.error().what());
+        return make_error(errc::bad_request, std::string(field) + ": " + parsed.error().what());
     }
     if (!parsed->any()) {
         return {};
@@ -221,10 +221,10 @@ Result<std::string> service_spec(const openfaas::FunctionDeployment& d,
     w.key("StopGracePeriod").value(std::uint64_t{10'000'000'000});
     w.end_object();  // ContainerSpec
     w.key("Resources").begin_object();
-    if (auto st = write_resources(w, "Limits", d.limits); !st) {
+    if (auto st = write_resources(w, "Limits", "limits", d.limits); !st) {
         return st.error();
     }
-    if (auto st = write_resources(w, "Reservations", d.requests); !st) {
+    if (auto st = write_resources(w, "Reservations", "requests", d.requests); !st) {
         return st.error();
     }
     w.end_object();

@@ -8,7 +8,7 @@
 #                 tools present; health check turns healthy
 #   prometheus, alertmanager  load their configs and report ready
 # The platform containers share a bridge network made for the run; no Swarm is needed (the
-# stack is checked by hand, compose/README.md). Published ports are picked by dockerd.
+# stack is checked by tests/swarm/stack_test.sh). Published ports are picked by dockerd.
 #
 #   tests/swarm/images_test.sh [--build-dir DIR] [--no-build]
 #
@@ -19,18 +19,9 @@
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-build_args=()
-build=1
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        --build-dir) build_args+=(--build-dir "$2"); shift 2 ;;
-        --build-dir=*) build_args+=("$1"); shift ;;
-        --no-build) build=0; shift ;;
-        *) echo "usage: $0 [--build-dir DIR] [--no-build]" >&2; exit 2 ;;
-    esac
-done
 
 source "$root/tests/swarm/lib.sh"
+parse_args "$@"
 containers=()
 network=""
 

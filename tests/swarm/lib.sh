@@ -1,10 +1,26 @@
-# Shared by the tests/swarm scripts (sourced): counting checks, and a dockerd to run against.
+# Shared by the tests/swarm scripts (sourced): their arguments, counting checks, and a dockerd
+# to run against.
 #   pass/fail/skip MESSAGE   count a check; skip prints "SKIP: ..." and exits 77 after cleanup
 #   dockerd_up NAME          uses the running dockerd, else installs docker.io when missing and
 #                            starts one (stopped again by dockerd_down); skips where it cannot
 #   dockerd_down             stops a dockerd that dockerd_up started, by PID
 # The sourcing script defines cleanup() (its own objects, then dockerd_down) and traps EXIT.
 # FAAS_DOCKERD_DATA_ROOT picks the data root of a dockerd started here.
+
+# parse_args "$@": [--build-dir DIR] [--no-build] into build_args (for scripts/images.sh) and
+# build (0 with --no-build).
+parse_args() {
+    build_args=()
+    build=1
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --build-dir) build_args+=(--build-dir "$2"); shift 2 ;;
+            --build-dir=*) build_args+=("$1"); shift ;;
+            --no-build) build=0; shift ;;
+            *) echo "usage: $0 [--build-dir DIR] [--no-build]" >&2; exit 2 ;;
+        esac
+    done
+}
 
 docker=/usr/bin/docker
 dockerd_pid=""

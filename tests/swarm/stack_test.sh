@@ -16,18 +16,9 @@
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-build_args=()
-build=1
-while [[ $# -gt 0 ]]; do
-    case "$1" in
-        --build-dir) build_args+=(--build-dir "$2"); shift 2 ;;
-        --build-dir=*) build_args+=("$1"); shift ;;
-        --no-build) build=0; shift ;;
-        *) echo "usage: $0 [--build-dir DIR] [--no-build]" >&2; exit 2 ;;
-    esac
-done
 
 source "$root/tests/swarm/lib.sh"
+parse_args "$@"
 stack=faas
 port="${FAAS_GATEWAY_PORT:-18080}"
 gw="http://127.0.0.1:$port"
