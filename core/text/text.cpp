@@ -91,46 +91,59 @@ std::vector<std::string> split_spaces(std::string_view s) {
 }
 
 std::string base64_encode(std::string_view data) {
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
+    // Sized once and written through a pointer: bodies of every queued call pass through here.
+    std::string out((data.size() + 2) / 3 * 4, '=');
+    char* o = out.data();
+    const auto byte = [&](std::size_t k) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(data[k]));
+    };
     std::size_t i = 0;
-    const auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(data[k])); };
     for (; i + 2 < data.size(); i += 3) {
         const std::uint32_t v = (byte(i) << 16U) | (byte(i + 1) << 8U) | byte(i + 2);
-        out.push_back(kB64[(v >> 18U) & 63U]);
-        out.push_back(kB64[(v >> 12U) & 63U]);
-        out.push_back(kB64[(v >> 6U) & 63U]);
-        out.push_back(kB64[v & 63U]);
+        *o++ = kB64[(v >> 18U) & 63U];
+        *o++ = kB64[(v >> 12U) & 63U];
+        *o++ = kB64[(v >> 6U) & 63U];
+        *o++ = kB64[v & 63U];
     }
-    if (i + 1 == data.size()) {
-        const std::uint32_t v = byte(i) << 16U;
-        out.push_back(kB64[(v >> 18U) & 63U]);
-        out.push_back(kB64[(v >> 12U) & 63U]);
-        out += "==";
-    } else if (i + 2 == data.size()) {
-        const std::uint32_t v = (byte(i) << 16U) | (byte(i + 1) << 8U);
-        out.push_back(kB64[(v >> 18U) & 63U]);
-        out.push_back(kB64[(v >> 12U) & 63U]);
-        out.push_back(kB64[(v >> 6U) & 63U]);
-        out.push_back('=');
+    const std::size_t left = data.size() - i;  // 0, 1 or 2; the padding is already '='
+    if (left > 0) {
+        const std::uint32_t v = (byte(i) << 16U) | (left == 2 ? byte(i + 1) << 8U : 0U);
+        *o++ = kB64[(v >> 18U) & 63U];
+        *o++ = kB64[(v >> 12U) & 63U];
+        if (left == 2) {
+            *o = kB64[(v >> 6U) & 63U];
+        }
     }
     return out;
 }
 
-std::optional<std::string> base64_decode(std::string_view data) {
-    std::array<int, 256> rev{};
-    rev.fill(-1);
-    for (std::size_t i = 0; i < kB64.size(); ++i) {
-        rev[static_cast<unsigned char>(kB64[i])] = static_cast<int>(i);
+namespace {
+
+constexpr std::array<std::int8_t, 256> make_b64_reverse() {
+    std::array<std::int8_t, 256> rev{};
+    for (auto& r : rev) {
+        r = -1;
     }
+    for (std::size_t i = 0; i < kB64.size(); ++i) {
+        rev[static_cast<unsigned char>(kB64[i])] = static_cast<std::int8_t>(i);
+    }
+    return rev;
+}
+
+constexpr std::array<std::int8_t, 256> kB64Reverse = make_b64_reverse();
+
+}  // namespace
+
+std::optional<std::string> base64_decode(std::string_view data) {
     while (!data.empty() && data.back() == '=') {
         data.remove_suffix(1);
     }
-    std::string out;
+    std::string out(data.size() * 3 / 4, '\0');
+    char* o = out.data();
     std::uint32_t acc = 0;
     int bits = 0;
     for (char c : data) {
-        const int v = rev[static_cast<unsigned char>(c)];
+        const int v = kB64Reverse[static_cast<unsigned char>(c)];
         if (v < 0) {
             return std::nullopt;
         }
@@ -138,9 +151,10 @@ std::optional<std::string> base64_decode(std::string_view data) {
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out.push_back(static_cast<char>((acc >> static_cast<unsigned>(bits)) & 0xFFU));
+            *o++ = static_cast<char>((acc >> static_cast<unsigned>(bits)) & 0xFFU);
         }
     }
+    out.resize(static_cast<std::size_t>(o - out.data()));
     return out;
 }
 

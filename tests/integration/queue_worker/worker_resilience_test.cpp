@@ -1,5 +1,5 @@
 // queue-worker: long calls keep their message (heartbeats), a killed worker loses nothing, a
-// slow queue does not hold a fast one, SIGTERM drains.
+// slow queue does not hold a fast one, free slots beside long calls are filled, SIGTERM drains.
 #include <csignal>
 #include <set>
 
@@ -82,6 +82,30 @@ TEST_CASE("queue-worker: a slow function on one queue does not hold a fast one o
     CHECK(std::chrono::steady_clock::now() - start < 3500ms);
     // The slow queue holds at most max_inflight - 1 and is still working.
     CHECK(f.gateway.count("slow.openfaas-fn") == 3);
+}
+
+TEST_CASE("queue-worker: the last free slots beside long calls are filled at once, not when they end") {
+    // max_inflight 20: one queue may hold 19. 17 long calls leave 2 free: the short calls behind
+    // them take those 2 at once, not when the long calls end 4 s later (a worker that refilled
+    // only in batches of several free slots would hold them back).
+    WorkerFixture f(faas::test::EnvMap{{"max_inflight", "20"}});
+    f.gateway.script("slow.openfaas-fn", [](int) { return slow(4000ms); });
+    Enqueue s;
+    s.function = "slow";
+    s.callback = false;
+    (void)f.enqueue_many(s, 17);
+    REQUIRE(faas::test::wait_until([&] { return f.gateway.count("slow.openfaas-fn") == 17; }));
+    Enqueue fast;
+    fast.function = "fast";
+    fast.callback = false;
+    const auto start = std::chrono::steady_clock::now();
+    const auto ids = f.enqueue_many(fast, 2);
+    for (const auto& id : ids) {
+        REQUIRE(f.wait_status(id, CallState::Succeeded, 3000ms));
+    }
+    CHECK(std::chrono::steady_clock::now() - start < 1500ms);
+    CHECK(f.gateway.count("fast.openfaas-fn") == 2);
+    CHECK(f.gateway.count("slow.openfaas-fn") == 17);
 }
 
 TEST_CASE("queue-worker: SIGTERM lets the call in flight finish, then exits 0") {
