@@ -298,7 +298,7 @@ k() { [[ "$1" =~ ^[0-9.]+$ ]] && awk -v v="$1" 'BEGIN { printf "%.1fk", v / 1000
         printf '  %-46s %12s\n' "ratio to accept floor, 64 in flight" "$(ratio "$acc_rps" "${fl_rate[accept_publish/64]}")"
         echo "  target >= 20k/s: $(target "$acc_rps" 20000) ($(k "$acc_rps")/s; hey -c $accept_c while queueing (c): $(k "$fill_rps")/s)"
         echo
-        echo "(c) end to end, one queue-worker (default max_inflight), $expected calls queued first"
+        echo "(c) end to end, one queue-worker (${BENCH_WORKER_ENV:-default max_inflight}), $expected calls queued first"
         printf '  %-46s %12s\n' "calls/s, worker start to last call received" "$e2e_rate"
         printf '  %-46s %12s\n' "calls/s, first to last call received" "$steady_rate"
         printf '  %-46s %12s\n' "ratio to fetch(100) + ack (worker's default)" "$(ratio "$e2e_rate" "${fl_rate[fetch_ack/100]}")"
