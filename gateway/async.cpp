@@ -8,7 +8,6 @@
 #include <memory>
 #include <optional>
 
-#include "core/async/async_event.hpp"
 #include "core/json/json.hpp"
 #include "core/openfaas/async.hpp"
 #include "core/openfaas/types.hpp"
@@ -25,20 +24,6 @@ namespace oa = openfaas::async;
 
 namespace {
 
-// The calls of one enqueue_all and their results; shared by the publishing coroutines.
-struct PublishSet {
-    PublishSet(ThreadState& t, nats::JetStream& j, std::vector<Enqueue> c)
-        : ts(t), js(j), calls(std::move(c)), done(t.ioc.get_executor()) {
-        acks.resize(calls.size());
-    }
-    ThreadState& ts;
-    nats::JetStream& js;
-    std::vector<Enqueue> calls;
-    std::vector<std::optional<Result<nats::PubAck>>> acks;
-    std::size_t running = 0;
-    async::AsyncEvent done;
-};
-
 openfaas::CallStatus queued_status(const Enqueue& e) {
     openfaas::CallStatus s;
     s.call_id = e.request.call_id;
@@ -51,54 +36,29 @@ openfaas::CallStatus queued_status(const Enqueue& e) {
     return s;
 }
 
-awaitable<void> publish_status(std::shared_ptr<PublishSet> set, std::size_t i) {
-    const Enqueue& e = set->calls[i];
-    const auto& streams = set->ts.shared.config.streams;
-    std::string subject = oa::status_subject(streams, e.request.call_id);
+nats::PendingPublish start_status(const asio::any_io_executor& ex,
+                                  ThreadState& ts,
+                                  nats::JetStream& js,
+                                  const Enqueue& e) {
+    const std::string subject = oa::status_subject(ts.shared.config.streams, e.request.call_id);
     nats::Headers headers;
     if (!e.status_msg_id.empty()) {
         headers.push_back({std::string(nats::kMsgIdHeader), e.status_msg_id});
     }
-    std::string body = openfaas::to_json(queued_status(e));
-    auto publishing = set->js.publish(std::move(subject), std::move(headers), std::move(body));
-    auto r = co_await std::move(publishing);
-    if (!r) {
-        set->ts.shared.metrics.async_status_failures.Increment();
-        set->ts.shared.log->warn("status record not written call_id={} fn={}.{} error=\"{}\"",
-                                 e.request.call_id, e.request.function, e.request.namespace_,
-                                 r.error().what());
-    }
+    return js.start_publish(ex, subject, headers, openfaas::to_json(queued_status(e)));
 }
 
-awaitable<void> publish_request(std::shared_ptr<PublishSet> set, std::size_t i) {
-    const Enqueue& e = set->calls[i];
-    std::string subject = oa::request_subject(set->ts.shared.config.streams, e.queue);
+nats::PendingPublish start_request(const asio::any_io_executor& ex,
+                                   ThreadState& ts,
+                                   nats::JetStream& js,
+                                   const Enqueue& e) {
+    const std::string subject = oa::request_subject(ts.shared.config.streams, e.queue);
     nats::Headers headers;
     if (!e.msg_id.empty()) {
         headers.push_back({std::string(nats::kMsgIdHeader), e.msg_id});
     }
     headers.push_back({"X-Call-Id", e.request.call_id});
-    std::string body = openfaas::encode(e.request);
-    auto publishing = set->js.publish(std::move(subject), std::move(headers), std::move(body));
-    set->acks[i] = co_await std::move(publishing);
-}
-
-void spawn_publish(const std::shared_ptr<PublishSet>& set, awaitable<void> task) {
-    ++set->running;
-    asio::co_spawn(set->ts.ioc, std::move(task), [set](const std::exception_ptr& e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                set->ts.shared.log->error("async publish failed error=\"{}\"", ex.what());
-            } catch (...) {
-                set->ts.shared.log->error("async publish failed error=\"unknown exception\"");
-            }
-        }
-        if (--set->running == 0) {
-            set->done.notify();
-        }
-    });
+    return js.start_publish(ex, subject, headers, openfaas::encode(e.request));
 }
 
 }  // namespace
@@ -106,23 +66,34 @@ void spawn_publish(const std::shared_ptr<PublishSet>& set, awaitable<void> task)
 awaitable<std::vector<Result<nats::PubAck>>> enqueue_all(ThreadState& ts,
                                                          nats::JetStream& js,
                                                          std::vector<Enqueue> calls) {
-    auto set = std::make_shared<PublishSet>(ts, js, std::move(calls));
-    // co_spawn starts each task in order on this thread, so every status record is handed to
-    // NATS before its request (a worker never finds a call without its record).
-    for (std::size_t i = 0; i < set->calls.size(); ++i) {
-        spawn_publish(set, publish_status(set, i));
-        spawn_publish(set, publish_request(set, i));
-    }
-    if (set->running > 0) {
-        co_await set->done.wait();
+    const asio::any_io_executor ex = ts.ioc.get_executor();
+    // Every message is handed to NATS here, in this order, on the one connection: each status
+    // record before its request, so a worker never finds a call without its record. All are in
+    // flight before the first wait.
+    std::vector<nats::PendingPublish> statuses;
+    std::vector<nats::PendingPublish> requests;
+    statuses.reserve(calls.size());
+    requests.reserve(calls.size());
+    for (const Enqueue& e : calls) {
+        statuses.push_back(start_status(ex, ts, js, e));
+        requests.push_back(start_request(ex, ts, js, e));
     }
     std::vector<Result<nats::PubAck>> out;
-    out.reserve(set->acks.size());
-    for (auto& a : set->acks) {
-        if (a) {
-            out.push_back(std::move(*a));
-        } else {
-            out.emplace_back(make_error(errc::internal, "the publish did not complete"));
+    out.reserve(calls.size());
+    for (auto& request : requests) {
+        auto waiting = request.wait();
+        Result<nats::PubAck> acked = co_await std::move(waiting);
+        out.push_back(std::move(acked));
+    }
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+        auto waiting = statuses[i].wait();
+        Result<nats::PubAck> written = co_await std::move(waiting);
+        if (!written) {
+            const Enqueue& e = calls[i];
+            ts.shared.metrics.async_status_failures.Increment();
+            ts.shared.log->warn("status record not written call_id={} fn={}.{} error=\"{}\"",
+                                e.request.call_id, e.request.function, e.request.namespace_,
+                                written.error().what());
         }
     }
     co_return out;

@@ -34,11 +34,19 @@ bool Worker::Impl::start_status(Call& call, CallState state) {
     if (call.status_subject.empty()) {
         return false;  // a message queued without a call id has no status record
     }
+    if (statuses.closed()) {
+        // Only after the drain, when no call runs any more; counted like a failed write.
+        metrics.status_failures.Increment();
+        log->warn("status_write_failed call_id={} fn={} status={} error=\"worker stopped\"",
+                  call.id(), call.function, openfaas::state_name(state));
+        return false;
+    }
     call.status.state = state;
     call.status.updated_at = openfaas::rfc3339_now();
-    StatusWrite w{call.status_subject, openfaas::to_json(call.status), call.id(), call.function,
-                  state};
-    const bool started = statuses.spawn(write_status(std::move(w)), [this](std::exception_ptr e) {
+    nats::Headers headers;
+    StatusWrite w{js->start_publish(ex, call.status_subject, headers, openfaas::to_json(call.status)),
+                  call.id(), call.function, state};
+    (void)statuses.spawn(write_status(std::move(w)), [this](std::exception_ptr e) {
         try {
             std::rethrow_exception(e);
         } catch (const std::exception& err) {
@@ -46,19 +54,12 @@ bool Worker::Impl::start_status(Call& call, CallState state) {
             log->error("status_task_failed error=\"{}\"", err.what());
         }
     });
-    if (!started) {
-        // Only after the drain, when no call runs any more; counted like a failed write.
-        metrics.status_failures.Increment();
-        log->warn("status_write_failed call_id={} fn={} status={} error=\"worker stopped\"",
-                  call.id(), call.function, openfaas::state_name(state));
-    }
-    return started;
+    return true;
 }
 
 awaitable<void> Worker::Impl::write_status(StatusWrite w) {
-    nats::Headers headers;
-    auto publishing = js->publish(std::move(w.subject), std::move(headers), std::move(w.body));
-    auto acked = co_await std::move(publishing);
+    auto waiting = w.pending.wait();
+    auto acked = co_await std::move(waiting);
     if (!acked) {
         metrics.status_failures.Increment();
         log->warn("status_write_failed call_id={} fn={} status={} error=\"{}\"", w.call_id,
@@ -91,15 +92,6 @@ awaitable<void> Worker::Impl::running_later(std::shared_ptr<RunningMark> mark) {
     if (!mark->done) {
         start_status(*mark->call, CallState::Running);
     }
-}
-
-awaitable<void> Worker::Impl::status_handed_over() {
-    // co_spawn posts a task's start to `ex` (one thread, handlers run in the order posted), and
-    // a status task runs until JetStream::publish has handed its message to cnats before it first
-    // suspends. So once this post, queued after every status task started so far, resumes us,
-    // all their records are in the connection's outgoing buffer.
-    auto handed = asio::post(ex, use_awaitable);
-    co_await std::move(handed);
 }
 
 awaitable<bool> Worker::Impl::dead_letter(const Call& call,
@@ -178,14 +170,12 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
     call.status.error = final.error;
     call.status.callback_status = callback_status;
     // The final record is not awaited (its ack from the stream takes a round trip while the call
-    // holds a max_inflight slot), but it is handed to NATS before the ack: both go out on the one
-    // connection in that order, so the server receives the record before the ack. A worker
-    // killed after the ack was sent therefore cannot lose the record; killed before, the message
-    // is redelivered and the call done again. (A publish the stream refuses is logged and
-    // counted by its task, as an awaited one was.)
-    if (start_status(call, final.state)) {
-        co_await status_handed_over();
-    }
+    // holds a max_inflight slot), but start_status hands it to NATS before the ack below: both go
+    // out on the one connection in that order, so the server receives the record before the ack.
+    // A worker killed after the ack was sent therefore cannot lose the record; killed before, the
+    // message is redelivered and the call done again. (A publish the stream refuses is logged
+    // and counted by its task, as an awaited one was.)
+    (void)start_status(call, final.state);
     if (auto ok = msg.ack(); !ok) {
         log->warn("ack_failed call_id={} fn={} error=\"{}\"", call.id(), call.function,
                   ok.error().what());
@@ -329,9 +319,7 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
             call.status.next_attempt_at =
                 openfaas::rfc3339(std::chrono::system_clock::now() + *delay);
             // As the final record: handed to NATS before the nak (see finish()).
-            if (start_status(call, CallState::Retrying)) {
-                co_await status_handed_over();
-            }
+            (void)start_status(call, CallState::Retrying);
             metrics.retry(call.function);
             log->info("retrying call_id={} fn={} attempt={} status={} delay_ms={} error=\"{}\"",
                       call_id, call.function, call.attempt, status, delay->count(), error);

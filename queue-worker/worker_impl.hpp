@@ -90,10 +90,10 @@ private:
     std::shared_ptr<RunningMark> mark_;
 };
 
-// One status record being written, owned by its task (the call may be over before it is).
+// One status record handed to NATS, its ack awaited by its own task (the call may be over
+// before it is).
 struct StatusWrite {
-    std::string subject;
-    std::string body;  // openfaas::to_json(CallStatus)
+    nats::PendingPublish pending;
     std::string call_id;
     std::string function;
     openfaas::CallState state = openfaas::CallState::Running;
@@ -145,17 +145,16 @@ struct Worker::Impl {
     awaitable<void> process(Queue& q, nats::Message& msg);
     awaitable<void> finish(Call& call, nats::Message& msg, Final final);
     awaitable<bool> dead_letter(const Call& call, const nats::Message& msg, const Final& final);
-    // Sets call.status.state (and updated_at) and starts writing the record in `statuses`
-    // without waiting for the stream's ack; the task logs and counts a failure itself. False
-    // when no record is written (no call id).
+    // Sets call.status.state (and updated_at) and hands the record to NATS now, so an ack or
+    // nak sent after it reaches the server after it (one connection, in order); a task in
+    // `statuses` waits for the stream's ack and logs and counts a failure. False when no record
+    // is written (no call id, or the worker stopped).
     bool start_status(Call& call, openfaas::CallState state);
     awaitable<void> write_status(StatusWrite w);
     // Writes the call's `running` record now, or after running_status_delay unless the call's
     // mark is done by then; the returned mark is set done when the function has answered.
     std::shared_ptr<RunningMark> mark_running(Call& call);
     awaitable<void> running_later(std::shared_ptr<RunningMark> mark);
-    // Returns once every record started so far has been handed to NATS (not yet stored).
-    awaitable<void> status_handed_over();
     FunctionGate& gate_of(const std::string& function);
 
     Config config;

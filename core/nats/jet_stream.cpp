@@ -30,13 +30,19 @@ void on_reconnected(natsConnection* nc, void* /*closure*/) {
     }
 }
 
+}  // namespace
+
 // One publish waiting for its ack. The coroutine waits on `timer`; the ack callback (a cnats
 // thread) posts onto the timer's executor, stores `result` and cancels the timer.
-struct PublishWaiter {
+struct detail::PublishWaiter {
     explicit PublishWaiter(const asio::any_io_executor& ex) : timer(ex) {}
     asio::steady_timer timer;
     std::optional<Result<PubAck>> result;
 };
+
+namespace {
+
+using detail::PublishWaiter;
 
 void complete(std::shared_ptr<PublishWaiter> waiter, Result<PubAck> result) {
     auto ex = waiter->timer.get_executor();
@@ -459,28 +465,67 @@ Result<std::unique_ptr<Consumer>> JetStream::consumer(const ConsumerSpec& spec) 
     return detail::make_consumer(sub, spec, impl_->logger);
 }
 
-awaitable<Result<PubAck>> JetStream::publish(std::string subject,
-                                             Headers headers,
-                                             std::string body) {
-    const auto ex = co_await asio::this_coro::executor;
+PendingPublish JetStream::start_publish(const asio::any_io_executor& ex,
+                                       const std::string& subject,
+                                       const Headers& headers,
+                                       const std::string& body) {
     auto waiter = std::make_shared<PublishWaiter>(ex);
     const natsMsg* key = nullptr;
     Status started = impl_->start_publish(subject, headers, body, waiter, &key);
     if (!started) {
-        Result<PubAck> failed = started.error();
-        co_return failed;
+        return PendingPublish(started.error());
     }
     waiter->timer.expires_after(impl_->options.publish_timeout);
+    return PendingPublish(impl_.get(), subject, PendingPublish::Started{std::move(waiter), key});
+}
+
+awaitable<Result<PubAck>> JetStream::publish(std::string subject,
+                                             Headers headers,
+                                             std::string body) {
+    const auto ex = co_await asio::this_coro::executor;
+    PendingPublish pending = start_publish(ex, subject, headers, body);
+    auto waiting = pending.wait();
+    Result<PubAck> acked = co_await std::move(waiting);
+    co_return acked;
+}
+
+PendingPublish::PendingPublish(Error failed) : failed_(std::move(failed)) {}
+
+PendingPublish::PendingPublish(void* impl, std::string subject, Started started)
+    : impl_(impl), subject_(std::move(subject)), started_(std::move(started)) {}
+
+PendingPublish::PendingPublish(PendingPublish&&) noexcept = default;
+PendingPublish& PendingPublish::operator=(PendingPublish&&) noexcept = default;
+PendingPublish::~PendingPublish() = default;
+
+awaitable<Result<PubAck>> PendingPublish::wait() {
+    if (failed_) {
+        Result<PubAck> failed = *failed_;
+        co_return failed;
+    }
+    if (!started_) {
+        Result<PubAck> gone = make_error(errc::internal, "nats publish: waited for twice");
+        co_return gone;
+    }
+    auto* impl = static_cast<JetStream::Impl*>(impl_);
+    std::shared_ptr<PublishWaiter> waiter = started_->waiter;
+    const auto* key = static_cast<const natsMsg*>(started_->key);
+    started_.reset();
     for (;;) {
+        // The ack may have come before this wait began (its handler then cancelled nothing).
+        if (waiter->result) {
+            co_return std::move(*waiter->result);
+        }
         boost::system::error_code ec;
         co_await waiter->timer.async_wait(asio::redirect_error(use_awaitable, ec));
         if (waiter->result) {
             co_return std::move(*waiter->result);
         }
-        if (!ec && impl_->forget(key)) {
+        if (!ec && impl->forget(key)) {
             Result<PubAck> timed_out = make_error(
-                errc::timeout, "nats publish: no ack from the stream for " + subject + " within " +
-                                   std::to_string(impl_->options.publish_timeout.count()) + " ms");
+                errc::timeout, "nats publish: no ack from the stream for " + subject_ +
+                                   " within " + std::to_string(impl->options.publish_timeout.count()) +
+                                   " ms");
             co_return timed_out;
         }
         // The ack handler took the entry and has posted the result: wait for it.

@@ -20,6 +20,38 @@
 
 namespace faas::nats {
 
+namespace detail {
+struct PublishWaiter;
+}
+
+// A publish handed to NATS whose ack is still to come: made by JetStream::start_publish, waited
+// for with wait() on the executor it was started on. Move-only. Dropping it without waiting is
+// fine (its ack is then ignored). A publish that could not start carries its error, which
+// wait() returns at once.
+class PendingPublish {
+public:
+    PendingPublish(PendingPublish&&) noexcept;
+    PendingPublish& operator=(PendingPublish&&) noexcept;
+    ~PendingPublish();
+
+    // Completes when the stream acknowledged the message, refused it, or publish_timeout passed
+    // (errors as JetStream::publish). Call it once.
+    awaitable<Result<PubAck>> wait();
+
+private:
+    friend class JetStream;
+    struct Started {
+        std::shared_ptr<detail::PublishWaiter> waiter;
+        const void* key;  // the message, as the ack handler knows it
+    };
+    explicit PendingPublish(Error failed);
+    PendingPublish(void* impl, std::string subject, Started started);
+    void* impl_ = nullptr;  // JetStream::Impl
+    std::string subject_;
+    std::optional<Started> started_;
+    std::optional<Error> failed_;
+};
+
 class JetStream {
 public:
     // Connects (blocking, up to options.connect_timeout). Fails with errc::unavailable naming
@@ -45,6 +77,15 @@ public:
     // publish_timeout), errc::overloaded (max_pending_publishes in flight), errc::unavailable
     // (no stream for the subject, the stream refused it, or the connection is closed).
     awaitable<Result<PubAck>> publish(std::string subject, Headers headers, std::string body);
+
+    // The same in two steps: hands the message to cnats now, on the calling thread (so messages
+    // started one after another reach the server in that order, on the one connection), and
+    // returns what to wait on for the ack, on `ex` (one thread, as above). Lets a caller have
+    // several publishes in flight without a coroutine for each.
+    PendingPublish start_publish(const asio::any_io_executor& ex,
+                                 const std::string& subject,
+                                 const Headers& headers,
+                                 const std::string& body);
 
     // --- Blocking reads and deletes (JetStream API requests; up to api_timeout). Call them from a
     // thread that may block, or from a coroutine through blocking() below. ---
@@ -80,6 +121,7 @@ public:
     std::int64_t max_payload() const;
 
 private:
+    friend class PendingPublish;
     // The blocking pool's executor (FIFO, a few threads).
     asio::thread_pool::executor_type blocking_executor() const;
     struct Impl;

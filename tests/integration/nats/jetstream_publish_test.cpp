@@ -1,5 +1,6 @@
 // JetStream publishing against the real nats-server: many publishes in flight from coroutines,
-// duplicate suppression by Nats-Msg-Id, clear failures, and a server restart mid-run.
+// start_publish's order and late waits, duplicate suppression by Nats-Msg-Id, clear failures,
+// and a server restart mid-run.
 #include <atomic>
 #include <set>
 #include <thread>
@@ -79,6 +80,17 @@ bool run_until_done(asio::io_context& io,
     return all_done();
 }
 
+// Waits for each pending publish in turn; the results in the same order.
+faas::awaitable<std::vector<Result<PubAck>>> wait_all(std::vector<faas::nats::PendingPublish>& ps) {
+    std::vector<Result<PubAck>> out;
+    for (auto& p : ps) {
+        auto waiting = p.wait();
+        Result<PubAck> acked = co_await std::move(waiting);
+        out.push_back(std::move(acked));
+    }
+    co_return out;
+}
+
 }  // namespace
 
 TEST_SUITE_BEGIN("nats.publish");
@@ -127,6 +139,46 @@ TEST_CASE(
     CHECK(distinct.size() == kCount);
     CHECK(distinct.count("call-0") == 1);
     CHECK(distinct.count("call-999") == 1);
+}
+
+TEST_CASE(
+    "jetstream: start_publish stores messages in the order it was called, and a wait begun "
+    "after the ack came returns at once") {
+    NatsServer server;
+    auto js = connect_stream(server, std::chrono::milliseconds(4000));
+    asio::io_context io;
+    constexpr int kCount = 50;
+    std::vector<faas::nats::PendingPublish> pending;
+    for (int i = 0; i < kCount; ++i) {
+        pending.push_back(js->start_publish(io.get_executor(), "faas-request.default", {},
+                                            "m-" + std::to_string(i)));
+    }
+    // Every ack arrives (and its handler runs on `io`) before anyone waits.
+    const auto acked_by = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (js->pending_publishes() > 0 && std::chrono::steady_clock::now() < acked_by) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(js->pending_publishes() == 0);
+    io.restart();
+    io.poll();
+    const auto start = std::chrono::steady_clock::now();
+    auto results = run_for(io, wait_all(pending));
+    // Well under publish_timeout (4 s): nobody waited for a cancel that had already happened.
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1000));
+    REQUIRE(results.size() == static_cast<std::size_t>(kCount));
+    for (int i = 0; i < kCount; ++i) {
+        REQUIRE_MESSAGE(results[i].ok(), results[i].error().what());
+        if (i > 0) {
+            CHECK(results[i]->sequence == results[i - 1]->sequence + 1);
+        }
+    }
+    auto consumer = js->consumer(request_consumer(std::chrono::milliseconds(1000)));
+    REQUIRE_MESSAGE(consumer.ok(), consumer.error().what());
+    auto bodies = run_for(io, drain(**consumer));
+    REQUIRE(bodies.size() == static_cast<std::size_t>(kCount));
+    for (int i = 0; i < kCount; ++i) {
+        CHECK(bodies[i] == "m-" + std::to_string(i));
+    }
 }
 
 TEST_CASE("jetstream: the same Nats-Msg-Id twice is acked as a duplicate and stored once") {
