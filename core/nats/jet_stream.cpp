@@ -601,20 +601,34 @@ Result<std::vector<ConsumerState>> JetStream::consumers(const std::string& strea
     return out;
 }
 
+namespace {
+
+// What js_GetMsg and js_GetLastMsg returned: the message, none ("no message found"), or the error
+// named by `what`.
+Result<std::optional<StoredMessage>> message_read(natsStatus s,
+                                                  natsMsg* raw,
+                                                  jsErrCode jerr,
+                                                  const std::string& what) {
+    const MsgPtr msg(raw);
+    if (s != NATS_OK) {
+        if (jerr == JSNoMessageFoundErr) {
+            return std::optional<StoredMessage>();
+        }
+        return api_error(what, s, jerr);
+    }
+    return std::optional<StoredMessage>(stored_message_of(msg.get()));
+}
+
+}  // namespace
+
 Result<std::optional<StoredMessage>> JetStream::get_message(const std::string& stream,
                                                             std::uint64_t sequence) {
     jsOptions o = impl_->api_options();
     natsMsg* raw = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_GetMsg(&raw, impl_->js, stream.c_str(), sequence, &o, &jerr);
-    const MsgPtr msg(raw);
-    if (s != NATS_OK) {
-        if (jerr == JSNoMessageFoundErr) {
-            return std::optional<StoredMessage>();
-        }
-        return api_error("nats get message " + stream + "#" + std::to_string(sequence), s, jerr);
-    }
-    return std::optional<StoredMessage>(stored_message_of(msg.get()));
+    return message_read(s, raw, jerr,
+                        "nats get message " + stream + "#" + std::to_string(sequence));
 }
 
 Result<std::optional<StoredMessage>> JetStream::last_message(const std::string& stream,
@@ -623,14 +637,7 @@ Result<std::optional<StoredMessage>> JetStream::last_message(const std::string& 
     natsMsg* raw = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_GetLastMsg(&raw, impl_->js, stream.c_str(), subject.c_str(), &o, &jerr);
-    const MsgPtr msg(raw);
-    if (s != NATS_OK) {
-        if (jerr == JSNoMessageFoundErr) {
-            return std::optional<StoredMessage>();
-        }
-        return api_error("nats last message " + stream + " " + subject, s, jerr);
-    }
-    return std::optional<StoredMessage>(stored_message_of(msg.get()));
+    return message_read(s, raw, jerr, "nats last message " + stream + " " + subject);
 }
 
 Status JetStream::delete_message(const std::string& stream, std::uint64_t sequence) {
