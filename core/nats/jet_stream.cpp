@@ -491,7 +491,7 @@ awaitable<Result<PubAck>> JetStream::publish(std::string subject,
 
 PendingPublish::PendingPublish(Error failed) : failed_(std::move(failed)) {}
 
-PendingPublish::PendingPublish(void* impl, std::string subject, Started started)
+PendingPublish::PendingPublish(JetStream::Impl* impl, std::string subject, Started started)
     : impl_(impl), subject_(std::move(subject)), started_(std::move(started)) {}
 
 PendingPublish::PendingPublish(PendingPublish&&) noexcept = default;
@@ -507,7 +507,7 @@ awaitable<Result<PubAck>> PendingPublish::wait() {
         Result<PubAck> gone = make_error(errc::internal, "nats publish: waited for twice");
         co_return gone;
     }
-    auto* impl = static_cast<JetStream::Impl*>(impl_);
+    JetStream::Impl* impl = impl_;
     std::shared_ptr<PublishWaiter> waiter = started_->waiter;
     const auto* key = static_cast<const natsMsg*>(started_->key);
     started_.reset();

@@ -24,33 +24,7 @@ namespace detail {
 struct PublishWaiter;
 }
 
-// A publish handed to NATS whose ack is still to come: made by JetStream::start_publish, waited
-// for with wait() on the executor it was started on. Move-only. Dropping it without waiting is
-// fine (its ack is then ignored). A publish that could not start carries its error, which
-// wait() returns at once.
-class PendingPublish {
-public:
-    PendingPublish(PendingPublish&&) noexcept;
-    PendingPublish& operator=(PendingPublish&&) noexcept;
-    ~PendingPublish();
-
-    // Completes when the stream acknowledged the message, refused it, or publish_timeout passed
-    // (errors as JetStream::publish). Call it once.
-    awaitable<Result<PubAck>> wait();
-
-private:
-    friend class JetStream;
-    struct Started {
-        std::shared_ptr<detail::PublishWaiter> waiter;
-        const void* key;  // the message, as the ack handler knows it
-    };
-    explicit PendingPublish(Error failed);
-    PendingPublish(void* impl, std::string subject, Started started);
-    void* impl_ = nullptr;  // JetStream::Impl
-    std::string subject_;
-    std::optional<Started> started_;
-    std::optional<Error> failed_;
-};
+class PendingPublish;
 
 class JetStream {
 public:
@@ -127,6 +101,34 @@ private:
     struct Impl;
     explicit JetStream(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
+};
+
+// A publish handed to NATS whose ack is still to come: made by JetStream::start_publish, waited
+// for with wait() on the executor it was started on. Move-only. Dropping it without waiting is
+// fine (its ack is then ignored). A publish that could not start carries its error, which
+// wait() returns at once.
+class PendingPublish {
+public:
+    PendingPublish(PendingPublish&&) noexcept;
+    PendingPublish& operator=(PendingPublish&&) noexcept;
+    ~PendingPublish();
+
+    // Completes when the stream acknowledged the message, refused it, or publish_timeout passed
+    // (errors as JetStream::publish). Call it once.
+    awaitable<Result<PubAck>> wait();
+
+private:
+    friend class JetStream;
+    struct Started {
+        std::shared_ptr<detail::PublishWaiter> waiter;
+        const void* key;  // the message, as the ack handler knows it
+    };
+    explicit PendingPublish(Error failed);
+    PendingPublish(JetStream::Impl* impl, std::string subject, Started started);
+    JetStream::Impl* impl_ = nullptr;
+    std::string subject_;
+    std::optional<Started> started_;
+    std::optional<Error> failed_;
 };
 
 template <class T>
