@@ -1,7 +1,7 @@
 #pragma once
 // What the async e2e tests run against the platform: a probe function (a python http-mode server
 // that logs the start and end of each call with its X-Call-Id, and fails on demand), a callback
-// receiver (core's HTTP server on a loopback port, in the test process) and readers for both.
+// receiver (tests/support/callback_receiver.hpp) and readers for both.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/http/types.hpp"
-#include "tests/support/test_server.hpp"
+#include "tests/support/callback_receiver.hpp"
 
 namespace faas::test {
 
@@ -41,34 +41,7 @@ int max_running(std::vector<ProbeEvent> events);
 std::map<std::string, int> starts_per_call(const std::vector<ProbeEvent>& events);
 std::int64_t steady_ns();
 
-struct CallbackRequest {
-    std::string target;
-    http::Headers headers;
-    std::string body;
-};
-
-// Receives callbacks: every POST is recorded and answered 200.
-class CallbackReceiver {
-public:
-    CallbackReceiver();
-    std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()) + "/cb"; }
-    std::vector<CallbackRequest> received() const;
-    // The callbacks of one call id.
-    std::vector<CallbackRequest> for_call(const std::string& call_id) const;
-    // Call ids that got a callback with X-Function-Status `status`.
-    std::map<std::string, int> call_ids_with_status(const std::string& status) const;
-    // Waits until every id of `ids` got a callback with X-Function-Status `status`.
-    bool wait_all(const std::vector<std::string>& ids,
-                  const std::string& status,
-                  std::chrono::nanoseconds bound) const;
-
-private:
-    struct State {
-        mutable std::mutex mu;
-        std::vector<CallbackRequest> received;
-    };
-    std::shared_ptr<State> state_;
-    TestServer server_;
-};
+// A callback the receiver got.
+using CallbackRequest = SeenRequest;
 
 }  // namespace faas::test

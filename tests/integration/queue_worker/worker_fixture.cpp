@@ -68,17 +68,6 @@ awaitable<int> publish_all(nats::JetStream& js,
 }
 
 // What a server was sent, as the tests read it.
-Seen seen_of(const http::Exchange& ex, const Result<std::string>& body) {
-    Seen seen;
-    seen.target = std::string(ex.target());
-    for (const auto& h : ex.headers()) {
-        seen.headers.add(h.name, h.value);
-    }
-    seen.body = body ? body.value() : "";
-    seen.at = std::chrono::steady_clock::now();
-    return seen;
-}
-
 std::string function_of(std::string_view target) {
     constexpr std::string_view kPrefix = "/function/";
     if (target.substr(0, kPrefix.size()) != kPrefix) {
@@ -151,39 +140,6 @@ awaitable<void> FakeGateway::serve(http::Exchange& ex) {
         functions_[fn].running -= 1;
     }
     co_await faas::test::reply(ex, reply.status, std::move(reply.body), std::move(reply.headers));
-}
-
-Receiver::Receiver()
-    : server_(std::make_unique<TestServer>(
-          same_handler([this](http::Exchange& ex) { return serve(ex); }))) {}
-
-awaitable<void> Receiver::serve(http::Exchange& ex) {
-    auto body = co_await ex.read_body(8U << 20U);
-    {
-        std::lock_guard lock(mu_);
-        received_.push_back(seen_of(ex, body));
-    }
-    if (const std::chrono::milliseconds delay(delay_ms_.load()); delay.count() > 0) {
-        asio::steady_timer timer(co_await asio::this_coro::executor);
-        timer.expires_after(delay);
-        boost::system::error_code ec;
-        co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
-    }
-    co_await faas::test::reply(ex, 200, "");
-}
-
-std::string Receiver::url(std::string_view path) const {
-    return "http://127.0.0.1:" + std::to_string(port()) + std::string(path);
-}
-
-std::vector<Seen> Receiver::received() {
-    std::lock_guard lock(mu_);
-    return received_;
-}
-
-std::size_t Receiver::count() {
-    std::lock_guard lock(mu_);
-    return received_.size();
 }
 
 WorkerFixture::WorkerFixture(EnvMap env) : env_(std::move(env)) {

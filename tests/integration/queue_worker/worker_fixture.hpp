@@ -22,6 +22,7 @@
 #include "core/openfaas/queue_request.hpp"
 #include "tests/support/nats_server.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/callback_receiver.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
 
@@ -39,12 +40,7 @@ struct Reply {
 using Script = std::function<Reply(int n)>;
 
 // A request one of the in-test servers received.
-struct Seen {
-    std::string target;
-    http::Headers headers;
-    std::string body;
-    std::chrono::steady_clock::time_point at;
-};
+using Seen = SeenRequest;
 
 // The gateway stand-in: POST /function/<fn.ns>[/path][?query].
 class FakeGateway {
@@ -73,22 +69,7 @@ private:
 
 // The callback receiver: answers 200 to every POST and keeps it (kept when it arrives, answered
 // after the delay set, if any).
-class Receiver {
-public:
-    Receiver();
-    std::uint16_t port() const noexcept { return server_->port(); }
-    void set_delay(std::chrono::milliseconds d) { delay_ms_ = d.count(); }
-    std::string url(std::string_view path = "/cb") const;
-    std::vector<Seen> received();
-    std::size_t count();
-
-private:
-    awaitable<void> serve(http::Exchange& ex);
-    std::mutex mu_;
-    std::vector<Seen> received_;
-    std::atomic<std::int64_t> delay_ms_{0};
-    std::unique_ptr<TestServer> server_;
-};
+using Receiver = CallbackReceiver;
 
 // A queued call as a test builds it.
 struct Enqueue {
