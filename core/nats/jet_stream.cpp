@@ -476,7 +476,7 @@ PendingPublish JetStream::start_publish(const asio::any_io_executor& ex,
         return PendingPublish(started.error());
     }
     waiter->timer.expires_after(impl_->options.publish_timeout);
-    return PendingPublish(impl_.get(), subject, PendingPublish::Started{std::move(waiter), key});
+    return PendingPublish(impl_.get(), PendingPublish::Started{std::move(waiter), key});
 }
 
 awaitable<Result<PubAck>> JetStream::publish(std::string subject,
@@ -491,8 +491,8 @@ awaitable<Result<PubAck>> JetStream::publish(std::string subject,
 
 PendingPublish::PendingPublish(Error failed) : failed_(std::move(failed)) {}
 
-PendingPublish::PendingPublish(JetStream::Impl* impl, std::string subject, Started started)
-    : impl_(impl), subject_(std::move(subject)), started_(std::move(started)) {}
+PendingPublish::PendingPublish(JetStream::Impl* impl, Started started)
+    : impl_(impl), started_(std::move(started)) {}
 
 PendingPublish::PendingPublish(PendingPublish&&) noexcept = default;
 PendingPublish& PendingPublish::operator=(PendingPublish&&) noexcept = default;
@@ -522,10 +522,11 @@ awaitable<Result<PubAck>> PendingPublish::wait() {
             co_return std::move(*waiter->result);
         }
         if (!ec && impl->forget(key)) {
+            // The caller names the call and subject in its own log; no copy of the subject is
+            // kept per publish for this rare message.
             Result<PubAck> timed_out = make_error(
-                errc::timeout, "nats publish: no ack from the stream for " + subject_ +
-                                   " within " + std::to_string(impl->options.publish_timeout.count()) +
-                                   " ms");
+                errc::timeout, "nats publish: no ack from the stream within " +
+                                   std::to_string(impl->options.publish_timeout.count()) + " ms");
             co_return timed_out;
         }
         // The ack handler took the entry and has posted the result: wait for it.

@@ -124,9 +124,8 @@ private:
         const void* key;  // the message, as the ack handler knows it
     };
     explicit PendingPublish(Error failed);
-    PendingPublish(JetStream::Impl* impl, std::string subject, Started started);
+    PendingPublish(JetStream::Impl* impl, Started started);
     JetStream::Impl* impl_ = nullptr;
-    std::string subject_;
     std::optional<Started> started_;
     std::optional<Error> failed_;
 };
