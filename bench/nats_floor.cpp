@@ -7,8 +7,10 @@
 // openfaas::to_json of a queued CallStatus.
 // Prints one "FLOOR what=..." line per measurement (the first two once per INFLIGHT level):
 //   async_publish  COUNT publishes, INFLIGHT awaiting their ack at any time
-//   accept_publish the gateway's accept: a status record (Nats-Msg-Id) and the request published
-//                  at once, both acked; INFLIGHT accepts at a time; rate = accepts/s
+//   accept_publish the gateway's accept of a call with a new UUID: a status record (no
+//                  Nats-Msg-Id, as the gateway writes it for an id that cannot come again) and
+//                  the request published at once, both acked; INFLIGHT accepts at a time;
+//                  rate = accepts/s
 //   sync_publish   SYNC_COUNT publishes, one at a time
 //   fetch_ack      fetch(FETCH_BATCH) + ack of every message the runs above stored, until the
 //                  stream is empty on the server (every ack processed, not only sent)
@@ -208,9 +210,8 @@ faas::awaitable<void> acceptor(const Floor& f, long count, long& next, Run& run)
         const auto t0 = Clock::now();
         auto wait = std::make_shared<StatusWait>(ex);
         const std::string id = "call-" + std::to_string(n);
-        nats::Headers headers{{std::string(nats::kMsgIdHeader), "queued-" + id}};
         asio::co_spawn(ex,
-                       publish_status(f.js, async::status_subject(f.names, id), std::move(headers),
+                       publish_status(f.js, async::status_subject(f.names, id), {},
                                       status_record(id), wait),
                        asio::detached);
         auto publishing = f.js.publish(f.subject, {}, f.payload);

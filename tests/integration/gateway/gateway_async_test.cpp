@@ -197,6 +197,37 @@ TEST_CASE("async: a caller's X-Call-Id is the call id in the 202, the queued cal
     CHECK(json_field(status->body, "status") == "queued");
 }
 
+TEST_CASE("async: only a call id that can come again puts a Nats-Msg-Id on its queued record") {
+    AsyncPlatform p;
+    p.deploy("echo");
+    const std::string status_stream = "KV_" + AsyncPlatform::streams().status_bucket;
+    // The Nats-Msg-Id of the call's queued record, "-" for none.
+    auto record_msg_id = [&](const std::string& call_id) -> std::string {
+        auto last = p.js().last_message(
+            status_stream, faas::openfaas::async::status_subject(AsyncPlatform::streams(), call_id));
+        REQUIRE(last.ok());
+        REQUIRE(last->has_value());
+        CHECK(json_field((*last)->data, "status") == "queued");
+        return std::string(faas::nats::find_header((*last)->headers, "Nats-Msg-Id").value_or("-"));
+    };
+    auto fresh = post_async(p.gateway, "/async-function/echo", "a");
+    REQUIRE(fresh.ok());
+    REQUIRE(fresh->status == 202);
+    CHECK(record_msg_id(header_of(*fresh, "X-Call-Id")) == "-");
+
+    auto named = post_async(p.gateway, "/async-function/echo", "b", {{"X-Call-Id", "my.call-2"}});
+    REQUIRE(named.ok());
+    REQUIRE(named->status == 202);
+    CHECK(record_msg_id("my.call-2") == "queued-my.call-2");
+
+    auto keyed =
+        post_async(p.gateway, "/async-function/echo", "c", {{"Idempotency-Key", "order-19"}});
+    REQUIRE(keyed.ok());
+    REQUIRE(keyed->status == 202);
+    const std::string keyed_id = header_of(*keyed, "X-Call-Id");
+    CHECK(record_msg_id(keyed_id) == "queued-" + keyed_id);
+}
+
 TEST_CASE("async: a batch queues each line and reports the refused ones per line") {
     AsyncPlatform p(EnvMap{{"async_max_request_size", "16"}, {"async_batch_max_lines", "4"}});
     p.deploy("echo");
