@@ -34,9 +34,16 @@ void append_status_line(std::string& out, unsigned version, int status) {
 void append_header(std::string& out, std::string_view name, std::string_view value) {
     out += name;
     out += ": ";
-    // A header value must not smuggle a new line into the head.
-    for (char c : value) {
-        out.push_back((c == '\r' || c == '\n') ? ' ' : c);
+    // A header value must not smuggle a new line into the head: CR and LF become spaces.
+    for (;;) {
+        const std::size_t at = value.find_first_of("\r\n");
+        if (at == std::string_view::npos) {
+            out += value;
+            break;
+        }
+        out.append(value.data(), at);
+        out.push_back(' ');
+        value.remove_prefix(at + 1);
     }
     out += "\r\n";
 }

@@ -5,6 +5,7 @@
 
 #include "core/http/client.hpp"
 #include "core/http/types.hpp"
+#include "core/http/wire.hpp"
 #include "tests/support/printers.hpp"
 
 namespace http = faas::http;
@@ -124,6 +125,14 @@ TEST_CASE("http types: parse_query decodes escapes, '+' is a space, the first va
     CHECK(http::query_value(q, "absent").empty());
     CHECK(http::parse_query("").empty());
     CHECK(http::query_value(http::parse_query("bad=%zz"), "bad") == "%zz");
+}
+
+TEST_CASE("http types: a header value's CR and LF become spaces, the rest is kept whole") {
+    std::string out;
+    http::wire::append_header(out, "X-A", "plain value");
+    http::wire::append_header(out, "X-B", "\r\nInjected: 1\nend\r");
+    http::wire::append_header(out, "X-C", "");
+    CHECK(out == "X-A: plain value\r\nX-B:   Injected: 1 end \r\nX-C: \r\n");
 }
 
 TEST_SUITE_END();

@@ -19,6 +19,19 @@ TEST_CASE("json: the writer escapes quotes backslashes and control characters") 
     CHECK(w.str() == R"({"a":"x\"y\\z\n\r\t\b\f\u0001\u001f"})");
 }
 
+TEST_CASE("json: the writer copies the text between escapes whole, at either end too") {
+    json::Writer w;
+    const std::string plain(3000, 'A');
+    w.begin_array()
+        .value(std::string_view("\n" + plain + "\"" + plain + "\x02"))
+        .value(std::string_view(plain))
+        .value(std::string_view(""))
+        .value(std::string_view("\\\\"))
+        .end_array();
+    CHECK(w.str() == "[\"\\n" + plain + "\\\"" + plain + "\\u0002\",\"" + plain +
+                         "\",\"\",\"\\\\\\\\\"]");
+}
+
 TEST_CASE("json: the writer keeps UTF-8 and DEL as they are") {
     json::Writer w;
     w.value(std::string_view("caf\xC3\xA9 \x7f"));
