@@ -450,7 +450,7 @@ std::string secret_spec(const std::string& docker_name, const std::string& name,
     w.key(kSecretNameLabel).value(name);
     w.key(kNamespaceLabel).value(ns);
     w.end_object();
-    w.key("Data").value(text::base64_encode(bytes));
+    w.key("Data").base64(bytes);
     w.end_object();
     return std::move(w).str();
 }

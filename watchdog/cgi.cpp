@@ -70,7 +70,7 @@ std::string marshal_request(const http::Exchange& ex, std::string_view body) {
         w.end_array();
     }
     w.end_object();
-    w.key("body").begin_object().key("raw").value(text::base64_encode(body)).end_object();
+    w.key("body").begin_object().key("raw").base64(body).end_object();
     w.key("method").value(ex.method());
     w.key("path").value(ex.path());
     w.key("query").value(ex.query());

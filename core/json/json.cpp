@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/text/text.hpp"
+
 namespace faas::json {
 
 void append_escaped(std::string& out, std::string_view s) {
@@ -76,6 +78,13 @@ Writer& Writer::key(std::string_view k) {
 Writer& Writer::value(std::string_view s) {
     comma();
     append_escaped(out_, s);
+    return *this;
+}
+Writer& Writer::base64(std::string_view bytes) {
+    comma();
+    out_.push_back('"');
+    text::base64_append(out_, bytes);
+    out_.push_back('"');
     return *this;
 }
 Writer& Writer::value(std::int64_t n) {

@@ -31,6 +31,11 @@ public:
     Writer& null();
     // Inserts already-valid JSON text as one value.
     Writer& raw(std::string_view json);
+    // A string value holding `bytes` in base64, written straight into the output (its alphabet
+    // needs no escape): what Go's encoding/json makes of a []byte.
+    Writer& base64(std::string_view bytes);
+    // Room for `n` more bytes of output, for a caller that knows its size roughly.
+    void reserve(std::size_t n) { out_.reserve(out_.size() + n); }
 
     const std::string& str() const& { return out_; }
     std::string str() && { return std::move(out_); }

@@ -532,7 +532,7 @@ void write(json::Writer& w, const Secret& s, bool with_values) {
     if (with_values) {
         write_optional_string(w, "value", s.value);
         if (!s.raw_value.empty()) {
-            w.key("rawValue").value(text::base64_encode(s.raw_value));
+            w.key("rawValue").base64(s.raw_value);
         }
     }
     w.end_object();

@@ -90,10 +90,11 @@ std::vector<std::string> split_spaces(std::string_view s) {
     return out;
 }
 
-std::string base64_encode(std::string_view data) {
+void base64_append(std::string& out, std::string_view data) {
     // Sized once and written through a pointer: bodies of every queued call pass through here.
-    std::string out((data.size() + 2) / 3 * 4, '=');
-    char* o = out.data();
+    const std::size_t at = out.size();
+    out.resize(at + (data.size() + 2) / 3 * 4, '=');
+    char* o = out.data() + at;
     const auto byte = [&](std::size_t k) {
         return static_cast<std::uint32_t>(static_cast<unsigned char>(data[k]));
     };
@@ -114,6 +115,11 @@ std::string base64_encode(std::string_view data) {
             *o = kB64[(v >> 6U) & 63U];
         }
     }
+}
+
+std::string base64_encode(std::string_view data) {
+    std::string out;
+    base64_append(out, data);
     return out;
 }
 

@@ -20,6 +20,8 @@ std::string_view trim(std::string_view s) noexcept;
 std::vector<std::string> split_spaces(std::string_view s);
 
 std::string base64_encode(std::string_view data);
+// Appends the base64 of `data` to `out` (standard alphabet, padded).
+void base64_append(std::string& out, std::string_view data);
 std::optional<std::string> base64_decode(std::string_view data);
 std::string hex_encode(std::span<const unsigned char> data);
 // The value of one hex digit (either case), or -1 when `c` is not one.

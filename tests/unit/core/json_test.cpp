@@ -32,6 +32,19 @@ TEST_CASE("json: the writer copies the text between escapes whole, at either end
                          "\",\"\",\"\\\\\\\\\"]");
 }
 
+TEST_CASE("json: base64 writes a string value of the bytes in base64") {
+    json::Writer w;
+    w.begin_object()
+        .key("a")
+        .base64("hi")
+        .key("b")
+        .base64(std::string_view("\0\xff\x10", 3))
+        .key("c")
+        .base64("")
+        .end_object();
+    CHECK(w.str() == R"({"a":"aGk=","b":"AP8Q","c":""})");
+}
+
 TEST_CASE("json: the writer keeps UTF-8 and DEL as they are") {
     json::Writer w;
     w.value(std::string_view("caf\xC3\xA9 \x7f"));

@@ -25,6 +25,14 @@ TEST_CASE("text: canonical header keys follow Go's textproto") {
     CHECK(text::canonical_header_key("x-c\xC3\xA9") == "x-c\xC3\xA9");
 }
 
+TEST_CASE("text: base64_append adds to what the string holds") {
+    std::string out = "x:";
+    text::base64_append(out, "foob");
+    CHECK(out == "x:Zm9vYg==");
+    text::base64_append(out, "");
+    CHECK(out == "x:Zm9vYg==");
+}
+
 TEST_CASE("text: base64 encodes the RFC 4648 vectors with padding") {
     CHECK(text::base64_encode("") == "");
     CHECK(text::base64_encode("f") == "Zg==");
