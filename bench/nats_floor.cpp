@@ -193,10 +193,9 @@ struct StatusWait {
 // Publishes the status record and wakes the accept that waits for it.
 faas::awaitable<void> publish_status(nats::JetStream& js,
                                      std::string subject,
-                                     nats::Headers headers,
                                      std::string body,
                                      std::shared_ptr<StatusWait> wait) {
-    auto publishing = js.publish(std::move(subject), std::move(headers), std::move(body));
+    auto publishing = js.publish(std::move(subject), {}, std::move(body));
     auto r = co_await std::move(publishing);
     wait->result.emplace(std::move(r));
     wait->timer.cancel();
@@ -211,7 +210,7 @@ faas::awaitable<void> acceptor(const Floor& f, long count, long& next, Run& run)
         auto wait = std::make_shared<StatusWait>(ex);
         const std::string id = "call-" + std::to_string(n);
         asio::co_spawn(ex,
-                       publish_status(f.js, async::status_subject(f.names, id), {},
+                       publish_status(f.js, async::status_subject(f.names, id),
                                       status_record(id), wait),
                        asio::detached);
         auto publishing = f.js.publish(f.subject, {}, f.payload);

@@ -332,15 +332,14 @@ awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute 
         co_return;
     }
     std::string call_id;
-    bool id_can_repeat = true;
     if (!s.caller_call_id.empty()) {
         call_id = s.caller_call_id;
     } else if (!s.idempotency_key.empty()) {
         call_id = call_id_for_key(s.key, s.idempotency_key);
     } else {
         call_id = new_call_id();
-        id_can_repeat = false;
     }
+    const bool id_can_repeat = !s.caller_call_id.empty() || !s.idempotency_key.empty();
     std::vector<Enqueue> calls;
     calls.push_back(make_template(s));
     set_call(calls.front(), s, std::move(s.body), call_id, s.idempotency_key, id_can_repeat);

@@ -226,6 +226,25 @@ TEST_CASE("async: only a call id that can come again puts a Nats-Msg-Id on its q
     REQUIRE(keyed->status == 202);
     const std::string keyed_id = header_of(*keyed, "X-Call-Id");
     CHECK(record_msg_id(keyed_id) == "queued-" + keyed_id);
+
+    // The same rule per line of a batch: new UUIDs without, "<key>:<line>" ids with.
+    for (const bool with_key : {false, true}) {
+        faas::http::Headers headers;
+        if (with_key) {
+            headers.set("Idempotency-Key", "batch-19");
+        }
+        auto batch = post_async(p.gateway, "/async-batch/echo", "d\ne\n", headers);
+        REQUIRE(batch.ok());
+        REQUIRE(batch->status == 202);
+        auto doc = faas::json::parse(batch->body);
+        REQUIRE(doc.ok());
+        simdjson::dom::array calls = doc->root()["calls"];
+        REQUIRE(calls.size() == 2);
+        for (simdjson::dom::element c : calls) {
+            const std::string id{std::string_view(c["callId"])};
+            CHECK(record_msg_id(id) == (with_key ? "queued-" + id : std::string("-")));
+        }
+    }
 }
 
 TEST_CASE("async: a batch queues each line and reports the refused ones per line") {
