@@ -253,6 +253,7 @@ int Gateway::run() {
                 d.server->port(), d.metrics_server ? static_cast<int>(d.metrics_server->port()) : -1,
                 c.bind_address, c.functions_provider_url, d.pool.size(), c.scale_from_zero,
                 c.basic_auth, version_release(), version_sha());
+    d.log->flush();  // the line that says it is ready: not up to 100 ms late
     d.pool.run();
     return 0;
 }

@@ -105,6 +105,7 @@ int Provider::run() {
     d.server->start();
     d.log->info("listening port={} provider={} state={} threads={}", d.server->port(),
                 d.backend->provider_name(), where, d.pool.size());
+    d.log->flush();  // the line that says it is ready: not up to 100 ms late
     d.pool.run();
     return 0;
 }

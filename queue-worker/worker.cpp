@@ -322,6 +322,7 @@ int Worker::run() {
                 options.urls.front(), c.gateway_address, c.gateway_port,
                 queue_list.empty() ? "*" : queue_list, c.max_inflight,
                 std::chrono::duration<double>(c.ack_wait).count());
+    d.log->flush();  // the line that says it is ready: not up to 100 ms late
     d.pool.run();
     return 0;
 }

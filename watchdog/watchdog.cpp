@@ -408,6 +408,7 @@ int Watchdog::run() {
     d.log->info("listening port={} metrics_port={} mode={} threads={} fprocess=\"{}\"",
                 d.server->port(), d.metrics_server ? static_cast<int>(d.metrics_server->port()) : -1,
                 mode_name(c.mode), d.pool.size(), c.fprocess);
+    d.log->flush();  // the line that says it is ready: not up to 100 ms late
     if (c.mode == Mode::Http) {
         d.upstream = std::make_unique<Upstream>(d.pool.context(0), d.shared);
         d.upstream->start([&d] { d.write_lock(); });
