@@ -193,6 +193,7 @@ awaitable<void> Worker::Impl::finish(Call& call, nats::Message& msg, Final final
 
 awaitable<void> Worker::Impl::handle(Queue* q, nats::Message msg) {
     held.insert(&msg);
+    --starting;
     metrics.inflight.Increment();
     bool failed = false;
     try {

@@ -137,6 +137,7 @@ awaitable<void> Worker::Impl::discover() {
 
 awaitable<void> Worker::Impl::fetch_loop(Queue* q) {
     while (!stopping) {
+        q->loop_at = std::chrono::steady_clock::now();
         // One slot per other queue (and one for a queue not discovered yet) is never taken by
         // this queue, so a queue full of slow calls cannot starve the others.
         const int others = std::max(1, static_cast<int>(queues.size()) - 1);
@@ -150,8 +151,14 @@ awaitable<void> Worker::Impl::fetch_loop(Queue* q) {
         const int batch = q->last_empty ? 1 : std::min(free, kMaxBatch);
         held_total += batch;  // reserved while the fetch runs
         q->held += batch;
+        log->debug("fetch queue={} batch={} held={} held_total={}", q->name, batch, q->held,
+                   held_total);
+        q->fetch_since = std::chrono::steady_clock::now();
+        q->reserved = batch;
         auto fetching = q->consumer->fetch(batch, kFetchWait);
         auto fetched = co_await std::move(fetching);
+        q->fetch_since.reset();
+        q->reserved = 0;
         held_total -= batch;
         q->held -= batch;
         if (!fetched) {
@@ -174,6 +181,7 @@ awaitable<void> Worker::Impl::fetch_loop(Queue* q) {
             }
             ++held_total;
             ++q->held;
+            ++starting;  // until handle() holds it
             calls.spawn(handle(q, std::move(msg)), [this](std::exception_ptr e) {
                 try {
                     std::rethrow_exception(e);
@@ -185,10 +193,37 @@ awaitable<void> Worker::Impl::fetch_loop(Queue* q) {
     }
 }
 
+void Worker::Impl::check_fetch_loops() {
+    const auto now = std::chrono::steady_clock::now();
+    int reserved = 0;
+    for (auto& [durable, q] : queues) {
+        reserved += q->reserved;
+        // A fetch ends within kFetchWait and the loop goes round at least that often.
+        const auto idle = now - (q->fetch_since ? *q->fetch_since : q->loop_at);
+        const bool stalled = !stopping && idle > 10 * kFetchWait;
+        if (stalled && !q->stall_reported) {
+            log->warn("fetch_stalled queue={} durable={} in_fetch={} idle_s={:.1f} held={} "
+                      "held_total={}",
+                      q->name, durable, q->fetch_since.has_value(),
+                      std::chrono::duration<double>(idle).count(), q->held, held_total);
+        } else if (!stalled && q->stall_reported) {
+            log->info("fetch_resumed queue={} durable={}", q->name, durable);
+        }
+        q->stall_reported = stalled;
+    }
+    const int expected = static_cast<int>(held.size()) + reserved + starting;
+    if (held_total != expected && !accounting_reported) {
+        log->error("slot_accounting held_total={} held_messages={} reserved={} starting={}",
+                   held_total, held.size(), reserved, starting);
+        accounting_reported = true;
+    }
+}
+
 awaitable<void> Worker::Impl::heartbeat_loop() {
     const auto every = std::max<std::chrono::nanoseconds>(config.ack_wait / 3, milliseconds(10));
     while (!heartbeat_done) {
         (void)co_await heartbeat_stop.wait_for(every);
+        check_fetch_loops();
         for (nats::Message* m : held) {
             if (auto ok = m->in_progress(); !ok) {
                 log->debug("heartbeat_failed seq={} error=\"{}\"", m->stream_sequence(),

@@ -37,6 +37,12 @@ struct Queue {
     bool last_empty = true;  // the last fetch got nothing: ask for one at a time
     bool fetch_failing = false;
     async::AsyncEvent capacity;  // notified when a held message is released
+    // For check_fetch_loops(): when the running fetch began, the slots it reserved, when the
+    // loop last went round, and whether a stall was reported.
+    std::optional<std::chrono::steady_clock::time_point> fetch_since;
+    int reserved = 0;
+    std::chrono::steady_clock::time_point loop_at = std::chrono::steady_clock::now();
+    bool stall_reported = false;
 };
 
 // One delivery of a queued call being worked on.
@@ -131,6 +137,11 @@ struct Worker::Impl {
     Impl(Config c, log::Logger l);
 
     // worker.cpp
+    // Warns about a fetch loop that made no progress for a while, and about slots counted as
+    // held that no message or fetch holds (either would leave a queue unread without an error).
+    void check_fetch_loops();
+    bool accounting_reported = false;
+    int starting = 0;  // messages fetched whose handle() has not begun
     awaitable<void> discover_loop();
     awaitable<void> discover();
     awaitable<void> fetch_loop(Queue* q);

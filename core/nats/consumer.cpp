@@ -130,6 +130,8 @@ struct Consumer::Impl {
             }
         }
         natsMsgList_Destroy(&list);
+        logger->debug("nats_pull durable={} batch={} no_wait={} status={} got={}", spec.durable,
+                      batch, no_wait, natsStatus_GetText(s), out.size());
         if (s == NATS_OK || s == NATS_TIMEOUT || s == NATS_NOT_FOUND) {
             return {};  // nothing (more) there in time: not an error
         }
