@@ -1,16 +1,14 @@
 // nats_floor: the JetStream floors under the async pipeline, measured with core/nats itself
 // (JetStream::publish, Consumer::fetch, Message::ack) on one io_context thread, against a
 // nats-server the caller started. The streams are the platform's specs (openfaas::async, default
-// settings) under names of their own (bench-floor, KV_bench-calls), so it never touches the
+// settings) under names of their own (bench-floor), so it never touches the
 // platform's streams. The message is a queued request as the gateway encodes it
-// (openfaas::encode of a QueueRequest with a BODY_BYTES body); the status record is
-// openfaas::to_json of a queued CallStatus.
+// (openfaas::encode of a QueueRequest with a BODY_BYTES body).
 // Prints one "FLOOR what=..." line per measurement (the first two once per INFLIGHT level):
-//   async_publish  COUNT publishes, INFLIGHT awaiting their ack at any time
-//   accept_publish the gateway's accept of a call with a new UUID: a status record (no
-//                  Nats-Msg-Id, as the gateway writes it for an id that cannot come again) and
-//                  the request published at once, both acked; INFLIGHT accepts at a time;
-//                  rate = accepts/s
+//   async_publish  COUNT publishes on one subject, INFLIGHT awaiting their ack at any time
+//   accept_publish the gateway's accept of a call: the request published on its call's own
+//                  subject (faas-request.<queue>.<call id>), INFLIGHT at a time; rate =
+//                  accepts/s
 //   sync_publish   SYNC_COUNT publishes, one at a time
 //   fetch_ack      fetch(FETCH_BATCH) + ack of every message the runs above stored, until the
 //                  stream is empty on the server (every ack processed, not only sent)
@@ -30,7 +28,6 @@
 #include "core/asio.hpp"
 #include "core/nats/jet_stream.hpp"
 #include "core/openfaas/async.hpp"
-#include "core/openfaas/call_status.hpp"
 #include "core/openfaas/queue_request.hpp"
 #include "core/openfaas/types.hpp"
 
@@ -130,23 +127,12 @@ std::string queued_request(std::size_t body_bytes) {
     return faas::openfaas::encode(r);
 }
 
-// The "queued" status record the gateway writes first.
-std::string status_record(const std::string& call_id) {
-    faas::openfaas::CallStatus st;
-    st.call_id = call_id;
-    st.function = "echo.openfaas-fn";
-    st.queue = "default";
-    st.enqueued_at = faas::openfaas::rfc3339_now();
-    st.updated_at = st.enqueued_at;
-    return faas::openfaas::to_json(st);
-}
-
 // What every run shares; it outlives the io_context each run drives to completion, so the
 // coroutines hold it by reference.
 struct Floor {
     nats::JetStream& js;
     async::StreamSettings names;  // the platform's defaults with our stream names
-    std::string subject;          // the default queue's request subject
+    std::string subject;          // one call's subject of the default queue, for async_publish
     std::string payload;          // the queued request
 };
 
@@ -184,45 +170,15 @@ faas::awaitable<void> publisher(const Floor& f, long count, long& next, Run& run
     }
 }
 
-struct StatusWait {
-    explicit StatusWait(const asio::any_io_executor& ex) : timer(ex, Clock::time_point::max()) {}
-    asio::steady_timer timer;
-    std::optional<faas::Result<nats::PubAck>> result;
-};
-
-// Publishes the status record and wakes the accept that waits for it.
-faas::awaitable<void> publish_status(nats::JetStream& js,
-                                     std::string subject,
-                                     std::string body,
-                                     std::shared_ptr<StatusWait> wait) {
-    auto publishing = js.publish(std::move(subject), {}, std::move(body));
-    auto r = co_await std::move(publishing);
-    wait->result.emplace(std::move(r));
-    wait->timer.cancel();
-}
-
-// One of INFLIGHT acceptors: the status record and the request in flight at once, then both acks.
+// One of INFLIGHT acceptors: each call's request on its own subject, as the gateway publishes it.
 faas::awaitable<void> acceptor(const Floor& f, long count, long& next, Run& run) {
-    const auto ex = co_await asio::this_coro::executor;
     while (next < count) {
         const long n = next++;
         const auto t0 = Clock::now();
-        auto wait = std::make_shared<StatusWait>(ex);
-        const std::string id = "call-" + std::to_string(n);
-        asio::co_spawn(ex,
-                       publish_status(f.js, async::status_subject(f.names, id),
-                                      status_record(id), wait),
-                       asio::detached);
-        auto publishing = f.js.publish(f.subject, {}, f.payload);
+        auto publishing =
+            f.js.publish(async::request_subject(f.names, "default", "call-" + std::to_string(n)),
+                         {}, f.payload);
         auto r = co_await std::move(publishing);
-        while (!wait->result) {
-            boost::system::error_code ec;
-            co_await wait->timer.async_wait(asio::redirect_error(faas::use_awaitable, ec));
-        }
-        if (!wait->result->ok()) {
-            record(f, run, *wait->result, t0);
-            continue;
-        }
         record(f, run, r, t0);
     }
 }
@@ -313,12 +269,10 @@ Run fetch_and_ack(const Floor& f, int batch) {
         fail("stream state", state.error());
     }
     const std::uint64_t expected = state->messages;
-    auto consumer = f.js.consumer({.stream = f.names.request_stream,
-                                   .durable = async::durable_name(f.names, "default"),
-                                   .filter_subject = f.subject,
-                                   .ack_wait = std::chrono::seconds(60),
-                                   .max_deliver = -1,
-                                   .max_ack_pending = 10000});
+    nats::ConsumerSpec spec = async::queue_consumer_spec(f.names, "default");
+    spec.ack_wait = std::chrono::seconds(60);
+    spec.max_ack_pending = 10000;
+    auto consumer = f.js.consumer(spec);
     if (!consumer.ok()) {
         fail("consumer", consumer.error());
     }
@@ -381,14 +335,11 @@ int main(int argc, char** argv) {
     async::StreamSettings names;
     names.request_stream = "bench-floor";
     names.dead_letter_stream = "bench-floor-dead-letter";
-    names.status_bucket = "bench-calls";
-    for (const auto& spec : {async::request_stream_spec(names), async::status_stream_spec(names)}) {
-        const auto ensured = js.ensure_stream(spec);
-        if (!ensured.ok()) {
-            fail("ensure_stream " + spec.name, ensured.error());
-        }
+    const auto spec = async::request_stream_spec(names);
+    if (const auto ensured = js.ensure_stream(spec); !ensured.ok()) {
+        fail("ensure_stream " + spec.name, ensured.error());
     }
-    const Floor f{js, names, async::request_subject(names, "default"),
+    const Floor f{js, names, async::request_subject(names, "default", "same"),
                   queued_request(o.body_bytes)};
     std::printf(
         "# nats_floor: %s, message %zu bytes (QueueRequest with a %zu-byte body), %ld "

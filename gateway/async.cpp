@@ -4,7 +4,9 @@
 // response completed from its own ack.
 #include "gateway/async.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -24,35 +26,17 @@ namespace oa = openfaas::async;
 
 namespace {
 
-openfaas::CallStatus queued_status(const Enqueue& e) {
-    openfaas::CallStatus s;
-    s.call_id = e.request.call_id;
-    s.function = e.request.function + "." + e.request.namespace_;
-    s.queue = e.queue;
-    s.state = openfaas::CallState::Queued;
-    s.enqueued_at = e.request.enqueued_at;
-    s.updated_at = e.request.enqueued_at;
-    s.callback_url = e.request.callback_url;
-    return s;
-}
-
-nats::PendingPublish start_status(const asio::any_io_executor& ex,
-                                  ThreadState& ts,
-                                  nats::JetStream& js,
-                                  const Enqueue& e) {
-    const std::string subject = oa::status_subject(ts.shared.config.streams, e.request.call_id);
-    nats::Headers headers;
-    if (!e.status_msg_id.empty()) {
-        headers.push_back({std::string(nats::kMsgIdHeader), e.status_msg_id});
-    }
-    return js.start_publish(ex, subject, headers, openfaas::to_json(queued_status(e)));
-}
+// A queue's consumer is checked again this long after it was found, so one deleted (or lost with
+// a NATS store) comes back; after a failed check, sooner.
+constexpr std::chrono::seconds kQueueCheckEvery{30};
+constexpr std::chrono::seconds kQueueRetryEvery{1};
 
 nats::PendingPublish start_request(const asio::any_io_executor& ex,
                                    ThreadState& ts,
                                    nats::JetStream& js,
                                    const Enqueue& e) {
-    const std::string subject = oa::request_subject(ts.shared.config.streams, e.queue);
+    const std::string subject =
+        oa::request_subject(ts.shared.config.streams, e.queue, e.request.call_id);
     nats::Headers headers;
     if (!e.msg_id.empty()) {
         headers.push_back({std::string(nats::kMsgIdHeader), e.msg_id});
@@ -61,21 +45,46 @@ nats::PendingPublish start_request(const asio::any_io_executor& ex,
     return js.start_publish(ex, subject, headers, openfaas::encode(e.request));
 }
 
+// Creates the durable consumer of each queue of `calls` that this thread has not checked lately,
+// before the first call is stored. A failure is logged; the calls are queued all the same (the
+// stream keeps them, and the next call tries again).
+awaitable<void> declare_queues(ThreadState& ts, nats::JetStream& js,
+                               const std::vector<Enqueue>& calls) {
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<std::string> due;
+    for (const Enqueue& e : calls) {
+        auto it = ts.queue_checks.find(e.queue);
+        if ((it == ts.queue_checks.end() || it->second <= now) &&
+            std::find(due.begin(), due.end(), e.queue) == due.end()) {
+            due.push_back(e.queue);
+        }
+    }
+    for (const std::string& queue : due) {
+        nats::ConsumerSpec spec = oa::queue_consumer_spec(ts.shared.config.streams, queue);
+        nats::JetStream* jet = &js;
+        std::function<Status()> job = [jet, spec] { return jet->ensure_consumer(spec); };
+        auto ensuring = js.blocking<Status>(std::move(job));
+        const Status made = co_await std::move(ensuring);
+        if (!made) {
+            ts.shared.log->warn("queue consumer not ensured queue={} durable={} error=\"{}\"", queue,
+                                spec.durable, made.error().what());
+        }
+        ts.queue_checks[queue] =
+            std::chrono::steady_clock::now() + (made ? kQueueCheckEvery : kQueueRetryEvery);
+    }
+}
+
 }  // namespace
 
 awaitable<std::vector<Result<nats::PubAck>>> enqueue_all(ThreadState& ts,
                                                          nats::JetStream& js,
                                                          std::vector<Enqueue> calls) {
+    co_await declare_queues(ts, js, calls);
     const asio::any_io_executor ex = ts.ioc.get_executor();
-    // Every message is handed to NATS here, in this order, on the one connection: each status
-    // record before its request, so a worker never finds a call without its record. All are in
-    // flight before the first wait.
-    std::vector<nats::PendingPublish> statuses;
+    // Every request is handed to NATS here, in this order, before the first wait.
     std::vector<nats::PendingPublish> requests;
-    statuses.reserve(calls.size());
     requests.reserve(calls.size());
     for (const Enqueue& e : calls) {
-        statuses.push_back(start_status(ex, ts, js, e));
         requests.push_back(start_request(ex, ts, js, e));
     }
     std::vector<Result<nats::PubAck>> out;
@@ -84,17 +93,6 @@ awaitable<std::vector<Result<nats::PubAck>>> enqueue_all(ThreadState& ts,
         auto waiting = request.wait();
         Result<nats::PubAck> acked = co_await std::move(waiting);
         out.push_back(std::move(acked));
-    }
-    for (std::size_t i = 0; i < statuses.size(); ++i) {
-        auto waiting = statuses[i].wait();
-        Result<nats::PubAck> written = co_await std::move(waiting);
-        if (!written) {
-            const Enqueue& e = calls[i];
-            ts.shared.metrics.async_status_failures.Increment();
-            ts.shared.log->warn("status record not written call_id={} fn={}.{} error=\"{}\"",
-                                e.request.call_id, e.request.function, e.request.namespace_,
-                                written.error().what());
-        }
     }
     co_return out;
 }
@@ -301,26 +299,19 @@ Enqueue make_template(const Submission& s) {
     return e;
 }
 
-// One call of the template: its body, call id (also as X-Call-Id) and message ids. Only a call
-// id that can come again (the caller's X-Call-Id, or one derived from an idempotency key) gets a
-// Nats-Msg-Id on its queued record, so that a resubmission cannot reset a later state. A new
-// UUID cannot come again, and nats-server would keep a dedup entry for it for the whole
-// async_dedup_window (at 10k calls/s and the default 10 minutes, six million entries).
+// One call of the template: its body, call id (also as X-Call-Id) and, with an idempotency key,
+// its Nats-Msg-Id.
 void set_call(Enqueue& e,
               const Submission& s,
               std::string body,
               std::string call_id,
-              const std::string& idempotency_key,
-              bool id_can_repeat) {
+              const std::string& idempotency_key) {
     auto& q = e.request;
     q.headers.set("X-Call-Id", call_id);
     q.body = std::move(body);
     q.call_id = std::move(call_id);
     if (!idempotency_key.empty()) {
         e.msg_id = s.key + ":" + idempotency_key;
-    }
-    if (id_can_repeat) {
-        e.status_msg_id = "queued-" + q.call_id;
     }
 }
 
@@ -339,10 +330,9 @@ awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute 
     } else {
         call_id = new_call_id();
     }
-    const bool id_can_repeat = !s.caller_call_id.empty() || !s.idempotency_key.empty();
     std::vector<Enqueue> calls;
     calls.push_back(make_template(s));
-    set_call(calls.front(), s, std::move(s.body), call_id, s.idempotency_key, id_can_repeat);
+    set_call(calls.front(), s, std::move(s.body), call_id, s.idempotency_key);
     auto results = co_await enqueue_all(ts, *s.js, std::move(calls));
     auto& r = results.front();
     if (!r) {
@@ -445,8 +435,7 @@ awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute 
         }
         outcomes[i].call_id = call_id;
         calls.push_back(call_template);
-        set_call(calls.back(), s, std::string(lines[i].text), std::move(call_id), key,
-                 !key.empty());
+        set_call(calls.back(), s, std::string(lines[i].text), std::move(call_id), key);
         slot.push_back(i);
     }
     std::vector<Result<nats::PubAck>> results;

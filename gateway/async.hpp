@@ -1,6 +1,6 @@
 #pragma once
 // Shared by the async routes (async.cpp) and the async /system routes (async_system.cpp):
-// publishing calls into the request stream together with their "queued" status records.
+// publishing calls into the request stream, "faas-request.<queue>.<call id>".
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,12 +21,12 @@ struct Enqueue {
     openfaas::QueueRequest request;
     std::string queue;          // the queue's name ("default" when the function names none)
     std::string msg_id;         // the request's Nats-Msg-Id, "" for none
-    std::string status_msg_id;  // the status record's Nats-Msg-Id, "" for none
 };
 
-// Publishes every call's status record ("queued") and then its request, all in flight at once
-// on `js`, and returns each request's publish result in the order of `calls`. A status record
-// that fails is logged and counted; the call is queued all the same.
+// Publishes every call's request, all in flight at once on `js`, and returns each publish
+// result in the order of `calls`. A queue's durable consumer is created first when this thread
+// has not seen it lately (that is how workers discover a queue). No status record is written:
+// a queued call is its request message (see handle_async_call).
 awaitable<std::vector<Result<nats::PubAck>>> enqueue_all(ThreadState& ts,
                                                          nats::JetStream& js,
                                                          std::vector<Enqueue> calls);

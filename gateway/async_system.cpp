@@ -61,6 +61,71 @@ awaitable<void> read_failed(ThreadState& ts, http::Exchange& ex, const Error& e)
 
 // --- GET /system/async-calls/<call-id> ---
 
+namespace {
+
+// What the streams hold for one call: its last status record and its request, when queued.
+struct CallRead {
+    std::optional<nats::StoredMessage> record;
+    std::optional<nats::StoredMessage> request;
+};
+
+// Blocking. The record first, then the request. With a record the request is looked up on its
+// queue's subject (an index lookup in nats-server); without one on "faas-request.*.<id>", which
+// nats-server answers by scanning the stream from its end. A call that finished in between has
+// no request any more, so the record is read once more when neither was there.
+Result<CallRead> read_call(nats::JetStream& js, const oa::StreamSettings& s, const std::string& id) {
+    const std::string status_stream = oa::status_stream_spec(s).name;
+    const std::string record_subject = oa::status_subject(s, id);
+    CallRead out;
+    auto record = js.last_message(status_stream, record_subject);
+    if (!record) {
+        return record.error();
+    }
+    out.record = std::move(record).value();
+    std::string request_subject = oa::call_request_filter(s, id);
+    if (out.record) {
+        auto parsed = openfaas::parse_call_status(out.record->data);
+        if (parsed && oa::check_queue_name(parsed->queue)) {
+            request_subject = oa::request_subject(s, parsed->queue, id);
+        }
+    }
+    auto request = js.last_message(s.request_stream, request_subject);
+    if (!request) {
+        return request.error();
+    }
+    out.request = std::move(request).value();
+    if (!out.record && !out.request) {
+        auto again = js.last_message(status_stream, record_subject);
+        if (!again) {
+            return again.error();
+        }
+        out.record = std::move(again).value();
+    }
+    return out;
+}
+
+// The status of a call whose request waits in the stream.
+Result<openfaas::CallStatus> queued_status(const oa::StreamSettings& s,
+                                           const nats::StoredMessage& m,
+                                           const std::string& default_namespace) {
+    auto request = openfaas::decode_queue_request(m.data, default_namespace);
+    if (!request) {
+        return request.error();
+    }
+    openfaas::CallStatus st;
+    st.call_id = request->call_id;
+    st.function = request->function + "." + request->namespace_;
+    auto subject = oa::parse_request_subject(s, m.subject);
+    st.queue = subject ? subject->queue : oa::queue_or_default(request->queue);
+    st.state = openfaas::CallState::Queued;
+    st.enqueued_at = request->enqueued_at;
+    st.updated_at = request->enqueued_at;
+    st.callback_url = request->callback_url;
+    return st;
+}
+
+}  // namespace
+
 awaitable<void> handle_async_call(ThreadState& ts, http::Exchange& ex) {
     nats::JetStream* js = co_await connection(ts, ex);
     if (js == nullptr) {
@@ -72,27 +137,40 @@ awaitable<void> handle_async_call(ThreadState& ts, http::Exchange& ex) {
         co_await fail(ex, 400, "malformed call id");
         co_return;
     }
-    const auto& streams = ts.shared.config.streams;
-    std::string stream = oa::status_stream_spec(streams).name;
-    std::string subject = oa::status_subject(streams, *id);
-    using Read = Result<std::optional<nats::StoredMessage>>;
-    std::function<Read()> job = [js, stream, subject]() {
-        return js->last_message(stream, subject);
+    const oa::StreamSettings streams = ts.shared.config.streams;
+    std::string call_id = *id;
+    std::function<Result<CallRead>()> job = [js, streams, call_id]() {
+        return read_call(*js, streams, call_id);
     };
-    auto reading = js->blocking<Read>(std::move(job));
-    Read r = co_await std::move(reading);
+    auto reading = js->blocking<Result<CallRead>>(std::move(job));
+    Result<CallRead> r = co_await std::move(reading);
     if (!r) {
         co_await read_failed(ts, ex, r.error());
         co_return;
     }
-    if (!r.value()) {
+    const CallRead& read = r.value();
+    // Each record of a call is written after the request it describes was stored, so a request
+    // stored after the last record is a call queued (again) since: a redrive, or a resubmission
+    // once the duplicate window has passed.
+    Result<openfaas::CallStatus> status = make_error(errc::not_found, "no such call");
+    if (read.request && (!read.record || read.request->time > read.record->time)) {
+        status = queued_status(streams, *read.request, ts.shared.config.function_namespace);
+        if (!status) {
+            co_await fail(ex, 502,
+                          "the queued request of " + *id + " is not valid: " +
+                              status.error().what());
+            co_return;
+        }
+    } else if (read.record) {
+        status = openfaas::parse_call_status(read.record->data);
+        if (!status) {
+            co_await fail(ex, 502,
+                          "the status record of " + *id + " is not valid: " +
+                              status.error().what());
+            co_return;
+        }
+    } else {
         co_await fail(ex, 404, "no such call");
-        co_return;
-    }
-    auto status = openfaas::parse_call_status(r.value()->data);
-    if (!status) {
-        co_await fail(ex, 502,
-                      "the status record of " + *id + " is not valid: " + status.error().what());
         co_return;
     }
     std::string out = openfaas::to_json(status.value());
@@ -105,37 +183,41 @@ namespace {
 
 using QueueRows = std::map<std::string, openfaas::QueueInfo>;
 
-// Blocking: the request stream's subjects and consumers, the dead-letter stream's subjects.
+// Blocking: the request stream's consumers (each queue's counts), the legacy subjects
+// ("faas-request.<queue>", one per queue) no consumer reads, the dead-letter stream's subjects.
 Result<QueueRows> read_queues(nats::JetStream& js, const oa::StreamSettings& s) {
     QueueRows rows;
-    auto requests = js.stream_state(s.request_stream, s.request_stream + ".>");
-    if (!requests) {
-        return requests.error();
-    }
-    for (const auto& [subject, count] : requests->subjects) {
-        if (auto q = oa::queue_of_subject(s, subject)) {
-            rows[*q].messages += count;
-        }
-    }
     auto consumers = js.consumers(s.request_stream);
     if (!consumers) {
         return consumers.error();
     }
-    std::set<std::string> consumed;
+    std::set<std::string> legacy_read;
     for (const auto& c : *consumers) {
-        auto q = oa::queue_of_subject(s, c.filter_subject);
-        if (!q || !oa::check_queue_name(*q)) {
+        auto q = oa::parse_request_subject(s, c.filter_subject);
+        if (!q) {
             continue;  // not one queue's consumer (e.g. a tool reading "faas-request.>")
         }
-        openfaas::QueueInfo& row = rows[*q];
-        row.consumers += 1;
+        openfaas::QueueInfo& row = rows[q->queue];
+        if (q->legacy) {
+            legacy_read.insert(q->queue);
+        } else {
+            row.consumers += 1;
+        }
+        // A WorkQueue stream keeps a message until it is acknowledged.
+        row.messages += c.pending + c.ack_pending;
         row.pending += c.pending;
         row.in_flight += c.ack_pending;
-        consumed.insert(*q);
     }
-    for (auto& [name, row] : rows) {
-        if (consumed.count(name) == 0) {
-            row.pending = row.messages;  // nobody consumes it yet: all of it waits
+    auto legacy = js.stream_state(s.request_stream, s.request_stream + ".*");
+    if (!legacy) {
+        return legacy.error();
+    }
+    for (const auto& [subject, count] : legacy->subjects) {
+        auto q = oa::parse_request_subject(s, subject);
+        if (q && q->legacy && legacy_read.count(q->queue) == 0) {
+            openfaas::QueueInfo& row = rows[q->queue];
+            row.messages += count;
+            row.pending += count;  // nobody reads it yet: all of it waits
         }
     }
     auto dead = js.stream_state(s.dead_letter_stream, s.dead_letter_stream + ".>");
@@ -173,7 +255,7 @@ awaitable<void> handle_queues(ThreadState& ts, http::Exchange& ex) {
     list.reserve(rows->size());
     for (auto& [name, row] : rows.value()) {
         row.name = name;
-        row.subject = oa::request_subject(settings, name);
+        row.subject = oa::request_filter(settings, name);
         list.push_back(std::move(row));
     }
     std::string out = openfaas::to_json(list);

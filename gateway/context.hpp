@@ -77,6 +77,8 @@ struct ThreadState {
     CallMetrics metrics;
     // Webhook secrets being read from the provider by this thread, by "name.namespace".
     std::unordered_map<std::string, std::shared_ptr<SecretRead>> secret_reads;
+    // When each queue's durable consumer is to be checked again (async.cpp).
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> queue_checks;
 
     // Installs a new snapshot and wakes every call waiting for one (this thread only).
     void set_snapshot(SnapshotPtr snap);

@@ -64,11 +64,6 @@ Metrics::Metrics()
                                 .Name("faas_gateway_nats_connect_failures_total")
                                 .Help("Failed attempts to connect to NATS and ensure the streams")
                                 .Register(registry)
-                                .Add({})),
-      async_status_failures(prometheus::BuildCounter()
-                                .Name("faas_gateway_async_status_write_failures_total")
-                                .Help("Call status records (queued) that could not be written")
-                                .Register(registry)
                                 .Add({})) {}
 
 std::uint64_t Metrics::invocations(const std::string& function) const {

@@ -38,7 +38,6 @@ public:
     prometheus::Family<prometheus::Counter>& async_requests;
     prometheus::Family<prometheus::Counter>& webhook_rejected;
     prometheus::Counter& nats_connect_failures;
-    prometheus::Counter& async_status_failures;
 
     // Invocations per "name.namespace" since start (every completed call, any status).
     std::uint64_t invocations(const std::string& function) const;

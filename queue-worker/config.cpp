@@ -53,7 +53,7 @@ Config load(const config::Env& env) {
         }
         c.queues.push_back(std::move(item));
     }
-    c.max_inflight = static_cast<int>(env.integer("max_inflight", 50, 1, 100000));
+    c.max_inflight = static_cast<int>(env.integer("max_inflight", c.max_inflight, 1, 100000));
     c.ack_wait = positive(env, "ack_wait", c.ack_wait);
     c.upstream_timeout = positive(env, "upstream_timeout", c.upstream_timeout);
     c.running_status_delay = env.duration("running_status_delay", c.running_status_delay);

@@ -24,8 +24,8 @@ struct Config {
     std::uint16_t gateway_port = 8080;          // faas_gateway_port
     // queues: the queues to consume; empty: every queue, discovered every 2 s.
     std::vector<std::string> queues;
-    int max_inflight = 50;  // messages held at once
-    std::chrono::nanoseconds ack_wait = std::chrono::seconds(60);
+    int max_inflight = openfaas::async::kDefaultMaxInflight;  // messages held at once
+    std::chrono::nanoseconds ack_wait = openfaas::async::kDefaultAckWait;
     std::chrono::nanoseconds upstream_timeout = std::chrono::minutes(5);  // one call
     // running_status_delay: a call still running this long after it started gets its `running`
     // record; a quicker one goes from queued straight to its outcome (one stored message less

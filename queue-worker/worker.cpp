@@ -21,6 +21,9 @@ namespace {
 constexpr milliseconds kFetchWait{1000};
 // Messages asked for at once when a queue is busy.
 constexpr int kMaxBatch = 64;
+// The legacy subjects are counted on the first discovery and then every this many: nats-server
+// answers a subjects filter by walking every subject of the stream, one per queued call.
+constexpr int kLegacyEvery = 15;
 
 }  // namespace
 
@@ -60,61 +63,95 @@ awaitable<void> Worker::Impl::discover_loop() {
     }
 }
 
+namespace {
+
+// What discovery reads from the request stream in one blocking job.
+struct StreamView {
+    Result<std::vector<nats::ConsumerState>> consumers = std::vector<nats::ConsumerState>{};
+    // The "faas-request.<queue>" counts, when read on this pass.
+    std::optional<Result<nats::StreamState>> legacy;
+};
+
+}  // namespace
+
 awaitable<void> Worker::Impl::discover() {
     nats::JetStream* jet = js.get();
-    const std::string stream = config.streams.request_stream;
-    const std::string filter = stream + ".>";
-    std::function<Result<nats::StreamState>()> read_state = [jet, stream, filter] {
-        return jet->stream_state(stream, filter);
+    const async_names::StreamSettings streams = config.streams;
+    const bool count_legacy = discoveries++ % kLegacyEvery == 0;
+    std::function<StreamView()> read = [jet, streams, count_legacy] {
+        StreamView v;
+        v.consumers = jet->consumers(streams.request_stream);
+        if (count_legacy) {
+            v.legacy = jet->stream_state(streams.request_stream, streams.request_stream + ".*");
+        }
+        return v;
     };
-    auto reading = jet->blocking<Result<nats::StreamState>>(std::move(read_state));
-    auto state = co_await std::move(reading);
-    std::set<std::string> names(config.queues.begin(), config.queues.end());
+    auto reading = jet->blocking<StreamView>(std::move(read));
+    StreamView view = co_await std::move(reading);
+    const std::set<std::string> configured(config.queues.begin(), config.queues.end());
+    const auto wanted = [&configured](const std::string& q) {
+        return configured.empty() || configured.count(q) != 0;
+    };
+    // A queue exists once it has a durable consumer (the gateway creates it with the queue's
+    // first call), or when named in `queues`.
+    std::set<std::string> names = configured;
     std::map<std::string, double> depth;
-    if (state) {
-        for (const auto& [subject, count] : state->subjects) {
-            if (auto q = async_names::queue_of_subject(config.streams, subject)) {
-                depth[*q] += static_cast<double>(count);
-                if (config.queues.empty()) {
-                    names.insert(*q);
-                }
+    bool depth_known = true;
+    if (view.consumers) {
+        for (const auto& c : view.consumers.value()) {
+            auto q = async_names::parse_request_subject(streams, c.filter_subject);
+            if (!q || q->legacy || !wanted(q->queue)) {
+                continue;
             }
+            names.insert(q->queue);
+            depth[q->queue] += static_cast<double>(c.pending + c.ack_pending);
         }
     } else {
-        log->warn("queue_depth_unavailable error=\"{}\"", state.error().what());
+        depth_known = false;
+        log->warn("queue_discovery_failed error=\"{}\"", view.consumers.error().what());
     }
-    if (config.queues.empty()) {
-        std::function<Result<std::vector<nats::ConsumerState>>()> read_consumers = [jet, stream] {
-            return jet->consumers(stream);
-        };
-        auto listing =
-            jet->blocking<Result<std::vector<nats::ConsumerState>>>(std::move(read_consumers));
-        auto consumers = co_await std::move(listing);
-        if (consumers) {
-            for (const auto& c : consumers.value()) {
-                if (auto q = async_names::queue_of_subject(config.streams, c.filter_subject)) {
-                    names.insert(*q);
-                }
+    if (view.legacy && view.legacy->ok()) {
+        legacy_depth.clear();
+        for (const auto& [subject, count] : view.legacy->value().subjects) {
+            auto q = async_names::parse_request_subject(streams, subject);
+            if (q && q->legacy && wanted(q->queue) && count > 0) {
+                legacy_depth[q->queue] += count;
             }
         }
+    } else if (view.legacy) {
+        log->warn("queue_depth_unavailable error=\"{}\"", view.legacy->error().what());
     }
+    for (const auto& [name, count] : legacy_depth) {
+        depth[name] += static_cast<double>(count);
+    }
+    if (depth_known) {
+        for (const auto& [name, d] : depth) {
+            metrics.set_depth(name, d);
+        }
+        for (const auto& name : names) {
+            metrics.set_depth(name, depth[name]);
+        }
+    }
+    std::vector<nats::ConsumerSpec> specs;
     for (const auto& name : names) {
-        metrics.set_depth(name, depth.count(name) != 0 ? depth[name] : 0.0);
-        if (queues.count(name) != 0 || stopping) {
+        specs.push_back(async_names::queue_consumer_spec(streams, name));
+    }
+    for (const auto& [name, count] : legacy_depth) {
+        specs.push_back(async_names::legacy_consumer_spec(streams, name));
+    }
+    for (auto& spec : specs) {
+        if (queues.count(spec.durable) != 0 || stopping) {
             continue;
         }
-        nats::ConsumerSpec spec;
-        spec.stream = stream;
-        spec.durable = async_names::durable_name(config.streams, name);
-        spec.filter_subject = async_names::request_subject(config.streams, name);
         spec.ack_wait = config.ack_wait;
-        spec.max_deliver = -1;  // the worker counts attempts itself
         spec.max_ack_pending = config.max_inflight;
         std::function<Result<std::unique_ptr<nats::Consumer>>()> make = [jet, spec] {
             return jet->consumer(spec);
         };
         auto making = jet->blocking<Result<std::unique_ptr<nats::Consumer>>>(std::move(make));
         auto consumer = co_await std::move(making);
+        const std::string name =
+            async_names::queue_of_subject(streams, spec.filter_subject).value_or(spec.durable);
         if (!consumer) {
             log->warn("queue_consumer_failed queue={} durable={} error=\"{}\"", name, spec.durable,
                       consumer.error().what());
@@ -122,7 +159,7 @@ awaitable<void> Worker::Impl::discover() {
         }
         auto queue = std::make_unique<Queue>(name, std::move(consumer).value(), ex);
         Queue* q = queue.get();
-        queues.emplace(name, std::move(queue));
+        queues.emplace(spec.durable, std::move(queue));
         log->info("queue_started queue={} durable={} subject={}", name, spec.durable,
                   spec.filter_subject);
         loops.spawn(fetch_loop(q), [this, name](std::exception_ptr e) {

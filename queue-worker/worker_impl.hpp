@@ -27,7 +27,8 @@
 
 namespace faas::queue_worker {
 
-// One queue being consumed.
+// One queue being consumed through one durable consumer (a queue may have two: its own, and
+// the legacy one draining calls stored before call ids joined the subject).
 struct Queue {
     Queue(std::string n, std::unique_ptr<nats::Consumer> c, const asio::any_io_executor& ex)
         : name(std::move(n)), consumer(std::move(c)), capacity(ex) {}
@@ -174,7 +175,10 @@ struct Worker::Impl {
     asio::any_io_executor ex;
     Metrics metrics;
     std::unique_ptr<nats::JetStream> js;
-    std::map<std::string, std::unique_ptr<Queue>> queues;
+    std::map<std::string, std::unique_ptr<Queue>> queues;  // by durable consumer name
+    int discoveries = 0;
+    // Calls stored on each queue's legacy subject, as last counted (see discover()).
+    std::map<std::string, std::uint64_t> legacy_depth;
     std::unique_ptr<http::ClientPool> client;
     http::Endpoint gateway;  // where every call goes
     http::CallOptions call_options;

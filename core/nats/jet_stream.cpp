@@ -88,8 +88,11 @@ Error api_error(std::string_view what, natsStatus s, jsErrCode jerr) {
 ConsumerState consumer_state_of(const jsConsumerInfo& ci) {
     ConsumerState c;
     c.name = ci.Name != nullptr ? ci.Name : "";
-    if (ci.Config != nullptr && ci.Config->FilterSubject != nullptr) {
-        c.filter_subject = ci.Config->FilterSubject;
+    if (ci.Config != nullptr) {
+        if (ci.Config->FilterSubject != nullptr) {
+            c.filter_subject = ci.Config->FilterSubject;
+        }
+        c.max_ack_pending = ci.Config->MaxAckPending;
     }
     c.pending = ci.NumPending;
     c.ack_pending = static_cast<std::uint64_t>(std::max<std::int64_t>(ci.NumAckPending, 0));
@@ -426,11 +429,10 @@ Status JetStream::ensure_stream(const StreamSpec& spec) {
     return {};
 }
 
-Result<std::unique_ptr<Consumer>> JetStream::consumer(const ConsumerSpec& spec) {
-    if (spec.filter_subject.empty()) {
-        return make_error(errc::bad_request,
-                          "nats consumer " + spec.durable + ": no filter subject");
-    }
+namespace {
+
+// The cnats configuration of `spec`; it points into `spec`.
+jsConsumerConfig consumer_config(const ConsumerSpec& spec) {
     jsConsumerConfig cfg;
     jsConsumerConfig_Init(&cfg);
     cfg.Durable = spec.durable.c_str();
@@ -439,6 +441,39 @@ Result<std::unique_ptr<Consumer>> JetStream::consumer(const ConsumerSpec& spec) 
     cfg.MaxDeliver = spec.max_deliver;
     cfg.MaxAckPending = spec.max_ack_pending;
     cfg.FilterSubject = spec.filter_subject.c_str();
+    return cfg;
+}
+
+}  // namespace
+
+Status JetStream::ensure_consumer(const ConsumerSpec& spec) {
+    if (spec.filter_subject.empty()) {
+        return make_error(errc::bad_request,
+                          "nats consumer " + spec.durable + ": no filter subject");
+    }
+    // nats-server 2.9 answers a create of an existing durable by updating it, so look first.
+    auto existing = consumer_state(spec.stream, spec.durable);
+    if (existing || existing.error().code != errc::not_found) {
+        return existing ? Status{} : Status(existing.error());
+    }
+    jsConsumerConfig cfg = consumer_config(spec);
+    jsConsumerInfo* info = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const natsStatus s =
+        js_AddConsumer(&info, impl_->js, spec.stream.c_str(), &cfg, nullptr, &jerr);
+    jsConsumerInfo_Destroy(info);
+    if (s != NATS_OK) {
+        return detail::status_error("nats consumer " + spec.stream + "/" + spec.durable, s, jerr);
+    }
+    return {};
+}
+
+Result<std::unique_ptr<Consumer>> JetStream::consumer(const ConsumerSpec& spec) {
+    if (spec.filter_subject.empty()) {
+        return make_error(errc::bad_request,
+                          "nats consumer " + spec.durable + ": no filter subject");
+    }
+    jsConsumerConfig cfg = consumer_config(spec);
     jsConsumerInfo* info = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     natsStatus s = js_AddConsumer(&info, impl_->js, spec.stream.c_str(), &cfg, nullptr, &jerr);

@@ -44,6 +44,10 @@ public:
 
     // Creates or updates the durable consumer and binds a pull subscription to it. Blocking.
     Result<std::unique_ptr<Consumer>> consumer(const ConsumerSpec& spec);
+    // Creates the durable consumer unless one of that name exists, whatever its configuration
+    // (an existing one is left as it is; two callers creating it at the same moment may leave
+    // either's configuration). No subscription. Blocking.
+    Status ensure_consumer(const ConsumerSpec& spec);
 
     // Publishes `body` with `headers` (a Nats-Msg-Id header enables duplicate suppression) and
     // completes when the stream acknowledged it. The calling coroutine's executor must run on

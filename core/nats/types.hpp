@@ -74,6 +74,7 @@ struct ConsumerState {
     std::uint64_t ack_pending = 0;  // NumAckPending: delivered, not acknowledged yet
     std::uint64_t redelivered = 0;  // NumRedelivered
     std::uint64_t waiting = 0;      // NumWaiting: pull requests waiting
+    std::int64_t max_ack_pending = 0;  // its configuration's MaxAckPending
 };
 
 // One message read back from a stream by sequence or by subject (js_GetMsg / js_GetLastMsg).

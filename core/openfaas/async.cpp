@@ -76,7 +76,26 @@ std::string queue_or_default(std::string_view queue) {
     return std::string(queue.empty() ? kDefaultQueue : queue);
 }
 
-std::string request_subject(const StreamSettings& s, std::string_view queue) {
+std::string request_subject(const StreamSettings& s,
+                            std::string_view queue,
+                            std::string_view call_id) {
+    std::string out = s.request_stream;
+    out += '.';
+    out += queue;
+    out += '.';
+    out += text::percent_encode(call_id, token_char);
+    return out;
+}
+
+std::string request_filter(const StreamSettings& s, std::string_view queue) {
+    return s.request_stream + "." + std::string(queue) + ".*";
+}
+
+std::string call_request_filter(const StreamSettings& s, std::string_view call_id) {
+    return s.request_stream + ".*." + text::percent_encode(call_id, token_char);
+}
+
+std::string legacy_request_subject(const StreamSettings& s, std::string_view queue) {
     return s.request_stream + "." + std::string(queue);
 }
 
@@ -84,24 +103,79 @@ std::string dead_letter_subject(const StreamSettings& s, std::string_view queue)
     return s.dead_letter_stream + "." + std::string(queue);
 }
 
-std::optional<std::string> queue_of_subject(const StreamSettings& s, std::string_view subject) {
-    for (const std::string& stream : {s.request_stream, s.dead_letter_stream}) {
-        if (subject.size() > stream.size() && subject.substr(0, stream.size()) == stream &&
-            subject[stream.size()] == '.') {
-            const std::string_view queue = subject.substr(stream.size() + 1);
-            if (is_token(queue)) {
-                return std::string(queue);
-            }
+namespace {
+
+// The rest of `subject` after "<prefix>.", nullopt when it does not start so.
+std::optional<std::string_view> after_prefix(std::string_view subject, std::string_view prefix) {
+    if (subject.size() > prefix.size() && subject.substr(0, prefix.size()) == prefix &&
+        subject[prefix.size()] == '.') {
+        return subject.substr(prefix.size() + 1);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<QueueSubject> parse_request_subject(const StreamSettings& s,
+                                                  std::string_view subject) {
+    auto rest = after_prefix(subject, s.request_stream);
+    if (!rest) {
+        return std::nullopt;
+    }
+    const auto dot = rest->find('.');
+    if (dot == std::string_view::npos) {
+        if (!is_token(*rest)) {
             return std::nullopt;
         }
+        return QueueSubject{std::string(*rest), true};
+    }
+    const std::string_view queue = rest->substr(0, dot);
+    const std::string_view last = rest->substr(dot + 1);
+    // The last token: an escaped call id (token characters and '%') or a filter's '*'.
+    const bool call_token =
+        last == "*" ||
+        (!last.empty() && std::all_of(last.begin(), last.end(),
+                                      [](char c) { return token_char(c) || c == '%'; }));
+    if (!is_token(queue) || !call_token) {
+        return std::nullopt;
+    }
+    return QueueSubject{std::string(queue), false};
+}
+
+std::optional<std::string> queue_of_subject(const StreamSettings& s, std::string_view subject) {
+    if (auto q = parse_request_subject(s, subject)) {
+        return std::move(q->queue);
+    }
+    if (auto rest = after_prefix(subject, s.dead_letter_stream); rest && is_token(*rest)) {
+        return std::string(*rest);
     }
     return std::nullopt;
 }
 
 std::string durable_name(const StreamSettings& s, std::string_view queue) {
-    std::string name = request_subject(s, queue);
-    std::replace(name.begin(), name.end(), '.', '_');
-    return name;
+    return s.request_stream + "-calls_" + std::string(queue);
+}
+
+std::string legacy_durable_name(const StreamSettings& s, std::string_view queue) {
+    return s.request_stream + "_" + std::string(queue);
+}
+
+nats::ConsumerSpec queue_consumer_spec(const StreamSettings& s, std::string_view queue) {
+    nats::ConsumerSpec spec;
+    spec.stream = s.request_stream;
+    spec.durable = durable_name(s, queue);
+    spec.filter_subject = request_filter(s, queue);
+    spec.ack_wait = kDefaultAckWait;
+    spec.max_deliver = -1;
+    spec.max_ack_pending = kDefaultMaxInflight;
+    return spec;
+}
+
+nats::ConsumerSpec legacy_consumer_spec(const StreamSettings& s, std::string_view queue) {
+    nats::ConsumerSpec spec = queue_consumer_spec(s, queue);
+    spec.durable = legacy_durable_name(s, queue);
+    spec.filter_subject = legacy_request_subject(s, queue);
+    return spec;
 }
 
 nats::StreamSpec request_stream_spec(const StreamSettings& s) {

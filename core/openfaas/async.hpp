@@ -46,14 +46,49 @@ Status check_queue_name(std::string_view queue);
 // "" -> "default".
 std::string queue_or_default(std::string_view queue);
 
-// "faas-request.<queue>"
-std::string request_subject(const StreamSettings& s, std::string_view queue);
+// A queue's calls are the subjects "faas-request.<queue>.<call id>" (the id escaped as in
+// status_subject), so a queued call is found by its id alone and needs no status record.
+std::string request_subject(const StreamSettings& s,
+                            std::string_view queue,
+                            std::string_view call_id);
+// "faas-request.<queue>.*": what the queue's durable consumer reads.
+std::string request_filter(const StreamSettings& s, std::string_view queue);
+// "faas-request.*.<call id>": the request of a call, whichever queue holds it.
+std::string call_request_filter(const StreamSettings& s, std::string_view call_id);
+// "faas-request.<queue>": where a queue's calls were stored before the call id joined the
+// subject. Workers still drain it, so an upgrade strands no call.
+std::string legacy_request_subject(const StreamSettings& s, std::string_view queue);
 // "faas-dead-letter.<queue>"
 std::string dead_letter_subject(const StreamSettings& s, std::string_view queue);
-// The queue of a request or dead-letter subject; nullopt for any other subject.
+
+// What a request-stream subject (or a consumer's filter) says about its queue.
+struct QueueSubject {
+    std::string queue;
+    bool legacy = false;  // "faas-request.<queue>", the layout before call ids
+};
+// "faas-request.<queue>.<token>" (a call, or the "*" of a filter) or "faas-request.<queue>";
+// nullopt for any other subject.
+std::optional<QueueSubject> parse_request_subject(const StreamSettings& s,
+                                                  std::string_view subject);
+// The queue of a dead-letter subject ("faas-dead-letter.<queue>") or of a request subject of
+// either layout; nullopt for any other subject.
 std::optional<std::string> queue_of_subject(const StreamSettings& s, std::string_view subject);
-// The durable consumer of a queue: the subject with '.' -> '_' ("faas-request_default").
+// The queue's durable consumer, reading request_filter: "faas-request-calls_<queue>".
 std::string durable_name(const StreamSettings& s, std::string_view queue);
+// The durable consumer of the legacy subject: "faas-request_<queue>" (the '-' after the stream
+// name in durable_name keeps the two apart for every queue name).
+std::string legacy_durable_name(const StreamSettings& s, std::string_view queue);
+// The queue-worker's defaults for max_inflight and ack_wait: a queue's consumer is created with
+// them (as max_ack_pending and ack_wait), so a gateway that creates it agrees with a worker
+// left at its defaults.
+inline constexpr int kDefaultMaxInflight = 50;
+inline constexpr std::chrono::seconds kDefaultAckWait{60};
+// A queue's durable consumer: explicit ack, no delivery limit (the worker counts attempts).
+// The gateway creates it on a queue's first call, which is how workers discover the queue; a
+// worker then sets its own ack_wait and max_ack_pending.
+nats::ConsumerSpec queue_consumer_spec(const StreamSettings& s, std::string_view queue);
+// The same for the legacy subject.
+nats::ConsumerSpec legacy_consumer_spec(const StreamSettings& s, std::string_view queue);
 
 // WorkQueue retention, file storage, subjects "faas-request.>", dedup_window.
 nats::StreamSpec request_stream_spec(const StreamSettings& s);

@@ -14,7 +14,7 @@ namespace faas::openfaas {
 // One row of GET /system/queues.
 struct QueueInfo {
     std::string name;                // "name"
-    std::string subject;             // "subject": "faas-request.<name>"
+    std::string subject;             // "subject": "faas-request.<name>.*", what its consumer reads
     std::uint64_t messages = 0;      // "messages": stored for the queue
     std::uint64_t pending = 0;       // "pending": not yet delivered to a worker
     std::uint64_t in_flight = 0;     // "inFlight": delivered, not yet acknowledged

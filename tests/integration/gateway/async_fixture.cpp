@@ -1,5 +1,8 @@
 #include "tests/integration/gateway/async_fixture.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include <doctest/doctest.h>
 
 #include "core/json/json.hpp"
@@ -45,7 +48,6 @@ AsyncPlatform::AsyncPlatform(EnvMap gateway_env)
 }
 
 AsyncPlatform::~AsyncPlatform() {
-    reader_.reset();
     js_.reset();
 }
 
@@ -64,30 +66,53 @@ void AsyncPlatform::create_secret(const std::string& name, const std::string& va
 }
 
 std::vector<Stored> AsyncPlatform::read_requests(std::size_t n, std::chrono::milliseconds wait) {
-    if (!reader_) {
-        nats::ConsumerSpec spec;
-        spec.stream = streams().request_stream;
-        spec.durable = "test-reader";
-        spec.filter_subject = streams().request_stream + ".>";
-        spec.ack_wait = std::chrono::seconds(30);
-        auto c = js_->consumer(spec);
-        REQUIRE_MESSAGE(c.ok(), (c.ok() ? std::string() : c.error().what()));
-        reader_ = std::move(c).value();
-    }
+    // Read by sequence and left in place (a queued call's status is its request): a consumer
+    // of "faas-request.>" would overlap the queues' own consumers, which a WorkQueue stream
+    // refuses.
+    const std::string stream = streams().request_stream;
     std::vector<Stored> out;
+    auto deadline = std::chrono::steady_clock::now() + wait;
     while (out.size() < n) {
-        const int batch = static_cast<int>(std::min<std::size_t>(n - out.size(), 256));
-        auto fetched = run_for(io_, reader_->fetch(batch, wait));
-        REQUIRE_MESSAGE(fetched.ok(), (fetched.ok() ? std::string() : fetched.error().what()));
-        if (fetched->empty()) {
+        const std::size_t before = out.size();
+        auto state = js_->stream_state(stream);
+        REQUIRE_MESSAGE(state.ok(), (state.ok() ? std::string() : state.error().what()));
+        for (auto seq = std::max(next_seq_, state->first_sequence);
+             seq <= state->last_sequence && out.size() < n; ++seq) {
+            next_seq_ = seq + 1;
+            auto m = js_->get_message(stream, seq);
+            REQUIRE_MESSAGE(m.ok(), (m.ok() ? std::string() : m.error().what()));
+            if (!m.value()) {
+                continue;  // deleted, or acknowledged by a consumer
+            }
+            out.push_back({m.value()->subject, m.value()->headers, m.value()->data});
+        }
+        if (out.size() > before) {
+            deadline = std::chrono::steady_clock::now() + wait;  // until none came for `wait`
+        }
+        if (out.size() >= n || std::chrono::steady_clock::now() >= deadline) {
             break;
         }
-        for (auto& m : *fetched) {
-            out.push_back({m.subject(), m.headers(), m.data()});
-            CHECK(m.ack().ok());
-        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return out;
+}
+
+void AsyncPlatform::publish_record(const std::string& call_id,
+                                   openfaas::CallState state,
+                                   std::uint32_t attempt,
+                                   int status_code) {
+    openfaas::CallStatus record;
+    record.call_id = call_id;
+    record.function = "echo.openfaas-fn";
+    record.queue = "default";
+    record.state = state;
+    record.status_code = status_code;
+    record.attempt = attempt;
+    record.enqueued_at = openfaas::rfc3339_now();
+    record.updated_at = record.enqueued_at;
+    auto published = run_for(io_, js_->publish(openfaas::async::status_subject(streams(), call_id),
+                                               {}, openfaas::to_json(record)));
+    REQUIRE_MESSAGE(published.ok(), (published.ok() ? std::string() : published.error().what()));
 }
 
 std::uint64_t AsyncPlatform::publish_dead_letter(const openfaas::QueueRequest& request,

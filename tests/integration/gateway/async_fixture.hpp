@@ -12,6 +12,7 @@
 #include "core/asio.hpp"
 #include "core/nats/jet_stream.hpp"
 #include "core/openfaas/async.hpp"
+#include "core/openfaas/call_status.hpp"
 #include "core/openfaas/queue_request.hpp"
 #include "tests/integration/gateway/gateway_fixture.hpp"
 #include "tests/support/nats_server.hpp"
@@ -44,10 +45,16 @@ public:
     // POST /system/secrets on the provider.
     void create_secret(const std::string& name, const std::string& value);
 
-    // Fetches (and acks) what the request stream holds, until `n` messages came or `wait`
-    // passed without a new one.
+    // Reads what the request stream holds (in order, each message once: later calls return only
+    // newer messages), until `n` messages came or `wait` passed without a new one.
     std::vector<Stored> read_requests(
         std::size_t n, std::chrono::milliseconds wait = std::chrono::milliseconds(1500));
+    // Publishes a status record of echo.openfaas-fn on the default queue, the way the
+    // queue-worker writes one: `state` at attempt `attempt`, updated now.
+    void publish_record(const std::string& call_id,
+                        openfaas::CallState state,
+                        std::uint32_t attempt,
+                        int status_code = 0);
     // Publishes a dead letter for `request` the way the queue-worker does; its stream sequence.
     std::uint64_t publish_dead_letter(const openfaas::QueueRequest& request,
                                       int status,
@@ -64,7 +71,7 @@ public:
 private:
     asio::io_context io_;
     std::unique_ptr<nats::JetStream> js_;
-    std::unique_ptr<nats::Consumer> reader_;
+    std::uint64_t next_seq_ = 1;  // read_requests' cursor
 };
 
 // An async call's body-less request: POST target with headers.

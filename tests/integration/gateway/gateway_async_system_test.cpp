@@ -60,11 +60,12 @@ TEST_CASE("async: /system/queues counts messages, pending, in flight, consumers 
     auto dead = dead_call("slow", "dead-1");
     dead.queue = "slow";
     p.publish_dead_letter(dead, 503, 3, "attempts exhausted");
-    // A worker-like consumer on the default queue holds one message unacked.
-    faas::nats::ConsumerSpec spec;
-    spec.stream = "faas-request";
-    spec.durable = oa::durable_name(AsyncPlatform::streams(), "default");
-    spec.filter_subject = "faas-request.default";
+    // One call queued by an older gateway on the legacy subject, which no consumer reads yet.
+    auto legacy = faas::test::run_for(p.io(), p.js().publish("faas-request.slow", {}, "old"));
+    REQUIRE(legacy.ok());
+    // A worker binds to the default queue's consumer (the gateway made it) and holds one
+    // message unacked.
+    const auto spec = oa::queue_consumer_spec(AsyncPlatform::streams(), "default");
     auto consumer = p.js().consumer(spec);
     REQUIRE(consumer.ok());
     auto held = faas::test::run_for(p.io(), (*consumer)->fetch(1, std::chrono::seconds(2)));
@@ -77,17 +78,17 @@ TEST_CASE("async: /system/queues counts messages, pending, in flight, consumers 
     auto doc = faas::json::parse(r->body);
     REQUIRE(doc.ok());
     auto def = find_row(*doc, "name", "default");
-    CHECK(std::string_view(def["subject"]) == "faas-request.default");
+    CHECK(std::string_view(def["subject"]) == "faas-request.default.*");
     CHECK(std::uint64_t(def["messages"]) == 3);
     CHECK(std::uint64_t(def["pending"]) == 2);
     CHECK(std::uint64_t(def["inFlight"]) == 1);
     CHECK(std::uint64_t(def["consumers"]) == 1);
     CHECK(std::uint64_t(def["deadLetters"]) == 0);
     auto slow = find_row(*doc, "name", "slow");
-    CHECK(std::uint64_t(slow["messages"]) == 2);
-    CHECK(std::uint64_t(slow["pending"]) == 2);
+    CHECK(std::uint64_t(slow["messages"]) == 3);
+    CHECK(std::uint64_t(slow["pending"]) == 3);
     CHECK(std::uint64_t(slow["inFlight"]) == 0);
-    CHECK(std::uint64_t(slow["consumers"]) == 0);
+    CHECK(std::uint64_t(slow["consumers"]) == 1);
     CHECK(std::uint64_t(slow["deadLetters"]) == 1);
 }
 
@@ -122,6 +123,12 @@ TEST_CASE("async: dead letters are listed with their details and redriven into t
     CHECK(after->body.find("call-a") == std::string::npos);
     CHECK(after->body.find("call-b") != std::string::npos);
 
+    // The worker's last record of call-a said dead-lettered.
+    p.publish_record("call-a", faas::openfaas::CallState::DeadLettered, 4, 503);
+    auto before = p.gateway.get("/system/async-calls/call-a");
+    REQUIRE(before.ok());
+    CHECK(before->body.find(R"("status":"dead-lettered")") != std::string::npos);
+
     auto redrive = p.gateway.post("/system/async-dead-letters/redrive",
                                   R"({"sequences":[)" + std::to_string(s1) + "]}");
     REQUIRE(redrive.ok());
@@ -143,6 +150,7 @@ TEST_CASE("async: dead letters are listed with their details and redriven into t
     CHECK(q.enqueued_at != "2020-01-01T00:00:00Z");
     CHECK(faas::nats::find_header(stored[0].headers, "Nats-Msg-Id").value_or("") ==
           "redrive-" + std::to_string(s1));
+    // Queued again: its request was stored after the dead-lettered record.
     auto status = p.gateway.get("/system/async-calls/call-a");
     REQUIRE(status.ok());
     CHECK(status->status == 200);

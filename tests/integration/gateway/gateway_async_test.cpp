@@ -53,7 +53,12 @@ TEST_CASE(
 
     auto stored = p.read_requests(2);
     REQUIRE(stored.size() == 1);
-    CHECK(stored[0].subject == "faas-request.q1");
+    CHECK(stored[0].subject == "faas-request.q1." + call_id);
+    // The queue's consumer, made before its first call was stored: how workers find the queue.
+    auto consumer = p.js().consumer_state("faas-request", "faas-request-calls_q1");
+    REQUIRE_MESSAGE(consumer.ok(), (consumer.ok() ? "" : consumer.error().what()));
+    CHECK(consumer->filter_subject == "faas-request.q1.*");
+    CHECK(consumer->pending == 1);
     const auto q = stored[0].request();
     CHECK(q.body == "hello");
     CHECK(q.path == "/sub/path");
@@ -74,7 +79,7 @@ TEST_CASE(
     CHECK(q.annotations.count("com.openfaas.queue") == 1);
     CHECK(q.annotations.count("other.annotation") == 0);
 
-    // The status record says queued.
+    // Its status says queued.
     auto status = p.gateway.get("/system/async-calls/" + call_id);
     REQUIRE(status.ok());
     CHECK(status->status == 200);
@@ -152,19 +157,7 @@ TEST_CASE("async: a duplicate submission does not reset a later state of the cal
     REQUIRE(first->status == 202);
     const std::string call_id = header_of(*first, "X-Call-Id");
     // The worker has started the call.
-    faas::openfaas::CallStatus running;
-    running.call_id = call_id;
-    running.function = "echo.openfaas-fn";
-    running.queue = "default";
-    running.state = faas::openfaas::CallState::Running;
-    running.attempt = 1;
-    running.enqueued_at = faas::openfaas::rfc3339_now();
-    running.updated_at = running.enqueued_at;
-    auto published = faas::test::run_for(
-        p.io(),
-        p.js().publish(faas::openfaas::async::status_subject(AsyncPlatform::streams(), call_id), {},
-                       faas::openfaas::to_json(running)));
-    REQUIRE(published.ok());
+    p.publish_record(call_id, faas::openfaas::CallState::Running, 1);
 
     auto again = post_async(p.gateway, "/async-function/echo", "one", key);
     REQUIRE(again.ok());
@@ -190,6 +183,8 @@ TEST_CASE("async: a caller's X-Call-Id is the call id in the 202, the queued cal
     CHECK(q.call_id == "my.call-1");
     CHECK(q.headers.get("X-Call-Id").value_or("") == "my.call-1");
     CHECK(faas::nats::find_header(stored[0].headers, "X-Call-Id").value_or("") == "my.call-1");
+    // One subject token, escaped as in the status subject.
+    CHECK(stored[0].subject == "faas-request.default.my%2Ecall-1");
     auto status = p.gateway.get("/system/async-calls/my.call-1");
     REQUIRE(status.ok());
     CHECK(status->status == 200);
@@ -197,54 +192,65 @@ TEST_CASE("async: a caller's X-Call-Id is the call id in the 202, the queued cal
     CHECK(json_field(status->body, "status") == "queued");
 }
 
-TEST_CASE("async: only a call id that can come again puts a Nats-Msg-Id on its queued record") {
+TEST_CASE(
+    "async: a queued call is its request message: no status record is written, and a request "
+    "stored after the last record reads queued") {
     AsyncPlatform p;
     p.deploy("echo");
-    const std::string status_stream = "KV_" + AsyncPlatform::streams().status_bucket;
-    // The Nats-Msg-Id of the call's queued record, "-" for none.
-    auto record_msg_id = [&](const std::string& call_id) -> std::string {
-        auto last = p.js().last_message(
-            status_stream, faas::openfaas::async::status_subject(AsyncPlatform::streams(), call_id));
+    const auto& streams = AsyncPlatform::streams();
+    const std::string status_stream = "KV_" + streams.status_bucket;
+    const auto record_of = [&](const std::string& call_id) {
+        auto last =
+            p.js().last_message(status_stream, faas::openfaas::async::status_subject(streams, call_id));
         REQUIRE(last.ok());
-        REQUIRE(last->has_value());
-        CHECK(json_field((*last)->data, "status") == "queued");
-        return std::string(faas::nats::find_header((*last)->headers, "Nats-Msg-Id").value_or("-"));
+        return last.value();
     };
-    auto fresh = post_async(p.gateway, "/async-function/echo", "a");
-    REQUIRE(fresh.ok());
-    REQUIRE(fresh->status == 202);
-    CHECK(record_msg_id(header_of(*fresh, "X-Call-Id")) == "-");
+    const auto state_of = [&](const std::string& call_id) {
+        auto r = p.gateway.get("/system/async-calls/" + call_id);
+        REQUIRE(r.ok());
+        REQUIRE_MESSAGE(r->status == 200, r->body);
+        return json_field(r->body, "status");
+    };
+    const faas::http::Headers headers{{"X-Call-Id", "my.call-2"},
+                                      {"X-Callback-Url", "http://127.0.0.1:9/cb"}};
+    auto first = post_async(p.gateway, "/async-function/echo", "a", headers);
+    REQUIRE(first.ok());
+    REQUIRE(first->status == 202);
+    CHECK_FALSE(record_of("my.call-2").has_value());
+    auto status = p.gateway.get("/system/async-calls/my.call-2");
+    REQUIRE(status.ok());
+    CHECK(status->status == 200);
+    CHECK(json_field(status->body, "status") == "queued");
+    CHECK(json_field(status->body, "callId") == "my.call-2");
+    CHECK(json_field(status->body, "function") == "echo.openfaas-fn");
+    CHECK(json_field(status->body, "queue") == "default");
+    CHECK(json_field(status->body, "callbackUrl") == "http://127.0.0.1:9/cb");
+    CHECK_FALSE(json_field(status->body, "enqueuedAt").empty());
 
-    auto named = post_async(p.gateway, "/async-function/echo", "b", {{"X-Call-Id", "my.call-2"}});
-    REQUIRE(named.ok());
-    REQUIRE(named->status == 202);
-    CHECK(record_msg_id("my.call-2") == "queued-my.call-2");
+    // A worker's record, written after the request was stored, is the call's state.
+    p.publish_record("my.call-2", faas::openfaas::CallState::Succeeded, 1, 200);
+    CHECK(state_of("my.call-2") == "succeeded");
 
-    auto keyed =
-        post_async(p.gateway, "/async-function/echo", "c", {{"Idempotency-Key", "order-19"}});
-    REQUIRE(keyed.ok());
-    REQUIRE(keyed->status == 202);
-    const std::string keyed_id = header_of(*keyed, "X-Call-Id");
-    CHECK(record_msg_id(keyed_id) == "queued-" + keyed_id);
+    // The same call id submitted again (no Idempotency-Key: a new message): queued again.
+    auto again = post_async(p.gateway, "/async-function/echo", "b", headers);
+    REQUIRE(again.ok());
+    REQUIRE(again->status == 202);
+    CHECK(state_of("my.call-2") == "queued");
 
-    // The same rule per line of a batch: new UUIDs without, "<key>:<line>" ids with.
-    for (const bool with_key : {false, true}) {
-        faas::http::Headers headers;
-        if (with_key) {
-            headers.set("Idempotency-Key", "batch-19");
-        }
-        auto batch = post_async(p.gateway, "/async-batch/echo", "d\ne\n", headers);
-        REQUIRE(batch.ok());
-        REQUIRE(batch->status == 202);
-        auto doc = faas::json::parse(batch->body);
-        REQUIRE(doc.ok());
-        simdjson::dom::array calls = doc->root()["calls"];
-        REQUIRE(calls.size() == 2);
-        for (simdjson::dom::element c : calls) {
-            const std::string id{std::string_view(c["callId"])};
-            CHECK(record_msg_id(id) == (with_key ? "queued-" + id : std::string("-")));
-        }
+    // Every line of a batch too.
+    auto batch = post_async(p.gateway, "/async-batch/echo", "d\ne\n");
+    REQUIRE(batch.ok());
+    REQUIRE(batch->status == 202);
+    auto doc = faas::json::parse(batch->body);
+    REQUIRE(doc.ok());
+    simdjson::dom::array calls = doc->root()["calls"];
+    REQUIRE(calls.size() == 2);
+    for (simdjson::dom::element c : calls) {
+        const std::string id{std::string_view(c["callId"])};
+        CHECK_FALSE(record_of(id).has_value());
+        CHECK(state_of(id) == "queued");
     }
+    CHECK(p.js().stream_state(status_stream)->messages == 1);
 }
 
 TEST_CASE("async: a batch queues each line and reports the refused ones per line") {

@@ -189,6 +189,50 @@ TEST_CASE("jetstream: get_message and delete_message by sequence") {
     CHECK(no_stream_delete.error().code == errc::not_found);
 }
 
+TEST_CASE("jetstream: ensure_consumer creates a missing durable and leaves an existing one as it is") {
+    NatsServer server;
+    auto js = connect_stream(server);
+    asio::io_context io;
+    faas::nats::ConsumerSpec spec;
+    spec.stream = "faas-request";
+    spec.durable = "faas-request-calls_alpha";
+    spec.filter_subject = "faas-request.alpha.*";
+    spec.max_ack_pending = 1000;
+
+    const Status made = js->ensure_consumer(spec);
+    REQUIRE_MESSAGE(made.ok(), made.error().what());
+    auto state = js->consumer_state("faas-request", spec.durable);
+    REQUIRE_MESSAGE(state.ok(), state.error().what());
+    CHECK(state->filter_subject == "faas-request.alpha.*");
+    CHECK(state->max_ack_pending == 1000);  // as asked
+    // Again with the same configuration: still one consumer.
+    CHECK(js->ensure_consumer(spec).ok());
+
+    // A worker binds with its own settings; a later ensure does not undo them.
+    faas::nats::ConsumerSpec worker = spec;
+    worker.max_ack_pending = 8;
+    worker.ack_wait = std::chrono::seconds(5);
+    auto bound = js->consumer(worker);
+    REQUIRE_MESSAGE(bound.ok(), bound.error().what());
+    const Status again = js->ensure_consumer(spec);
+    REQUIRE_MESSAGE(again.ok(), again.error().what());
+    state = js->consumer_state("faas-request", spec.durable);
+    REQUIRE(state.ok());
+    CHECK(state->max_ack_pending == 8);
+    CHECK(js->stream_state("faas-request")->consumers == 1);
+
+    // It reads the queue's calls.
+    publish(io, *js, "faas-request.alpha.c1", "one");
+    auto fetched = run_for(io, (*bound)->fetch(1, std::chrono::milliseconds(2000)));
+    REQUIRE_MESSAGE(fetched.ok(), fetched.error().what());
+    REQUIRE(fetched->size() == 1);
+    CHECK(fetched->front().subject() == "faas-request.alpha.c1");
+
+    faas::nats::ConsumerSpec no_stream = spec;
+    no_stream.stream = "no-such-stream";
+    CHECK_FALSE(js->ensure_consumer(no_stream).ok());
+}
+
 TEST_CASE("jetstream: consumers lists each durable with its counters, and consumer_state reads one") {
     NatsServer server;
     auto js = connect_stream(server);

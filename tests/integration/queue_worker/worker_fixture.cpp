@@ -42,17 +42,17 @@ awaitable<bool> publish_one(nats::JetStream& js, std::string subject, std::strin
     co_return acked.ok();
 }
 
-// Publishes every body at once and waits for all acks; returns how many were acknowledged.
+// Publishes every (subject, body) at once and waits for all acks; returns how many were
+// acknowledged.
 awaitable<int> publish_all(nats::JetStream& js,
-                           std::string subject,
-                           std::vector<std::string> bodies) {
+                           std::vector<std::pair<std::string, std::string>> messages) {
     auto ex = co_await asio::this_coro::executor;
     auto acked = std::make_shared<int>(0);
-    auto left = std::make_shared<std::size_t>(bodies.size());
+    auto left = std::make_shared<std::size_t>(messages.size());
     asio::steady_timer done(ex);
     done.expires_at(asio::steady_timer::time_point::max());
-    for (auto& body : bodies) {
-        asio::co_spawn(ex, publish_one(js, subject, std::move(body)),
+    for (auto& [subject, body] : messages) {
+        asio::co_spawn(ex, publish_one(js, std::move(subject), std::move(body)),
                        [acked, left, &done](std::exception_ptr, bool ok) {
                            *acked += ok ? 1 : 0;
                            if (--*left == 0) {
@@ -231,7 +231,7 @@ std::string WorkerFixture::enqueue(const Enqueue& e) {
 
 std::vector<std::string> WorkerFixture::enqueue_many(const Enqueue& e, int n) {
     std::vector<std::string> ids;
-    std::vector<std::string> bodies;
+    std::vector<std::pair<std::string, std::string>> calls;  // (call id, body)
     static std::atomic<int> serial{0};
     for (int i = 0; i < n; ++i) {
         openfaas::QueueRequest r = request_of(e);
@@ -242,25 +242,58 @@ std::vector<std::string> WorkerFixture::enqueue_many(const Enqueue& e, int n) {
             r.headers.set("X-Callback-Url", r.callback_url);
         }
         ids.push_back(r.call_id);
-        bodies.push_back(openfaas::encode(r));
+        calls.emplace_back(r.call_id, openfaas::encode(r));
     }
-    REQUIRE(publish(e.queue, std::move(bodies)) == n);
+    REQUIRE(publish(e.queue, std::move(calls)) == n);
     return ids;
 }
 
-int WorkerFixture::publish(const std::string& queue, std::vector<std::string> bodies) {
-    const std::string subject =
-        openfaas::async::request_subject(streams, openfaas::async::queue_or_default(queue));
+int WorkerFixture::publish(const std::string& queue,
+                           std::vector<std::pair<std::string, std::string>> calls) {
+    namespace oa = openfaas::async;
+    const std::string name = oa::queue_or_default(queue);
+    // As the gateway does before a queue's first call: the consumer workers discover.
+    const Status declared = js_->ensure_consumer(oa::queue_consumer_spec(streams, name));
+    REQUIRE_MESSAGE(declared.ok(), (declared.ok() ? std::string() : declared.error().what()));
+    std::vector<std::pair<std::string, std::string>> messages;
+    for (auto& [id, body] : calls) {
+        messages.emplace_back(oa::request_subject(streams, name, id), std::move(body));
+    }
+    return send(std::move(messages));
+}
+
+int WorkerFixture::send(std::vector<std::pair<std::string, std::string>> messages) {
     asio::io_context io;
     nats::JetStream& js = *js_;
-    return run_sync(
-        io, [&js, &subject, &bodies] { return publish_all(js, subject, std::move(bodies)); });
+    return run_sync(io,
+                    [&js, &messages] { return publish_all(js, std::move(messages)); });
 }
 
 void WorkerFixture::publish_raw(const std::string& queue, std::string data) {
-    std::vector<std::string> bodies;
-    bodies.push_back(std::move(data));
-    REQUIRE(publish(queue, std::move(bodies)) == 1);
+    static std::atomic<int> serial{0};
+    std::vector<std::pair<std::string, std::string>> calls;
+    calls.emplace_back("raw-" + std::to_string(++serial), std::move(data));
+    REQUIRE(publish(queue, std::move(calls)) == 1);
+}
+
+std::vector<std::string> WorkerFixture::enqueue_legacy(const Enqueue& e, int n) {
+    const std::string subject = openfaas::async::legacy_request_subject(
+        streams, openfaas::async::queue_or_default(e.queue));
+    std::vector<std::string> ids;
+    std::vector<std::pair<std::string, std::string>> messages;
+    for (int i = 0; i < n; ++i) {
+        openfaas::QueueRequest r = request_of(e);
+        r.call_id = "legacy-" + std::to_string(nats.port()) + "-" + std::to_string(i);
+        r.headers.set("X-Call-Id", r.call_id);
+        if (e.callback) {
+            r.callback_url = receiver.url();
+            r.headers.set("X-Callback-Url", r.callback_url);
+        }
+        ids.push_back(r.call_id);
+        messages.emplace_back(subject, openfaas::encode(r));
+    }
+    REQUIRE(send(std::move(messages)) == n);
+    return ids;
 }
 
 std::optional<openfaas::CallStatus> WorkerFixture::status(const std::string& call_id) {

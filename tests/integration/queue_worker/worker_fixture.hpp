@@ -2,7 +2,8 @@
 // WorkerFixture: the real queue-worker (FAAS_BIN_DIR/queue-worker) against the real nats-server,
 // with an in-test "gateway" answering /function/<fn.ns>/... as each test scripts it (and
 // recording every call and how many ran at once), and an in-test callback receiver. Calls are
-// queued as the gateway queues them: openfaas::encode(QueueRequest) on faas-request.<queue>.
+// queued as the gateway queues them: openfaas::encode(QueueRequest) on
+// faas-request.<queue>.<call id>, after the gateway's ensure of the queue's consumer.
 // One test thread; the servers' handlers run on their own threads.
 #include <atomic>
 #include <chrono>
@@ -110,6 +111,9 @@ public:
     std::vector<std::string> enqueue_many(const Enqueue& e, int n);
     // Publishes `data` as it is on the queue's subject (a message no gateway would write).
     void publish_raw(const std::string& queue, std::string data);
+    // Queues n calls the way gateways did before call ids joined the subject: on
+    // "faas-request.<queue>", with no consumer made for them. Returns their call ids.
+    std::vector<std::string> enqueue_legacy(const Enqueue& e, int n);
 
     std::optional<openfaas::CallStatus> status(const std::string& call_id);
     // Waits until the call's status record says `state`; fails the check with the last record.
@@ -123,8 +127,11 @@ public:
 
 private:
     openfaas::QueueRequest request_of(const Enqueue& e) const;
-    // Publishes every body on the queue's subject at once; how many the stream acknowledged.
-    int publish(const std::string& queue, std::vector<std::string> bodies);
+    // Makes the queue's consumer as the gateway does, then publishes every (call id, body) on
+    // its call's subject at once; how many the stream acknowledged.
+    int publish(const std::string& queue, std::vector<std::pair<std::string, std::string>> calls);
+    // Publishes every (subject, body) at once; how many the stream acknowledged.
+    int send(std::vector<std::pair<std::string, std::string>> messages);
     TempDir dir_;
     EnvMap env_;
     int runs_ = 0;
