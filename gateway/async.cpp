@@ -45,12 +45,10 @@ nats::PendingPublish start_request(const asio::any_io_executor& ex,
     return js.start_publish(ex, subject, headers, openfaas::encode(e.request));
 }
 
-// Creates the durable consumer of each queue of `calls` that this thread has not checked lately,
-// before the first call is stored. A failure is logged; the calls are queued all the same (the
-// stream keeps them, and the next call tries again).
-awaitable<void> declare_queues(ThreadState& ts, nats::JetStream& js,
-                               const std::vector<Enqueue>& calls) {
-    const auto now = std::chrono::steady_clock::now();
+// The queues of `calls` whose consumer this thread is to check now.
+std::vector<std::string> queues_due(const ThreadState& ts,
+                                    const std::vector<Enqueue>& calls,
+                                    std::chrono::steady_clock::time_point now) {
     std::vector<std::string> due;
     for (const Enqueue& e : calls) {
         auto it = ts.queue_checks.find(e.queue);
@@ -59,7 +57,20 @@ awaitable<void> declare_queues(ThreadState& ts, nats::JetStream& js,
             due.push_back(e.queue);
         }
     }
+    return due;
+}
+
+// Creates the durable consumer of each queue in `due`, before their calls are stored. A failure
+// is logged; the calls are queued all the same (the stream keeps them, and a call a second later
+// tries again).
+awaitable<void> declare_queues(ThreadState& ts,
+                               nats::JetStream& js,
+                               std::vector<std::string> due,
+                               std::chrono::steady_clock::time_point now) {
     for (const std::string& queue : due) {
+        // Calls arriving on this thread meanwhile do not check again (their messages wait in the
+        // stream for the consumer either way).
+        ts.queue_checks[queue] = now + kQueueRetryEvery;
         nats::ConsumerSpec spec = oa::queue_consumer_spec(ts.shared.config.streams, queue);
         nats::JetStream* jet = &js;
         std::function<Status()> job = [jet, spec] { return jet->ensure_consumer(spec); };
@@ -79,7 +90,11 @@ awaitable<void> declare_queues(ThreadState& ts, nats::JetStream& js,
 awaitable<std::vector<Result<nats::PubAck>>> enqueue_all(ThreadState& ts,
                                                          nats::JetStream& js,
                                                          std::vector<Enqueue> calls) {
-    co_await declare_queues(ts, js, calls);
+    const auto now = std::chrono::steady_clock::now();
+    if (auto due = queues_due(ts, calls, now); !due.empty()) {
+        auto declaring = declare_queues(ts, js, std::move(due), now);
+        co_await std::move(declaring);
+    }
     const asio::any_io_executor ex = ts.ioc.get_executor();
     // Every request is handed to NATS here, in this order, before the first wait.
     std::vector<nats::PendingPublish> requests;
