@@ -2,8 +2,8 @@
 # Benchmarks the async pipeline against its JetStream floors, all on one private nats-server
 # (-js, max_payload 8MB as faas up runs it), and prints one table:
 #   (a) floors (bench/nats_floor, core/nats itself): async publish msg/s of a queued 1 KB request
-#       with 64 and 256 in flight; the gateway's accept (status record + request, both in flight)
-#       per second; one-at-a-time publish; fetch(100) + ack msg/s; each with cnats buffering
+#       on one subject with 64 and 256 in flight; the gateway's accept (the request on its call's
+#       own subject) per second; one-at-a-time publish; fetch(100) + ack msg/s; each with cnats buffering
 #       writes (the default of the gateway and the queue-worker) and with send_asap
 #       (nats_send_asap=true)
 #   (b) the gateway's accept rate: POST /async-function/web with a 1 KB body, wrk -c 64, only
@@ -240,7 +240,7 @@ done = function(summary, latency, requests)
 end
 LUA
     log "(b) wrk -c $accept_c -d ${dur}s POST /async-function/web (1 KB)"
-    acc_rps=- acc_p50=- acc_p99=-
+    acc_rps=- acc_p50=- acc_p99=- accepted=- nats_rss_mb=-
     if check_alive "$gw_pid" gateway "$tmp/gateway/log"; then
         wrk_out="$(wrk -t2 -c"$accept_c" -d"${dur}s" --timeout 10s -s "$tmp/accept.lua" "$async_url" 2>&1)" ||
             { log "wrk failed: $wrk_out"; exit 1; }
@@ -252,6 +252,8 @@ LUA
         if [[ "$errors" != 0 || "$other" != 0 ]]; then
             fail_run "(b) $accepted answered 202, $other answered otherwise (e.g. $(sed -E 's/.* other_status=([0-9]+).*/\1/' <<<"$line")), $errors socket errors"
         fi
+        # What holding (b)'s calls costs nats-server (no worker runs during (b)).
+        nats_rss_mb="$(awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$nats_pid/status" 2>/dev/null || echo -)"
     fi
 
     for d in "faas-provider $prov_pid $tmp/provider/log" "gateway $gw_pid $tmp/gateway/log"; do
@@ -282,7 +284,7 @@ k() { [[ "$1" =~ ^[0-9.]+$ ]] && awk -v v="$1" 'BEGIN { printf "%.1fk", v / 1000
         n="${n%+asap}"
         case "$key" in
             async_publish/*) label="async publish, $n in flight" ;;
-            accept_publish/*) label="accept (status + request), $n in flight" ;;
+            accept_publish/*) label="accept (a subject per call), $n in flight" ;;
             sync_publish/*) label="publish one at a time" ;;
             fetch_ack/*) label="fetch(100) + ack (p: one fetch)" ;;
         esac
@@ -297,6 +299,7 @@ k() { [[ "$1" =~ ^[0-9.]+$ ]] && awk -v v="$1" 'BEGIN { printf "%.1fk", v / 1000
         printf '  %-46s %12s\n' "ratio to async publish, 64 in flight" "$(ratio "$acc_rps" "${fl_rate[async_publish/64]}")"
         printf '  %-46s %12s\n' "ratio to accept floor, 64 in flight" "$(ratio "$acc_rps" "${fl_rate[accept_publish/64]}")"
         echo "  target >= 20k/s: $(target "$acc_rps" 20000) ($(k "$acc_rps")/s; hey -c $accept_c while queueing (c): $(k "$fill_rps")/s)"
+        echo "  nats-server VmRSS after (b): ${nats_rss_mb} MB, holding the $accepted calls (b) queued"
         echo
         echo "(c) end to end, one queue-worker (${BENCH_WORKER_ENV:-default max_inflight}), $expected calls queued first"
         printf '  %-46s %12s\n' "calls/s, worker start to last call received" "$e2e_rate"
