@@ -63,9 +63,11 @@ awaitable<void> read_failed(ThreadState& ts, http::Exchange& ex, const Error& e)
 
 namespace {
 
-// What the streams hold for one call: its last status record and its request, when queued.
+// What the streams hold for one call: its last status record (as stored and as parsed) and its
+// request, when queued.
 struct CallRead {
     std::optional<nats::StoredMessage> record;
+    std::optional<Result<openfaas::CallStatus>> record_status;  // set with `record`
     std::optional<nats::StoredMessage> request;
 };
 
@@ -84,7 +86,8 @@ Result<CallRead> read_call(nats::JetStream& js, const oa::StreamSettings& s, con
     out.record = std::move(record).value();
     std::string request_subject = oa::call_request_filter(s, id);
     if (out.record) {
-        auto parsed = openfaas::parse_call_status(out.record->data);
+        out.record_status = openfaas::parse_call_status(out.record->data);
+        auto& parsed = *out.record_status;
         if (parsed && oa::check_queue_name(parsed->queue)) {
             request_subject = oa::request_subject(s, parsed->queue, id);
         }
@@ -100,6 +103,9 @@ Result<CallRead> read_call(nats::JetStream& js, const oa::StreamSettings& s, con
             return again.error();
         }
         out.record = std::move(again).value();
+        if (out.record) {
+            out.record_status = openfaas::parse_call_status(out.record->data);
+        }
     }
     return out;
 }
@@ -148,29 +154,23 @@ awaitable<void> handle_async_call(ThreadState& ts, http::Exchange& ex) {
         co_await read_failed(ts, ex, r.error());
         co_return;
     }
-    const CallRead& read = r.value();
+    CallRead& read = r.value();
+    if (!read.record && !read.request) {
+        co_await fail(ex, 404, "no such call");
+        co_return;
+    }
     // Each record of a call is written after the request it describes was stored, so a request
     // stored after the last record is a call queued (again) since: a redrive, or a resubmission
     // once the duplicate window has passed.
-    Result<openfaas::CallStatus> status = make_error(errc::not_found, "no such call");
-    if (read.request && (!read.record || read.request->time > read.record->time)) {
-        status = queued_status(streams, *read.request, ts.shared.config.function_namespace);
-        if (!status) {
-            co_await fail(ex, 502,
-                          "the queued request of " + *id + " is not valid: " +
-                              status.error().what());
-            co_return;
-        }
-    } else if (read.record) {
-        status = openfaas::parse_call_status(read.record->data);
-        if (!status) {
-            co_await fail(ex, 502,
-                          "the status record of " + *id + " is not valid: " +
-                              status.error().what());
-            co_return;
-        }
-    } else {
-        co_await fail(ex, 404, "no such call");
+    const bool queued =
+        read.request && (!read.record || read.request->time > read.record->time);
+    Result<openfaas::CallStatus> status =
+        queued ? queued_status(streams, *read.request, ts.shared.config.function_namespace)
+               : std::move(*read.record_status);
+    if (!status) {
+        co_await fail(ex, 502,
+                      std::string(queued ? "the queued request of " : "the status record of ") +
+                          *id + " is not valid: " + status.error().what());
         co_return;
     }
     std::string out = openfaas::to_json(status.value());
@@ -208,14 +208,13 @@ Result<QueueRows> read_queues(nats::JetStream& js, const oa::StreamSettings& s) 
         row.pending += c.pending;
         row.in_flight += c.ack_pending;
     }
-    auto legacy = js.stream_state(s.request_stream, s.request_stream + ".*");
+    auto legacy = js.stream_state(s.request_stream, oa::legacy_request_filter(s));
     if (!legacy) {
         return legacy.error();
     }
-    for (const auto& [subject, count] : legacy->subjects) {
-        auto q = oa::parse_request_subject(s, subject);
-        if (q && q->legacy && legacy_read.count(q->queue) == 0) {
-            openfaas::QueueInfo& row = rows[q->queue];
+    for (const auto& [queue, count] : oa::legacy_calls(s, *legacy)) {
+        if (legacy_read.count(queue) == 0) {
+            openfaas::QueueInfo& row = rows[queue];
             row.messages += count;
             row.pending += count;  // nobody reads it yet: all of it waits
         }

@@ -82,7 +82,8 @@ awaitable<void> Worker::Impl::discover() {
         StreamView v;
         v.consumers = jet->consumers(streams.request_stream);
         if (count_legacy) {
-            v.legacy = jet->stream_state(streams.request_stream, streams.request_stream + ".*");
+            v.legacy = jet->stream_state(streams.request_stream,
+                                         async_names::legacy_request_filter(streams));
         }
         return v;
     };
@@ -95,7 +96,7 @@ awaitable<void> Worker::Impl::discover() {
     // A queue exists once it has a durable consumer (the gateway creates it with the queue's
     // first call), or when named in `queues`.
     std::set<std::string> names = configured;
-    std::map<std::string, double> depth;
+    std::map<std::string, double> depth;  // every queue in `names` or `legacy_depth`
     bool depth_known = true;
     if (view.consumers) {
         for (const auto& c : view.consumers.value()) {
@@ -111,35 +112,29 @@ awaitable<void> Worker::Impl::discover() {
         log->warn("queue_discovery_failed error=\"{}\"", view.consumers.error().what());
     }
     if (view.legacy && view.legacy->ok()) {
-        legacy_depth.clear();
-        for (const auto& [subject, count] : view.legacy->value().subjects) {
-            auto q = async_names::parse_request_subject(streams, subject);
-            if (q && q->legacy && wanted(q->queue) && count > 0) {
-                legacy_depth[q->queue] += count;
-            }
-        }
+        legacy_depth = async_names::legacy_calls(streams, view.legacy->value());
+        std::erase_if(legacy_depth, [&wanted](const auto& item) { return !wanted(item.first); });
     } else if (view.legacy) {
         log->warn("queue_depth_unavailable error=\"{}\"", view.legacy->error().what());
     }
+    // (queue, consumer) for every queue's own consumer and each legacy one with calls.
+    std::vector<std::pair<std::string, nats::ConsumerSpec>> specs;
+    for (const auto& name : names) {
+        depth.try_emplace(name, 0.0);
+        specs.emplace_back(name, async_names::queue_consumer_spec(streams, name));
+    }
     for (const auto& [name, count] : legacy_depth) {
         depth[name] += static_cast<double>(count);
+        specs.emplace_back(name, async_names::legacy_consumer_spec(streams, name));
     }
     if (depth_known) {
         for (const auto& [name, d] : depth) {
             metrics.set_depth(name, d);
         }
-        for (const auto& name : names) {
-            metrics.set_depth(name, depth[name]);
-        }
     }
-    std::vector<nats::ConsumerSpec> specs;
-    for (const auto& name : names) {
-        specs.push_back(async_names::queue_consumer_spec(streams, name));
-    }
-    for (const auto& [name, count] : legacy_depth) {
-        specs.push_back(async_names::legacy_consumer_spec(streams, name));
-    }
-    for (auto& spec : specs) {
+    for (auto& item : specs) {
+        const std::string& name = item.first;
+        nats::ConsumerSpec& spec = item.second;
         if (queues.count(spec.durable) != 0 || stopping) {
             continue;
         }
@@ -150,8 +145,6 @@ awaitable<void> Worker::Impl::discover() {
         };
         auto making = jet->blocking<Result<std::unique_ptr<nats::Consumer>>>(std::move(make));
         auto consumer = co_await std::move(making);
-        const std::string name =
-            async_names::queue_of_subject(streams, spec.filter_subject).value_or(spec.durable);
         if (!consumer) {
             log->warn("queue_consumer_failed queue={} durable={} error=\"{}\"", name, spec.durable,
                       consumer.error().what());

@@ -99,6 +99,10 @@ std::string legacy_request_subject(const StreamSettings& s, std::string_view que
     return s.request_stream + "." + std::string(queue);
 }
 
+std::string legacy_request_filter(const StreamSettings& s) {
+    return s.request_stream + ".*";
+}
+
 std::string dead_letter_subject(const StreamSettings& s, std::string_view queue) {
     return s.dead_letter_stream + "." + std::string(queue);
 }
@@ -140,6 +144,18 @@ std::optional<QueueSubject> parse_request_subject(const StreamSettings& s,
         return std::nullopt;
     }
     return QueueSubject{std::string(queue), false};
+}
+
+std::map<std::string, std::uint64_t> legacy_calls(const StreamSettings& s,
+                                                  const nats::StreamState& state) {
+    std::map<std::string, std::uint64_t> out;
+    for (const auto& [subject, count] : state.subjects) {
+        auto q = parse_request_subject(s, subject);
+        if (q && q->legacy && count > 0) {
+            out[q->queue] += count;
+        }
+    }
+    return out;
 }
 
 std::optional<std::string> queue_of_subject(const StreamSettings& s, std::string_view subject) {

@@ -5,6 +5,7 @@
 // here from the same environment, so neither undoes the other's configuration.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,12 @@ std::string call_request_filter(const StreamSettings& s, std::string_view call_i
 // "faas-request.<queue>": where a queue's calls were stored before the call id joined the
 // subject. Workers still drain it, so an upgrade strands no call.
 std::string legacy_request_subject(const StreamSettings& s, std::string_view queue);
+// "faas-request.*": a subjects filter matching the legacy subjects only (one per queue).
+std::string legacy_request_filter(const StreamSettings& s);
+// The calls stored on each queue's legacy subject, from the request stream's state read with
+// legacy_request_filter; queues with none are left out.
+std::map<std::string, std::uint64_t> legacy_calls(const StreamSettings& s,
+                                                  const nats::StreamState& state);
 // "faas-dead-letter.<queue>"
 std::string dead_letter_subject(const StreamSettings& s, std::string_view queue);
 

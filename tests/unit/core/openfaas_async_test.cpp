@@ -108,6 +108,19 @@ TEST_CASE("async names: subjects, durable names and the queue of a subject") {
     CHECK_FALSE(async::parse_request_subject(s, "faas-dead-letter.slow").has_value());
 }
 
+TEST_CASE("async names: legacy_calls counts the calls on each queue's legacy subject") {
+    const async::StreamSettings s;
+    CHECK(async::legacy_request_filter(s) == "faas-request.*");
+    nats::StreamState state;
+    state.subjects = {{"faas-request.default", 3},
+                      {"faas-request.slow", 0},
+                      {"faas-request.fast.c1", 4},
+                      {"faas-dead-letter.default", 9},
+                      {"faas-request.a b", 1}};
+    const auto calls = async::legacy_calls(s, state);
+    CHECK(calls == std::map<std::string, std::uint64_t>{{"default", 3}});
+}
+
 TEST_CASE("async names: a queue's consumer specs, current and legacy") {
     const async::StreamSettings s;
     const nats::ConsumerSpec now = async::queue_consumer_spec(s, "slow");
