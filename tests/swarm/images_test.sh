@@ -17,6 +17,8 @@
 # check fails. Removes every container and network it created; the images stay (they are what
 # scripts/images.sh builds). FAAS_DOCKERD_DATA_ROOT picks the data root of a dockerd started here.
 set -uo pipefail
+# Under pipefail a `... | grep -q` fails when grep quits at its first match and the writer then
+# dies of SIGPIPE: the greps below read all of their input instead.
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
@@ -68,7 +70,7 @@ host_port() {  # host_port CID PORT -> 127.0.0.1:N
 wait_log() {  # wait_log CID PATTERN SECONDS
     local deadline=$((SECONDS + $3))
     while ((SECONDS < deadline)); do
-        "$docker" logs "$1" 2>&1 | grep -q -- "$2" && return 0
+        "$docker" logs "$1" 2>&1 | grep -- "$2" >/dev/null && return 0
         sleep 0.3
     done
     return 1
@@ -105,7 +107,7 @@ else
     fail "nats: /jsz did not report JetStream with store /data/jetstream"
     show_logs "$nats"
 fi
-if curl -sf -m 2 "http://$(host_port "$nats" 8222)/varz" | grep -q '"jetstream"'; then
+if curl -sf -m 2 "http://$(host_port "$nats" 8222)/varz" | grep '"jetstream"' >/dev/null; then
     pass "nats: /varz has a jetstream section"
 else
     fail "nats: /varz has no jetstream section"
@@ -158,7 +160,7 @@ fi
 start worker queue-worker -p 127.0.0.1::8083 -e faas_nats_address=nats -e faas_gateway_address=gateway \
     faas/queue-worker:latest
 if wait_log "$worker" "listening port=8083" 20 &&
-    wait_http "http://$(host_port "$worker" 8083)/metrics" 10 | grep -q "faas_queue"; then
+    wait_http "http://$(host_port "$worker" 8083)/metrics" 10 | grep "faas_queue" >/dev/null; then
     pass "queue-worker: connected to NATS, /metrics on 8083"
 else
     fail "queue-worker: did not start"
@@ -200,7 +202,7 @@ fi
 # --- prometheus, alertmanager -----------------------------------------------------------------
 start prom prometheus -p 127.0.0.1::9090 faas/prometheus:latest
 if wait_http "http://$(host_port "$prom" 9090)/-/ready" 30 >/dev/null &&
-    curl -sf -m 2 "http://$(host_port "$prom" 9090)/api/v1/rules" | grep -q APIHighInvocationRate; then
+    curl -sf -m 2 "http://$(host_port "$prom" 9090)/api/v1/rules" | grep APIHighInvocationRate >/dev/null; then
     pass "prometheus: ready, APIHighInvocationRate rule loaded"
 else
     fail "prometheus: not ready or rule missing"
@@ -208,7 +210,7 @@ else
 fi
 start am alertmanager -p 127.0.0.1::9093 faas/alertmanager:latest
 if wait_http "http://$(host_port "$am" 9093)/-/ready" 30 >/dev/null &&
-    curl -sf -m 2 "http://$(host_port "$am" 9093)/api/v2/status" | grep -q "system/alert"; then
+    curl -sf -m 2 "http://$(host_port "$am" 9093)/api/v2/status" | grep "system/alert" >/dev/null; then
     pass "alertmanager: ready, webhook to the gateway's /system/alert configured"
 else
     fail "alertmanager: not ready or config missing"

@@ -115,7 +115,7 @@ swarm_down() {  # leaves a Swarm that swarm_up initialised
 # stack_deploy STACK PORT LOGFILE: compose/stack.yml (images tagged latest) with the gateway
 # published on PORT; returns non-zero when `docker stack deploy` fails.
 stack_deploy() {
-    if "$docker" stack ls 2>/dev/null | grep -q "^$1 "; then
+    if "$docker" stack ls 2>/dev/null | grep "^$1 " >/dev/null; then
         skip "a stack named $1 is already deployed here; remove it first (docker stack rm $1)"
     fi
     stack_name="$1"
