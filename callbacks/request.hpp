@@ -1,5 +1,5 @@
 #pragma once
-// The callback request for a finished async call (openfaas-compat.md §3.4 plus our signature):
+// The callback request for a finished async call (docs/wire-contract.md §3.4 plus our signature):
 // POST to X-Callback-Url with the function's response headers and body, the X-Call-Id,
 // X-Function-Status, X-Function-Name and X-Duration-Seconds headers, and X-Faas-Signature when a
 // secret is configured. Pure; no I/O.

@@ -1,5 +1,5 @@
 #pragma once
-// Api: the gateway's HTTP API as the faas CLI calls it (openfaas-compat.md §6): /system/* with
+// Api: the gateway's HTTP API as the faas CLI calls it (docs/wire-contract.md §6): /system/* with
 // the caller's basic auth, /function/* without it. Coroutines on a ClientPool of the caller's
 // io_context, so that `faas up` can deploy while it supervises its children; the plain commands
 // run them through http::SyncClient. Higher-level steps shared by `deploy` and `up` live here too.

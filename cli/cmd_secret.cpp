@@ -136,7 +136,7 @@ int remove(const Args& args, Io& io) {
     if (r->status == 404) {
         return fail(io, "no such secret: " + s.name);
     }
-    // 204 is a failure for faas-cli too: providers answer 200/202 (openfaas-compat.md §2.1).
+    // 204 is a failure for faas-cli too: providers answer 200/202 (docs/wire-contract.md §2.1).
     if (r->status < 200 || r->status > 202) {
         return fail(io, http_failure("DELETE /system/secrets " + s.name, *r));
     }

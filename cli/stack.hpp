@@ -1,5 +1,5 @@
 #pragma once
-// stack.yml: the faas-cli function stack file (openfaas-compat.md §6). load_stack() reads it with
+// stack.yml: faas-cli's stack file (docs/wire-contract.md §6). load_stack() reads it with
 // ${VAR} / ${VAR:-default} substitution, merges environment_file entries, and checks version,
 // provider and each function; to_deployment() maps one function to a FunctionDeployment the way
 // faas-cli deploy does, with the command line's --env/--label/--annotation/--secret on top.

@@ -1,4 +1,4 @@
-// POST /system/alert (openfaas-compat.md §1.10): an AlertManager webhook moves each named
+// POST /system/alert (docs/wire-contract.md §1.10): an AlertManager webhook moves each named
 // function one step up while its alert fires and back to its minimum when it resolves.
 #include <cmath>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Basic auth for /system/* and /ui/ (openfaas-compat.md §1.4): the user must be equal and the
+// Basic auth for /system/* and /ui/ (docs/wire-contract.md §1.4): the user must be equal and the
 // password constant-time equal to the secret files; the same credentials are sent to the
 // provider on the gateway's own calls.
 #include <optional>

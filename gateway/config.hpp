@@ -1,5 +1,5 @@
 #pragma once
-// The gateway's configuration, read from OpenFaaS's gateway environment (openfaas-compat.md §1.1)
+// The gateway's configuration: OpenFaaS's gateway environment (docs/wire-contract.md §1.1)
 // plus our own variables (docs/gateway.md). load() throws config::ConfigError on a value that
 // cannot work; main() turns that into one line and exit 2.
 #include <chrono>

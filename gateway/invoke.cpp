@@ -1,4 +1,4 @@
-// Synchronous invocation: /function/<name>[.<ns>][/<rest>] (openfaas-compat.md §1.3, §1.11).
+// Synchronous invocation: /function/<name>[.<ns>][/<rest>] (docs/wire-contract.md §1.3, §1.11).
 // The gateway picks the replica itself from the endpoint snapshot, holds the call while the
 // function scales from zero or its replicas restart, and retries on another replica when one
 // refuses the connection (nothing was sent, so that is safe).

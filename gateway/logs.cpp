@@ -1,4 +1,4 @@
-// /system/logs (openfaas-compat.md §1.8): streamed from logs_provider_url with a flush after
+// /system/logs (docs/wire-contract.md §1.8): streamed from logs_provider_url with a flush after
 // every write. The provider's status is mapped (404/501 -> 501, other non-200 -> 500), so the
 // relay goes through an Exchange adapter that only lets a 200 through to the caller.
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// The gateway's metrics (openfaas-compat.md §1.9 names and labels, plus ours as faas_gateway_*)
+// The gateway's metrics (docs/wire-contract.md §1.9 names and labels, plus ours as faas_gateway_*)
 // and the per-function invocation counts /system/functions reports. Metrics is one per process
 // (prometheus-cpp families are thread-safe); CallMetrics is a per-thread cache of the children so
 // a call does not build label maps.

@@ -1,5 +1,5 @@
 #pragma once
-// How a public request names a function (openfaas-compat.md §0, §1.3): "/function/<name>[/<rest>]"
+// How a request names a function (docs/wire-contract.md §0, §1.3): "/function/<name>[/<rest>]"
 // with "<name>" = "fn" or "fn.ns" (split on the last dot), or our X-Function header on "/".
 // Pure functions, unit-tested; no I/O.
 #include <optional>

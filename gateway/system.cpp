@@ -1,4 +1,4 @@
-// /system/* (openfaas-compat.md §1.2, §1.6, §1.7): proxied to the provider with the gateway's
+// /system/* (docs/wire-contract.md §1.2, §1.6, §1.7): proxied to the provider with the gateway's
 // credentials, except the function list (invocation counts added), /system/info (wrapped) and
 // /system/logs (logs.cpp). Plus /healthz on the public port.
 #include <string>

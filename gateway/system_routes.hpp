@@ -1,5 +1,5 @@
 #pragma once
-// The /system/* route table (openfaas-compat.md §1.2) as a pure function, unit-tested, and the
+// The /system/* route table (docs/wire-contract.md §1.2) as a pure function, unit-tested, and the
 // handlers that live in their own files.
 #include <cstdint>
 #include <string_view>

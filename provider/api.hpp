@@ -1,5 +1,5 @@
 #pragma once
-// Api: the faas-provider HTTP API (openfaas-compat.md §2, docs/contracts.md) on core's Server.
+// Api: the faas-provider HTTP API (docs/wire-contract.md §2, docs/contracts.md) on core's Server.
 // Handlers run on every pool thread; whatever touches the Backend hops to the control thread
 // with co_spawn and comes back with a finished Response. Owned by Provider.
 #include <memory>

@@ -1,4 +1,4 @@
-// The /system/* routes of the provider API (openfaas-compat.md §2.1, docs/contracts.md).
+// The /system/* routes of the provider API (docs/wire-contract.md §2.1, docs/contracts.md).
 #include <chrono>
 
 #include "core/config/env.hpp"

@@ -1,4 +1,4 @@
-// The streaming routes of the provider API: the function proxy (§2.3) and /system/logs (§2.4).
+// Streaming routes of the provider API (docs/wire-contract.md): function proxy §2.3, logs §2.4.
 #include <charconv>
 #include <chrono>
 

@@ -1,5 +1,5 @@
 #pragma once
-// The Docker Swarm mapping of the provider's objects (openfaas-compat.md §5.3, docs/swarm.md):
+// The Docker Swarm mapping of the provider's objects (docs/wire-contract.md §5.3, docs/provider.md):
 // FunctionDeployment -> service spec JSON, and the Engine API's service, task and secret JSON
 // back into what the provider reports. Pure functions, no I/O: unit-tested without dockerd.
 #include <cstdint>

@@ -1,4 +1,4 @@
-// core/openfaas: the QueueRequest codec (openfaas-compat.md §3.1).
+// core/openfaas: the QueueRequest codec (docs/wire-contract.md §3.1).
 #include "core/openfaas/queue_request.hpp"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 #pragma once
-// The queued async call (openfaas-compat.md §3.1): Go's QueueRequest JSON, which OpenFaaS's
+// The queued async call (docs/wire-contract.md §3.1): Go's QueueRequest JSON, which OpenFaaS's
 // own queue-worker can read, plus our fields CallId, EnqueuedAt and Attempt (Go ignores unknown
 // keys). The gateway encodes it into the stream; the queue-worker decodes it.
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
 // OpenFaaS wire structs (faas-provider types) and their JSON codecs, shared by the gateway, the
-// provider and the CLI. Only shapes and encoding rules live here (openfaas-compat.md §0, §2.2):
+// provider and the CLI. Only shapes and encoding rules are here (docs/wire-contract.md §0, §2.2):
 // Go omitempty, null maps accepted, labels/annotations always objects in status.
 #include <chrono>
 #include <cstdint>

@@ -228,7 +228,7 @@ else
     fail "hash did not reach zero replicas"
 fi
 
-# --- certifier-style flows (openfaas-compat.md section 7) -------------------------------------------
+# --- certifier-style flows (docs/wire-contract.md §7) -----------------------------------------
 code="$(deploy '{"service":"env-test-labels","image":"functions/alpine:latest","envProcess":"env","labels":{"upstream_uri":"example.com","canary_build":"true"}}')"
 code2="$(deploy '{"service":"env-test-annotations","image":"functions/alpine:latest","envProcess":"env","annotations":{"topic":"awesome-kafka-topic","jsonkey":"{\n  \"key\": \"value\"\n}","quote":"2021-01-01T00:00:00Z"}}')"
 code3="$(deploy '{"service":"memory-limit","image":"functions/alpine:latest","envProcess":"env","limits":{"memory":"5Mi","cpu":"100m"}}')"

@@ -1,5 +1,5 @@
 // Synchronous calls through the real gateway to real replicas started by the real provider:
-// methods, paths, queries, names, headers, bodies, redirects and errors (openfaas-compat.md §1.3).
+// methods, paths, queries, names, headers, bodies, redirects, errors (docs/wire-contract.md §1.3).
 #include <doctest/doctest.h>
 
 #include "core/json/json.hpp"

@@ -1,4 +1,4 @@
-// cli/stack to_deployment(): the FunctionDeployment JSON faas deploy sends (openfaas-compat.md §6).
+// cli/stack to_deployment(): the FunctionDeployment faas deploy sends (docs/wire-contract.md §6).
 #include <doctest/doctest.h>
 
 #include "cli/api.hpp"

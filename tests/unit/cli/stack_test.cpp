@@ -1,4 +1,4 @@
-// cli/stack: the faas-cli stack.yml schema (openfaas-compat.md §6), substitution and checks.
+// cli/stack: the faas-cli stack.yml schema (docs/wire-contract.md §6), substitution and checks.
 #include "cli/stack.hpp"
 
 #include <map>

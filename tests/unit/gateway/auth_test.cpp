@@ -1,4 +1,4 @@
-// gateway/auth: basic auth against the secret files (openfaas-compat.md §1.4).
+// gateway/auth: basic auth against the secret files (docs/wire-contract.md §1.4).
 #include "gateway/auth.hpp"
 
 #include <doctest/doctest.h>
