@@ -52,8 +52,10 @@ public:
         if (expired && !set_) {
             timer_.expires_at(asio::steady_timer::time_point::max());
         }
-        // Let the guard's handler run before `expired` goes out of scope.
-        co_await asio::post(timer_.get_executor(), use_awaitable);
+        // Let the guard's handler run before `expired` goes out of scope. The executor is named,
+        // not a temporary inside the co_await (core/asio.hpp).
+        const auto executor = timer_.get_executor();
+        co_await asio::post(executor, use_awaitable);
         co_return set_;
     }
 

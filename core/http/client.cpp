@@ -209,7 +209,8 @@ awaitable<Result<std::unique_ptr<ClientPool::Conn>>> ClientPool::acquire(
                                             asio::redirect_error(use_awaitable, ec));
     } else {
         tcp::resolver resolver(ex_);
-        auto results = co_await resolver.async_resolve(endpoint.host, std::to_string(endpoint.port),
+        const std::string service = std::to_string(endpoint.port);  // named: core/asio.hpp
+        auto results = co_await resolver.async_resolve(endpoint.host, service,
                                                        asio::redirect_error(use_awaitable, ec));
         if (ec) {
             co_return make_error(errc::connect_failed,

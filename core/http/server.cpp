@@ -418,7 +418,8 @@ awaitable<void> Server::Worker::session(tcp::socket socket) {
                 owner.log_->error("handler returned without a response method={} target={}",
                                   ex.method(), ex.target());
             }
-            (void)co_await ex.respond(text_error(500, "internal server error"));
+            Response failed = text_error(500, "internal server error");  // named: core/asio.hpp
+            (void)co_await ex.respond(std::move(failed));
         } else if (!ex.response_finished()) {
             ex.close_connection();
         }
