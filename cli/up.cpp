@@ -160,15 +160,18 @@ awaitable<bool> Platform::accepts(std::uint16_t port) {
 }
 
 awaitable<Result<std::uint16_t>> Platform::wait_serving(Daemon* d, const std::string& what) {
-    auto listening = co_await wait_for(what, options_.start_timeout, [d]() -> awaitable<bool> {
+    // The checks and names are named locals, not temporaries inside co_await (core/asio.hpp).
+    const std::function<awaitable<bool>()> has_port = [d]() -> awaitable<bool> {
         co_return d->listening_port.has_value();
-    });
+    };
+    auto listening = co_await wait_for(what, options_.start_timeout, has_port);
     if (!listening) {
         co_return listening.error();
     }
     const std::uint16_t port = *d->listening_port;
-    auto up = co_await wait_for(what + " /healthz", options_.start_timeout,
-                                [this, port] { return healthy(port); });
+    const std::string health = what + " /healthz";
+    const std::function<awaitable<bool>()> answers = [this, port] { return healthy(port); };
+    auto up = co_await wait_for(health, options_.start_timeout, answers);
     if (!up) {
         co_return up.error();
     }
@@ -198,13 +201,14 @@ awaitable<int> Platform::start_nats() {
     }
     Daemon* n = *nats;
     const std::uint16_t port = nats_port_;
-    auto ready = co_await wait_for("nats-server", options_.start_timeout,
-                                   [this, n, port]() -> awaitable<bool> {
-                                       if (!n->ready) {
-                                           co_return false;
-                                       }
-                                       co_return co_await accepts(port);
-                                   });
+    const std::string what = "nats-server";
+    const std::function<awaitable<bool>()> accepting = [this, n, port]() -> awaitable<bool> {
+        if (!n->ready) {
+            co_return false;
+        }
+        co_return co_await accepts(port);
+    };
+    auto ready = co_await wait_for(what, options_.start_timeout, accepting);
     if (!ready) {
         co_return -1;
     }
@@ -226,7 +230,8 @@ awaitable<int> Platform::start_provider() {
         co_return fail_with(provider.error().what());
     }
     Daemon* p = *provider;
-    auto port = co_await wait_serving(p, "faas-provider");
+    const std::string what = "faas-provider";
+    auto port = co_await wait_serving(p, what);
     if (!port) {
         co_return -1;
     }
@@ -253,8 +258,9 @@ awaitable<int> Platform::start_gateway() {
         co_return fail_with(gateway.error().what());
     }
     const std::uint16_t gw_port = options_.port;
-    auto up = co_await wait_for("gateway /healthz", options_.start_timeout,
-                                [this, gw_port] { return healthy(gw_port); });
+    const std::string what = "gateway /healthz";
+    const std::function<awaitable<bool>()> answers = [this, gw_port] { return healthy(gw_port); };
+    auto up = co_await wait_for(what, options_.start_timeout, answers);
     if (!up) {
         co_return -1;
     }
@@ -282,7 +288,8 @@ awaitable<int> Platform::start_queue_worker() {
         co_return fail_with(worker.error().what());
     }
     Daemon* w = *worker;
-    auto port = co_await wait_serving(w, "queue-worker");
+    const std::string what = "queue-worker";
+    auto port = co_await wait_serving(w, what);
     if (!port) {
         co_return -1;
     }
