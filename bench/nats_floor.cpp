@@ -17,8 +17,10 @@
 //                   [-m SYNC_COUNT] [-f FETCH_BATCH]
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,12 +50,19 @@ struct Options {
     bool send_asap = false;
 };
 
+// Ends the process from any thread. std::exit would run static destructors while other threads
+// (cnats's among them) may still use them; flush stdio and leave without them.
+[[noreturn]] void quit(int code) {
+    std::fflush(nullptr);
+    std::_Exit(code);
+}
+
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr,
                  "nats_floor: %s\nusage: nats_floor -s nats://HOST:PORT [-n COUNT] [-i 64,256] "
                  "[-b BODY_BYTES] [-m SYNC_COUNT] [-f FETCH_BATCH] [-a 0|1 (send asap)]\n",
                  why.c_str());
-    std::exit(2);
+    quit(2);
 }
 
 long positive(const std::string& flag, const std::string& v) {
@@ -108,7 +117,7 @@ Options parse(int argc, char** argv) {
 
 [[noreturn]] void fail(const std::string& what, const faas::Error& e) {
     std::fprintf(stderr, "nats_floor: %s: %s\n", what.c_str(), e.what().c_str());
-    std::exit(1);
+    quit(1);
 }
 
 // The request message the gateway would publish for a 1 KB POST to /async-function/echo.
@@ -256,7 +265,7 @@ void wait_until_empty(const Floor& f) {
         if (Clock::now() > deadline) {
             std::fprintf(stderr, "nats_floor: %llu messages still stored 30 s after the last ack\n",
                          static_cast<unsigned long long>(state->messages));
-            std::exit(1);
+            quit(1);
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
@@ -286,7 +295,7 @@ Run fetch_and_ack(const Floor& f, int batch) {
     if (static_cast<std::uint64_t>(run.done) != expected) {
         std::fprintf(stderr, "nats_floor: fetched and acked %ld of %llu stored messages\n",
                      run.done, static_cast<unsigned long long>(expected));
-        std::exit(1);
+        quit(1);
     }
     return run;
 }
@@ -296,7 +305,7 @@ double percentile(std::vector<double>& v, double p) {
         return 0;
     }
     std::sort(v.begin(), v.end());
-    const auto idx = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+    const auto idx = static_cast<std::size_t>(std::llround(p * static_cast<double>(v.size() - 1)));
     return v[std::min(idx, v.size() - 1)];
 }
 
@@ -317,9 +326,7 @@ bool report(const char* what, long inflight, Run& run) {
     return true;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run_floors(int argc, char** argv) {
     const Options o = parse(argc, argv);
     nats::ConnectOptions co;
     co.urls = {o.url};
@@ -359,4 +366,15 @@ int main(int argc, char** argv) {
     Run fetch_run = fetch_and_ack(f, o.fetch_batch);
     ok = report("fetch_ack", o.fetch_batch, fetch_run) && ok;
     return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run_floors(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "nats_floor: %s\n", e.what());
+        return 1;
+    }
 }

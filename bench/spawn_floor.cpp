@@ -8,19 +8,22 @@
 // usage: spawn_floor [-c 1,8,32] [-d SECONDS | -n COUNT] [-b BODY_BYTES] [-w MS]
 //                    [-- command args...]
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -39,12 +42,19 @@ struct Options {
     std::vector<std::string> argv{"cat"};
 };
 
+// Ends the process from any thread. std::exit would run static destructors while other threads
+// may still use them; flush stdio and leave without them.
+[[noreturn]] void quit(int code) {
+    std::fflush(nullptr);
+    std::_Exit(code);
+}
+
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
                  "spawn_floor: %s\nusage: spawn_floor [-c 1,8,32] [-d SECONDS | -n COUNT] "
                  "[-b BODY_BYTES] [-w MS] [-- command args...]\n",
                  why);
-    std::exit(2);
+    quit(2);
 }
 
 Options parse(int argc, char** argv) {
@@ -101,8 +111,9 @@ Options parse(int argc, char** argv) {
 }
 
 void die(const char* what) {
-    std::fprintf(stderr, "spawn_floor: %s: %s\n", what, std::strerror(errno));
-    std::exit(1);
+    std::fprintf(stderr, "spawn_floor: %s: %s\n", what,
+                 std::generic_category().message(errno).c_str());
+    quit(1);
 }
 
 struct Running {
@@ -112,9 +123,9 @@ struct Running {
 };
 
 Running start_process(const std::vector<char*>& argv) {
-    int in[2];
-    int outp[2];
-    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(outp, O_CLOEXEC) != 0) {
+    std::array<int, 2> in{};
+    std::array<int, 2> outp{};
+    if (::pipe2(in.data(), O_CLOEXEC) != 0 || ::pipe2(outp.data(), O_CLOEXEC) != 0) {
         die("pipe2");
     }
     posix_spawn_file_actions_t fa;
@@ -195,9 +206,10 @@ Level run_level(const Options& o, int concurrency) {
     const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(o.seconds));
     std::vector<std::thread> threads;
+    threads.reserve(static_cast<std::size_t>(concurrency));
     for (int t = 0; t < concurrency; ++t) {
         threads.emplace_back([&, t] {
-            std::string buf(64 * 1024, '\0');
+            std::string buf(std::size_t{64} * 1024, '\0');
             auto& mine = lat[static_cast<std::size_t>(t)];
             mine.reserve(1 << 16);
             for (;;) {
@@ -219,7 +231,8 @@ Level run_level(const Options& o, int concurrency) {
                 }
                 const auto t0 = Clock::now();
                 bytes[static_cast<std::size_t>(t)] += finish(start_process(argv), body, buf);
-                mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                const std::chrono::duration<double, std::milli> took = Clock::now() - t0;
+                mine.push_back(took.count());
             }
         });
     }
@@ -242,7 +255,8 @@ double percentile(const std::vector<double>& sorted, double p) {
     if (sorted.empty()) {
         return 0;
     }
-    const auto idx = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
+    const auto idx =
+        static_cast<std::size_t>(std::llround(p * static_cast<double>(sorted.size() - 1)));
     return sorted[std::min(idx, sorted.size() - 1)];
 }
 
