@@ -20,10 +20,10 @@ awaitable<void> sleep_for(std::chrono::nanoseconds d) {
     co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
 }
 
-std::string with_namespace(std::string target, const std::string& namespace_) {
-    if (!namespace_.empty()) {
+std::string with_namespace(std::string target, const std::string& ns) {
+    if (!ns.empty()) {
         target += (target.find('?') == std::string::npos ? "?namespace=" : "&namespace=") +
-                  url_encode(namespace_);
+                  url_encode(ns);
     }
     return target;
 }
@@ -55,11 +55,11 @@ Result<GatewayConfig> gateway_config(std::string_view url) {
 
 std::string url_encode(std::string_view s) {
     // RFC 3986's unreserved characters stay as they are.
-    constexpr auto unreserved = [](char c) {
+    constexpr auto kUnreserved = [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                c == '-' || c == '_' || c == '.' || c == '~';
     };
-    return text::percent_encode(s, unreserved);
+    return text::percent_encode(s, kUnreserved);
 }
 
 std::string query_string(const std::vector<std::pair<std::string, std::string>>& params) {
@@ -96,7 +96,7 @@ Error http_failure(std::string_view what, const http::Response& r) {
 
 Api::Api(http::ClientPool& pool, GatewayConfig config) : pool_(pool), config_(std::move(config)) {}
 
-http::Request Api::make(std::string method, std::string target, bool auth) const {
+http::Request Api::make(std::string method, const std::string& target, bool auth) const {
     http::Request req;
     req.method = std::move(method);
     req.target = config_.prefix + target;
@@ -196,8 +196,8 @@ awaitable<Result<DeployOutcome>> deploy_function(Api& api, openfaas::FunctionDep
 }
 
 awaitable<Result<openfaas::FunctionStatus>> function_status(Api& api, std::string name,
-                                                            std::string namespace_) {
-    const std::string target = with_namespace("/system/function/" + url_encode(name), namespace_);
+                                                            std::string ns) {
+    const std::string target = with_namespace("/system/function/" + url_encode(name), ns);
     auto r = co_await api.system("GET", target);
     if (!r) {
         co_return r.error();
@@ -216,11 +216,11 @@ awaitable<Result<openfaas::FunctionStatus>> function_status(Api& api, std::strin
     co_return status;
 }
 
-awaitable<Status> wait_ready(Api& api, std::string name, std::string namespace_,
+awaitable<Status> wait_ready(Api& api, std::string name, std::string ns,
                              std::chrono::nanoseconds timeout, ReadyProgress progress) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        auto s = co_await function_status(api, name, namespace_);
+        auto s = co_await function_status(api, name, ns);
         if (!s && s.error().code != errc::not_found) {
             co_return s.error();
         }
@@ -235,11 +235,11 @@ awaitable<Status> wait_ready(Api& api, std::string name, std::string namespace_,
                 s ? std::to_string(s->available_replicas) + "/" + std::to_string(s->replicas) +
                         " replicas ready"
                   : std::string("not listed");
-            co_return make_error(errc::timeout, name + " was not ready within " +
-                                                    std::to_string(std::chrono::duration_cast<
-                                                                       std::chrono::seconds>(timeout)
-                                                                       .count()) +
-                                                    "s (" + state + ")");
+            const auto waited = std::chrono::duration_cast<std::chrono::seconds>(timeout).count();
+            std::string message = name;
+            message.append(" was not ready within ").append(std::to_string(waited));
+            message.append("s (").append(state).append(")");
+            co_return make_error(errc::timeout, std::move(message));
         }
         co_await sleep_for(kPollInterval);
     }

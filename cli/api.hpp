@@ -59,7 +59,7 @@ public:
                                              std::chrono::nanoseconds idle_timeout);
 
 private:
-    http::Request make(std::string method, std::string target, bool auth) const;
+    http::Request make(std::string method, const std::string& target, bool auth) const;
 
     http::ClientPool& pool_;
     GatewayConfig config_;
@@ -83,14 +83,14 @@ awaitable<Result<DeployOutcome>> deploy_function(Api& api,
 // GET /system/function/<name>[?namespace=]; errc::not_found for a 404.
 awaitable<Result<openfaas::FunctionStatus>> function_status(Api& api,
                                                             std::string name,
-                                                            std::string namespace_);
+                                                            std::string ns);
 
 // Polls the function's status until availableReplicas >= 1 or `timeout` passes (errc::timeout).
 // `progress` is called after each poll with the status (or nullopt while it is not listed).
 using ReadyProgress = std::function<void(const std::optional<openfaas::FunctionStatus>&)>;
 awaitable<Status> wait_ready(Api& api,
                              std::string name,
-                             std::string namespace_,
+                             std::string ns,
                              std::chrono::nanoseconds timeout,
                              ReadyProgress progress);
 

@@ -150,20 +150,20 @@ std::vector<Command> queue_commands() {
         "async_status_ttl (24h by default).\n",
         with_gateway({{"output", 'o', FlagKind::Value, "FORMAT", "plain (default) or json"}}),
         status});
-    out.push_back(
-        Command{"queue dead-letters", "list async calls that ran out of attempts or expired",
-                "faas queue dead-letters [--function NAME [-n NS]] [--queue Q] [--limit N] [--after SEQ]",
-                "NAME is name or name.namespace (openfaas-fn by default). SEQ identifies a dead "
-                "letter for\n"
-                "faas queue redrive.\n",
-                with_gateway({
-                    {"function", 0, FlagKind::Value, "NAME", "only this function's"},
-                    {"namespace", 'n', FlagKind::Value, "NS", "the function's namespace"},
-                    {"queue", 0, FlagKind::Value, "Q", "only this queue's"},
-                    {"limit", 0, FlagKind::Value, "N", "at most N (the gateway's default: 100)"},
-                    {"after", 0, FlagKind::Value, "SEQ", "only those after this sequence number"},
-                }),
-                dead_letters});
+    out.push_back(Command{
+        "queue dead-letters", "list async calls that ran out of attempts or expired",
+        "faas queue dead-letters [--function NAME [-n NS]] [--queue Q] [--limit N] [--after SEQ]",
+        "NAME is name or name.namespace (openfaas-fn by default). SEQ identifies a dead "
+        "letter for\n"
+        "faas queue redrive.\n",
+        with_gateway({
+            {"function", 0, FlagKind::Value, "NAME", "only this function's"},
+            {"namespace", 'n', FlagKind::Value, "NS", "the function's namespace"},
+            {"queue", 0, FlagKind::Value, "Q", "only this queue's"},
+            {"limit", 0, FlagKind::Value, "N", "at most N (the gateway's default: 100)"},
+            {"after", 0, FlagKind::Value, "SEQ", "only those after this sequence number"},
+        }),
+        dead_letters});
     out.push_back(Command{
         "queue redrive", "queue dead letters again (all, one function's, or by sequence number)",
         "faas queue redrive [--function NAME [-n NS] | SEQ...]",

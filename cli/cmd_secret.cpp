@@ -13,7 +13,8 @@ std::vector<FlagSpec> secret_flags(bool with_value) {
     std::vector<FlagSpec> flags{{"namespace", 'n', FlagKind::Value, "NS", "namespace"}};
     if (with_value) {
         flags.push_back({"from-literal", 0, FlagKind::Value, "VALUE", "the secret's value"});
-        flags.push_back({"from-file", 0, FlagKind::Value, "FILE", "read the value from a file (bytes as they are)"});
+        flags.push_back({"from-file", 0, FlagKind::Value, "FILE",
+                         "read the value from a file (bytes as they are)"});
     }
     auto g = gateway_flags();
     flags.insert(flags.end(), g.begin(), g.end());
@@ -148,16 +149,18 @@ int remove(const Args& args, Io& io) {
 
 std::vector<Command> secret_commands() {
     std::vector<Command> out;
-    out.push_back(Command{"secret create", "create a secret (value from a literal, a file or stdin)",
-                          "faas secret create NAME (--from-literal VALUE | --from-file FILE | < value)",
-                          "Functions read it at /var/openfaas/secrets/NAME once deployed with it\n"
-                          "(stack.yml secrets: or faas deploy --secret NAME).\n",
-                          secret_flags(true), create});
-    out.push_back(Command{"secret update", "change a secret's value",
-                          "faas secret update NAME (--from-literal VALUE | --from-file FILE | < value)",
-                          "", secret_flags(true), update});
-    out.push_back(Command{"secret list", "list secrets (names only)", "faas secret list [-n NS]", "",
-                          secret_flags(false), list});
+    out.push_back(
+        Command{"secret create", "create a secret (value from a literal, a file or stdin)",
+                "faas secret create NAME (--from-literal VALUE | --from-file FILE | < value)",
+                "Functions read it at /var/openfaas/secrets/NAME once deployed with it\n"
+                "(stack.yml secrets: or faas deploy --secret NAME).\n",
+                secret_flags(true), create});
+    out.push_back(
+        Command{"secret update", "change a secret's value",
+                "faas secret update NAME (--from-literal VALUE | --from-file FILE | < value)", "",
+                secret_flags(true), update});
+    out.push_back(Command{"secret list", "list secrets (names only)", "faas secret list [-n NS]",
+                          "", secret_flags(false), list});
     out.push_back(Command{"secret remove", "remove a secret", "faas secret remove NAME [-n NS]", "",
                           secret_flags(false), remove});
     return out;

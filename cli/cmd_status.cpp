@@ -1,5 +1,6 @@
 // faas list, describe, version.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -18,9 +19,9 @@ namespace {
 // --- list ---
 
 std::string count_text(double n) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.0f", std::floor(n));  // NOLINT(cppcoreguidelines-pro-type-vararg)
-    return buf;
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.0f", std::floor(n));
+    return buf.data();
 }
 
 int list(const Args& args, Io& io) {
@@ -36,8 +37,9 @@ int list(const Args& args, Io& io) {
               [](const auto& a, const auto& b) { return a.name < b.name; });
     const bool verbose = args.flag("verbose", false);
     std::vector<std::vector<std::string>> rows;
-    rows.push_back(verbose ? std::vector<std::string>{"Function", "Image", "Invocations", "Replicas"}
-                           : std::vector<std::string>{"Function", "Invocations", "Replicas"});
+    rows.push_back(verbose
+                       ? std::vector<std::string>{"Function", "Image", "Invocations", "Replicas"}
+                       : std::vector<std::string>{"Function", "Invocations", "Replicas"});
     for (const auto& s : *items) {
         if (verbose) {
             rows.push_back({s.name, s.image, count_text(s.invocation_count),
@@ -58,7 +60,10 @@ std::string map_text(const openfaas::StringMap& m) {
     }
     std::string out;
     for (const auto& [k, v] : m) {
-        out += (out.empty() ? "" : "\n                     ") + k + ": " + v;
+        if (!out.empty()) {
+            out += "\n                     ";
+        }
+        out.append(k).append(": ").append(v);
     }
     return out;
 }

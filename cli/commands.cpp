@@ -49,9 +49,11 @@ void print_command_help(std::ostream& out, const Command& c) {
 
 std::vector<FlagSpec> gateway_flags() {
     return {
-        {"gateway", 'g', FlagKind::Value, "URL", "gateway URL (default $OPENFAAS_URL or http://127.0.0.1:8080)"},
+        {"gateway", 'g', FlagKind::Value, "URL",
+         "gateway URL (default $OPENFAAS_URL or http://127.0.0.1:8080)"},
         {"username", 0, FlagKind::Value, "NAME", "basic auth user (default $OPENFAAS_USERNAME)"},
-        {"password", 0, FlagKind::Value, "SECRET", "basic auth password (default $OPENFAAS_PASSWORD)"},
+        {"password", 0, FlagKind::Value, "SECRET",
+         "basic auth password (default $OPENFAAS_PASSWORD)"},
     };
 }
 

@@ -1,10 +1,11 @@
 #include "cli/daemon.hpp"
 
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <ostream>
+#include <ranges>
 
-#include <signal.h>
 #include <unistd.h>
 
 namespace faas::cli {
@@ -27,10 +28,9 @@ awaitable<void> sleep_for(asio::io_context& io, Clock::duration d) {
 }  // namespace
 
 std::string seconds_text(std::chrono::steady_clock::duration d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1fs",  // NOLINT(cppcoreguidelines-pro-type-vararg)
-                  std::chrono::duration<double>(d).count());
-    return buf;
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.1fs", std::chrono::duration<double>(d).count());
+    return buf.data();
 }
 
 std::string local_host(const std::string& bind) {
@@ -228,8 +228,8 @@ awaitable<void> Supervisor::stop(Daemon* d) {
 
 awaitable<void> Supervisor::stop_all() {
     stopping_ = true;
-    for (auto it = daemons_.rbegin(); it != daemons_.rend(); ++it) {
-        co_await stop(it->get());
+    for (const auto& d : std::views::reverse(daemons_)) {
+        co_await stop(d.get());
     }
 }
 

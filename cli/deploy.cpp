@@ -1,5 +1,6 @@
 #include "cli/deploy.hpp"
 
+#include <array>
 #include <cstdio>
 
 #include "core/http/types.hpp"
@@ -8,10 +9,9 @@ namespace faas::cli {
 namespace {
 
 std::string seconds_text(std::chrono::steady_clock::duration d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1fs",  // NOLINT(cppcoreguidelines-pro-type-vararg)
-                  std::chrono::duration<double>(d).count());
-    return buf;
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.1fs", std::chrono::duration<double>(d).count());
+    return buf.data();
 }
 
 std::string replicas_text(const std::optional<openfaas::FunctionStatus>& s) {
@@ -25,10 +25,10 @@ std::string replicas_text(const std::optional<openfaas::FunctionStatus>& s) {
 }  // namespace
 
 std::string function_url(const GatewayConfig& gw, const std::string& name,
-                         const std::string& namespace_, bool async) {
+                         const std::string& ns, bool async) {
     std::string url = gw.url + (async ? "/async-function/" : "/function/") + name;
-    if (!namespace_.empty()) {
-        url += "." + namespace_;
+    if (!ns.empty()) {
+        url += "." + ns;
     }
     return url;
 }

@@ -32,6 +32,6 @@ awaitable<DeployReport> deploy_all(Api& api,
 
 // "http://gw/function/name" (with ".ns" when a namespace was given).
 std::string function_url(const GatewayConfig& gw, const std::string& name,
-                         const std::string& namespace_, bool async = false);
+                         const std::string& ns, bool async = false);
 
 }  // namespace faas::cli

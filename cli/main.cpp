@@ -1,7 +1,7 @@
 // faas: the command line. Turns argv into a command run (cli/commands.hpp).
-#include <signal.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>

@@ -220,9 +220,9 @@ Result<std::string> redrive_body(const std::optional<std::string>& function,
 }
 
 std::string qualified_function(std::string_view name,
-                               const std::optional<std::string>& namespace_) {
-    if (namespace_) {
-        return std::string(name) + "." + *namespace_;
+                               const std::optional<std::string>& ns) {
+    if (ns) {
+        return std::string(name) + "." + *ns;
     }
     if (name.find('.') != std::string_view::npos) {
         return std::string(name);

@@ -51,6 +51,6 @@ Result<std::string> redrive_body(const std::optional<std::string>& function,
 // How the function routes name a function, as the faas-cli and the Go SDK address it:
 // "fn" -n ns -> "fn.ns"; "fn.ns" stays; "fn" -> "fn.openfaas-fn".
 std::string qualified_function(std::string_view name,
-                               const std::optional<std::string>& namespace_ = std::nullopt);
+                               const std::optional<std::string>& ns = std::nullopt);
 
 }  // namespace faas::cli

@@ -174,8 +174,8 @@ Result<StackFunction> parse_function(const std::string& name, const YAML::Node& 
     FAAS_TRY_ASSIGN(fn.annotations, string_map(node["annotations"], where + ": annotations"));
     FAAS_TRY_ASSIGN(fn.limits, resources(node["limits"], where + ": limits"));
     FAAS_TRY_ASSIGN(fn.requests, resources(node["requests"], where + ": requests"));
-    FAAS_TRY_ASSIGN(fn.readonly_root_filesystem,
-                    boolean(node["readonly_root_filesystem"], where + ": readonly_root_filesystem"));
+    FAAS_TRY_ASSIGN(fn.readonly_root_filesystem, boolean(node["readonly_root_filesystem"],
+                                                         where + ": readonly_root_filesystem"));
     // Build settings (skip_build, build_args, build_options, build_secrets, platforms) are
     // accepted and unused: the local back end runs fprocess and builds no images.
     if (fn.image.empty()) {
@@ -256,7 +256,8 @@ Result<std::string> substitute_vars(std::string_view text, const VarLookup& vars
             fallback = expr.substr(dash + 1);
         }
         if (name.empty()) {
-            return make_error(errc::bad_request, "empty variable name in ${" + std::string(expr) + "}");
+            return make_error(errc::bad_request,
+                              "empty variable name in ${" + std::string(expr) + "}");
         }
         const auto value = vars(name);
         if (value && !(empty_counts_as_unset && value->empty())) {
