@@ -163,7 +163,7 @@ Result<UrlPolicy> UrlPolicy::parse_allow_list(std::string_view list) {
 UrlPolicy UrlPolicy::from_env(const config::Env& env) {
     const auto value = env.get(kAllowHostsEnv);
     if (!value) {
-        return UrlPolicy();
+        return {};
     }
     auto p = parse_allow_list(*value);
     if (!p) {

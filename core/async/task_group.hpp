@@ -14,7 +14,9 @@ namespace faas::async {
 
 class TaskGroup {
 public:
-    explicit TaskGroup(asio::any_io_executor ex) : ex_(std::move(ex)), idle_(ex_) { idle_.notify(); }
+    explicit TaskGroup(asio::any_io_executor ex) : ex_(std::move(ex)), idle_(ex_) {
+        idle_.notify();
+    }
 
     // Spawns `task` unless the group is closed. `on_error` sees any exception it throws (the
     // task's catch boundary); without one, the exception is swallowed after logging by the

@@ -70,7 +70,7 @@ protected:
     }
 
 private:
-    static constexpr std::size_t kFlushAt = 32U * 1024U;
+    static constexpr std::size_t kFlushAt = std::size_t{32} * 1024U;
     std::string pending_;
 };
 

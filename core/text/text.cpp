@@ -125,18 +125,19 @@ std::string base64_encode(std::string_view data) {
 
 namespace {
 
-constexpr std::array<std::int8_t, 256> make_b64_reverse() {
-    std::array<std::int8_t, 256> rev{};
+// int16_t, not int8_t: a signed char read into an int is what bugprone-signed-char-misuse flags.
+constexpr std::array<std::int16_t, 256> make_b64_reverse() {
+    std::array<std::int16_t, 256> rev{};
     for (auto& r : rev) {
         r = -1;
     }
     for (std::size_t i = 0; i < kB64.size(); ++i) {
-        rev[static_cast<unsigned char>(kB64[i])] = static_cast<std::int8_t>(i);
+        rev[static_cast<unsigned char>(kB64[i])] = static_cast<std::int16_t>(i);
     }
     return rev;
 }
 
-constexpr std::array<std::int8_t, 256> kB64Reverse = make_b64_reverse();
+constexpr std::array<std::int16_t, 256> kB64Reverse = make_b64_reverse();
 
 }  // namespace
 
@@ -208,7 +209,7 @@ std::optional<std::string> hex_decode(std::string_view hex) {
 std::string seconds_fixed6(double seconds) {
     std::array<char, 64> buf{};
     const int n = std::snprintf(buf.data(), buf.size(), "%f", seconds);
-    return std::string(buf.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
+    return {buf.data(), n > 0 ? static_cast<std::size_t>(n) : 0};
 }
 
 std::string human_bytes(std::uint64_t n) {
@@ -224,7 +225,7 @@ std::string human_bytes(std::uint64_t n) {
     }
     std::array<char, 32> buf{};
     const int len = std::snprintf(buf.data(), buf.size(), "%.1f %s", v, kUnits[u]);
-    return std::string(buf.data(), len > 0 ? static_cast<std::size_t>(len) : 0);
+    return {buf.data(), len > 0 ? static_cast<std::size_t>(len) : 0};
 }
 
 std::string percent_encode(std::string_view s, bool (*keep)(char)) {

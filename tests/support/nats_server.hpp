@@ -1,7 +1,8 @@
 #pragma once
 // NatsServer: the real `nats-server -js` on a free loopback port with a JetStream store in a temp
-// dir of its own and a config file setting `max_payload: 8MB` (as `faas up` runs it). restart() brings it back on the same port and store (to test reconnects and
-// durability). The destructor stops it by PID. Owned by one test thread.
+// dir of its own and a config file setting `max_payload: 8MB` (as `faas up` runs it). restart()
+// brings it back on the same port and store (to test reconnects and durability). The destructor
+// stops it by PID. Owned by one test thread.
 #include <cstdint>
 #include <memory>
 #include <string>

@@ -1,9 +1,9 @@
 #include "tests/support/ports.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -36,16 +36,16 @@ struct FdGuard {
 std::uint16_t free_port() {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+        throw std::runtime_error("socket: " + std::generic_category().message(errno));
     }
     const FdGuard guard{fd};
     sockaddr_in addr = loopback(0);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {  // NOLINT
-        throw std::runtime_error(std::string("bind: ") + std::strerror(errno));
+        throw std::runtime_error("bind: " + std::generic_category().message(errno));
     }
     socklen_t len = sizeof addr;
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {  // NOLINT
-        throw std::runtime_error(std::string("getsockname: ") + std::strerror(errno));
+        throw std::runtime_error("getsockname: " + std::generic_category().message(errno));
     }
     return ntohs(addr.sin_port);
 }

@@ -1,15 +1,16 @@
 #include "tests/support/process.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -119,13 +120,15 @@ Process::Process(ProcessOptions options) : options_(std::move(options)) {
     posix_spawnattr_setflags(
         &setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     std::vector<char*> argv;
+    argv.reserve(options_.argv.size() + 1);
     for (auto& a : options_.argv) {
         argv.push_back(a.data());
     }
     argv.push_back(nullptr);
     std::vector<std::string> env_entries;
     for (const auto& [k, v] : options_.env) {
-        env_entries.push_back(k + "=" + v);
+        env_entries.push_back(k);
+        env_entries.back().append("=").append(v);
     }
     std::vector<char*> envp;
     for (auto& e : env_entries) {
@@ -135,7 +138,8 @@ Process::Process(ProcessOptions options) : options_(std::move(options)) {
     const int rc = ::posix_spawnp(&pid_, argv[0], fa, &setup.attr, argv.data(), envp.data());
     if (rc != 0) {
         pid_ = -1;
-        throw std::runtime_error("starting " + options_.argv.front() + ": " + std::strerror(rc));
+        throw std::runtime_error("starting " + options_.argv.front() + ": " +
+                                 std::generic_category().message(rc));
     }
 }
 

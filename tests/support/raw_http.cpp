@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -49,7 +50,7 @@ bool wait_ready(int fd, short events, Clock::time_point deadline) {
 RawConnection::RawConnection(std::uint16_t port) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
-        throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+        throw std::runtime_error("socket: " + std::generic_category().message(errno));
     }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -60,7 +61,7 @@ RawConnection::RawConnection(std::uint16_t port) {
         ::close(fd_);
         fd_ = -1;
         throw std::runtime_error("connecting to 127.0.0.1:" + std::to_string(port) + ": " +
-                                 std::strerror(e));
+                                 std::generic_category().message(e));
     }
     const int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -99,7 +100,7 @@ std::optional<std::size_t> RawConnection::read_some(std::chrono::nanoseconds bou
         return std::size_t{0};
     }
     const auto deadline = Clock::now() + bound;
-    std::array<char, 64 * 1024> buf{};
+    std::array<char, std::size_t{64} * 1024> buf{};
     for (;;) {
         if (!wait_ready(fd_, POLLIN, deadline)) {
             return std::nullopt;
@@ -139,7 +140,7 @@ bool RawConnection::read_until(std::string_view needle, std::chrono::nanoseconds
 RawListener::RawListener() {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) {
-        throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+        throw std::runtime_error("socket: " + std::generic_category().message(errno));
     }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -151,7 +152,7 @@ RawListener::RawListener() {
         ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {  // NOLINT
         const int e = errno;
         ::close(fd_);
-        throw std::runtime_error(std::string("listening: ") + std::strerror(e));
+        throw std::runtime_error("listening: " + std::generic_category().message(e));
     }
     port_ = ntohs(addr.sin_port);
 }

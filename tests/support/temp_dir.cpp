@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 #include <vector>
 
 namespace faas::test {
@@ -16,7 +17,7 @@ TempDir::TempDir() {
     std::vector<char> buf(pattern.begin(), pattern.end());
     buf.push_back('\0');
     if (::mkdtemp(buf.data()) == nullptr) {
-        throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+        throw std::runtime_error("mkdtemp: " + std::generic_category().message(errno));
     }
     path_ = buf.data();
 }
@@ -29,7 +30,7 @@ TempDir::~TempDir() {
 std::filesystem::path TempDir::write(std::string_view name,
                                      std::string_view content,
                                      bool executable) const {
-    const auto p = path_ / name;
+    auto p = path_ / name;
     std::filesystem::create_directories(p.parent_path());
     {
         std::ofstream out(p, std::ios::binary | std::ios::trunc);
