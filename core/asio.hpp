@@ -6,7 +6,7 @@
 // `co_await` expression. g++ before 13 can destroy such a temporary twice (ASan: a double free;
 // without ASan: a silently corrupt heap): GCC PR 100611 (a lambda with captures built in the
 // co_await) and PR 101367 (a braced temporary holding one), both fixed in GCC 13. We have hit it
-// with braced aggregates, capturing lambdas, std::string(...) and `?:` over strings. So inside
+// with braced aggregates, capturing lambdas and `?:` over heap-allocated strings. So inside
 // `co_await ...` pass only named locals (std::move them into by-value parameters) and trivial
 // values; build the value on the line before:
 //
@@ -14,8 +14,8 @@
 //     auto sent = co_await ex.respond(std::move(res));
 //
 // Never inside a co_await expression: braced temporaries (`T{...}`, `{...}` for a parameter),
-// lambdas with captures, `std::string(...)` or a string built with `+`, `cond ? a : b` over
-// non-trivial types. The same holds for co_return and co_yield operands that hold a co_await.
+// capturing lambdas (also as a std::function), strings made there (`std::string(...)`, `+`,
+// `e.what()`, a literal for a `const std::string&`), `?:` over non-trivial types.
 #include <utility>
 
 #include <boost/asio.hpp>
