@@ -183,7 +183,7 @@ std::string call_status_text(const openfaas::CallStatus& s) {
     std::string out;
     for (const auto& [label, value] : lines) {
         if (!value.empty()) {
-            out += label + ":" + std::string(16 - label.size(), ' ') + value + "\n";
+            out.append(label).append(":").append(16 - label.size(), ' ').append(value).append("\n");
         }
     }
     return out;

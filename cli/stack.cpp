@@ -305,7 +305,7 @@ Result<Stack> parse_stack(std::string_view text, const fs::path& base_dir, const
             FAAS_TRY_ASSIGN(stack.gateway, scalar(provider["gateway"], "provider.gateway"));
         }
         if (stack.provider_name != "openfaas") {
-            return stack_error("provider.name must be \"openfaas\", found \"" +
+            return stack_error(R"(provider.name must be "openfaas", found ")" +
                                stack.provider_name + "\"");
         }
         const YAML::Node functions = doc["functions"];
