@@ -131,6 +131,7 @@ Process::Process(ProcessOptions options) : options_(std::move(options)) {
         env_entries.back().append("=").append(v);
     }
     std::vector<char*> envp;
+    envp.reserve(env_entries.size() + 1);
     for (auto& e : env_entries) {
         envp.push_back(e.data());
     }
