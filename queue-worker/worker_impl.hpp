@@ -161,6 +161,18 @@ struct Worker::Impl {
     // process.cpp
     awaitable<void> handle(Queue* q, nats::Message msg);
     awaitable<void> process(Queue& q, nats::Message& msg);
+    // The call a message holds; nullopt (the message terminated) when it does not decode.
+    std::optional<Call> receive(Queue& q, nats::Message& msg);
+    // The function's settings from the call's annotations (parsed again when they changed).
+    void refresh_settings(Call& call, FunctionGate& gate);
+    // Calls the function through the gateway within its concurrency limit, which the answer
+    // then raises or lowers.
+    awaitable<Result<http::Response>> call_function(Call& call, FunctionGate& gate);
+    // Naks the message for a later attempt when the retry policy leaves one; false otherwise.
+    bool retry_later(Call& call,
+                     nats::Message& msg,
+                     Result<http::Response>& answer,
+                     const std::string& error);
     awaitable<void> finish(Call& call, nats::Message& msg, Final final);
     awaitable<bool> dead_letter(const Call& call, const nats::Message& msg, const Final& final);
     // Sets call.status.state (and updated_at) and hands the record to NATS now, so an ack or
