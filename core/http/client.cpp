@@ -140,26 +140,31 @@ std::size_t ClientPool::idle_connections() const {
     return n;
 }
 
-std::unique_ptr<ClientPool::Conn> ClientPool::take_idle(const Endpoint& endpoint,
-                                                        bool check_stale) {
-    auto it = idle_.find(endpoint.key());
-    if (it == idle_.end()) {
+namespace {
+
+using IdleLists = std::unordered_map<std::string, std::vector<std::unique_ptr<ClientPool::Conn>>>;
+
+// A pooled connection to `endpoint` idle for less than `idle_timeout` (and, with `check_stale`,
+// not closed by the peer); the others found on the way are dropped.
+std::unique_ptr<ClientPool::Conn> take_idle(IdleLists& idle,
+                                            const Endpoint& endpoint,
+                                            std::chrono::nanoseconds idle_timeout,
+                                            bool check_stale) {
+    auto it = idle.find(endpoint.key());
+    if (it == idle.end()) {
         return nullptr;
     }
     auto& list = it->second;
-    const auto now = Clock::now();
+    const auto now = std::chrono::steady_clock::now();
     while (!list.empty()) {
-        std::unique_ptr<Conn> c = std::move(list.back());
+        std::unique_ptr<ClientPool::Conn> c = std::move(list.back());
         list.pop_back();
-        if (now - c->idle_since < options_.idle_timeout &&
-            (!check_stale || !looks_stale(c->stream))) {
+        if (now - c->idle_since < idle_timeout && (!check_stale || !looks_stale(c->stream))) {
             return c;
         }
     }
     return nullptr;
 }
-
-namespace {
 
 // Connects `stream` to the Unix socket at `path`: a connected AF_UNIX stream socket adopted by
 // the TCP socket type, so every read and write the pool does is a plain stream operation and
@@ -216,7 +221,7 @@ awaitable<Result<std::unique_ptr<ClientPool::Conn>>> ClientPool::acquire(
     bool& reused) {
     reused = false;
     if (!fresh) {
-        if (auto idle = take_idle(endpoint, check_stale)) {
+        if (auto idle = take_idle(idle_, endpoint, options_.idle_timeout, check_stale)) {
             reused = true;
             co_return idle;
         }

@@ -139,12 +139,7 @@ private:
     awaitable<Result<std::unique_ptr<Conn>>> acquire(const Endpoint& endpoint,
                                                      Clock::time_point deadline, bool fresh,
                                                      bool check_stale, bool& reused);
-    // A pooled connection to `endpoint` idle for less than idle_timeout (and, with
-    // `check_stale`, not closed by the peer); the others found on the way are dropped.
-    std::unique_ptr<Conn> take_idle(const Endpoint& endpoint, bool check_stale);
     void release(const Endpoint& endpoint, std::unique_ptr<Conn> conn);
-    // One forward() call's state and steps (client_forward.cpp).
-    struct Forward;
 
     asio::any_io_executor ex_;
     ClientOptions options_;

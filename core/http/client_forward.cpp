@@ -18,6 +18,7 @@ using detail::kChunk;
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
 constexpr auto kConnectRetryDelay = std::chrono::milliseconds(10);
 
 // Copies the client's request body to the upstream as it arrives. Runs beside the response
@@ -59,14 +60,15 @@ awaitable<Status> pump_body(Exchange& ex, boost::beast::tcp_stream& upstream, bo
     }
 }
 
-}  // namespace
-
 // One forward() call, in the order its steps run: take the request body, build the upstream
 // request head, connect and send until the answer's head is read, relay the answer. Lives in
 // forward()'s frame, which outlives the body pump (finish_pump waits for it).
-struct ClientPool::Forward {
-    Forward(ClientPool& p, Exchange& e, const Endpoint& ep, const ForwardOptions& o)
-        : pool(p),
+struct ForwardCall {
+    ForwardCall(asio::any_io_executor io_executor,
+                Exchange& e,
+                const Endpoint& ep,
+                const ForwardOptions& o)
+        : io(std::move(io_executor)),
           ex(e),
           endpoint(ep),
           options(o),
@@ -75,12 +77,16 @@ struct ClientPool::Forward {
           length(e.content_length()),
           is_head(e.method() == "HEAD"),
           safe(detail::safe_to_resend(e.method())) {}
-    Forward(const Forward&) = delete;
-    Forward& operator=(const Forward&) = delete;
+    ForwardCall(const ForwardCall&) = delete;
+    ForwardCall& operator=(const ForwardCall&) = delete;
 
     awaitable<Status> take_body();
     void build_head();
-    awaitable<Status> send();
+    // After a refused connect: waits a moment and answers true while connect_retry_for lasts.
+    awaitable<bool> retry_connect(const Error& error);
+    // A reused connection the peer had closed before answering is replaced once, when the
+    // request can be sent again.
+    bool retry_stale(bool reused, int attempt) const;
     awaitable<void> send_on_conn();
     void spawn_pump();
     awaitable<void> finish_pump();
@@ -92,7 +98,7 @@ struct ClientPool::Forward {
     awaitable<Status> relay_streamed(const Headers& out,
                                      const std::optional<std::uint64_t>& relay_length);
 
-    ClientPool& pool;
+    asio::any_io_executor io;
     Exchange& ex;
     const Endpoint& endpoint;
     const ForwardOptions& options;
@@ -107,7 +113,7 @@ struct ClientPool::Forward {
     const std::string* body = &own_body;
     std::string head;
     bool write_failed = false;
-    std::unique_ptr<Conn> conn;
+    std::unique_ptr<ClientPool::Conn> conn;
     std::optional<bhttp::response_parser<bhttp::empty_body>> hp;
     std::optional<async::AsyncEvent> pump_done;
     Status pump_status;
@@ -118,7 +124,7 @@ struct ClientPool::Forward {
 
 // Small bodies of known length are read first: one write upstream, and a retry on a fresh
 // connection stays possible.
-awaitable<Status> ClientPool::Forward::take_body() {
+awaitable<Status> ForwardCall::take_body() {
     const bool replay = options.replay_body != nullptr && options.replay_body->has_value();
     const bool no_body = !replay && ex.body_done();
     const bool buffered =
@@ -141,7 +147,7 @@ awaitable<Status> ClientPool::Forward::take_body() {
     co_return Status{};
 }
 
-void ClientPool::Forward::build_head() {
+void ForwardCall::build_head() {
     detail::append_request_head(head, ex.method(),
                                 options.target.empty() ? ex.target() : options.target);
     bool has_host = false;
@@ -166,39 +172,27 @@ void ClientPool::Forward::build_head() {
     head += "\r\n";
 }
 
-// Connects, sends and reads the answer's head (an error reading it is left in `ec`). A refused
-// connect is tried again until connect_retry_for; a reused connection the peer had closed is
-// replaced once when the request can be sent again. Errors: the connect's.
-awaitable<Status> ClientPool::Forward::send() {
-    for (int attempt = 0;; ++attempt) {
-        bool reused = false;
-        auto acquired =
-            co_await pool.acquire(endpoint, deadline, attempt > 0, streamed || !safe, reused);
-        if (!acquired) {
-            if (acquired.error().code == errc::connect_failed &&
-                Clock::now() + kConnectRetryDelay <
-                    std::min(deadline, start + options.connect_retry_for)) {
-                asio::steady_timer delay(pool.ex_);
-                delay.expires_after(kConnectRetryDelay);
-                co_await delay.async_wait(asio::redirect_error(use_awaitable, ec));
-                ec = {};
-                continue;
-            }
-            co_return acquired.error();
-        }
-        conn = std::move(acquired.value());
-        co_await send_on_conn();
-        if (ec && !streamed && reused && attempt == 0 && !hp->got_some() &&
-            (write_failed || (safe && detail::is_reset_like(ec)))) {
-            continue;
-        }
-        co_return Status{};
+awaitable<bool> ForwardCall::retry_connect(const Error& error) {
+    if (error.code != errc::connect_failed ||
+        Clock::now() + kConnectRetryDelay >=
+            std::min(deadline, start + options.connect_retry_for)) {
+        co_return false;
     }
+    asio::steady_timer delay(io);
+    delay.expires_after(kConnectRetryDelay);
+    co_await delay.async_wait(asio::redirect_error(use_awaitable, ec));
+    ec = {};
+    co_return true;
+}
+
+bool ForwardCall::retry_stale(bool reused, int attempt) const {
+    return ec && !streamed && reused && attempt == 0 && !hp->got_some() &&
+           (write_failed || (safe && detail::is_reset_like(ec)));
 }
 
 // Writes the head and a buffered body on `conn`, starts the pump of a streamed one, and reads
 // the answer's head into `hp`.
-awaitable<void> ClientPool::Forward::send_on_conn() {
+awaitable<void> ForwardCall::send_on_conn() {
     conn->stream.expires_at(deadline);
     const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(*body)};
     ec = {};
@@ -226,10 +220,10 @@ awaitable<void> ClientPool::Forward::send_on_conn() {
     }
 }
 
-void ClientPool::Forward::spawn_pump() {
-    pump_done.emplace(pool.ex_);
+void ForwardCall::spawn_pump() {
+    pump_done.emplace(io);
     asio::co_spawn(
-        pool.ex_,
+        io,
         [this]() -> awaitable<void> {
             pump_status =
                 co_await pump_body(ex, conn->stream, chunked_up, options.max_request_bytes);
@@ -243,7 +237,7 @@ void ClientPool::Forward::spawn_pump() {
         asio::detached);
 }
 
-awaitable<void> ClientPool::Forward::finish_pump() {
+awaitable<void> ForwardCall::finish_pump() {
     if (pump_done && !pump_done->is_set()) {
         if (!ex.body_done()) {
             ex.abort();  // the answer is complete; the rest of the upload has nowhere to go
@@ -254,7 +248,7 @@ awaitable<void> ClientPool::Forward::finish_pump() {
     }
 }
 
-Headers ClientPool::Forward::answer_headers() const {
+Headers ForwardCall::answer_headers() const {
     Headers out = detail::response_headers_of(*hp);
     for (const auto& h : options.response_headers) {
         out.set(h.name, h.value);
@@ -267,7 +261,7 @@ Headers ClientPool::Forward::answer_headers() const {
 }
 
 // The answer, relayed whole (no body, or a small one of known length) or streamed.
-awaitable<Status> ClientPool::Forward::relay() {
+awaitable<Status> ForwardCall::relay() {
     result.status = static_cast<int>(hp->get().result_int());
     Headers out = answer_headers();
     const auto upstream_length = hp->content_length();
@@ -287,7 +281,7 @@ awaitable<Status> ClientPool::Forward::relay() {
     co_return co_await relay_streamed(out, relay_length);
 }
 
-awaitable<Status> ClientPool::Forward::relay_without_body(
+awaitable<Status> ForwardCall::relay_without_body(
     const Headers& out, const std::optional<std::uint64_t>& relay_length) {
     const std::optional<std::uint64_t> whole_length = relay_length.value_or(0);
     Status relayed = co_await ex.begin_response(result.status, out, whole_length);
@@ -298,7 +292,7 @@ awaitable<Status> ClientPool::Forward::relay_without_body(
     co_return relayed;
 }
 
-awaitable<Status> ClientPool::Forward::relay_buffered(Headers& out) {
+awaitable<Status> ForwardCall::relay_buffered(Headers& out) {
     bhttp::response_parser<bhttp::string_body> sp(std::move(*hp));
     sp.body_limit(options.buffer_limit);
     detail::make_room_for_body(conn->buffer, sp.content_length_remaining());
@@ -319,7 +313,7 @@ awaitable<Status> ClientPool::Forward::relay_buffered(Headers& out) {
     co_return relayed;
 }
 
-awaitable<Status> ClientPool::Forward::relay_streamed(
+awaitable<Status> ForwardCall::relay_streamed(
     const Headers& out, const std::optional<std::uint64_t>& relay_length) {
     bhttp::response_parser<bhttp::buffer_body> bp(std::move(*hp));
     Status relayed = co_await ex.begin_response(result.status, out, relay_length);
@@ -355,9 +349,11 @@ awaitable<Status> ClientPool::Forward::relay_streamed(
     co_return relayed;
 }
 
+}  // namespace
+
 awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoint& endpoint,
                                                      const ForwardOptions& options) {
-    Forward f(*this, ex, endpoint, options);
+    ForwardCall f(ex_, ex, endpoint, options);
     if (options.max_request_bytes != 0 && f.length && *f.length > options.max_request_bytes) {
         ex.close_connection();
         co_return make_error(errc::body_too_large, "request body too large");
@@ -367,9 +363,21 @@ awaitable<Result<ForwardResult>> ClientPool::forward(Exchange& ex, const Endpoin
         co_return taken.error();
     }
     f.build_head();
-    Status sent = co_await f.send();
-    if (!sent) {
-        co_return sent.error();
+    for (int attempt = 0;; ++attempt) {
+        bool reused = false;
+        auto acquired =
+            co_await acquire(endpoint, f.deadline, attempt > 0, f.streamed || !f.safe, reused);
+        if (!acquired) {
+            if (co_await f.retry_connect(acquired.error())) {
+                continue;
+            }
+            co_return acquired.error();
+        }
+        f.conn = std::move(acquired.value());
+        co_await f.send_on_conn();
+        if (!f.retry_stale(reused, attempt)) {
+            break;
+        }
     }
     if (f.ec) {
         co_await f.finish_pump();
