@@ -52,6 +52,54 @@ bool Args::flag(std::string_view name, bool fallback) const {
     return v ? *v == "true" : fallback;
 }
 
+namespace {
+
+// A flag argument as given: its spec (null when unknown), a value given with it ("--n=v",
+// "-nv"), and the flag as shown in messages.
+struct FlagArg {
+    const FlagSpec* spec = nullptr;
+    std::optional<std::string> inline_value;
+    std::string shown;
+};
+
+FlagArg read_flag(const std::string& arg, const std::vector<FlagSpec>& specs) {
+    FlagArg out;
+    out.shown = arg;
+    if (arg.rfind("--", 0) == 0) {
+        std::string_view body = std::string_view(arg).substr(2);
+        const auto eq = body.find('=');
+        if (eq != std::string_view::npos) {
+            out.inline_value = std::string(body.substr(eq + 1));
+            body = body.substr(0, eq);
+            out.shown = "--" + std::string(body);
+        }
+        out.spec = find_long(specs, body);
+    } else {
+        out.spec = find_short(specs, arg[1]);
+        out.shown = arg.substr(0, 2);
+        if (arg.size() > 2) {
+            // -nvalue or -n=value
+            out.inline_value = arg.substr(arg[2] == '=' ? 3 : 2);
+        }
+    }
+    return out;
+}
+
+// A boolean flag's value: "true" alone, else its inline value read as a boolean.
+Result<std::string> bool_value(const FlagArg& flag) {
+    if (!flag.inline_value) {
+        return std::string("true");
+    }
+    auto b = parse_bool(*flag.inline_value);
+    if (!b) {
+        return make_error(errc::bad_request,
+                          flag.shown + " wants true or false, not \"" + *flag.inline_value + "\"");
+    }
+    return std::string(*b ? "true" : "false");
+}
+
+}  // namespace
+
 Result<Args> parse_args(const std::vector<std::string>& argv, const std::vector<FlagSpec>& specs) {
     Args out;
     bool flags_done = false;
@@ -69,50 +117,27 @@ Result<Args> parse_args(const std::vector<std::string>& argv, const std::vector<
             out.help = true;
             continue;
         }
-        const FlagSpec* spec = nullptr;
-        std::optional<std::string> inline_value;
-        std::string shown = arg;
-        if (arg.rfind("--", 0) == 0) {
-            std::string_view body = std::string_view(arg).substr(2);
-            const auto eq = body.find('=');
-            if (eq != std::string_view::npos) {
-                inline_value = std::string(body.substr(eq + 1));
-                body = body.substr(0, eq);
-                shown = "--" + std::string(body);
-            }
-            spec = find_long(specs, body);
-        } else {
-            spec = find_short(specs, arg[1]);
-            shown = arg.substr(0, 2);
-            if (arg.size() > 2) {
-                // -nvalue or -n=value
-                inline_value = arg.substr(arg[2] == '=' ? 3 : 2);
-            }
-        }
+        const FlagArg flag = read_flag(arg, specs);
+        const FlagSpec* spec = flag.spec;
         if (spec == nullptr) {
-            return make_error(errc::bad_request, "unknown flag " + shown);
+            return make_error(errc::bad_request, "unknown flag " + flag.shown);
         }
         auto& slot = out.values_[spec->name];
         if (spec->kind == FlagKind::Bool) {
-            if (!inline_value) {
-                slot.assign(1, "true");
-                continue;
-            }
-            auto b = parse_bool(*inline_value);
+            auto b = bool_value(flag);
             if (!b) {
-                return make_error(errc::bad_request,
-                                  shown + " wants true or false, not \"" + *inline_value + "\"");
+                return b.error();
             }
-            slot.assign(1, *b ? "true" : "false");
+            slot.assign(1, *b);
             continue;
         }
         std::string value;
-        if (inline_value) {
-            value = *inline_value;
+        if (flag.inline_value) {
+            value = *flag.inline_value;
         } else if (i + 1 < argv.size()) {
             value = argv[++i];
         } else {
-            return make_error(errc::bad_request, shown + " needs a value (" +
+            return make_error(errc::bad_request, flag.shown + " needs a value (" +
                                                      (spec->value_name.empty() ? "VALUE"
                                                                                : spec->value_name) +
                                                      ")");

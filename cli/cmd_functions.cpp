@@ -23,37 +23,39 @@ Result<std::map<std::string, std::string>> key_values(const Args& args, std::str
 
 // --- deploy ---
 
-int deploy(const Args& args, Io& io) {
-    if (!args.positional.empty()) {
-        return fail(io, "deploy takes no arguments (use -f stack.yml, --filter NAME)", kExitUsage);
-    }
-    const std::string file = args.value_or("yaml", "stack.yml");
-    auto stack = load_stack(file, io.env, args.flag("envsubst", true));
-    if (!stack) {
-        return fail(io, stack.error().what(), kExitUsage);
-    }
+// --env, --label, --annotation, --secret, --constraint and --namespace over the stack's.
+Result<DeployOverrides> deploy_overrides(const Args& args) {
     DeployOverrides overrides;
     for (auto [flag, target] : {std::pair{"env", &overrides.env},
                                 std::pair{"label", &overrides.labels},
                                 std::pair{"annotation", &overrides.annotations}}) {
         auto kv = key_values(args, flag);
         if (!kv) {
-            return fail(io, kv.error().what(), kExitUsage);
+            return kv.error();
         }
         *target = std::move(*kv);
     }
     overrides.secrets = args.all("secret");
     overrides.constraints = args.all("constraint");
     overrides.namespace_ = args.value_or("namespace", "");
+    return overrides;
+}
+
+// The stack's functions (those --filter names), how to deploy them and how long to wait.
+Result<DeployPlan> deploy_plan(const Args& args,
+                               const Stack& stack,
+                               const DeployOverrides& overrides,
+                               const std::string& file) {
     const auto filters = args.all("filter");
     DeployPlan plan;
-    for (const auto& fn : stack->functions) {
-        if (filters.empty() || std::find(filters.begin(), filters.end(), fn.name) != filters.end()) {
+    for (const auto& fn : stack.functions) {
+        if (filters.empty() ||
+            std::find(filters.begin(), filters.end(), fn.name) != filters.end()) {
             plan.functions.push_back(to_deployment(fn, overrides));
         }
     }
     if (plan.functions.empty()) {
-        return fail(io, "no function in " + file + " matches --filter", kExitUsage);
+        return make_error(errc::bad_request, "no function in " + file + " matches --filter");
     }
     if (args.flag("replace", false)) {
         plan.mode = DeployMode::Replace;
@@ -63,25 +65,59 @@ int deploy(const Args& args, Io& io) {
     plan.wait = args.flag("wait", true) && !args.flag("no-wait", false);
     auto timeout = duration_flag(args, "timeout", std::chrono::seconds(60));
     if (!timeout) {
-        return fail(io, timeout.error().what(), kExitUsage);
+        return timeout.error();
     }
     plan.wait_timeout = *timeout;
+    return plan;
+}
+
+// The gateway of --gateway or OPENFAAS_URL, else the stack's provider.gateway (with the
+// credentials found for the first).
+Result<GatewayConfig> deploy_gateway(const Args& args,
+                                     const Io& io,
+                                     const Stack& stack,
+                                     const std::string& file) {
     auto gw = gateway_from(args, io);
     if (!gw) {
-        return fail(io, gw.error().what(), kExitUsage);
+        return gw.error();
     }
-    if (!args.has("gateway") && !io.env("OPENFAAS_URL") && !stack->gateway.empty()) {
-        auto from_stack = gateway_config(stack->gateway);
+    if (!args.has("gateway") && !io.env("OPENFAAS_URL") && !stack.gateway.empty()) {
+        auto from_stack = gateway_config(stack.gateway);
         if (!from_stack) {
-            return fail(io, file + ": provider.gateway: " + from_stack.error().what(), kExitUsage);
+            return make_error(errc::bad_request,
+                              file + ": provider.gateway: " + from_stack.error().what());
         }
         from_stack->username = gw->username;
         from_stack->password = gw->password;
         gw = std::move(from_stack);
     }
+    return gw;
+}
+
+int deploy(const Args& args, Io& io) {
+    if (!args.positional.empty()) {
+        return fail(io, "deploy takes no arguments (use -f stack.yml, --filter NAME)", kExitUsage);
+    }
+    const std::string file = args.value_or("yaml", "stack.yml");
+    auto stack = load_stack(file, io.env, args.flag("envsubst", true));
+    if (!stack) {
+        return fail(io, stack.error().what(), kExitUsage);
+    }
+    auto overrides = deploy_overrides(args);
+    if (!overrides) {
+        return fail(io, overrides.error().what(), kExitUsage);
+    }
+    auto plan = deploy_plan(args, *stack, *overrides, file);
+    if (!plan) {
+        return fail(io, plan.error().what(), kExitUsage);
+    }
+    auto gw = deploy_gateway(args, io, *stack, file);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
     Session session(std::move(*gw));
     auto report = session.run([&] {
-        return deploy_all(session.api(), plan, io.out, io.err, io.err_is_terminal);
+        return deploy_all(session.api(), *plan, io.out, io.err, io.err_is_terminal);
     });
     return report.failed == 0 ? kExitOk : kExitFailed;
 }

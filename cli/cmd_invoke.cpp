@@ -21,6 +21,94 @@ bool valid_method(const std::string& m) {
     return false;
 }
 
+// --method in upper case, one the gateway routes; --async calls must be POSTs.
+Result<std::string> invoke_method(const Args& args) {
+    std::string method = args.value_or("method", "POST");
+    for (auto& c : method) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    if (!valid_method(method)) {
+        return make_error(errc::bad_request,
+                          "--method " + method +
+                              " is not one of GET POST PUT PATCH DELETE HEAD OPTIONS");
+    }
+    if (args.flag("async", false) && method != "POST") {
+        return make_error(errc::bad_request,
+                          "--async calls are POSTed (the gateway queues POST only), not " + method);
+    }
+    return method;
+}
+
+// Content-Type, each --header, and the async call's callback and idempotency key.
+Result<http::Headers> invoke_headers(const Args& args, bool async) {
+    http::Headers headers;
+    headers.set("Content-Type", args.value_or("content-type", "text/plain"));
+    for (const auto& h : args.all("header")) {
+        auto kv = split_key_value(h, "--header");
+        if (!kv) {
+            return kv.error();
+        }
+        headers.set(kv->first, kv->second);
+    }
+    for (auto [flag, header] : {std::pair{"callback", "X-Callback-Url"},
+                                std::pair{"idempotency-key", "Idempotency-Key"}}) {
+        if (auto v = args.value(flag)) {
+            if (!async) {
+                return make_error(errc::bad_request, "--" + std::string(flag) + " needs --async");
+            }
+            headers.set(header, *v);
+        }
+    }
+    return headers;
+}
+
+// "/function/NAME.NS[/SUB][?QUERY]", or /async-function/.
+Result<std::string> invoke_target(const Args& args, const std::string& name, bool async) {
+    std::vector<std::pair<std::string, std::string>> query;
+    for (const auto& q : args.all("query")) {
+        auto kv = split_key_value(q, "--query");
+        if (!kv) {
+            return kv.error();
+        }
+        query.push_back(std::move(*kv));
+    }
+    std::string target = (async ? "/async-function/" : "/function/") +
+                         qualified_function(name, args.value("namespace"));
+    if (auto sub = args.value("path"); sub && !sub->empty()) {
+        target += (sub->front() == '/' ? "" : "/") + *sub;
+    }
+    target += query_string(query);
+    return target;
+}
+
+// Prints the function's answer (or, for an async call, its call id).
+int print_answer(Io& io,
+                 const http::Response& r,
+                 bool async,
+                 const std::string& method,
+                 const std::string& target) {
+    if (async && r.status == 202) {
+        // The call id alone on stdout (for scripts: id=$(faas invoke fn --async)); the note on
+        // stderr as faas-cli prints it.
+        const bool duplicate = r.headers.get("X-Faas-Duplicate").value_or("") == "true";
+        io.err << (duplicate ? "Function call already queued (same Idempotency-Key)."
+                             : "Function submitted asynchronously.")
+               << "\n";
+        if (auto id = r.headers.get("X-Call-Id")) {
+            io.out << *id << "\n";
+        }
+        io.out.flush();
+        return kExitOk;
+    }
+    if (r.status < 200 || r.status > 299) {
+        io.out.flush();
+        return fail(io, http_failure(method + " " + target, r));
+    }
+    io.out << r.body;
+    io.out.flush();
+    return kExitOk;
+}
+
 int invoke(const Args& args, Io& io) {
     if (args.positional.size() != 1) {
         return fail(io, "invoke wants one function name (see faas invoke --help)", kExitUsage);
@@ -29,50 +117,19 @@ int invoke(const Args& args, Io& io) {
     if (!openfaas::valid_route_name(name)) {
         return fail(io, "\"" + name + "\" is not a function name", kExitUsage);
     }
-    std::string method = args.value_or("method", "POST");
-    for (auto& c : method) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    if (!valid_method(method)) {
-        return fail(io, "--method " + method + " is not one of GET POST PUT PATCH DELETE HEAD OPTIONS",
-                    kExitUsage);
-    }
-    if (args.flag("async", false) && method != "POST") {
-        return fail(io, "--async calls are POSTed (the gateway queues POST only), not " + method,
-                    kExitUsage);
-    }
-    http::Headers headers;
-    headers.set("Content-Type", args.value_or("content-type", "text/plain"));
-    for (const auto& h : args.all("header")) {
-        auto kv = split_key_value(h, "--header");
-        if (!kv) {
-            return fail(io, kv.error().what(), kExitUsage);
-        }
-        headers.set(kv->first, kv->second);
+    auto method = invoke_method(args);
+    if (!method) {
+        return fail(io, method.error().what(), kExitUsage);
     }
     const bool async = args.flag("async", false);
-    for (auto [flag, header] : {std::pair{"callback", "X-Callback-Url"},
-                                std::pair{"idempotency-key", "Idempotency-Key"}}) {
-        if (auto v = args.value(flag)) {
-            if (!async) {
-                return fail(io, "--" + std::string(flag) + " needs --async", kExitUsage);
-            }
-            headers.set(header, *v);
-        }
+    auto headers = invoke_headers(args, async);
+    if (!headers) {
+        return fail(io, headers.error().what(), kExitUsage);
     }
-    std::vector<std::pair<std::string, std::string>> query;
-    for (const auto& q : args.all("query")) {
-        auto kv = split_key_value(q, "--query");
-        if (!kv) {
-            return fail(io, kv.error().what(), kExitUsage);
-        }
-        query.push_back(std::move(*kv));
+    auto target = invoke_target(args, name, async);
+    if (!target) {
+        return fail(io, target.error().what(), kExitUsage);
     }
-    std::string target = (async ? "/async-function/" : "/function/") + qualified_function(name, args.value("namespace"));
-    if (auto sub = args.value("path"); sub && !sub->empty()) {
-        target += (sub->front() == '/' ? "" : "/") + *sub;
-    }
-    target += query_string(query);
     std::string body;
     if (!args.flag("no-stdin", false)) {
         if (io.in_is_terminal) {
@@ -92,30 +149,11 @@ int invoke(const Args& args, Io& io) {
         gw->timeout = *d;
     }
     Session session(std::move(*gw));
-    auto r = session.run([&] { return session.api().invoke(method, target, headers, body); });
+    auto r = session.run([&] { return session.api().invoke(*method, *target, *headers, body); });
     if (!r) {
         return fail(io, r.error());
     }
-    if (async && r->status == 202) {
-        // The call id alone on stdout (for scripts: id=$(faas invoke fn --async)); the note on
-        // stderr as faas-cli prints it.
-        const bool duplicate = r->headers.get("X-Faas-Duplicate").value_or("") == "true";
-        io.err << (duplicate ? "Function call already queued (same Idempotency-Key)."
-                             : "Function submitted asynchronously.")
-               << "\n";
-        if (auto id = r->headers.get("X-Call-Id")) {
-            io.out << *id << "\n";
-        }
-        io.out.flush();
-        return kExitOk;
-    }
-    if (r->status < 200 || r->status > 299) {
-        io.out.flush();
-        return fail(io, http_failure(method + " " + target, *r));
-    }
-    io.out << r->body;
-    io.out.flush();
-    return kExitOk;
+    return print_answer(io, *r, async, *method, *target);
 }
 
 // "5m" ago, or an RFC 3339 time as given.
@@ -151,48 +189,41 @@ std::string format_log_line(std::string_view line) {
            field("text");
 }
 
-int logs(const Args& args, Io& io) {
-    if (args.positional.size() != 1) {
-        return fail(io, "logs wants one function name (see faas logs --help)", kExitUsage);
-    }
-    std::string name = args.positional[0];
-    std::string ns = args.value_or("namespace", "");
-    if (ns.empty() && name.find('.') != std::string::npos) {
-        auto qn = openfaas::split_name(name, "");
-        name = qn.name;
-        ns = qn.namespace_;
-    }
-    const bool follow = args.flag("follow", false);
+// The query of /system/logs: the function, its namespace, follow, since, tail, instance.
+Result<std::vector<std::pair<std::string, std::string>>> logs_params(const Args& args,
+                                                                     const std::string& name,
+                                                                     const std::string& ns) {
     std::vector<std::pair<std::string, std::string>> params{{"name", name}};
     if (!ns.empty()) {
         params.emplace_back("namespace", ns);
     }
-    params.emplace_back("follow", follow ? "true" : "false");
+    params.emplace_back("follow", args.flag("follow", false) ? "true" : "false");
     if (auto s = args.value("since")) {
         auto since = since_param(*s);
         if (!since) {
-            return fail(io, since.error().what(), kExitUsage);
+            return since.error();
         }
         params.emplace_back("since", *since);
     }
     if (auto t = args.value("tail")) {
         if (t->empty() || t->find_first_not_of("-0123456789") != std::string::npos) {
-            return fail(io, "--tail wants a number, not \"" + *t + "\"", kExitUsage);
+            return make_error(errc::bad_request, "--tail wants a number, not \"" + *t + "\"");
         }
         params.emplace_back("tail", *t);
     }
     if (auto i = args.value("instance")) {
         params.emplace_back("instance", *i);
     }
-    auto gw = gateway_from(args, io);
-    if (!gw) {
-        return fail(io, gw.error().what(), kExitUsage);
-    }
-    Session session(std::move(*gw));
-    const std::string target = "/system/logs" + query_string(params);
-    std::string pending;
-    const bool raw = args.value_or("output", "plain") == "json";
-    auto sink = [&](std::string_view data) {
+    return params;
+}
+
+// Prints the log stream line by line as it arrives (raw ndjson, or formatted).
+struct LinePrinter {
+    Io& io;
+    bool raw;
+    std::string pending;  // a line not complete yet
+
+    bool take(std::string_view data) {
         pending += data;
         std::size_t start = 0;
         for (auto nl = pending.find('\n'); nl != std::string::npos;
@@ -206,16 +237,44 @@ int logs(const Args& args, Io& io) {
         io.out.flush();
         pending.erase(0, start);
         return true;
-    };
+    }
+    void finish() {
+        if (!pending.empty()) {
+            io.out << (raw ? pending : format_log_line(pending)) << "\n";
+        }
+    }
+};
+
+int logs(const Args& args, Io& io) {
+    if (args.positional.size() != 1) {
+        return fail(io, "logs wants one function name (see faas logs --help)", kExitUsage);
+    }
+    std::string name = args.positional[0];
+    std::string ns = args.value_or("namespace", "");
+    if (ns.empty() && name.find('.') != std::string::npos) {
+        auto qn = openfaas::split_name(name, "");
+        name = qn.name;
+        ns = qn.namespace_;
+    }
+    auto params = logs_params(args, name, ns);
+    if (!params) {
+        return fail(io, params.error().what(), kExitUsage);
+    }
+    auto gw = gateway_from(args, io);
+    if (!gw) {
+        return fail(io, gw.error().what(), kExitUsage);
+    }
+    Session session(std::move(*gw));
+    const std::string target = "/system/logs" + query_string(*params);
+    LinePrinter printer{io, args.value_or("output", "plain") == "json", {}};
+    auto sink = [&printer](std::string_view data) { return printer.take(data); };
     auto r = session.run([&] {
         return session.api().stream(target, sink, std::chrono::nanoseconds::zero());
     });
     if (!r) {
         return fail(io, r.error());
     }
-    if (!pending.empty()) {
-        io.out << (raw ? pending : format_log_line(pending)) << "\n";
-    }
+    printer.finish();
     if (r->status == 404 || r->status == 501) {
         return fail(io, "no logs for " + name + ": " + std::to_string(r->status) + " " +
                             std::string(http::reason(r->status)) +

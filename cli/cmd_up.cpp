@@ -44,6 +44,55 @@ Result<std::uint16_t> port_arg(const std::string& flag, const std::string& v) {
     return make_error(errc::bad_request, "--" + flag + " wants a port number 1-65535, not \"" + v + "\"");
 }
 
+// --port, --metrics-port and --nats-port (else faas_nats_port from the environment).
+Status read_ports(const Args& args, Io& io, UpOptions& o) {
+    if (auto p = args.value("port")) {
+        auto port = port_arg("port", *p);
+        if (!port) {
+            return port.error();
+        }
+        o.port = *port;
+    }
+    if (auto p = args.value("metrics-port")) {
+        auto port = port_arg("metrics-port", *p);
+        if (!port) {
+            return port.error();
+        }
+        o.metrics_port = *port;
+    }
+    if (auto p = args.value("nats-port")) {
+        auto port = port_arg("nats-port", *p);
+        if (!port) {
+            return port.error();
+        }
+        o.nats_port = *port;
+    } else if (auto e = io.env("faas_nats_port"); e && !e->empty()) {
+        auto port = port_arg("nats-port", *e);
+        if (!port) {
+            return make_error(errc::bad_request, "faas_nats_port: " + port.error().what());
+        }
+        o.nats_port = *port;
+    }
+    return {};
+}
+
+// The stack file to deploy: --stack, else the source tree's examples, none with --no-examples.
+Status read_stack(const Args& args, UpOptions& o) {
+    if (auto s = args.value("stack")) {
+        o.stack = fs::absolute(*s);
+        if (!fs::exists(o.stack)) {
+            return make_error(errc::bad_request, "--stack " + *s + ": no such file");
+        }
+    } else if (const fs::path examples = fs::path(FAAS_SOURCE_DIR) / "examples" / "stack.yml";
+               !std::string_view(FAAS_SOURCE_DIR).empty() && fs::exists(examples)) {
+        o.stack = examples;
+    }
+    if (args.flag("no-examples", false) && !args.has("stack")) {
+        o.stack.clear();
+    }
+    return {};
+}
+
 int up_command(const Args& args, Io& io) {
     if (!args.positional.empty()) {
         return fail(io, "up takes no arguments (see faas up --help)", kExitUsage);
@@ -55,47 +104,14 @@ int up_command(const Args& args, Io& io) {
     if (ec) {
         return fail(io, "--bind wants an IP address, not \"" + o.bind + "\"", kExitUsage);
     }
-    if (auto p = args.value("port")) {
-        auto port = port_arg("port", *p);
-        if (!port) {
-            return fail(io, port.error().what(), kExitUsage);
-        }
-        o.port = *port;
-    }
-    if (auto p = args.value("metrics-port")) {
-        auto port = port_arg("metrics-port", *p);
-        if (!port) {
-            return fail(io, port.error().what(), kExitUsage);
-        }
-        o.metrics_port = *port;
-    }
-    if (auto p = args.value("nats-port")) {
-        auto port = port_arg("nats-port", *p);
-        if (!port) {
-            return fail(io, port.error().what(), kExitUsage);
-        }
-        o.nats_port = *port;
-    } else if (auto e = io.env("faas_nats_port"); e && !e->empty()) {
-        auto port = port_arg("nats-port", *e);
-        if (!port) {
-            return fail(io, "faas_nats_port: " + port.error().what(), kExitUsage);
-        }
-        o.nats_port = *port;
+    if (Status ports = read_ports(args, io, o); !ports) {
+        return fail(io, ports.error().what(), kExitUsage);
     }
     o.state_dir = args.has("state-dir") ? fs::path(*args.value("state-dir"))
                                         : default_state_dir(io.env);
     o.state_dir = fs::absolute(o.state_dir);
-    if (auto s = args.value("stack")) {
-        o.stack = fs::absolute(*s);
-        if (!fs::exists(o.stack)) {
-            return fail(io, "--stack " + *s + ": no such file", kExitUsage);
-        }
-    } else if (const fs::path examples = fs::path(FAAS_SOURCE_DIR) / "examples" / "stack.yml";
-               !std::string_view(FAAS_SOURCE_DIR).empty() && fs::exists(examples)) {
-        o.stack = examples;
-    }
-    if (args.flag("no-examples", false) && !args.has("stack")) {
-        o.stack.clear();
+    if (Status stack = read_stack(args, o); !stack) {
+        return fail(io, stack.error().what(), kExitUsage);
     }
     o.bin_dir = own_bin_dir();
     o.quiet = args.flag("quiet", false);

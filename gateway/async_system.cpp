@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <functional>
 #include <map>
-#include <set>
 
 #include "core/json/json.hpp"
 #include "core/openfaas/async.hpp"
@@ -121,8 +120,8 @@ Result<openfaas::CallStatus> queued_status(const oa::StreamSettings& s,
     openfaas::CallStatus st;
     st.call_id = request->call_id;
     st.function = request->function + "." + request->namespace_;
-    auto subject = oa::parse_request_subject(s, m.subject);
-    st.queue = subject ? subject->queue : oa::queue_or_default(request->queue);
+    auto queue = oa::parse_request_subject(s, m.subject);
+    st.queue = queue ? *queue : oa::queue_or_default(request->queue);
     st.state = openfaas::CallState::Queued;
     st.enqueued_at = request->enqueued_at;
     st.updated_at = request->enqueued_at;
@@ -183,41 +182,25 @@ namespace {
 
 using QueueRows = std::map<std::string, openfaas::QueueInfo>;
 
-// Blocking: the request stream's consumers (each queue's counts), the legacy subjects
-// ("faas-request.<queue>", one per queue) no consumer reads, the dead-letter stream's subjects.
+// Blocking: the request stream's consumers (each queue's counts), the dead-letter stream's
+// subjects.
 Result<QueueRows> read_queues(nats::JetStream& js, const oa::StreamSettings& s) {
     QueueRows rows;
     auto consumers = js.consumers(s.request_stream);
     if (!consumers) {
         return consumers.error();
     }
-    std::set<std::string> legacy_read;
     for (const auto& c : *consumers) {
         auto q = oa::parse_request_subject(s, c.filter_subject);
         if (!q) {
             continue;  // not one queue's consumer (e.g. a tool reading "faas-request.>")
         }
-        openfaas::QueueInfo& row = rows[q->queue];
-        if (q->legacy) {
-            legacy_read.insert(q->queue);
-        } else {
-            row.consumers += 1;
-        }
+        openfaas::QueueInfo& row = rows[*q];
+        row.consumers += 1;
         // A WorkQueue stream keeps a message until it is acknowledged.
         row.messages += c.pending + c.ack_pending;
         row.pending += c.pending;
         row.in_flight += c.ack_pending;
-    }
-    auto legacy = js.stream_state(s.request_stream, oa::legacy_request_filter(s));
-    if (!legacy) {
-        return legacy.error();
-    }
-    for (const auto& [queue, count] : oa::legacy_calls(s, *legacy)) {
-        if (legacy_read.count(queue) == 0) {
-            openfaas::QueueInfo& row = rows[queue];
-            row.messages += count;
-            row.pending += count;  // nobody reads it yet: all of it waits
-        }
     }
     auto dead = js.stream_state(s.dead_letter_stream, s.dead_letter_stream + ".>");
     if (!dead && dead.error().code != errc::not_found) {

@@ -211,7 +211,7 @@ awaitable<void> Worker::Impl::handle(Queue* q, nats::Message msg) {
     release_slot(*q);
 }
 
-awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
+std::optional<Call> Worker::Impl::receive(Queue& q, nats::Message& msg) {
     Call call;
     call.received = std::chrono::steady_clock::now();
     auto decoded = openfaas::decode_queue_request(msg.data(), openfaas::kDefaultNamespace);
@@ -220,7 +220,7 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
         log->error("bad_message call_id= queue={} seq={} error=\"{}\"", q.name,
                    msg.stream_sequence(), decoded.error().what());
         (void)msg.term();
-        co_return;
+        return std::nullopt;
     }
     call.request = std::move(decoded).value();
     call.queue = q.name;
@@ -235,7 +235,10 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     if (!call.request.call_id.empty()) {
         call.status_subject = async_names::status_subject(config.streams, call.request.call_id);
     }
-    FunctionGate& gate = gate_of(call.function);
+    return call;
+}
+
+void Worker::Impl::refresh_settings(Call& call, FunctionGate& gate) {
     if (!gate.same_annotations(call.request.annotations)) {
         // First call of the function, or its annotations changed (a redeploy): parse them again,
         // so a bad value is warned about once per change, not on every call.
@@ -250,91 +253,41 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
     }
     call.settings = gate.settings();
     call.enqueued = openfaas::parse_rfc3339(call.request.enqueued_at);
-    const auto& call_id = call.id();
+}
 
+namespace {
+
+// How a call ends without being made: too old, or delivered again after its last attempt.
+std::optional<Final> refusal(const Call& call) {
     if (call.enqueued &&
         std::chrono::system_clock::now() - *call.enqueued > call.settings->max_age) {
-        Final expired{.state = CallState::DeadLettered,
-                      .expired = true,
-                      .error = "expired before it was called",
-                      .dead_reason = "expired",
-                      .attempts = call.attempt - 1};
-        co_await finish(call, msg, std::move(expired));
-        co_return;
+        return Final{.state = CallState::DeadLettered,
+                     .expired = true,
+                     .error = "expired before it was called",
+                     .dead_reason = "expired",
+                     .attempts = call.attempt - 1};
     }
     const auto max_attempts = static_cast<std::uint64_t>(call.settings->retry.max_attempts);
     if (call.attempt > max_attempts) {
         // Delivered again after the last attempt (a worker died during it).
-        Final exhausted{.state = CallState::DeadLettered,
-                        .error = "delivered " + std::to_string(call.attempt) + " times",
-                        .dead_reason = "attempts exhausted (redelivered after the last attempt)",
-                        .attempts = max_attempts};
-        co_await finish(call, msg, std::move(exhausted));
-        co_return;
+        return Final{.state = CallState::DeadLettered,
+                     .error = "delivered " + std::to_string(call.attempt) + " times",
+                     .dead_reason = "attempts exhausted (redelivered after the last attempt)",
+                     .attempts = max_attempts};
     }
+    return std::nullopt;
+}
 
-    co_await gate.acquire();
-    // Not awaited: the record is on its way while the function runs, and any later record of
-    // this call is handed to the same connection after it, so it cannot overtake it.
-    RunningRecord running(mark_running(call));
-    http::Endpoint endpoint = gateway;
-    // The last use of call.request: its body moves into the gateway request.
-    http::Request req = function_request(std::move(call.request), call.attempt);
-    log->debug("call_start call_id={} fn={} attempt={}", call_id, call.function, call.attempt);
-    auto sending = client->request(std::move(endpoint), std::move(req), call_options);
-    auto answer = co_await std::move(sending);
-    gate.release();
-    running.settle();  // a later record of this call replaces `running`
-
-    const int status = answer ? answer->status : 0;
-    if (status == 429) {
-        if (gate.on_overload()) {
-            log->info("aimd_decrease call_id={} fn={} limit={}", call_id, call.function,
-                      gate.limit());
-        }
-    } else if (status >= 200 && status < 300) {
-        if (gate.on_success()) {
-            log->info("aimd_increase call_id={} fn={} limit={}", call_id, call.function,
-                      gate.limit());
-        }
-    }
-    const Outcome outcome = answer ? classify_status(status, call.settings->retry_codes)
-                                   : classify_error(answer.error().code);
-    std::string error =
-        answer ? (outcome == Outcome::Succeeded ? std::string()
-                                                : "function answered " + std::to_string(status))
-               : answer.error().what();
-    if (outcome == Outcome::Retry) {
-        std::optional<milliseconds> retry_after;
-        if (answer) {
-            if (auto h = answer->headers.get("Retry-After")) {
-                retry_after = parse_retry_after(*h, std::chrono::system_clock::now());
-            }
-        }
-        std::uniform_real_distribution<double> uniform(0.0, 1.0);
-        const auto delay = retry_delay(call.settings->retry, static_cast<int>(call.attempt),
-                                       uniform(rng), retry_after);
-        if (delay) {
-            call.status.status_code = status;
-            call.status.error = error;
-            call.status.next_attempt_at =
-                openfaas::rfc3339(std::chrono::system_clock::now() + *delay);
-            // As the final record: handed to NATS before the nak (see finish()).
-            (void)start_status(call, CallState::Retrying);
-            metrics.retry(call.function);
-            log->info("retrying call_id={} fn={} attempt={} status={} delay_ms={} error=\"{}\"",
-                      call_id, call.function, call.attempt, status, delay->count(), error);
-            if (auto ok = msg.nak(*delay); !ok) {
-                log->warn("nak_failed call_id={} fn={} error=\"{}\"", call_id, call.function,
-                          ok.error().what());
-            }
-            co_return;
-        }
-    }
+// The final outcome of the call's last answer (or error).
+Final final_of(Outcome outcome,
+               int status,
+               std::string error,
+               std::uint64_t attempts,
+               Result<http::Response>& answer) {
     Final final;
     final.status = status;
     final.error = std::move(error);
-    final.attempts = call.attempt;
+    final.attempts = attempts;
     if (answer) {
         final.headers = std::move(answer->headers);
         final.body = std::move(answer->body);
@@ -347,6 +300,95 @@ awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
         final.state = CallState::DeadLettered;
         final.dead_reason = "retries exhausted: " + final.error;
     }
+    return final;
+}
+
+}  // namespace
+
+awaitable<Result<http::Response>> Worker::Impl::call_function(Call& call, FunctionGate& gate) {
+    co_await gate.acquire();
+    // Not awaited: the record is on its way while the function runs, and any later record of
+    // this call is handed to the same connection after it, so it cannot overtake it.
+    RunningRecord running(mark_running(call));
+    http::Endpoint endpoint = gateway;
+    // The last use of call.request: its body moves into the gateway request.
+    http::Request req = function_request(std::move(call.request), call.attempt);
+    log->debug("call_start call_id={} fn={} attempt={}", call.id(), call.function, call.attempt);
+    auto sending = client->request(std::move(endpoint), std::move(req), call_options);
+    auto answer = co_await std::move(sending);
+    gate.release();
+    running.settle();  // a later record of this call replaces `running`
+    const int status = answer ? answer->status : 0;
+    if (status == 429) {
+        if (gate.on_overload()) {
+            log->info("aimd_decrease call_id={} fn={} limit={}", call.id(), call.function,
+                      gate.limit());
+        }
+    } else if (status >= 200 && status < 300) {
+        if (gate.on_success()) {
+            log->info("aimd_increase call_id={} fn={} limit={}", call.id(), call.function,
+                      gate.limit());
+        }
+    }
+    co_return answer;
+}
+
+bool Worker::Impl::retry_later(Call& call,
+                               nats::Message& msg,
+                               Result<http::Response>& answer,
+                               const std::string& error) {
+    const int status = answer ? answer->status : 0;
+    std::optional<milliseconds> retry_after;
+    if (answer) {
+        if (auto h = answer->headers.get("Retry-After")) {
+            retry_after = parse_retry_after(*h, std::chrono::system_clock::now());
+        }
+    }
+    std::uniform_real_distribution<double> uniform(0.0, 1.0);
+    const auto delay = retry_delay(call.settings->retry, static_cast<int>(call.attempt),
+                                   uniform(rng), retry_after);
+    if (!delay) {
+        return false;
+    }
+    call.status.status_code = status;
+    call.status.error = error;
+    call.status.next_attempt_at = openfaas::rfc3339(std::chrono::system_clock::now() + *delay);
+    // As the final record: handed to NATS before the nak (see finish()).
+    (void)start_status(call, CallState::Retrying);
+    metrics.retry(call.function);
+    log->info("retrying call_id={} fn={} attempt={} status={} delay_ms={} error=\"{}\"",
+              call.id(), call.function, call.attempt, status, delay->count(), error);
+    if (auto ok = msg.nak(*delay); !ok) {
+        log->warn("nak_failed call_id={} fn={} error=\"{}\"", call.id(), call.function,
+                  ok.error().what());
+    }
+    return true;
+}
+
+awaitable<void> Worker::Impl::process(Queue& q, nats::Message& msg) {
+    std::optional<Call> received = receive(q, msg);
+    if (!received) {
+        co_return;
+    }
+    Call& call = *received;
+    FunctionGate& gate = gate_of(call.function);
+    refresh_settings(call, gate);
+    if (std::optional<Final> refused = refusal(call)) {
+        co_await finish(call, msg, std::move(*refused));
+        co_return;
+    }
+    Result<http::Response> answer = co_await call_function(call, gate);
+    const int status = answer ? answer->status : 0;
+    const Outcome outcome = answer ? classify_status(status, call.settings->retry_codes)
+                                   : classify_error(answer.error().code);
+    std::string error =
+        answer ? (outcome == Outcome::Succeeded ? std::string()
+                                                : "function answered " + std::to_string(status))
+               : answer.error().what();
+    if (outcome == Outcome::Retry && retry_later(call, msg, answer, error)) {
+        co_return;
+    }
+    Final final = final_of(outcome, status, std::move(error), call.attempt, answer);
     co_await finish(call, msg, std::move(final));
 }
 

@@ -21,9 +21,6 @@ namespace {
 constexpr milliseconds kFetchWait{1000};
 // Messages asked for at once when a queue is busy.
 constexpr int kMaxBatch = 64;
-// The legacy subjects are counted on the first discovery and then every this many: nats-server
-// answers a subjects filter by walking every subject of the stream, one per queued call.
-constexpr int kLegacyEvery = 15;
 
 }  // namespace
 
@@ -63,106 +60,78 @@ awaitable<void> Worker::Impl::discover_loop() {
     }
 }
 
-namespace {
-
-// What discovery reads from the request stream in one blocking job.
-struct StreamView {
-    Result<std::vector<nats::ConsumerState>> consumers = std::vector<nats::ConsumerState>{};
-    // The "faas-request.<queue>" counts, when read on this pass.
-    std::optional<Result<nats::StreamState>> legacy;
-};
-
-}  // namespace
-
 awaitable<void> Worker::Impl::discover() {
     nats::JetStream* jet = js.get();
-    const async_names::StreamSettings streams = config.streams;
-    const bool count_legacy = discoveries++ % kLegacyEvery == 0;
-    std::function<StreamView()> read = [jet, streams, count_legacy] {
-        StreamView v;
-        v.consumers = jet->consumers(streams.request_stream);
-        if (count_legacy) {
-            v.legacy = jet->stream_state(streams.request_stream,
-                                         async_names::legacy_request_filter(streams));
-        }
-        return v;
+    const std::string stream = config.streams.request_stream;
+    std::function<Result<std::vector<nats::ConsumerState>>()> read = [jet, stream] {
+        return jet->consumers(stream);
     };
-    auto reading = jet->blocking<StreamView>(std::move(read));
-    StreamView view = co_await std::move(reading);
+    auto reading = jet->blocking<Result<std::vector<nats::ConsumerState>>>(std::move(read));
+    const Result<std::vector<nats::ConsumerState>> consumers = co_await std::move(reading);
+    const std::set<std::string> names = queues_found(consumers);
+    for (const auto& name : names) {
+        co_await start_queue(name);
+    }
+}
+
+std::set<std::string> Worker::Impl::queues_found(
+    const Result<std::vector<nats::ConsumerState>>& consumers) {
     const std::set<std::string> configured(config.queues.begin(), config.queues.end());
-    const auto wanted = [&configured](const std::string& q) {
-        return configured.empty() || configured.count(q) != 0;
-    };
     // A queue exists once it has a durable consumer (the gateway creates it with the queue's
     // first call), or when named in `queues`.
     std::set<std::string> names = configured;
-    std::map<std::string, double> depth;  // every queue in `names` or `legacy_depth`
-    bool depth_known = true;
-    if (view.consumers) {
-        for (const auto& c : view.consumers.value()) {
-            auto q = async_names::parse_request_subject(streams, c.filter_subject);
-            if (!q || q->legacy || !wanted(q->queue)) {
-                continue;
-            }
-            names.insert(q->queue);
-            depth[q->queue] += static_cast<double>(c.pending + c.ack_pending);
+    if (!consumers) {
+        log->warn("queue_discovery_failed error=\"{}\"", consumers.error().what());
+        return names;
+    }
+    std::map<std::string, double> depth;  // every queue in `names`
+    for (const auto& c : consumers.value()) {
+        auto q = async_names::parse_request_subject(config.streams, c.filter_subject);
+        if (!q || (!configured.empty() && configured.count(*q) == 0)) {
+            continue;
         }
-    } else {
-        depth_known = false;
-        log->warn("queue_discovery_failed error=\"{}\"", view.consumers.error().what());
+        names.insert(*q);
+        depth[*q] += static_cast<double>(c.pending + c.ack_pending);
     }
-    if (view.legacy && view.legacy->ok()) {
-        legacy_depth = async_names::legacy_calls(streams, view.legacy->value());
-        std::erase_if(legacy_depth, [&wanted](const auto& item) { return !wanted(item.first); });
-    } else if (view.legacy) {
-        log->warn("queue_depth_unavailable error=\"{}\"", view.legacy->error().what());
-    }
-    // (queue, consumer) for every queue's own consumer and each legacy one with calls.
-    std::vector<std::pair<std::string, nats::ConsumerSpec>> specs;
     for (const auto& name : names) {
         depth.try_emplace(name, 0.0);
-        specs.emplace_back(name, async_names::queue_consumer_spec(streams, name));
     }
-    for (const auto& [name, count] : legacy_depth) {
-        depth[name] += static_cast<double>(count);
-        specs.emplace_back(name, async_names::legacy_consumer_spec(streams, name));
+    for (const auto& [name, d] : depth) {
+        metrics.set_depth(name, d);
     }
-    if (depth_known) {
-        for (const auto& [name, d] : depth) {
-            metrics.set_depth(name, d);
+    return names;
+}
+
+awaitable<void> Worker::Impl::start_queue(const std::string& name) {
+    nats::ConsumerSpec spec = async_names::queue_consumer_spec(config.streams, name);
+    if (queues.count(spec.durable) != 0 || stopping) {
+        co_return;
+    }
+    spec.ack_wait = config.ack_wait;
+    spec.max_ack_pending = config.max_inflight;
+    nats::JetStream* jet = js.get();
+    std::function<Result<std::unique_ptr<nats::Consumer>>()> make = [jet, spec] {
+        return jet->consumer(spec);
+    };
+    auto making = jet->blocking<Result<std::unique_ptr<nats::Consumer>>>(std::move(make));
+    auto consumer = co_await std::move(making);
+    if (!consumer) {
+        log->warn("queue_consumer_failed queue={} durable={} error=\"{}\"", name, spec.durable,
+                  consumer.error().what());
+        co_return;
+    }
+    auto queue = std::make_unique<Queue>(name, std::move(consumer).value(), ex);
+    Queue* q = queue.get();
+    queues.emplace(spec.durable, std::move(queue));
+    log->info("queue_started queue={} durable={} subject={}", name, spec.durable,
+              spec.filter_subject);
+    loops.spawn(fetch_loop(q), [this, name](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& err) {
+            log->error("fetch_loop_failed queue={} error=\"{}\"", name, err.what());
         }
-    }
-    for (auto& item : specs) {
-        const std::string& name = item.first;
-        nats::ConsumerSpec& spec = item.second;
-        if (queues.count(spec.durable) != 0 || stopping) {
-            continue;
-        }
-        spec.ack_wait = config.ack_wait;
-        spec.max_ack_pending = config.max_inflight;
-        std::function<Result<std::unique_ptr<nats::Consumer>>()> make = [jet, spec] {
-            return jet->consumer(spec);
-        };
-        auto making = jet->blocking<Result<std::unique_ptr<nats::Consumer>>>(std::move(make));
-        auto consumer = co_await std::move(making);
-        if (!consumer) {
-            log->warn("queue_consumer_failed queue={} durable={} error=\"{}\"", name, spec.durable,
-                      consumer.error().what());
-            continue;
-        }
-        auto queue = std::make_unique<Queue>(name, std::move(consumer).value(), ex);
-        Queue* q = queue.get();
-        queues.emplace(spec.durable, std::move(queue));
-        log->info("queue_started queue={} durable={} subject={}", name, spec.durable,
-                  spec.filter_subject);
-        loops.spawn(fetch_loop(q), [this, name](std::exception_ptr e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& err) {
-                log->error("fetch_loop_failed queue={} error=\"{}\"", name, err.what());
-            }
-        });
-    }
+    });
 }
 
 awaitable<void> Worker::Impl::fetch_loop(Queue* q) {

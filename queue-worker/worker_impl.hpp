@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,8 +28,7 @@
 
 namespace faas::queue_worker {
 
-// One queue being consumed through one durable consumer (a queue may have two: its own, and
-// the legacy one draining calls stored before call ids joined the subject).
+// One queue being consumed through its durable consumer.
 struct Queue {
     Queue(std::string n, std::unique_ptr<nats::Consumer> c, const asio::any_io_executor& ex)
         : name(std::move(n)), consumer(std::move(c)), capacity(ex) {}
@@ -145,6 +145,12 @@ struct Worker::Impl {
     int starting = 0;  // messages fetched whose handle() has not begun
     awaitable<void> discover_loop();
     awaitable<void> discover();
+    // The queues to consume: those of the request stream's consumers (only the ones `queues`
+    // names, when set) plus every queue `queues` names. Sets their depths when the read worked.
+    std::set<std::string> queues_found(
+        const Result<std::vector<nats::ConsumerState>>& consumers);
+    // Binds the queue's durable consumer and starts its fetch loop, unless it runs already.
+    awaitable<void> start_queue(const std::string& name);
     awaitable<void> fetch_loop(Queue* q);
     awaitable<void> heartbeat_loop();
     awaitable<void> shutdown_sequence();
@@ -155,6 +161,18 @@ struct Worker::Impl {
     // process.cpp
     awaitable<void> handle(Queue* q, nats::Message msg);
     awaitable<void> process(Queue& q, nats::Message& msg);
+    // The call a message holds; nullopt (the message terminated) when it does not decode.
+    std::optional<Call> receive(Queue& q, nats::Message& msg);
+    // The function's settings from the call's annotations (parsed again when they changed).
+    void refresh_settings(Call& call, FunctionGate& gate);
+    // Calls the function through the gateway within its concurrency limit, which the answer
+    // then raises or lowers.
+    awaitable<Result<http::Response>> call_function(Call& call, FunctionGate& gate);
+    // Naks the message for a later attempt when the retry policy leaves one; false otherwise.
+    bool retry_later(Call& call,
+                     nats::Message& msg,
+                     Result<http::Response>& answer,
+                     const std::string& error);
     awaitable<void> finish(Call& call, nats::Message& msg, Final final);
     awaitable<bool> dead_letter(const Call& call, const nats::Message& msg, const Final& final);
     // Sets call.status.state (and updated_at) and hands the record to NATS now, so an ack or
@@ -176,9 +194,6 @@ struct Worker::Impl {
     Metrics metrics;
     std::unique_ptr<nats::JetStream> js;
     std::map<std::string, std::unique_ptr<Queue>> queues;  // by durable consumer name
-    int discoveries = 0;
-    // Calls stored on each queue's legacy subject, as last counted (see discover()).
-    std::map<std::string, std::uint64_t> legacy_depth;
     std::unique_ptr<http::ClientPool> client;
     http::Endpoint gateway;  // where every call goes
     http::CallOptions call_options;

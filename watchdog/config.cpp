@@ -52,14 +52,8 @@ std::string lock_file_path(const config::Env& env) {
     return (std::filesystem::path(dir) / ".lock").string();
 }
 
-}  // namespace
-
-Config load(const config::Env& env) {
-    using std::chrono::seconds;
-    Config c;
-    c.mode = parse_mode(env.get("mode"));
-    const bool of = c.mode != Mode::Classic;
-
+// The command to run and, in http and static modes, where the function answers.
+void load_command(Config& c, const config::Env& env) {
     c.fprocess = env.string("function_process", env.string("fprocess"));
     c.argv = text::split_spaces(c.fprocess);
     if (c.mode != Mode::Static && c.argv.empty()) {
@@ -72,7 +66,11 @@ Config load(const config::Env& env) {
             "upstream_url is required in http mode, e.g. upstream_url=http://127.0.0.1:5000");
     }
     c.static_path = env.string("static_path", "/home/app/public");
+}
 
+// Ports and timeouts (`of`: the of-watchdog's defaults, for every mode but classic).
+void load_server(Config& c, const config::Env& env, bool of) {
+    using std::chrono::seconds;
     c.port = static_cast<std::uint16_t>(env.integer("port", 8080, 0, 65535));
     c.metrics_port = static_cast<int>(env.integer("metrics_port", 8081, -1, 65535));
     c.read_timeout = env.duration("read_timeout", seconds(30));
@@ -85,7 +83,10 @@ Config load(const config::Env& env) {
     }
     c.exec_timeout = env.duration("exec_timeout", of ? seconds(30) : seconds(0));
     c.healthcheck_interval = env.duration("healthcheck_interval", c.write_timeout);
+}
 
+// The switches, the content type, and the logs.
+void load_behaviour(Config& c, const config::Env& env, bool of) {
     // The classic watchdog accepts only the literal "true"; of-watchdog uses Go's ParseBool.
     const auto flag = [&](const char* name, bool fallback) {
         return of ? env.go_bool(name, fallback) : env.flag(name, fallback);
@@ -104,9 +105,13 @@ Config load(const config::Env& env) {
     }
     c.max_inflight = static_cast<std::uint64_t>(env.integer("max_inflight", 0, 0, 1'000'000));
     const auto log_buffer = env.integer("log_buffer_size", 64 * 1024, -1, 1LL << 30);
-    c.log_buffer_size = log_buffer < 0 ? std::size_t{1} << 30U : static_cast<std::size_t>(log_buffer);
+    c.log_buffer_size =
+        log_buffer < 0 ? std::size_t{1} << 30U : static_cast<std::size_t>(log_buffer);
     c.ready_path = env.string("ready_path");
+}
 
+// Body and output sizes, processes started ahead, and threads.
+void load_limits(Config& c, const config::Env& env) {
     const bool buffered = c.forks_per_request();
     c.max_request_size = env.bytes("max_request_size", buffered ? 32ULL << 20U : 0);
     c.max_output_size = env.bytes("max_output_size", buffered ? 64ULL << 20U : 0);
@@ -117,6 +122,18 @@ Config load(const config::Env& env) {
     }
     const auto cpus = std::max(1U, std::thread::hardware_concurrency());
     c.threads = static_cast<std::size_t>(env.integer("threads", cpus, 1, 256));
+}
+
+}  // namespace
+
+Config load(const config::Env& env) {
+    Config c;
+    c.mode = parse_mode(env.get("mode"));
+    const bool of = c.mode != Mode::Classic;
+    load_command(c, env);
+    load_server(c, env, of);
+    load_behaviour(c, env, of);
+    load_limits(c, env);
     c.log_level = env.string("log_level", "info");
     c.lock_path = lock_file_path(env);
     return c;

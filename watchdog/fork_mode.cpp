@@ -32,37 +32,12 @@ process::SpawnOptions spawn_options(const Shared& shared) {
     return o;
 }
 
-}  // namespace
-
-awaitable<void> handle_fork(Shared& shared, ThreadContext& ctx, http::Exchange& ex) {
+// The process for one call: the one started ahead of time, or a new one.
+awaitable<Result<process::Child>> start_process(const Shared& shared,
+                                                ThreadContext& ctx,
+                                                const http::Exchange& ex,
+                                                bool classic) {
     const Config& c = shared.config;
-    const bool classic = c.mode == Mode::Classic;
-    if (classic && !classic_method_allowed(ex.method())) {
-        co_await ex.respond(http::text_error(405, "Method not allowed"));
-        co_return;
-    }
-    const std::string call_id = call_id_field(ex);
-    shared.log->info("Forking fprocess.");
-
-    auto body = co_await ex.read_body(c.max_request_size == 0 ? SIZE_MAX : c.max_request_size);
-    if (!body) {
-        const int status = http_status(body.error().code);
-        shared.log->warn("request body rejected {}status={} error=\"{}\"", call_id, status,
-                         body.error().what());
-        // The message as a named local: g++ 12 destroyed the string temporaries of a conditional
-        // inside the co_await expression twice (a double free on every 413).
-        std::string message = body.error().what();
-        if (status == 413) {
-            message = "Request body too large: the limit (max_request_size) is " +
-                      std::to_string(c.max_request_size) + " bytes";
-        }
-        http::Response res = http::text_error(status, message);
-        co_await ex.respond(std::move(res));
-        co_return;
-    }
-    std::string input = c.marshal_request ? marshal_request(ex, body.value()) : std::move(body.value());
-
-    const auto start = std::chrono::steady_clock::now();
     Result<process::Child> child = make_error(errc::internal);
     if (ctx.prespawn) {
         child = ctx.prespawn->take();
@@ -74,23 +49,18 @@ awaitable<void> handle_fork(Shared& shared, ThreadContext& ctx, http::Exchange& 
         }
         child = process::Child::spawn(co_await asio::this_coro::executor, o);
     }
-    if (!child) {
-        shared.log->error("could not start fprocess {}fprocess=\"{}\" error=\"{}\"", call_id,
-                          c.fprocess, child.error().what());
-        co_await ex.respond(http::text_error(500, child.error().what()));
-        co_return;
-    }
+    co_return child;
+}
 
-    RunLimits limits;
-    limits.exec_timeout = c.exec_timeout;
-    limits.max_output = c.max_output_size;
-    limits.max_stderr = c.log_buffer_size;
-    RunResult run = co_await drive(child.value(), std::move(input), limits);
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-
-    if (!run.stderr_text.empty()) {
-        shared.log->info("stderr: {}", truncate_for_log(run.stderr_text, c.log_buffer_size));
-    }
+// The answer for the process's run: a timeout (408 in classic mode), output over the limit,
+// the function's failure, or its output.
+http::Response run_answer(const Shared& shared,
+                          const http::Exchange& ex,
+                          RunResult& run,
+                          const std::string& call_id,
+                          bool classic,
+                          std::chrono::duration<double> took) {
+    const Config& c = shared.config;
     http::Response res;
     if (run.timed_out) {
         shared.log->warn("Killing process: {} {}exec_timeout={}s", c.fprocess, call_id,
@@ -132,6 +102,59 @@ awaitable<void> handle_fork(Shared& shared, ThreadContext& ctx, http::Exchange& 
         }
     }
     res.headers.set("X-Duration-Seconds", text::seconds_fixed6(took.count()));
+    return res;
+}
+
+}  // namespace
+
+awaitable<void> handle_fork(Shared& shared, ThreadContext& ctx, http::Exchange& ex) {
+    const Config& c = shared.config;
+    const bool classic = c.mode == Mode::Classic;
+    if (classic && !classic_method_allowed(ex.method())) {
+        co_await ex.respond(http::text_error(405, "Method not allowed"));
+        co_return;
+    }
+    const std::string call_id = call_id_field(ex);
+    shared.log->info("Forking fprocess.");
+
+    auto body = co_await ex.read_body(c.max_request_size == 0 ? SIZE_MAX : c.max_request_size);
+    if (!body) {
+        const int status = http_status(body.error().code);
+        shared.log->warn("request body rejected {}status={} error=\"{}\"", call_id, status,
+                         body.error().what());
+        // The message as a named local: g++ 12 destroyed the string temporaries of a conditional
+        // inside the co_await expression twice (a double free on every 413).
+        std::string message = body.error().what();
+        if (status == 413) {
+            message = "Request body too large: the limit (max_request_size) is " +
+                      std::to_string(c.max_request_size) + " bytes";
+        }
+        http::Response res = http::text_error(status, message);
+        co_await ex.respond(std::move(res));
+        co_return;
+    }
+    std::string input = c.marshal_request ? marshal_request(ex, body.value()) : std::move(body.value());
+
+    const auto start = std::chrono::steady_clock::now();
+    Result<process::Child> child = co_await start_process(shared, ctx, ex, classic);
+    if (!child) {
+        shared.log->error("could not start fprocess {}fprocess=\"{}\" error=\"{}\"", call_id,
+                          c.fprocess, child.error().what());
+        co_await ex.respond(http::text_error(500, child.error().what()));
+        co_return;
+    }
+
+    RunLimits limits;
+    limits.exec_timeout = c.exec_timeout;
+    limits.max_output = c.max_output_size;
+    limits.max_stderr = c.log_buffer_size;
+    RunResult run = co_await drive(child.value(), std::move(input), limits);
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+
+    if (!run.stderr_text.empty()) {
+        shared.log->info("stderr: {}", truncate_for_log(run.stderr_text, c.log_buffer_size));
+    }
+    http::Response res = run_answer(shared, ex, run, call_id, classic, took);
     co_await ex.respond(std::move(res));
     if (ctx.prespawn) {
         ctx.prespawn->refill();

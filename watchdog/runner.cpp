@@ -47,6 +47,42 @@ awaitable<void> read_capped(asio::posix::stream_descriptor& pipe, std::string& o
     }
 }
 
+// Kills the process group when `timeout` (if any) passes before the run is done.
+void arm_timeout(asio::steady_timer& timer,
+                 const std::shared_ptr<TimeoutState>& state,
+                 std::chrono::nanoseconds timeout) {
+    if (timeout.count() > 0) {
+        timer.expires_after(timeout);
+        timer.async_wait([state](error_code ec) {
+            if (ec || state->done) {
+                return;
+            }
+            state->fired = true;
+            state->child->signal_group(SIGKILL);
+        });
+    }
+}
+
+// stdout into result.output; over `max_output` (0: no limit) the process is killed.
+awaitable<void> read_output(process::Child& child, RunResult& result, std::uint64_t max_output) {
+    std::vector<char> buf(kReadChunk);
+    auto& pipe = *child.stdout_pipe();
+    for (;;) {
+        error_code ec;
+        const std::size_t n = co_await pipe.async_read_some(
+            asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
+        if (ec) {
+            break;
+        }
+        if (max_output != 0 && result.output.size() + n > max_output) {
+            result.output_too_large = true;
+            child.signal_group(SIGKILL);
+            break;
+        }
+        result.output.append(buf.data(), n);
+    }
+}
+
 }  // namespace
 
 awaitable<RunResult> drive(process::Child& child, std::string input, RunLimits limits) {
@@ -56,16 +92,7 @@ awaitable<RunResult> drive(process::Child& child, std::string input, RunLimits l
     auto state = std::make_shared<TimeoutState>();
     state->child = &child;
     asio::steady_timer timer(ex);
-    if (limits.exec_timeout.count() > 0) {
-        timer.expires_after(limits.exec_timeout);
-        timer.async_wait([state](error_code ec) {
-            if (ec || state->done) {
-                return;
-            }
-            state->fired = true;
-            state->child->signal_group(SIGKILL);
-        });
-    }
+    arm_timeout(timer, state, limits.exec_timeout);
 
     // stdin and stderr run beside the stdout reader: a function that writes before it has read
     // all its input would otherwise deadlock against us on full pipes.
@@ -98,22 +125,7 @@ awaitable<RunResult> drive(process::Child& child, std::string input, RunLimits l
     }
 
     if (child.stdout_pipe()) {
-        std::vector<char> buf(kReadChunk);
-        auto& pipe = *child.stdout_pipe();
-        for (;;) {
-            error_code ec;
-            const std::size_t n = co_await pipe.async_read_some(
-                asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
-            if (ec) {
-                break;
-            }
-            if (limits.max_output != 0 && result.output.size() + n > limits.max_output) {
-                result.output_too_large = true;
-                child.signal_group(SIGKILL);
-                break;
-            }
-            result.output.append(buf.data(), n);
-        }
+        co_await read_output(child, result, limits.max_output);
     }
     result.status = co_await child.wait();
     co_await writer_done.wait();

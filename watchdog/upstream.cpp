@@ -70,7 +70,6 @@ awaitable<void> Upstream::supervise() {
     const Config& c = shared_.config;
     auto backoff = milliseconds(100);
     auto& timer = backoff_timer_;
-    bool first = true;
     while (!stopping_) {
         process::SpawnOptions o;
         o.argv = c.argv;
@@ -82,42 +81,8 @@ awaitable<void> Upstream::supervise() {
             shared_.log->error("could not start fprocess fprocess=\"{}\" error=\"{}\" retry_ms={}",
                                c.fprocess, spawned.error().what(), backoff.count());
         } else {
-            process::Child& child = spawned.value();
-            current_ = &child;
-            shared_.log->info("started upstream pid={} fprocess=\"{}\"", child.pid(), c.fprocess);
-            async::AsyncEvent out_done(ioc_.get_executor());
-            async::AsyncEvent err_done(ioc_.get_executor());
-            asio::co_spawn(
-                ioc_,
-                [&]() -> awaitable<void> {
-                    co_await log_lines(*child.stdout_pipe(), shared_, "stdout");
-                    out_done.notify();
-                },
-                asio::detached);
-            asio::co_spawn(
-                ioc_,
-                [&]() -> awaitable<void> {
-                    co_await log_lines(*child.stderr_pipe(), shared_, "stderr");
-                    err_done.notify();
-                },
-                asio::detached);
             const auto started = std::chrono::steady_clock::now();
-            if (co_await wait_accepting(child)) {
-                shared_.upstream_up = true;
-                shared_.log->info("upstream ready url={} after_ms={}", c.upstream_url,
-                                  std::chrono::duration_cast<milliseconds>(
-                                      std::chrono::steady_clock::now() - started)
-                                      .count());
-                if (first && on_first_ready_) {
-                    first = false;
-                    on_first_ready_();
-                }
-            }
-            const process::ExitStatus status = co_await child.wait(true);
-            shared_.upstream_up = false;
-            co_await out_done.wait();
-            co_await err_done.wait();
-            current_ = nullptr;
+            const process::ExitStatus status = co_await run(spawned.value(), started);
             if (stopping_) {
                 shared_.log->info("upstream stopped status=\"{}\"", status.describe());
                 break;
@@ -132,6 +97,46 @@ awaitable<void> Upstream::supervise() {
         co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
         backoff = std::min(backoff * 2, milliseconds(5000));
     }
+}
+
+awaitable<process::ExitStatus> Upstream::run(process::Child& child,
+                                             std::chrono::steady_clock::time_point started) {
+    const Config& c = shared_.config;
+    current_ = &child;
+    shared_.log->info("started upstream pid={} fprocess=\"{}\"", child.pid(), c.fprocess);
+    async::AsyncEvent out_done(ioc_.get_executor());
+    async::AsyncEvent err_done(ioc_.get_executor());
+    asio::co_spawn(
+        ioc_,
+        [&]() -> awaitable<void> {
+            co_await log_lines(*child.stdout_pipe(), shared_, "stdout");
+            out_done.notify();
+        },
+        asio::detached);
+    asio::co_spawn(
+        ioc_,
+        [&]() -> awaitable<void> {
+            co_await log_lines(*child.stderr_pipe(), shared_, "stderr");
+            err_done.notify();
+        },
+        asio::detached);
+    if (co_await wait_accepting(child)) {
+        shared_.upstream_up = true;
+        shared_.log->info("upstream ready url={} after_ms={}", c.upstream_url,
+                          std::chrono::duration_cast<milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
+        if (!announced_ && on_first_ready_) {
+            announced_ = true;
+            on_first_ready_();
+        }
+    }
+    const process::ExitStatus status = co_await child.wait(true);
+    shared_.upstream_up = false;
+    co_await out_done.wait();
+    co_await err_done.wait();
+    current_ = nullptr;
+    co_return status;
 }
 
 awaitable<void> Upstream::stop(std::chrono::nanoseconds grace) {

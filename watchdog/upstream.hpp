@@ -26,11 +26,16 @@ public:
 
 private:
     awaitable<void> supervise();
+    // One run of the process, started at `started`: its output logged, the first readiness
+    // announced, until it exits.
+    awaitable<process::ExitStatus> run(process::Child& child,
+                                       std::chrono::steady_clock::time_point started);
     awaitable<bool> wait_accepting(process::Child& child);
 
     asio::io_context& ioc_;
     Shared& shared_;
     std::function<void()> on_first_ready_;
+    bool announced_ = false;  // on_first_ready_ has run
     process::Child* current_ = nullptr;
     bool stopping_ = false;
     asio::steady_timer backoff_timer_;

@@ -20,6 +20,61 @@ Lookup process_env() {
     };
 }
 
+namespace {
+
+// Nanoseconds per `unit` of a Go duration ("ns", "us" or "µs", "ms", "s", "m", "h").
+std::optional<long double> unit_scale(std::string_view unit) {
+    if (unit == "ns") {
+        return 1;
+    }
+    if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
+        return 1e3;
+    }
+    if (unit == "ms") {
+        return 1e6;
+    }
+    if (unit == "s") {
+        return 1e9;
+    }
+    if (unit == "m") {
+        return 60e9;
+    }
+    if (unit == "h") {
+        return 3600e9;
+    }
+    return std::nullopt;
+}
+
+// Takes one "<number><unit>" term ("1.5h") off the front of `s`: its nanoseconds.
+std::optional<long double> take_term(std::string_view& s) {
+    std::size_t i = 0;
+    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) != 0 || s[i] == '.')) {
+        ++i;
+    }
+    if (i == 0) {
+        return std::nullopt;
+    }
+    const std::string number(s.substr(0, i));
+    char* end = nullptr;
+    const long double value = std::strtold(number.c_str(), &end);
+    if (end != number.c_str() + number.size()) {
+        return std::nullopt;
+    }
+    s.remove_prefix(i);
+    std::size_t j = 0;
+    while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) == 0 && s[j] != '.')) {
+        ++j;
+    }
+    const auto scale = unit_scale(s.substr(0, j));
+    s.remove_prefix(j);
+    if (!scale) {
+        return std::nullopt;
+    }
+    return value * *scale;
+}
+
+}  // namespace
+
 std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) {
     if (s.empty()) {
         return std::nullopt;
@@ -43,43 +98,11 @@ std::optional<std::chrono::nanoseconds> parse_go_duration(std::string_view s) {
     long double total = 0;
     bool any = false;
     while (!s.empty()) {
-        std::size_t i = 0;
-        while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) != 0 || s[i] == '.')) {
-            ++i;
-        }
-        if (i == 0) {
+        const auto term = take_term(s);
+        if (!term) {
             return std::nullopt;
         }
-        const std::string number(s.substr(0, i));
-        char* end = nullptr;
-        const long double value = std::strtold(number.c_str(), &end);
-        if (end != number.c_str() + number.size()) {
-            return std::nullopt;
-        }
-        s.remove_prefix(i);
-        std::size_t j = 0;
-        while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) == 0 && s[j] != '.')) {
-            ++j;
-        }
-        const std::string_view unit = s.substr(0, j);
-        s.remove_prefix(j);
-        long double scale = 0;
-        if (unit == "ns") {
-            scale = 1;
-        } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-            scale = 1e3;
-        } else if (unit == "ms") {
-            scale = 1e6;
-        } else if (unit == "s") {
-            scale = 1e9;
-        } else if (unit == "m") {
-            scale = 60e9;
-        } else if (unit == "h") {
-            scale = 3600e9;
-        } else {
-            return std::nullopt;
-        }
-        total += value * scale;
+        total += *term;
         any = true;
     }
     if (!any || total > 9.2e18L) {

@@ -1,5 +1,5 @@
 #pragma once
-// Private to core/nats: the cnats include and the helpers jet_stream.cpp and consumer.cpp share.
+// Private to core/nats: the cnats include and the helpers jet_stream*.cpp and consumer.cpp share.
 // Nothing outside core/nats includes this header.
 #include <memory>
 #include <string>

@@ -95,14 +95,6 @@ std::string call_request_filter(const StreamSettings& s, std::string_view call_i
     return s.request_stream + ".*." + text::percent_encode(call_id, token_char);
 }
 
-std::string legacy_request_subject(const StreamSettings& s, std::string_view queue) {
-    return s.request_stream + "." + std::string(queue);
-}
-
-std::string legacy_request_filter(const StreamSettings& s) {
-    return s.request_stream + ".*";
-}
-
 std::string dead_letter_subject(const StreamSettings& s, std::string_view queue) {
     return s.dead_letter_stream + "." + std::string(queue);
 }
@@ -120,18 +112,15 @@ std::optional<std::string_view> after_prefix(std::string_view subject, std::stri
 
 }  // namespace
 
-std::optional<QueueSubject> parse_request_subject(const StreamSettings& s,
-                                                  std::string_view subject) {
+std::optional<std::string> parse_request_subject(const StreamSettings& s,
+                                                 std::string_view subject) {
     auto rest = after_prefix(subject, s.request_stream);
     if (!rest) {
         return std::nullopt;
     }
     const auto dot = rest->find('.');
     if (dot == std::string_view::npos) {
-        if (!is_token(*rest)) {
-            return std::nullopt;
-        }
-        return QueueSubject{std::string(*rest), true};
+        return std::nullopt;
     }
     const std::string_view queue = rest->substr(0, dot);
     const std::string_view last = rest->substr(dot + 1);
@@ -143,24 +132,12 @@ std::optional<QueueSubject> parse_request_subject(const StreamSettings& s,
     if (!is_token(queue) || !call_token) {
         return std::nullopt;
     }
-    return QueueSubject{std::string(queue), false};
-}
-
-std::map<std::string, std::uint64_t> legacy_calls(const StreamSettings& s,
-                                                  const nats::StreamState& state) {
-    std::map<std::string, std::uint64_t> out;
-    for (const auto& [subject, count] : state.subjects) {
-        auto q = parse_request_subject(s, subject);
-        if (q && q->legacy && count > 0) {
-            out[q->queue] += count;
-        }
-    }
-    return out;
+    return std::string(queue);
 }
 
 std::optional<std::string> queue_of_subject(const StreamSettings& s, std::string_view subject) {
     if (auto q = parse_request_subject(s, subject)) {
-        return std::move(q->queue);
+        return q;
     }
     if (auto rest = after_prefix(subject, s.dead_letter_stream); rest && is_token(*rest)) {
         return std::string(*rest);
@@ -172,10 +149,6 @@ std::string durable_name(const StreamSettings& s, std::string_view queue) {
     return s.request_stream + "-calls_" + std::string(queue);
 }
 
-std::string legacy_durable_name(const StreamSettings& s, std::string_view queue) {
-    return s.request_stream + "_" + std::string(queue);
-}
-
 nats::ConsumerSpec queue_consumer_spec(const StreamSettings& s, std::string_view queue) {
     nats::ConsumerSpec spec;
     spec.stream = s.request_stream;
@@ -184,13 +157,6 @@ nats::ConsumerSpec queue_consumer_spec(const StreamSettings& s, std::string_view
     spec.ack_wait = kDefaultAckWait;
     spec.max_deliver = -1;
     spec.max_ack_pending = kDefaultMaxInflight;
-    return spec;
-}
-
-nats::ConsumerSpec legacy_consumer_spec(const StreamSettings& s, std::string_view queue) {
-    nats::ConsumerSpec spec = queue_consumer_spec(s, queue);
-    spec.durable = legacy_durable_name(s, queue);
-    spec.filter_subject = legacy_request_subject(s, queue);
     return spec;
 }
 

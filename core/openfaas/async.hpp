@@ -5,7 +5,6 @@
 // here from the same environment, so neither undoes the other's configuration.
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,35 +55,18 @@ std::string request_subject(const StreamSettings& s,
 std::string request_filter(const StreamSettings& s, std::string_view queue);
 // "faas-request.*.<call id>": the request of a call, whichever queue holds it.
 std::string call_request_filter(const StreamSettings& s, std::string_view call_id);
-// "faas-request.<queue>": where a queue's calls were stored before the call id joined the
-// subject. Workers still drain it, so an upgrade strands no call.
-std::string legacy_request_subject(const StreamSettings& s, std::string_view queue);
-// "faas-request.*": a subjects filter matching the legacy subjects only (one per queue).
-std::string legacy_request_filter(const StreamSettings& s);
-// The calls stored on each queue's legacy subject, from the request stream's state read with
-// legacy_request_filter; queues with none are left out.
-std::map<std::string, std::uint64_t> legacy_calls(const StreamSettings& s,
-                                                  const nats::StreamState& state);
 // "faas-dead-letter.<queue>"
 std::string dead_letter_subject(const StreamSettings& s, std::string_view queue);
 
-// What a request-stream subject (or a consumer's filter) says about its queue.
-struct QueueSubject {
-    std::string queue;
-    bool legacy = false;  // "faas-request.<queue>", the layout before call ids
-};
-// "faas-request.<queue>.<token>" (a call, or the "*" of a filter) or "faas-request.<queue>";
+// The queue of a request-stream subject: "faas-request.<queue>.<token>" (a call, or the "*" of
+// a consumer's filter); nullopt for any other subject.
+std::optional<std::string> parse_request_subject(const StreamSettings& s,
+                                                 std::string_view subject);
+// The queue of a dead-letter subject ("faas-dead-letter.<queue>") or of a request subject;
 // nullopt for any other subject.
-std::optional<QueueSubject> parse_request_subject(const StreamSettings& s,
-                                                  std::string_view subject);
-// The queue of a dead-letter subject ("faas-dead-letter.<queue>") or of a request subject of
-// either layout; nullopt for any other subject.
 std::optional<std::string> queue_of_subject(const StreamSettings& s, std::string_view subject);
 // The queue's durable consumer, reading request_filter: "faas-request-calls_<queue>".
 std::string durable_name(const StreamSettings& s, std::string_view queue);
-// The durable consumer of the legacy subject: "faas-request_<queue>" (the '-' after the stream
-// name in durable_name keeps the two apart for every queue name).
-std::string legacy_durable_name(const StreamSettings& s, std::string_view queue);
 // The queue-worker's defaults for max_inflight and ack_wait: a queue's consumer is created with
 // them (as max_ack_pending and ack_wait), so a gateway that creates it agrees with a worker
 // left at its defaults.
@@ -94,8 +76,6 @@ inline constexpr std::chrono::seconds kDefaultAckWait{60};
 // The gateway creates it on a queue's first call, which is how workers discover the queue; a
 // worker then sets its own ack_wait and max_ack_pending.
 nats::ConsumerSpec queue_consumer_spec(const StreamSettings& s, std::string_view queue);
-// The same for the legacy subject.
-nats::ConsumerSpec legacy_consumer_spec(const StreamSettings& s, std::string_view queue);
 
 // WorkQueue retention, file storage, subjects "faas-request.>", dedup_window.
 nats::StreamSpec request_stream_spec(const StreamSettings& s);

@@ -95,49 +95,59 @@ std::vector<std::string> current_environment() {
     return out;
 }
 
-Result<Started> Child::start(const SpawnOptions& options) {
-    if (options.argv.empty() || options.argv.front().empty()) {
-        return make_error(errc::bad_request, "no command to run");
-    }
+namespace {
+
+// The pipes a child gets for the streams its options set to Stdio::Pipe.
+struct ChildPipes {
     std::optional<Pipe> in;
     std::optional<Pipe> out;
     std::optional<Pipe> err;
-    if (options.in == Stdio::Pipe) {
-        auto p = make_pipe();
-        if (!p) {
-            return p.error();
-        }
-        in = std::move(p.value());
-    }
-    if (options.out == Stdio::Pipe) {
-        auto p = make_pipe();
-        if (!p) {
-            return p.error();
-        }
-        out = std::move(p.value());
-    }
-    if (options.err == Stdio::Pipe) {
-        auto p = make_pipe();
-        if (!p) {
-            return p.error();
-        }
-        err = std::move(p.value());
-    }
+};
 
-    SpawnSetup setup;
-    auto* fa = &setup.actions;
-    if (in) {
-        posix_spawn_file_actions_adddup2(fa, in->read.get(), STDIN_FILENO);
+Status pipe_if(Stdio wanted, std::optional<Pipe>& pipe) {
+    if (wanted != Stdio::Pipe) {
+        return {};
+    }
+    auto p = make_pipe();
+    if (!p) {
+        return p.error();
+    }
+    pipe = std::move(p.value());
+    return {};
+}
+
+Result<ChildPipes> make_pipes(const SpawnOptions& options) {
+    ChildPipes pipes;
+    Status made = pipe_if(options.in, pipes.in);
+    if (made) {
+        made = pipe_if(options.out, pipes.out);
+    }
+    if (made) {
+        made = pipe_if(options.err, pipes.err);
+    }
+    if (!made) {
+        return made.error();
+    }
+    return pipes;
+}
+
+// The child's stdin, stdout and stderr (a pipe, /dev/null, or ours), its working directory, and
+// no other descriptor of ours.
+void set_file_actions(posix_spawn_file_actions_t* fa,
+                      const SpawnOptions& options,
+                      const ChildPipes& pipes) {
+    if (pipes.in) {
+        posix_spawn_file_actions_adddup2(fa, pipes.in->read.get(), STDIN_FILENO);
     } else if (options.in == Stdio::Null) {
         posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     }
-    if (out) {
-        posix_spawn_file_actions_adddup2(fa, out->write.get(), STDOUT_FILENO);
+    if (pipes.out) {
+        posix_spawn_file_actions_adddup2(fa, pipes.out->write.get(), STDOUT_FILENO);
     } else if (options.out == Stdio::Null) {
         posix_spawn_file_actions_addopen(fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     }
-    if (err) {
-        posix_spawn_file_actions_adddup2(fa, err->write.get(), STDERR_FILENO);
+    if (pipes.err) {
+        posix_spawn_file_actions_adddup2(fa, pipes.err->write.get(), STDERR_FILENO);
     } else if (options.err == Stdio::ToStdout) {
         posix_spawn_file_actions_adddup2(fa, STDOUT_FILENO, STDERR_FILENO);
     } else if (options.err == Stdio::Null) {
@@ -149,8 +159,11 @@ Result<Started> Child::start(const SpawnOptions& options) {
     // Asio opens sockets without O_CLOEXEC: without this a function would inherit our
     // listening socket and keep the port after we exit.
     posix_spawn_file_actions_addclosefrom_np(fa, 3);
-    // Own process group (so a timeout can kill everything the function started), default signal
-    // dispositions (we ignore SIGPIPE; the function must not inherit that) and an empty mask.
+}
+
+// Own process group (so a timeout can kill everything the function started), default signal
+// dispositions (we ignore SIGPIPE; the function must not inherit that) and an empty mask.
+void set_attributes(posix_spawnattr_t* attr) {
     sigset_t defaults;
     sigemptyset(&defaults);
     for (int s : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGQUIT, SIGUSR1, SIGUSR2}) {
@@ -158,27 +171,43 @@ Result<Started> Child::start(const SpawnOptions& options) {
     }
     sigset_t empty;
     sigemptyset(&empty);
-    posix_spawnattr_setsigdefault(&setup.attr, &defaults);
-    posix_spawnattr_setsigmask(&setup.attr, &empty);
-    posix_spawnattr_setpgroup(&setup.attr, 0);
-    posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                              POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setsigdefault(attr, &defaults);
+    posix_spawnattr_setsigmask(attr, &empty);
+    posix_spawnattr_setpgroup(attr, 0);
+    posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
+                                       POSIX_SPAWN_SETSIGMASK);
+}
 
-    std::vector<char*> argv;
-    argv.reserve(options.argv.size() + 1);
-    for (const auto& a : options.argv) {
-        argv.push_back(const_cast<char*>(a.c_str()));  // NOLINT: posix_spawn's signature
+// argv or envp as posix_spawn takes them: pointers into `strings`, then a null.
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    out.reserve(strings.size() + 1);
+    for (const auto& a : strings) {
+        out.push_back(const_cast<char*>(a.c_str()));  // NOLINT: posix_spawn's signature
     }
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    envp.reserve(options.env.size() + 1);
-    for (const auto& e : options.env) {
-        envp.push_back(const_cast<char*>(e.c_str()));  // NOLINT: posix_spawn's signature
+    out.push_back(nullptr);
+    return out;
+}
+
+}  // namespace
+
+Result<Started> Child::start(const SpawnOptions& options) {
+    if (options.argv.empty() || options.argv.front().empty()) {
+        return make_error(errc::bad_request, "no command to run");
     }
-    envp.push_back(nullptr);
+    auto pipes = make_pipes(options);
+    if (!pipes) {
+        return pipes.error();
+    }
+    SpawnSetup setup;
+    set_file_actions(&setup.actions, options, *pipes);
+    set_attributes(&setup.attr);
+    std::vector<char*> argv = c_strings(options.argv);
+    std::vector<char*> envp = c_strings(options.env);
 
     pid_t pid = -1;
-    const int rc = ::posix_spawnp(&pid, argv[0], fa, &setup.attr, argv.data(), envp.data());
+    const int rc =
+        ::posix_spawnp(&pid, argv[0], &setup.actions, &setup.attr, argv.data(), envp.data());
     if (rc != 0) {
         return make_error(std::error_code(rc, std::generic_category()),
                           "starting " + options.argv.front() + ": " + std::strerror(rc));
@@ -193,17 +222,18 @@ Result<Started> Child::start(const SpawnOptions& options) {
                           std::string("pidfd_open: ") + std::strerror(e));  // ~Started reaps
     }
     started.pidfd_ = pidfd;
-    if (in) {
-        in->read.reset();
-        started.in_ = in->write.release();
+    // The parent keeps the other end of each pipe.
+    if (pipes->in) {
+        pipes->in->read.reset();
+        started.in_ = pipes->in->write.release();
     }
-    if (out) {
-        out->write.reset();
-        started.out_ = out->read.release();
+    if (pipes->out) {
+        pipes->out->write.reset();
+        started.out_ = pipes->out->read.release();
     }
-    if (err) {
-        err->write.reset();
-        started.err_ = err->read.release();
+    if (pipes->err) {
+        pipes->err->write.reset();
+        started.err_ = pipes->err->read.release();
     }
     return started;
 }

@@ -276,26 +276,6 @@ void WorkerFixture::publish_raw(const std::string& queue, std::string data) {
     REQUIRE(publish(queue, std::move(calls)) == 1);
 }
 
-std::vector<std::string> WorkerFixture::enqueue_legacy(const Enqueue& e, int n) {
-    const std::string subject = openfaas::async::legacy_request_subject(
-        streams, openfaas::async::queue_or_default(e.queue));
-    std::vector<std::string> ids;
-    std::vector<std::pair<std::string, std::string>> messages;
-    for (int i = 0; i < n; ++i) {
-        openfaas::QueueRequest r = request_of(e);
-        r.call_id = "legacy-" + std::to_string(nats.port()) + "-" + std::to_string(i);
-        r.headers.set("X-Call-Id", r.call_id);
-        if (e.callback) {
-            r.callback_url = receiver.url();
-            r.headers.set("X-Callback-Url", r.callback_url);
-        }
-        ids.push_back(r.call_id);
-        messages.emplace_back(subject, openfaas::encode(r));
-    }
-    REQUIRE(send(std::move(messages)) == n);
-    return ids;
-}
-
 std::optional<openfaas::CallStatus> WorkerFixture::status(const std::string& call_id) {
     auto last = js_->last_message("KV_" + streams.status_bucket,
                                   openfaas::async::status_subject(streams, call_id));

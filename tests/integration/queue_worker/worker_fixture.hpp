@@ -111,9 +111,6 @@ public:
     std::vector<std::string> enqueue_many(const Enqueue& e, int n);
     // Publishes `data` as it is on the queue's subject (a message no gateway would write).
     void publish_raw(const std::string& queue, std::string data);
-    // Queues n calls the way gateways did before call ids joined the subject: on
-    // "faas-request.<queue>", with no consumer made for them. Returns their call ids.
-    std::vector<std::string> enqueue_legacy(const Enqueue& e, int n);
 
     std::optional<openfaas::CallStatus> status(const std::string& call_id);
     // Waits until the call's status record says `state`; fails the check with the last record.

@@ -61,34 +61,6 @@ TEST_CASE("queue-worker: kill -9 during calls, restart: the calls are redone, no
     CHECK(redone >= 1);
 }
 
-TEST_CASE("queue-worker: calls stored the legacy way (faas-request.<queue>, no call id) are done too") {
-    WorkerFixture f;
-    Enqueue e;
-    e.callback = false;
-    // Queued by an older gateway, before any worker made a consumer for them; then the upgraded
-    // worker starts.
-    f.kill_worker();
-    const auto old_ids = f.enqueue_legacy(e, 5);
-    const auto new_ids = f.enqueue_many(e, 5);
-    f.start_worker();
-    for (const auto& ids : {old_ids, new_ids}) {
-        for (const auto& id : ids) {
-            REQUIRE(f.wait_status(id, CallState::Succeeded, 20s));
-        }
-    }
-    CHECK(f.gateway.count("fn.openfaas-fn") == 10);
-    CHECK(faas::test::wait_until([&] { return f.queued() == 0; }));
-    // Both consumers read (the log is written within 100 ms).
-    CHECK_MESSAGE(faas::test::wait_until([&] {
-                      const std::string log = f.worker_log();
-                      return log.find("durable=faas-request_default "
-                                      "subject=faas-request.default\n") != std::string::npos &&
-                             log.find("durable=faas-request-calls_default "
-                                      "subject=faas-request.default.*") != std::string::npos;
-                  }),
-                  f.worker_log());
-}
-
 TEST_CASE("queue-worker: a slow function on one queue does not hold a fast one on another") {
     WorkerFixture f(faas::test::EnvMap{{"max_inflight", "4"}});
     f.gateway.script("slow.openfaas-fn", [](int) { return slow(4000ms); });

@@ -76,17 +76,12 @@ TEST_CASE("async names: subjects, durable names and the queue of a subject") {
     CHECK(async::request_subject(s, "slow", "my.call 2") == "faas-request.slow.my%2Ecall%202");
     CHECK(async::request_filter(s, "slow") == "faas-request.slow.*");
     CHECK(async::call_request_filter(s, "my.call") == "faas-request.*.my%2Ecall");
-    CHECK(async::legacy_request_subject(s, "default") == "faas-request.default");
     CHECK(async::dead_letter_subject(s, "slow") == "faas-dead-letter.slow");
     CHECK(async::durable_name(s, "default") == "faas-request-calls_default");
-    CHECK(async::legacy_durable_name(s, "default") == "faas-request_default");
-    // No queue's durable is another queue's legacy durable.
-    CHECK(async::durable_name(s, "x") != async::legacy_durable_name(s, "-calls_x"));
 
     CHECK(async::queue_of_subject(s, "faas-request.slow.c1") == "slow");
     CHECK(async::queue_of_subject(s, "faas-request.slow.my%2Ecall") == "slow");
     CHECK(async::queue_of_subject(s, "faas-request.slow.*") == "slow");
-    CHECK(async::queue_of_subject(s, "faas-request.slow") == "slow");
     CHECK(async::queue_of_subject(s, "faas-dead-letter.default") == "default");
     CHECK_FALSE(async::queue_of_subject(s, "faas-request.").has_value());
     CHECK_FALSE(async::queue_of_subject(s, "faas-request.a.").has_value());
@@ -97,31 +92,15 @@ TEST_CASE("async names: subjects, durable names and the queue of a subject") {
     CHECK_FALSE(async::queue_of_subject(s, "faas-requestx.slow").has_value());
     CHECK_FALSE(async::queue_of_subject(s, "other.slow").has_value());
     CHECK_FALSE(async::queue_of_subject(s, "faas-request").has_value());
+    // A queue's subjects carry a call id: "faas-request.<queue>" alone is no request subject.
+    CHECK_FALSE(async::queue_of_subject(s, "faas-request.slow").has_value());
 
-    const auto call = async::parse_request_subject(s, "faas-request.slow.c1");
-    REQUIRE(call.has_value());
-    CHECK(call->queue == "slow");
-    CHECK_FALSE(call->legacy);
-    const auto legacy = async::parse_request_subject(s, "faas-request.slow");
-    REQUIRE(legacy.has_value());
-    CHECK(legacy->legacy);
+    CHECK(async::parse_request_subject(s, "faas-request.slow.c1") == "slow");
+    CHECK(async::parse_request_subject(s, "faas-request.slow.*") == "slow");
     CHECK_FALSE(async::parse_request_subject(s, "faas-dead-letter.slow").has_value());
 }
 
-TEST_CASE("async names: legacy_calls counts the calls on each queue's legacy subject") {
-    const async::StreamSettings s;
-    CHECK(async::legacy_request_filter(s) == "faas-request.*");
-    nats::StreamState state;
-    state.subjects = {{"faas-request.default", 3},
-                      {"faas-request.slow", 0},
-                      {"faas-request.fast.c1", 4},
-                      {"faas-dead-letter.default", 9},
-                      {"faas-request.a b", 1}};
-    const auto calls = async::legacy_calls(s, state);
-    CHECK(calls == std::map<std::string, std::uint64_t>{{"default", 3}});
-}
-
-TEST_CASE("async names: a queue's consumer specs, current and legacy") {
+TEST_CASE("async names: a queue's consumer spec") {
     const async::StreamSettings s;
     const nats::ConsumerSpec now = async::queue_consumer_spec(s, "slow");
     CHECK(now.stream == "faas-request");
@@ -131,10 +110,6 @@ TEST_CASE("async names: a queue's consumer specs, current and legacy") {
     // What a worker at its defaults sets, so creating it and binding to it agree.
     CHECK(now.ack_wait == async::kDefaultAckWait);
     CHECK(now.max_ack_pending == async::kDefaultMaxInflight);
-    const nats::ConsumerSpec old = async::legacy_consumer_spec(s, "slow");
-    CHECK(old.durable == "faas-request_slow");
-    CHECK(old.filter_subject == "faas-request.slow");
-    CHECK(old.max_deliver == -1);
 }
 
 TEST_CASE("async specs: request, dead-letter and status streams") {
