@@ -18,9 +18,9 @@ void MetricCache::observe(int code, std::string_view method, double seconds) {
         const std::map<std::string, std::string> labels{{"code", std::to_string(code)},
                                                         {"method", std::string(method)}};
         auto& counter = m_.requests.Add(labels);
-        auto& histogram = m_.duration.Add(labels, prometheus::Histogram::BucketBoundaries{
-                                                      .005, .01, .025, .05, .1, .25, .5, 1,
-                                                      2.5, 5, 10});
+        auto& histogram =
+            m_.duration.Add(labels, prometheus::Histogram::BucketBoundaries{
+                                        .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10});
         it = cache_.emplace(key, std::make_pair(&counter, &histogram)).first;
     }
     it->second.first->Increment();

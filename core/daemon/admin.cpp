@@ -8,7 +8,9 @@ namespace faas::daemon {
 
 namespace {
 
-bool get_or_head(std::string_view method) { return method == "GET" || method == "HEAD"; }
+bool get_or_head(std::string_view method) {
+    return method == "GET" || method == "HEAD";
+}
 
 http::Response metrics_page(const metrics::Registry& registry) {
     http::Response res;

@@ -1,9 +1,8 @@
 // core/async/task_group: waiting for a group's tasks, with and without a drain deadline.
-#include "core/async/task_group.hpp"
-
 #include <doctest/doctest.h>
 
 #include "core/async/async_event.hpp"
+#include "core/async/task_group.hpp"
 #include "tests/support/http_client.hpp"
 
 using faas::async::AsyncEvent;

@@ -1,11 +1,10 @@
 // core/daemon/admin: /metrics and /healthz as each daemon answers them.
-#include "core/daemon/admin.hpp"
-
 #include <memory>
 #include <thread>
 
 #include <doctest/doctest.h>
 
+#include "core/daemon/admin.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/printers.hpp"
 
@@ -16,8 +15,12 @@ namespace {
 
 struct Registry {
     Registry() {
-        prometheus::BuildCounter().Name("faas_test_things_total").Help("things").Register(registry)
-            .Add({}).Increment();
+        prometheus::BuildCounter()
+            .Name("faas_test_things_total")
+            .Help("things")
+            .Register(registry)
+            .Add({})
+            .Increment();
     }
     faas::metrics::Registry registry;
 };
@@ -28,7 +31,11 @@ public:
     AdminServer(const faas::metrics::Registry& registry, AdminRoutes routes)
         : pool_(1),
           server_(faas::daemon::make_admin_server(
-              pool_, "127.0.0.1", 0, registry, std::move(routes),
+              pool_,
+              "127.0.0.1",
+              0,
+              registry,
+              std::move(routes),
               faas::log::make("admin-test", faas::log::Format::Structured, "warn"))) {
         server_->start();
         thread_ = std::thread([this] { pool_.run(); });

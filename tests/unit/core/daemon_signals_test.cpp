@@ -1,10 +1,9 @@
 // core/daemon/signals: the first SIGTERM/SIGINT starts the graceful stop, later ones only nudge.
-#include "core/daemon/signals.hpp"
-
 #include <csignal>
 
 #include <doctest/doctest.h>
 
+#include "core/daemon/signals.hpp"
 #include "tests/support/wait.hpp"
 
 TEST_SUITE_BEGIN("core.daemon.signals");

@@ -1,9 +1,8 @@
 // core/http/basic_auth: the secret files, the header check and the 401.
-#include "core/http/basic_auth.hpp"
-
 #include <doctest/doctest.h>
 
 #include "core/config/env.hpp"
+#include "core/http/basic_auth.hpp"
 #include "core/text/text.hpp"
 #include "tests/support/printers.hpp"
 #include "tests/support/temp_dir.hpp"

@@ -1,9 +1,8 @@
 // core/http/respond: the one mapping from an error to an HTTP answer, and send().
-#include "core/http/respond.hpp"
-
 #include <doctest/doctest.h>
 
 #include "core/errc.hpp"
+#include "core/http/respond.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/printers.hpp"
 #include "tests/support/test_server.hpp"
@@ -38,8 +37,8 @@ TEST_CASE("respond: the router's answers are Go's 404 and 405") {
 TEST_CASE("respond: send writes the response and shrugs off a write that cannot happen") {
     // The second send fails (a response was already written) and must neither throw nor
     // change what the client got.
-    faas::test::TestServer server(faas::test::same_handler(
-        [](http::Exchange& ex) -> faas::awaitable<void> {
+    faas::test::TestServer server(
+        faas::test::same_handler([](http::Exchange& ex) -> faas::awaitable<void> {
             http::Response first = http::text_error(418, "first");
             co_await http::send(ex, std::move(first));
             http::Response second = http::text_error(500, "second");

@@ -1,10 +1,9 @@
 // core/http/router: patterns with named segments and a tail, and the one 404/405 decision.
-#include "core/http/router.hpp"
-
 #include <string>
 
 #include <doctest/doctest.h>
 
+#include "core/http/router.hpp"
 #include "tests/support/printers.hpp"
 
 using faas::http::Router;
