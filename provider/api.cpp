@@ -1,15 +1,8 @@
 #include "provider/api.hpp"
 
-#include <algorithm>
 #include <chrono>
-#include <filesystem>
 
-#include "core/config/env.hpp"
-#include "core/crypto/hmac.hpp"
-#include "core/text/text.hpp"
-#include "provider/query.hpp"
-#include "provider/store.hpp"
-
+#include "core/daemon/admin.hpp"
 
 namespace faas::provider {
 
@@ -31,55 +24,20 @@ struct Api::Metrics {
 
 namespace {
 
-http::Response method_not_allowed() { return http::text_error(405, "Method Not Allowed"); }
-
 constexpr std::size_t kBodyLimit = 8U << 20U;
 
 }  // namespace
 
-Credentials load_credentials(const std::string& dir) {
-    Credentials c;
-    const std::filesystem::path d(dir);
-    auto user = read_small_file(d / "basic-auth-user");
-    auto pass = read_small_file(d / "basic-auth-password");
-    if (!user || !pass) {
-        throw config::ConfigError("basic_auth=true: cannot read " + dir +
-                                  "/basic-auth-user and basic-auth-password (set "
-                                  "secret_mount_path)");
-    }
-    c.user = std::string(text::trim(*user));
-    c.password = std::string(text::trim(*pass));
-    return c;
-}
-
-bool authorized(std::optional<std::string_view> header, const Credentials& c) {
-    if (!header || header->size() < 6 || !text::iequals(header->substr(0, 6), "Basic ")) {
-        return false;
-    }
-    auto decoded = text::base64_decode(text::trim(header->substr(6)));
-    if (!decoded) {
-        return false;
-    }
-    const auto colon = decoded->find(':');
-    if (colon == std::string::npos) {
-        return false;
-    }
-    const std::string_view user = std::string_view(*decoded).substr(0, colon);
-    const std::string_view password = std::string_view(*decoded).substr(colon + 1);
-    const bool user_ok = crypto::constant_time_equal(user, c.user);
-    const bool pass_ok = crypto::constant_time_equal(password, c.password);
-    return user_ok && pass_ok;
-}
-
 Api::Api(FunctionBackend& backend, asio::io_context& control, const Config& config, log::Logger log,
-         metrics::Registry& registry, std::optional<Credentials> credentials)
+         metrics::Registry& registry, std::optional<http::Credentials> credentials)
     : backend_(backend),
       control_(control),
       config_(config),
       log_(std::move(log)),
       registry_(registry),
       metrics_(std::make_unique<Metrics>(registry)),
-      credentials_(std::move(credentials)) {}
+      credentials_(std::move(credentials)),
+      routes_(routes()) {}
 
 Api::~Api() = default;
 
@@ -94,9 +52,11 @@ http::HandlerFactory Api::factory() {
 awaitable<std::optional<std::string>> Api::body(http::Exchange& ex) {
     auto b = co_await ex.read_body(kBodyLimit);
     if (!b) {
-        const int status = b.error().code == errc::body_too_large ? 413 : 400;
-        http::Response r = http::text_error(status, b.error().what());
-        (void)co_await ex.respond(std::move(r));
+        // Too large is 413; anything else the client sent is a bad request.
+        const bool too_large = b.error().code == errc::body_too_large;
+        const Error e = too_large ? b.error() : make_error(errc::bad_request, b.error().what());
+        http::Response r = http::error_response(e);
+        co_await http::send(ex, std::move(r));
         co_return std::nullopt;
     }
     co_return std::move(b).value();
@@ -115,8 +75,8 @@ awaitable<void> Api::handle(Thread& t, http::Exchange& ex) {
     }
     if (failed) {
         if (!ex.response_started()) {
-            http::Response r = http::text_error(500, "internal error");
-            (void)co_await ex.respond(std::move(r));
+            http::Response r = http::error_response(make_error(errc::internal));
+            co_await http::send(ex, std::move(r));
         } else {
             ex.abort();
         }
@@ -133,43 +93,40 @@ awaitable<void> Api::handle(Thread& t, http::Exchange& ex) {
 
 awaitable<void> Api::route(Thread& t, http::Exchange& ex, std::string& route_label) {
     const std::string_view path = ex.path();
-    if (path == "/healthz") {
-        route_label = "/healthz";
-        if (ex.method() != "GET" && ex.method() != "HEAD") {
-            (void)co_await ex.respond(method_not_allowed());
+    if (path.starts_with("/system/") && credentials_ &&
+        !http::authorized(*credentials_, ex.header("Authorization"))) {
+        route_label = "/system/*";
+        http::Response r = http::unauthorized_response();
+        co_await http::send(ex, std::move(r));
+        co_return;
+    }
+    const auto match = routes_.match(ex.method(), path);
+    switch (match.status) {
+        case http::RouteStatus::Found: {
+            route_label = std::string(match.label);
+            co_await (*match.handler)(t, ex, match.params);
             co_return;
         }
-        http::Response r;
-        r.body = "OK";
-        (void)co_await ex.respond(std::move(r));
-        co_return;
-    }
-    if (path == "/metrics") {
-        route_label = "/metrics";
-        http::Response r;
-        r.headers.set("Content-Type", metrics::kContentType);
-        r.body = metrics::serialize(registry_);
-        (void)co_await ex.respond(std::move(r));
-        co_return;
-    }
-    if (path.starts_with("/function/") || path == "/function") {
-        route_label = "/function/{name}";
-        const std::string_view rest = path.size() > 10 ? path.substr(10) : std::string_view{};
-        co_await proxy(t, ex, rest);
-        co_return;
-    }
-    if (path.starts_with("/system/")) {
-        if (credentials_ && !authorized(ex.header("Authorization"), *credentials_)) {
-            route_label = "/system/*";
-            http::Response r = http::text_error(401, "invalid credentials");
-            r.headers.set("WWW-Authenticate", "Basic realm=\"Restricted\"");
-            (void)co_await ex.respond(std::move(r));
+        case http::RouteStatus::MethodNotAllowed: {
+            route_label = std::string(match.label);
+            http::Response r = http::method_not_allowed_response();
+            co_await http::send(ex, std::move(r));
             co_return;
         }
-        co_await system(t, ex, path, route_label);
-        co_return;
+        case http::RouteStatus::NotFound: break;
     }
-    (void)co_await ex.respond(http::text_error(404, "404 page not found"));
+    http::Response r = http::not_found_response();
+    co_await http::send(ex, std::move(r));
+}
+
+awaitable<void> Api::admin(http::Exchange& ex) {
+    // Prometheus' Go handler answers /metrics whatever the method, as the provider always did.
+    daemon::AdminRoutes admin;
+    admin.metrics_any_method = true;
+    auto answer = daemon::admin_response(registry_, admin, ex.method(), ex.path());
+    FAAS_ASSERT(answer.has_value());  // routed here for /healthz and /metrics only
+    http::Response r = std::move(*answer);
+    co_await http::send(ex, std::move(r));
 }
 
 }  // namespace faas::provider

@@ -14,8 +14,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-http::Response proxy_error(int status, std::string_view message) {
-    http::Response r = http::text_error(status, message);
+// An error the proxy itself answers, marked so as the OpenFaaS provider marks it.
+http::Response proxy_error(errc code, std::string message) {
+    http::Response r = http::error_response(make_error(code, std::move(message)));
     r.headers.set("X-OpenFaaS-Internal", "proxy");
     return r;
 }
@@ -27,14 +28,18 @@ awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest)
     const std::string full(rest.substr(0, slash));
     const std::string tail = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     if (full.empty() || !openfaas::valid_route_name(full)) {
-        (void)co_await ex.respond(http::text_error(400, "Provide a valid function name in the path"));
+        http::Response r = http::error_response(
+            make_error(errc::bad_request, "Provide a valid function name in the path"));
+        co_await http::send(ex, std::move(r));
         co_return;
     }
     const auto qn = openfaas::split_name(full, config_.default_namespace);
     const std::string name = qn.name;
     const std::string ns = qn.namespace_;
     if (ns == "kube-system") {
-        (void)co_await ex.respond(proxy_error(503, "No endpoints available for: " + full + "."));
+        http::Response r =
+            proxy_error(errc::unavailable, "No endpoints available for: " + full + ".");
+        co_await http::send(ex, std::move(r));
         co_return;
     }
     http::ForwardOptions opts;
@@ -58,7 +63,9 @@ awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest)
             };
         auto ep = co_await asio::co_spawn(control_, std::move(job), use_awaitable);
         if (!ep) {
-            (void)co_await ex.respond(proxy_error(503, "No endpoints available for: " + name + "."));
+            http::Response r =
+                proxy_error(errc::unavailable, "No endpoints available for: " + name + ".");
+            co_await http::send(ex, std::move(r));
             co_return;
         }
         auto res = co_await t.client.forward(ex, *ep, opts);
@@ -72,26 +79,30 @@ awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest)
             continue;
         }
         if (res.error().code == errc::body_too_large) {
-            (void)co_await ex.respond(http::text_error(413, res.error().what()));
+            http::Response r = http::error_response(res.error());
+            co_await http::send(ex, std::move(r));
             co_return;
         }
         log_->warn("proxy failed fn={} namespace={} call_id={} error=\"{}\"", name, ns,
                    ex.header("X-Call-Id").value_or(""), res.error().what());
-        (void)co_await ex.respond(proxy_error(500, "Can't reach service for: " + name + "."));
+        http::Response r = proxy_error(errc::internal, "Can't reach service for: " + name + ".");
+        co_await http::send(ex, std::move(r));
         co_return;
     }
 }
 
 awaitable<void> Api::logs(Thread& t, http::Exchange& ex) {
     if (ex.method() != "GET") {
-        (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
+        http::Response r = http::method_not_allowed_response();
+        co_await http::send(ex, std::move(r));
         co_return;
     }
     const auto q = parse_query(ex.query());
     const std::string name = query_value(q, "name");
     std::string ns = query_value(q, "namespace");
     if (name.empty()) {
-        (void)co_await ex.respond(http::text_error(422, "name is required"));
+        http::Response r = http::text_error(422, "name is required");
+        co_await http::send(ex, std::move(r));
         co_return;
     }
     LogQuery lq;
@@ -99,7 +110,8 @@ awaitable<void> Api::logs(Thread& t, http::Exchange& ex) {
     if (auto tail = query_value(q, "tail"); !tail.empty()) {
         auto [p, ec] = std::from_chars(tail.data(), tail.data() + tail.size(), lq.tail);
         if (ec != std::errc() || p != tail.data() + tail.size()) {
-            (void)co_await ex.respond(http::text_error(422, "tail: expected an integer"));
+            http::Response r = http::text_error(422, "tail: expected an integer");
+            co_await http::send(ex, std::move(r));
             co_return;
         }
     }
@@ -107,7 +119,8 @@ awaitable<void> Api::logs(Thread& t, http::Exchange& ex) {
     if (auto f = query_value(q, "follow"); !f.empty()) {
         auto b = config::parse_go_bool(f);
         if (!b) {
-            (void)co_await ex.respond(http::text_error(422, "follow: expected a boolean"));
+            http::Response r = http::text_error(422, "follow: expected a boolean");
+            co_await http::send(ex, std::move(r));
             co_return;
         }
         follow = *b;
@@ -115,7 +128,8 @@ awaitable<void> Api::logs(Thread& t, http::Exchange& ex) {
     if (auto since = query_value(q, "since"); !since.empty()) {
         lq.since = parse_rfc3339(since);
         if (!lq.since) {
-            (void)co_await ex.respond(http::text_error(422, "since: expected an RFC 3339 time"));
+            http::Response r = http::text_error(422, "since: expected an RFC 3339 time");
+            co_await http::send(ex, std::move(r));
             co_return;
         }
     }

@@ -5,6 +5,7 @@
 
 #include "core/asio.hpp"
 #include "core/async/async_event.hpp"
+#include "core/daemon/signals.hpp"
 #include "core/http/io_pool.hpp"
 #include "core/http/server.hpp"
 #include "core/metrics/metrics.hpp"
@@ -30,8 +31,7 @@ struct Provider::Impl {
     FunctionBackend* backend = nullptr;
     std::unique_ptr<Api> api;
     std::unique_ptr<http::Server> server;
-    std::optional<asio::signal_set> signals;
-    bool shutdown_started = false;
+    std::optional<daemon::StopSignals> signals;
 };
 
 awaitable<void> Provider::Impl::shutdown_sequence() {
@@ -52,9 +52,9 @@ Provider::~Provider() = default;
 
 int Provider::run() {
     Impl& d = *impl_;
-    std::optional<Credentials> creds;
+    std::optional<http::Credentials> creds;
     if (d.config.basic_auth) {
-        creds = load_credentials(d.config.secret_mount_path);
+        creds = http::load_credentials(d.config.secret_mount_path);
         d.log->info("basic auth enabled for /system/* secret_mount_path={}",
                     d.config.secret_mount_path);
     }
@@ -93,14 +93,9 @@ int Provider::run() {
         d.log->critical("cannot listen port={} error=\"{}\"", d.config.port, e.what());
         return 1;
     }
-    d.signals.emplace(control, SIGTERM, SIGINT);
-    d.signals->async_wait([&d](const boost::system::error_code& ec, int sig) {
-        if (ec || d.shutdown_started) {
-            return;
-        }
+    d.signals.emplace(control, [&d](int sig) {
         d.log->info("signal {} received", sig);
-        d.shutdown_started = true;
-        asio::co_spawn(d.pool.context(0), d.shutdown_sequence(), asio::detached);
+        return d.shutdown_sequence();
     });
     d.server->start();
     d.log->info("listening port={} provider={} state={} threads={}", d.server->port(),

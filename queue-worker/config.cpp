@@ -13,15 +13,12 @@ std::chrono::milliseconds millis(std::chrono::nanoseconds d) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(d);
 }
 
-// A duration that must be positive; OpenFaaS's rule (unparsable -> default) otherwise.
+// A duration that must be positive: zero stops the start; OpenFaaS's rule (unparsable ->
+// default) otherwise.
 std::chrono::nanoseconds positive(const config::Env& env,
                                   std::string_view name,
                                   std::chrono::nanoseconds fallback) {
-    const auto d = env.duration(name, fallback);
-    if (d.count() <= 0) {
-        throw config::ConfigError(std::string(name) + ": want a positive duration");
-    }
-    return d;
+    return env.positive_duration(name, fallback, config::IfZero::Fail);
 }
 
 std::string read_secret(const std::string& path) {

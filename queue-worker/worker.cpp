@@ -5,6 +5,7 @@
 #include <functional>
 #include <set>
 
+#include "core/daemon/admin.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/openfaas/async.hpp"
 #include "queue-worker/worker_impl.hpp"
@@ -12,7 +13,6 @@
 namespace faas::queue_worker {
 
 namespace async_names = openfaas::async;
-using boost::system::error_code;
 using std::chrono::milliseconds;
 
 namespace {
@@ -232,25 +232,6 @@ awaitable<void> Worker::Impl::heartbeat_loop() {
     }
 }
 
-awaitable<void> Worker::Impl::handle_metrics(http::Exchange& exchange) {
-    const std::string_view path = exchange.path();
-    http::Response res;
-    if (path != "/metrics" && path != "/healthz") {
-        res = http::text_error(404, "404 page not found");
-    } else if (exchange.method() != "GET" && exchange.method() != "HEAD") {
-        res = http::text_error(405, "Method Not Allowed");
-    } else if (path == "/metrics") {
-        res.headers.set("Content-Type", metrics::kContentType);
-        res.body = metrics::serialize(metrics.registry);
-    } else if (js && js->connected()) {
-        res.headers.set("Content-Type", "text/plain; charset=utf-8");
-        res.body = "OK";
-    } else {
-        res = http::text_error(503, "NATS connection down");
-    }
-    (void)co_await exchange.respond(std::move(res));
-}
-
 awaitable<void> Worker::Impl::shutdown_sequence() {
     stopping = true;
     stop_event.notify();
@@ -258,14 +239,7 @@ awaitable<void> Worker::Impl::shutdown_sequence() {
               std::chrono::duration<double>(config.drain).count());
     co_await loops.wait();  // fetches end within kFetchWait
     calls.close();
-    const auto deadline = std::chrono::steady_clock::now() + config.drain;
-    asio::steady_timer tick(ex);
-    while (calls.running() > 0 && std::chrono::steady_clock::now() < deadline) {
-        tick.expires_after(milliseconds(50));
-        error_code ec;
-        co_await tick.async_wait(asio::redirect_error(use_awaitable, ec));
-    }
-    if (calls.running() > 0) {
+    if (!co_await calls.wait_for(config.drain)) {
         // Calls still running are abandoned: not acknowledged, so JetStream redelivers them.
         log->warn("drain_timeout unfinished={}", calls.running());
         log::flush_all();
@@ -283,6 +257,67 @@ awaitable<void> Worker::Impl::shutdown_sequence() {
     pool.stop();
 }
 
+bool Worker::Impl::connect(const std::string& url) {
+    nats::ConnectOptions options;
+    options.urls = {url};
+    options.name = "faas-queue-worker";
+    options.send_asap = config.nats_send_asap;
+    auto connected = nats::JetStream::connect(options);
+    if (!connected) {
+        log->critical("nats_unavailable url={} error=\"{}\"", url, connected.error().what());
+        return false;
+    }
+    js = std::move(connected).value();
+    const nats::StreamSpec specs[] = {async_names::request_stream_spec(config.streams),
+                                      async_names::dead_letter_stream_spec(config.streams),
+                                      async_names::status_stream_spec(config.streams)};
+    for (const auto& spec : specs) {
+        if (auto ok = js->ensure_stream(spec); !ok) {
+            log->critical("stream_unavailable stream={} error=\"{}\"", spec.name,
+                          ok.error().what());
+            return false;
+        }
+    }
+    return true;
+}
+
+bool Worker::Impl::start_metrics_server() {
+    if (config.metrics_port < 0) {
+        return true;
+    }
+    daemon::AdminRoutes routes;
+    // Ready while the NATS connection is up: without it no call can be fetched or acked.
+    routes.unhealthy = [this]() -> std::optional<std::string> {
+        if (js && js->connected()) {
+            return std::nullopt;
+        }
+        return "NATS connection down";
+    };
+    try {
+        metrics_server =
+            daemon::make_admin_server(pool, config.bind_address,
+                                      static_cast<std::uint16_t>(config.metrics_port),
+                                      metrics.registry, std::move(routes), log);
+    } catch (const std::system_error& e) {
+        log->critical("cannot listen metrics_port={} error=\"{}\"", config.metrics_port, e.what());
+        return false;
+    }
+    metrics_server->start();
+    return true;
+}
+
+void Worker::Impl::start_loops() {
+    signals.emplace(pool.context(0), [this](int) { return shutdown_sequence(); });
+    loops.spawn(discover_loop(), [this](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& err) {
+            log->error("discovery_loop_failed error=\"{}\"", err.what());
+        }
+    });
+    asio::co_spawn(ex, heartbeat_loop(), asio::detached);
+}
+
 Worker::Worker(Config config, log::Logger log)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(log))) {}
 
@@ -292,70 +327,25 @@ int Worker::run() {
     Impl& d = *impl_;
     const Config& c = d.config;
     log::make("nats", log::Format::Structured, c.log_level);
-    nats::ConnectOptions options;
-    options.urls = {"nats://" + c.nats_address + ":" + std::to_string(c.nats_port)};
-    options.name = "faas-queue-worker";
-    options.send_asap = c.nats_send_asap;
-    auto connected = nats::JetStream::connect(options);
-    if (!connected) {
-        d.log->critical("nats_unavailable url={} error=\"{}\"", options.urls.front(),
-                        connected.error().what());
+    const std::string nats_url = "nats://" + c.nats_address + ":" + std::to_string(c.nats_port);
+    if (!d.connect(nats_url)) {
         return 1;
-    }
-    d.js = std::move(connected).value();
-    const nats::StreamSpec specs[] = {async_names::request_stream_spec(c.streams),
-                                      async_names::dead_letter_stream_spec(c.streams),
-                                      async_names::status_stream_spec(c.streams)};
-    for (const auto& spec : specs) {
-        if (auto ok = d.js->ensure_stream(spec); !ok) {
-            d.log->critical("stream_unavailable stream={} error=\"{}\"", spec.name,
-                            ok.error().what());
-            return 1;
-        }
     }
     d.client = std::make_unique<http::ClientPool>(d.ex);
     d.deliverer = std::make_unique<callbacks::Deliverer>(*d.client, c.callback_policy,
                                                          c.callback_secret, c.callback);
-    if (c.metrics_port >= 0) {
-        http::ServerOptions mo;
-        mo.address = c.bind_address;
-        mo.port = static_cast<std::uint16_t>(c.metrics_port);
-        try {
-            d.metrics_server = std::make_unique<http::Server>(
-                d.pool, mo,
-                [&d](asio::io_context&) -> http::Handler {
-                    return [&d](http::Exchange& exchange) { return d.handle_metrics(exchange); };
-                },
-                d.log);
-        } catch (const std::system_error& e) {
-            d.log->critical("cannot listen metrics_port={} error=\"{}\"", c.metrics_port, e.what());
-            return 1;
-        }
-        d.metrics_server->start();
+    if (!d.start_metrics_server()) {
+        return 1;
     }
-    d.signals.emplace(d.pool.context(0), SIGTERM, SIGINT);
-    d.signals->async_wait([&d](const error_code& ec, int) {
-        if (!ec && !d.stopping) {
-            asio::co_spawn(d.ex, d.shutdown_sequence(), asio::detached);
-        }
-    });
-    d.loops.spawn(d.discover_loop(), [&d](std::exception_ptr e) {
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& err) {
-            d.log->error("discovery_loop_failed error=\"{}\"", err.what());
-        }
-    });
-    asio::co_spawn(d.ex, d.heartbeat_loop(), asio::detached);
+    d.start_loops();
     std::string queue_list;
     for (const auto& q : c.queues) {
         queue_list += (queue_list.empty() ? "" : ",") + q;
     }
     d.log->info("listening port={} nats={} gateway={}:{} queues={} max_inflight={} ack_wait_s={}",
-                d.metrics_server ? static_cast<int>(d.metrics_server->port()) : -1,
-                options.urls.front(), c.gateway_address, c.gateway_port,
-                queue_list.empty() ? "*" : queue_list, c.max_inflight,
-                std::chrono::duration<double>(c.ack_wait).count());
+                d.metrics_server ? static_cast<int>(d.metrics_server->port()) : -1, nats_url,
+                c.gateway_address, c.gateway_port, queue_list.empty() ? "*" : queue_list,
+                c.max_inflight, std::chrono::duration<double>(c.ack_wait).count());
     d.log->flush();  // the line that says it is ready: not up to 100 ms late
     d.pool.run();
     return 0;

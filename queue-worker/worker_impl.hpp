@@ -16,6 +16,7 @@
 #include "callbacks/deliverer.hpp"
 #include "core/async/async_event.hpp"
 #include "core/async/task_group.hpp"
+#include "core/daemon/signals.hpp"
 #include "core/http/client.hpp"
 #include "core/http/io_pool.hpp"
 #include "core/http/server.hpp"
@@ -154,7 +155,10 @@ struct Worker::Impl {
     awaitable<void> fetch_loop(Queue* q);
     awaitable<void> heartbeat_loop();
     awaitable<void> shutdown_sequence();
-    awaitable<void> handle_metrics(http::Exchange& ex);
+    // The steps of Worker::run(); false (after logging why) when the worker cannot start.
+    bool connect(const std::string& url);
+    bool start_metrics_server();
+    void start_loops();
     awaitable<void> sleep_unless_stopping(std::chrono::steady_clock::duration d);
     void release_slot(Queue& q);
 
@@ -211,7 +215,7 @@ struct Worker::Impl {
     bool stopping = false;
     bool heartbeat_done = false;
     std::unique_ptr<http::Server> metrics_server;
-    std::optional<asio::signal_set> signals;
+    std::optional<daemon::StopSignals> signals;
 };
 
 }  // namespace faas::queue_worker

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/http/respond.hpp"
 #include "core/text/text.hpp"
 #include "watchdog/context.hpp"
 
@@ -66,22 +67,24 @@ private:
 
 awaitable<void> handle_static(Shared& shared, ThreadContext& /*ctx*/, http::Exchange& ex) {
     if (ex.method() != "GET" && ex.method() != "HEAD") {
-        http::Response res = http::text_error(405, "Method Not Allowed");
+        http::Response res = http::method_not_allowed_response();
         res.headers.set("Allow", "GET, HEAD");
-        (void)co_await ex.respond(std::move(res));
+        co_await http::send(ex, std::move(res));
         co_return;
     }
     auto decoded = http::percent_decode(ex.path());
     if (!decoded || decoded->find('\0') != std::string::npos || decoded->empty() ||
         decoded->front() != '/') {
-        (void)co_await ex.respond(http::text_error(400, "invalid path"));
+        http::Response res = http::error_response(make_error(errc::bad_request, "invalid path"));
+        co_await http::send(ex, std::move(res));
         co_return;
     }
     // Clean the path as if rooted, so "/../x" cannot climb out of static_path.
     std::filesystem::path rel = std::filesystem::path(*decoded).lexically_normal().relative_path();
     for (const auto& part : rel) {
         if (part == "..") {
-            (void)co_await ex.respond(http::text_error(404, "404 page not found"));
+            http::Response res = http::not_found_response();
+            co_await http::send(ex, std::move(res));
             co_return;
         }
     }
@@ -92,14 +95,15 @@ awaitable<void> handle_static(Shared& shared, ThreadContext& /*ctx*/, http::Exch
             http::Response res;
             res.status = 301;
             res.headers.set("Location", std::string(ex.path()) + "/");
-            (void)co_await ex.respond(std::move(res));
+            co_await http::send(ex, std::move(res));
             co_return;
         }
         full /= "index.html";
     }
     const FileDescriptor fd(::open(full.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        (void)co_await ex.respond(http::text_error(404, "404 page not found"));
+        http::Response res = http::not_found_response();
+        co_await http::send(ex, std::move(res));
         co_return;
     }
     http::Headers headers;

@@ -8,11 +8,15 @@
 #include <optional>
 #include <vector>
 
+#include "core/daemon/admin.hpp"
+#include "core/daemon/signals.hpp"
 #include "core/http/io_pool.hpp"
+#include "core/http/respond.hpp"
 #include "core/http/server.hpp"
 #include "core/metrics/metrics.hpp"
 #include "core/text/text.hpp"
 #include "watchdog/context.hpp"
+#include "watchdog/metrics.hpp"
 #include "watchdog/upstream.hpp"
 
 namespace faas::watchdog {
@@ -41,66 +45,12 @@ Result<std::uint16_t> free_port(const std::string& host) {
     return acceptor.local_endpoint().port();
 }
 
-// of-watchdog's metric names, so existing dashboards keep working.
-struct Metrics {
-    Metrics()
-        : requests(prometheus::BuildCounter()
-                       .Name("http_requests_total")
-                       .Help("Function requests by status code and method")
-                       .Register(registry)),
-          duration(prometheus::BuildHistogram()
-                       .Name("http_request_duration_seconds")
-                       .Help("Seconds spent serving function requests")
-                       .Register(registry)),
-          inflight_family(prometheus::BuildGauge()
-                              .Name("http_requests_in_flight")
-                              .Help("Function requests being served")
-                              .Register(registry)),
-          inflight(inflight_family.Add({})) {}
-
-    metrics::Registry registry;
-    prometheus::Family<prometheus::Counter>& requests;
-    prometheus::Family<prometheus::Histogram>& duration;
-    prometheus::Family<prometheus::Gauge>& inflight_family;
-    prometheus::Gauge& inflight;
-};
-
-std::string_view method_label(std::string_view m) {
-    for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
-        if (m == known) {
-            return known;
-        }
-    }
-    return "OTHER";
-}
-
-// Per-thread cache of metric children, so a request does not build label maps.
-class MetricCache {
-public:
-    explicit MetricCache(Metrics& m) : m_(m) {}
-    void observe(int code, std::string_view method, double seconds) {
-        const auto key = std::make_pair(code, std::string(method));
-        auto it = cache_.find(key);
-        if (it == cache_.end()) {
-            const std::map<std::string, std::string> labels{{"code", std::to_string(code)},
-                                                            {"method", std::string(method)}};
-            auto& counter = m_.requests.Add(labels);
-            auto& histogram = m_.duration.Add(labels, prometheus::Histogram::BucketBoundaries{
-                                                          .005, .01, .025, .05, .1, .25, .5, 1,
-                                                          2.5, 5, 10});
-            it = cache_.emplace(key, std::make_pair(&counter, &histogram)).first;
-        }
-        it->second.first->Increment();
-        it->second.second->Observe(seconds);
-    }
-
-private:
-    Metrics& m_;
-    std::map<std::pair<int, std::string>, std::pair<prometheus::Counter*, prometheus::Histogram*>>
-        cache_;
-};
-
 bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+// /_/health and /_/ready while the watchdog cannot serve (of-watchdog's text).
+http::Response unavailable() {
+    return http::error_response(make_error(errc::unavailable, "Service Unavailable"));
+}
 
 }  // namespace
 
@@ -111,7 +61,15 @@ struct Watchdog::Impl {
     awaitable<void> handle(ThreadContext& ctx, MetricCache& cache, http::Exchange& ex);
     awaitable<void> health(http::Exchange& ex);
     awaitable<void> ready(ThreadContext& ctx, http::Exchange& ex);
+    // /_/ready in http mode with a ready_path: the function's own answer.
+    awaitable<http::Response> upstream_ready(ThreadContext& ctx);
     awaitable<void> shutdown_sequence();
+    // The steps of Watchdog::run(); false (after logging why) when the watchdog cannot start.
+    bool prepare_upstream();
+    bool listen();
+    http::Handler thread_handler(asio::io_context& ioc);
+    void start_prespawn();
+    void start();
     bool healthy() const;
     void write_lock();
     void remove_lock();
@@ -128,9 +86,10 @@ struct Watchdog::Impl {
     std::unique_ptr<http::Server> metrics_server;
     std::unique_ptr<Upstream> upstream;
     std::atomic<bool> lock_written{false};
-    std::optional<asio::signal_set> signals;
+    // The environment of pre-spawned processes (base_env, marked as pre-spawned).
+    std::vector<std::string> prespawn_env;
+    std::optional<daemon::StopSignals> signals;
     std::optional<asio::steady_timer> drain_delay;
-    bool shutdown_started = false;
 };
 
 bool Watchdog::Impl::healthy() const {
@@ -167,54 +126,51 @@ void Watchdog::Impl::remove_lock() {
 }
 
 awaitable<void> Watchdog::Impl::health(http::Exchange& ex) {
+    http::Response res;
     if (ex.method() != "GET") {
-        (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
-        co_return;
-    }
-    if (healthy()) {
-        http::Response res;
+        res = http::method_not_allowed_response();
+    } else if (healthy()) {
         res.headers.set("Content-Type", "text/plain; charset=utf-8");
         res.body = "OK";
-        (void)co_await ex.respond(std::move(res));
     } else {
-        (void)co_await ex.respond(http::text_error(503, "Service Unavailable"));
+        res = unavailable();
     }
+    co_await http::send(ex, std::move(res));
 }
 
 awaitable<void> Watchdog::Impl::ready(ThreadContext& ctx, http::Exchange& ex) {
+    http::Response res;
     if (ex.method() != "GET") {
-        (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
-        co_return;
+        res = http::method_not_allowed_response();
+    } else if (!healthy()) {
+        res = unavailable();
+    } else if (config.max_inflight != 0 && inflight.load() >= config.max_inflight) {
+        res = http::error_response(
+            make_error(errc::overloaded, "Concurrent request limit exceeded"));
+    } else if (config.mode == Mode::Http && !config.ready_path.empty()) {
+        res = co_await upstream_ready(ctx);
+    } else {
+        res.body = "OK";
     }
-    if (!healthy()) {
-        (void)co_await ex.respond(http::text_error(503, "Service Unavailable"));
-        co_return;
-    }
-    if (config.max_inflight != 0 && inflight.load() >= config.max_inflight) {
-        (void)co_await ex.respond(http::text_error(429, "Concurrent request limit exceeded"));
-        co_return;
-    }
-    if (config.mode == Mode::Http && !config.ready_path.empty()) {
-        http::Request req;
-        req.method = "GET";
-        req.target = shared.upstream_prefix + config.ready_path;
-        http::CallOptions o;
-        o.timeout = std::chrono::seconds(5);
-        o.max_response_bytes = 64U * 1024U;
-        auto r = co_await ctx.client->request(shared.upstream, std::move(req), o);
-        if (!r) {
-            (void)co_await ex.respond(http::text_error(503, r.error().what()));
-        } else {
-            http::Response res;
-            res.status = r->status;
-            res.body = std::move(r->body);
-            (void)co_await ex.respond(std::move(res));
-        }
-        co_return;
+    co_await http::send(ex, std::move(res));
+}
+
+awaitable<http::Response> Watchdog::Impl::upstream_ready(ThreadContext& ctx) {
+    http::Request req;
+    req.method = "GET";
+    req.target = shared.upstream_prefix + config.ready_path;
+    http::CallOptions o;
+    o.timeout = std::chrono::seconds(5);
+    o.max_response_bytes = 64U * 1024U;
+    auto r = co_await ctx.client->request(shared.upstream, std::move(req), o);
+    if (!r) {
+        // Whatever went wrong asking the function, it is not ready.
+        co_return http::error_response(make_error(errc::unavailable, r.error().what()));
     }
     http::Response res;
-    res.body = "OK";
-    (void)co_await ex.respond(std::move(res));
+    res.status = r->status;
+    res.body = std::move(r->body);
+    co_return res;
 }
 
 awaitable<void> Watchdog::Impl::handle(ThreadContext& ctx, MetricCache& cache, http::Exchange& ex) {
@@ -246,7 +202,7 @@ awaitable<void> Watchdog::Impl::handle(ThreadContext& ctx, MetricCache& cache, h
                    std::to_string(config.max_inflight) + "\n";
         log->warn("rejected over max_inflight {}max_inflight={}", call_id_field(ex),
                   config.max_inflight);
-        (void)co_await ex.respond(std::move(res));
+        co_await http::send(ex, std::move(res));
     } else {
         switch (config.mode) {
             case Mode::Classic:
@@ -281,6 +237,108 @@ awaitable<void> Watchdog::Impl::shutdown_sequence() {
     pool.stop();
 }
 
+bool Watchdog::Impl::prepare_upstream() {
+    auto url = http::parse_url(config.upstream_url);
+    if (!url) {
+        log->critical("upstream_url={}: {}", config.upstream_url, url.error().what());
+        return false;
+    }
+    shared.upstream = url->endpoint;
+    if (shared.upstream.port == 0) {
+        // Port 0: several replicas share one machine, so each picks a free loopback port
+        // and tells its function through PORT (as Knative and Cloud Run do).
+        auto port = free_port(shared.upstream.host);
+        if (!port) {
+            log->critical("upstream_url={}: {}", config.upstream_url, port.error().what());
+            return false;
+        }
+        shared.upstream.port = *port;
+        log->info("upstream port chosen port={}", *port);
+    }
+    // In http mode the function always learns its port from PORT.
+    std::erase_if(shared.base_env, [](const std::string& e) { return e.starts_with("PORT="); });
+    shared.base_env.push_back("PORT=" + std::to_string(shared.upstream.port));
+    std::string prefix = url->path;
+    while (!prefix.empty() && prefix.back() == '/') {
+        prefix.pop_back();
+    }
+    shared.upstream_prefix = prefix;
+    return true;
+}
+
+http::Handler Watchdog::Impl::thread_handler(asio::io_context& ioc) {
+    auto ctx = std::make_unique<ThreadContext>(ioc);
+    if (config.mode == Mode::Http) {
+        ctx->client = std::make_unique<http::ClientPool>(ioc.get_executor());
+    }
+    if (config.prespawn > 0) {
+        process::SpawnOptions o;
+        o.argv = config.argv;
+        o.env = prespawn_env;
+        o.err = config.combine_output ? process::Stdio::ToStdout : process::Stdio::Pipe;
+        const std::size_t per_thread = (config.prespawn + pool.size() - 1) / pool.size();
+        ctx->prespawn =
+            std::make_unique<PrespawnPool>(ioc.get_executor(), std::move(o), per_thread);
+    }
+    caches.push_back(std::make_unique<MetricCache>(metrics));
+    ThreadContext* raw = ctx.get();
+    MetricCache* cache = caches.back().get();
+    contexts.push_back(std::move(ctx));
+    return [this, raw, cache](http::Exchange& ex) { return handle(*raw, *cache, ex); };
+}
+
+bool Watchdog::Impl::listen() {
+    http::ServerOptions so;
+    so.port = config.port;
+    so.read_timeout = config.read_timeout;
+    so.write_timeout = config.write_timeout;
+    try {
+        server = std::make_unique<http::Server>(
+            pool, so, [this](asio::io_context& ioc) { return thread_handler(ioc); }, log);
+        if (config.metrics_port >= 0) {
+            // of-watchdog's metrics port, on every interface: /metrics for any method; its
+            // health is /_/health on the function port.
+            daemon::AdminRoutes routes;
+            routes.healthz = false;
+            routes.metrics_any_method = true;
+            metrics_server = daemon::make_admin_server(
+                pool, "0.0.0.0", static_cast<std::uint16_t>(config.metrics_port),
+                metrics.registry, std::move(routes), log);
+        }
+    } catch (const std::system_error& e) {
+        log->critical("cannot listen port={} error=\"{}\"", config.port, e.what());
+        return false;
+    }
+    return true;
+}
+
+// Pre-spawned processes start on their own threads' io_contexts.
+void Watchdog::Impl::start_prespawn() {
+    for (std::size_t i = 0; i < contexts.size(); ++i) {
+        if (contexts[i]->prespawn) {
+            asio::post(pool.context(i), [p = contexts[i]->prespawn.get()] { p->refill(); });
+        }
+    }
+}
+
+void Watchdog::Impl::start() {
+    server->start();
+    if (metrics_server) {
+        metrics_server->start();
+    }
+    log->info("Listening on port: {}", server->port());
+    log->info("listening port={} metrics_port={} mode={} threads={} fprocess=\"{}\"",
+              server->port(), metrics_server ? static_cast<int>(metrics_server->port()) : -1,
+              mode_name(config.mode), pool.size(), config.fprocess);
+    log->flush();  // the line that says it is ready: not up to 100 ms late
+    if (config.mode == Mode::Http) {
+        upstream = std::make_unique<Upstream>(pool.context(0), shared);
+        upstream->start([this] { write_lock(); });
+    } else {
+        write_lock();
+    }
+}
+
 Watchdog::Watchdog(Config config, log::Logger log)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(log))) {}
 
@@ -288,133 +346,26 @@ Watchdog::~Watchdog() = default;
 
 int Watchdog::run() {
     Impl& d = *impl_;
-    const Config& c = d.config;
     d.shared.base_env = process::current_environment();
-    if (c.mode == Mode::Http) {
-        auto url = http::parse_url(c.upstream_url);
-        if (!url) {
-            d.log->critical("upstream_url={}: {}", c.upstream_url, url.error().what());
-            return 1;
-        }
-        d.shared.upstream = url->endpoint;
-        if (d.shared.upstream.port == 0) {
-            // Port 0: several replicas share one machine, so each picks a free loopback port
-            // and tells its function through PORT (as Knative and Cloud Run do).
-            auto port = free_port(d.shared.upstream.host);
-            if (!port) {
-                d.log->critical("upstream_url={}: {}", c.upstream_url, port.error().what());
-                return 1;
-            }
-            d.shared.upstream.port = *port;
-            d.log->info("upstream port chosen port={}", *port);
-        }
-        // In http mode the function always learns its port from PORT.
-        std::erase_if(d.shared.base_env,
-                      [](const std::string& e) { return e.starts_with("PORT="); });
-        d.shared.base_env.push_back("PORT=" + std::to_string(d.shared.upstream.port));
-        std::string prefix = url->path;
-        while (!prefix.empty() && prefix.back() == '/') {
-            prefix.pop_back();
-        }
-        d.shared.upstream_prefix = prefix;
-    }
-    std::vector<std::string> prespawn_env = d.shared.base_env;
-    prespawn_env.emplace_back("Http_Prespawn=true");
-
-    http::ServerOptions so;
-    so.port = c.port;
-    so.read_timeout = c.read_timeout;
-    so.write_timeout = c.write_timeout;
-    try {
-        d.server = std::make_unique<http::Server>(
-            d.pool, so,
-            [&d, &prespawn_env](asio::io_context& ioc) -> http::Handler {
-                auto ctx = std::make_unique<ThreadContext>(ioc);
-                if (d.config.mode == Mode::Http) {
-                    ctx->client = std::make_unique<http::ClientPool>(ioc.get_executor());
-                }
-                if (d.config.prespawn > 0) {
-                    process::SpawnOptions o;
-                    o.argv = d.config.argv;
-                    o.env = prespawn_env;
-                    o.err = d.config.combine_output ? process::Stdio::ToStdout : process::Stdio::Pipe;
-                    const std::size_t per_thread =
-                        (d.config.prespawn + d.pool.size() - 1) / d.pool.size();
-                    ctx->prespawn = std::make_unique<PrespawnPool>(ioc.get_executor(), std::move(o),
-                                                                   per_thread);
-                }
-                d.caches.push_back(std::make_unique<MetricCache>(d.metrics));
-                ThreadContext* raw = ctx.get();
-                MetricCache* cache = d.caches.back().get();
-                d.contexts.push_back(std::move(ctx));
-                return [&d, raw, cache](http::Exchange& ex) { return d.handle(*raw, *cache, ex); };
-            },
-            d.log);
-        if (c.metrics_port >= 0) {
-            http::ServerOptions mo;
-            mo.port = static_cast<std::uint16_t>(c.metrics_port);
-            d.metrics_server = std::make_unique<http::Server>(
-                d.pool, mo,
-                [&d](asio::io_context&) -> http::Handler {
-                    return [&d](http::Exchange& ex) -> awaitable<void> {
-                        if (ex.path() != "/metrics") {
-                            (void)co_await ex.respond(http::text_error(404, "404 page not found"));
-                            co_return;
-                        }
-                        http::Response res;
-                        res.headers.set("Content-Type", metrics::kContentType);
-                        res.body = metrics::serialize(d.metrics.registry);
-                        (void)co_await ex.respond(std::move(res));
-                    };
-                },
-                d.log);
-        }
-    } catch (const std::system_error& e) {
-        d.log->critical("cannot listen port={} error=\"{}\"", c.port, e.what());
+    if (d.config.mode == Mode::Http && !d.prepare_upstream()) {
         return 1;
     }
-    // Pre-spawned processes start on their own threads' io_contexts.
-    for (std::size_t i = 0; i < d.contexts.size(); ++i) {
-        if (d.contexts[i]->prespawn) {
-            asio::post(d.pool.context(i), [p = d.contexts[i]->prespawn.get()] { p->refill(); });
-        }
+    d.prespawn_env = d.shared.base_env;
+    d.prespawn_env.emplace_back("Http_Prespawn=true");
+    if (!d.listen()) {
+        return 1;
     }
-
-    d.signals.emplace(d.pool.context(0), SIGTERM, SIGINT);
-    std::function<void(const error_code&, int)> on_signal = [&d, &on_signal](const error_code& ec,
-                                                                            int sig) {
-        if (ec) {
-            return;
-        }
-        if (d.shutdown_started) {
+    d.start_prespawn();
+    d.signals.emplace(
+        d.pool.context(0), [&d](int) { return d.shutdown_sequence(); },
+        [&d](int sig) {
             // A second signal skips the health-check grace period.
             d.log->info("signal {} again: draining now", sig);
             if (d.drain_delay) {
                 d.drain_delay->cancel();
             }
-        } else {
-            d.shutdown_started = true;
-            asio::co_spawn(d.pool.context(0), d.shutdown_sequence(), asio::detached);
-        }
-        d.signals->async_wait(on_signal);
-    };
-    d.signals->async_wait(on_signal);
-
-    d.server->start();
-    if (d.metrics_server) {
-        d.metrics_server->start();
-    }
-    d.log->info("Listening on port: {}", d.server->port());
-    d.log->info("listening port={} metrics_port={} mode={} threads={} fprocess=\"{}\"",
-                d.server->port(), d.metrics_server ? static_cast<int>(d.metrics_server->port()) : -1,
-                mode_name(c.mode), d.pool.size(), c.fprocess);
-    d.log->flush();  // the line that says it is ready: not up to 100 ms late
-    if (c.mode == Mode::Http) {
-        d.upstream = std::make_unique<Upstream>(d.pool.context(0), d.shared);
-        d.upstream->start([&d] { d.write_lock(); });
-    } else {
-        d.write_lock();
-    }
+        });
+    d.start();
     d.pool.run();
     d.remove_lock();
     return 0;

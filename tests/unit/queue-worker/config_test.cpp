@@ -103,6 +103,8 @@ TEST_CASE("queue-worker config: bad values name their variable") {
     fails_naming({{"callback_allow_hosts", "10.0.0.0/99"}}, "callback_allow_hosts");
     fails_naming({{"initial_retry_wait", "10s"}, {"max_retry_wait", "1s"}}, "max_retry_wait");
     fails_naming({{"metrics_port", "-2"}}, "metrics_port");
+    fails_naming({{"ack_wait", "0"}}, "ack_wait");
+    fails_naming({{"callback_timeout", "0s"}}, "callback_timeout");
 }
 
 TEST_CASE("queue-worker config: running_status_delay 0 writes running at once, 250ms waits") {
