@@ -18,7 +18,7 @@
 #include "core/openfaas/types.hpp"
 #include "core/result.hpp"
 #include "provider/endpoint_board.hpp"
-#include "provider/log_store.hpp"
+#include "provider/backends/local/log_store.hpp"
 
 namespace faas::provider {
 

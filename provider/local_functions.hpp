@@ -3,7 +3,7 @@
 // on this host). Forwards to the Backend, which does the work synchronously on the control
 // thread; logs come from its LogStore.
 #include "core/asio.hpp"
-#include "provider/backend.hpp"
+#include "provider/backends/local/backend.hpp"
 #include "provider/function_backend.hpp"
 
 namespace faas::provider {

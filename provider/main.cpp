@@ -8,7 +8,7 @@
 #include "core/config/daemon.hpp"
 #include "core/log/log.hpp"
 #include "provider/config.hpp"
-#include "provider/launcher.hpp"
+#include "provider/backends/local/launcher.hpp"
 #include "provider/provider.hpp"
 
 #ifndef FAAS_VERSION

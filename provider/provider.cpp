@@ -9,9 +9,9 @@
 #include "core/http/server.hpp"
 #include "core/metrics/metrics.hpp"
 #include "provider/api.hpp"
-#include "provider/backend.hpp"
+#include "provider/backends/local/backend.hpp"
 #include "provider/local_functions.hpp"
-#include "provider/swarm_backend.hpp"
+#include "provider/backends/swarm/swarm_backend.hpp"
 
 namespace faas::provider {
 

@@ -1,11 +1,11 @@
-#include "provider/backend.hpp"
+#include "provider/backends/local/backend.hpp"
 
 #include <algorithm>
 #include <system_error>
 
 #include "core/json/json.hpp"
 #include "core/text/text.hpp"
-#include "provider/replica.hpp"
+#include "provider/backends/local/replica.hpp"
 
 namespace faas::provider {
 

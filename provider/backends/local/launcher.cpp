@@ -1,4 +1,4 @@
-#include "provider/launcher.hpp"
+#include "provider/backends/local/launcher.hpp"
 
 #include <fcntl.h>
 #include <sched.h>

@@ -1,4 +1,4 @@
-#include "provider/log_store.hpp"
+#include "provider/backends/local/log_store.hpp"
 
 #include <algorithm>
 

@@ -11,8 +11,8 @@
 
 #include "core/async/async_event.hpp"
 #include "core/process/child.hpp"
-#include "provider/backend.hpp"
-#include "provider/limits.hpp"
+#include "provider/backends/local/backend.hpp"
+#include "provider/backends/local/limits.hpp"
 
 namespace faas::provider {
 

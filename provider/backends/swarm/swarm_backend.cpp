@@ -1,11 +1,11 @@
-#include "provider/swarm_backend.hpp"
+#include "provider/backends/swarm/swarm_backend.hpp"
 
 #include <algorithm>
 #include <deque>
 
 #include "core/openfaas/async.hpp"
 #include "core/text/text.hpp"
-#include "provider/replica.hpp"
+#include "provider/backends/local/replica.hpp"
 
 namespace faas::provider {
 

@@ -10,8 +10,8 @@
 #include <system_error>
 
 #include "core/text/text.hpp"
-#include "provider/backend.hpp"
-#include "provider/replica.hpp"
+#include "provider/backends/local/backend.hpp"
+#include "provider/backends/local/replica.hpp"
 
 namespace faas::provider {
 

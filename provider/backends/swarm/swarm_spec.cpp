@@ -1,10 +1,10 @@
-#include "provider/swarm_spec.hpp"
+#include "provider/backends/swarm/swarm_spec.hpp"
 
 #include <algorithm>
 
 #include "core/json/json.hpp"
 #include "core/text/text.hpp"
-#include "provider/limits.hpp"
+#include "provider/backends/local/limits.hpp"
 
 namespace faas::provider::swarm {
 

@@ -1,8 +1,8 @@
 // Secrets and namespaces of the local back end: kept in the Store, checked here.
 #include "core/openfaas/async.hpp"
 #include "core/text/text.hpp"
-#include "provider/backend.hpp"
-#include "provider/replica.hpp"
+#include "provider/backends/local/backend.hpp"
+#include "provider/backends/local/replica.hpp"
 
 namespace faas::provider {
 

@@ -3,7 +3,7 @@
 
 #include <doctest/doctest.h>
 
-#include "provider/log_store.hpp"
+#include "provider/backends/local/log_store.hpp"
 #include "tests/support/printers.hpp"
 
 using faas::provider::LogQuery;

@@ -5,7 +5,7 @@
 
 #include <doctest/doctest.h>
 
-#include "provider/limits.hpp"
+#include "provider/backends/local/limits.hpp"
 #include "tests/support/printers.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -1,4 +1,4 @@
-#include "provider/limits.hpp"
+#include "provider/backends/local/limits.hpp"
 
 #include <signal.h>
 #include <unistd.h>

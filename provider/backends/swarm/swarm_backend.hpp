@@ -26,7 +26,7 @@
 #include "provider/config.hpp"
 #include "provider/function_backend.hpp"
 #include "provider/store.hpp"
-#include "provider/swarm_spec.hpp"
+#include "provider/backends/swarm/swarm_spec.hpp"
 
 namespace faas::provider {
 

@@ -25,9 +25,9 @@
 #include "core/result.hpp"
 #include "provider/config.hpp"
 #include "provider/endpoint_board.hpp"
-#include "provider/launcher.hpp"
-#include "provider/limits.hpp"
-#include "provider/log_store.hpp"
+#include "provider/backends/local/launcher.hpp"
+#include "provider/backends/local/limits.hpp"
+#include "provider/backends/local/log_store.hpp"
 #include "provider/store.hpp"
 
 namespace faas::provider {
