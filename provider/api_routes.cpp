@@ -4,6 +4,7 @@
 #include "core/config/env.hpp"
 #include "core/text/text.hpp"
 #include "provider/api.hpp"
+#include "provider/deployment.hpp"
 #include "provider/query.hpp"
 
 #ifndef FAAS_VERSION
@@ -243,6 +244,11 @@ awaitable<void> Api::functions(http::Exchange& ex) {
         if (!qns.empty() && d.namespace_.empty()) {
             d.namespace_ = qns;
         }
+        if (auto st = validate_deployment(d, config_.default_namespace); !st) {
+            http::Response invalid = error_response(st.error());
+            (void)co_await ex.respond(std::move(invalid));
+            co_return;
+        }
         const bool create = method == "POST";
         auto job = [this, d = std::move(d), create]() -> awaitable<http::Response> {
             // Not a ?: of two co_awaits: g++ 12 miscompiles that.
@@ -288,6 +294,13 @@ awaitable<void> Api::secrets(http::Exchange& ex) {
         co_return;
     }
     openfaas::Secret s = std::move(sec).value();
+    if (method != "DELETE") {
+        if (auto st = validate_secret(s); !st) {
+            http::Response invalid = error_response(st.error());
+            (void)co_await ex.respond(std::move(invalid));
+            co_return;
+        }
+    }
     auto job = [this, s = std::move(s), qns, method]() mutable -> awaitable<http::Response> {
         s.namespace_ = pick_namespace(qns, s.namespace_, backend_.default_namespace());
         if (method == "POST") {

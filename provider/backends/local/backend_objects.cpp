@@ -4,73 +4,54 @@
 #include "provider/backends/local/backend.hpp"
 #include "provider/backends/local/replica.hpp"
 
-namespace faas::provider {
+namespace faas::provider::local {
 
 // --- secrets ---
 
-namespace {
-
-Status check_secret_name(const openfaas::Secret& s) {
-    if (s.name.empty()) {
-        return make_error(errc::bad_request, "secret name is required");
-    }
-    if (!openfaas::valid_dns_label(s.name)) {
-        return make_error(errc::bad_request, "invalid secret name \"" + s.name +
-                                                 "\": must be a DNS-1123 label");
-    }
-    return {};
-}
-
-}  // namespace
-
-Status Backend::create_secret(const openfaas::Secret& s) {
-    if (auto st = check_secret_name(s); !st) {
-        return st;
-    }
+awaitable<Status> LocalBackend::create_secret(const openfaas::Secret& s) {
     if (!namespace_known(s.namespace_)) {
-        return make_error(errc::bad_request, "namespace \"" + s.namespace_ + "\" is not an OpenFaaS namespace");
+        co_return make_error(errc::bad_request, "namespace \"" + s.namespace_ + "\" is not an OpenFaaS namespace");
     }
     if (store_.secret_exists(s.namespace_, s.name)) {
-        return make_error(errc::conflict, "secret " + s.name + " already exists");
+        co_return make_error(errc::conflict, "secret " + s.name + " already exists");
     }
     if (auto st = store_.write_secret(s.namespace_, s.name, s.bytes()); !st) {
-        return make_error(errc::internal, st.error().what());
+        co_return make_error(errc::internal, st.error().what());
     }
     log_->info("secret created name={} namespace={}", s.name, s.namespace_);
-    return {};
+    co_return Status{};
 }
 
-Status Backend::update_secret(const openfaas::Secret& s) {
-    if (auto st = check_secret_name(s); !st) {
-        return st;
-    }
+awaitable<Status> LocalBackend::update_secret(const openfaas::Secret& s) {
     if (!store_.secret_exists(s.namespace_, s.name)) {
-        return make_error(errc::not_found, "secret " + s.name + " not found");
+        co_return make_error(errc::not_found, "secret " + s.name + " not found");
     }
     if (auto st = store_.write_secret(s.namespace_, s.name, s.bytes()); !st) {
-        return make_error(errc::internal, st.error().what());
+        co_return make_error(errc::internal, st.error().what());
     }
     log_->info("secret updated name={} namespace={}", s.name, s.namespace_);
-    return {};
+    co_return Status{};
 }
 
-Status Backend::delete_secret(const std::string& ns, const std::string& name) {
+awaitable<Status> LocalBackend::delete_secret(const std::string& ns,
+                                               const std::string& name) {
     if (name.empty()) {
-        return make_error(errc::bad_request, "secret name is required");
+        co_return make_error(errc::bad_request, "secret name is required");
     }
     if (!openfaas::valid_dns_label(name) || !store_.secret_exists(ns, name)) {
-        return make_error(errc::not_found, "secret " + name + " not found");
+        co_return make_error(errc::not_found, "secret " + name + " not found");
     }
     if (auto st = store_.remove_secret(ns, name); !st) {
-        return make_error(errc::internal, st.error().what());
+        co_return make_error(errc::internal, st.error().what());
     }
     log_->info("secret deleted name={} namespace={}", name, ns);
-    return {};
+    co_return Status{};
 }
 
-Result<std::vector<openfaas::Secret>> Backend::list_secrets(const std::string& ns) const {
+awaitable<Result<std::vector<openfaas::Secret>>> LocalBackend::list_secrets(
+    const std::string& ns) {
     if (!namespace_known(ns)) {
-        return make_error(errc::bad_request, "namespace \"" + ns + "\" is not an OpenFaaS namespace");
+        co_return make_error(errc::bad_request, "namespace \"" + ns + "\" is not an OpenFaaS namespace");
     }
     std::vector<openfaas::Secret> out;
     for (auto& name : store_.list_secrets(ns)) {
@@ -79,13 +60,14 @@ Result<std::vector<openfaas::Secret>> Backend::list_secrets(const std::string& n
         s.namespace_ = ns;
         out.push_back(std::move(s));
     }
-    return out;
+    co_return out;
 }
 
-Result<std::string> Backend::webhook_secret(const std::string& ns, const std::string& name) const {
+awaitable<Result<std::string>> LocalBackend::webhook_secret(const std::string& ns,
+                                                            const std::string& name) {
     const Function* fn = find(ns, name);
     if (fn == nullptr) {
-        return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
+        co_return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
     }
     using openfaas::async::kWebhookSecretAnnotation;
     std::string secret;
@@ -96,48 +78,45 @@ Result<std::string> Backend::webhook_secret(const std::string& ns, const std::st
         }
     }
     if (secret.empty()) {
-        return make_error(errc::not_found, "function " + name + " has no " +
+        co_return make_error(errc::not_found, "function " + name + " has no " +
                                                std::string(kWebhookSecretAnnotation) +
                                                " annotation");
     }
     if (!openfaas::async::valid_webhook_secret_name(secret) || !store_.secret_exists(ns, secret)) {
-        return make_error(errc::not_found, "secret " + secret + " not found in namespace " + ns);
+        co_return make_error(errc::not_found, "secret " + secret + " not found in namespace " + ns);
     }
     auto bytes = read_small_file(store_.secret_path(ns, secret));
     if (!bytes) {
-        return make_error(errc::internal, "secret " + secret + ": " + bytes.error().what());
+        co_return make_error(errc::internal, "secret " + secret + ": " + bytes.error().what());
     }
-    return std::move(bytes).value();
+    co_return std::move(bytes).value();
 }
 
 // --- namespaces ---
 
-std::vector<std::string> Backend::namespaces() const {
+awaitable<std::vector<std::string>> LocalBackend::namespaces() {
     std::vector<std::string> out{config_.default_namespace};
     for (const auto& [name, ns] : namespaces_) {
         if (name != config_.default_namespace) {
             out.push_back(name);
         }
     }
-    return out;
+    co_return out;
 }
 
-bool Backend::namespace_known(const std::string& ns) const {
-    return ns == config_.default_namespace || namespaces_.contains(ns);
-}
-
-Result<openfaas::FunctionNamespace> Backend::get_namespace(const std::string& ns) const {
+awaitable<Result<openfaas::FunctionNamespace>> LocalBackend::get_namespace(
+    const std::string& ns) {
     if (ns == config_.default_namespace && !namespaces_.contains(ns)) {
         openfaas::FunctionNamespace n;
         n.name = ns;
         n.labels = openfaas::StringMap{{"openfaas", "1"}};
-        return n;
+        co_return n;
     }
     auto it = namespaces_.find(ns);
     if (it == namespaces_.end()) {
-        return make_error(errc::not_found, "namespace " + ns + " not found");
+        co_return make_error(errc::not_found, "namespace " + ns + " not found");
     }
-    return it->second;
+    co_return it->second;
 }
 
 namespace {
@@ -158,53 +137,53 @@ Status check_namespace(const openfaas::FunctionNamespace& ns) {
 
 }  // namespace
 
-Status Backend::create_namespace(const openfaas::FunctionNamespace& ns) {
+awaitable<Status> LocalBackend::create_namespace(const openfaas::FunctionNamespace& ns) {
     if (auto st = check_namespace(ns); !st) {
-        return st;
+        co_return st;
     }
     if (namespace_known(ns.name)) {
-        return make_error(errc::conflict, "namespace " + ns.name + " already exists");
+        co_return make_error(errc::conflict, "namespace " + ns.name + " already exists");
     }
     if (auto st = store_.save_namespace(ns); !st) {
-        return make_error(errc::internal, st.error().what());
+        co_return make_error(errc::internal, st.error().what());
     }
     namespaces_[ns.name] = ns;
     log_->info("namespace created name={}", ns.name);
-    return {};
+    co_return Status{};
 }
 
-Status Backend::update_namespace(const openfaas::FunctionNamespace& ns) {
+awaitable<Status> LocalBackend::update_namespace(const openfaas::FunctionNamespace& ns) {
     if (auto st = check_namespace(ns); !st) {
-        return st;
+        co_return st;
     }
     if (!namespaces_.contains(ns.name)) {
-        return make_error(errc::not_found, "namespace " + ns.name + " not found");
+        co_return make_error(errc::not_found, "namespace " + ns.name + " not found");
     }
     if (auto st = store_.save_namespace(ns); !st) {
-        return make_error(errc::internal, st.error().what());
+        co_return make_error(errc::internal, st.error().what());
     }
     namespaces_[ns.name] = ns;
-    return {};
+    co_return Status{};
 }
 
-Status Backend::delete_namespace(const std::string& ns) {
+awaitable<Status> LocalBackend::delete_namespace(const std::string& ns) {
     if (ns == config_.default_namespace) {
-        return make_error(errc::bad_request, "the default namespace cannot be deleted");
+        co_return make_error(errc::bad_request, "the default namespace cannot be deleted");
     }
     if (!namespaces_.contains(ns)) {
-        return make_error(errc::not_found, "namespace " + ns + " not found");
+        co_return make_error(errc::not_found, "namespace " + ns + " not found");
     }
     for (const auto& [key, fn] : functions_) {
         if (!fn->deleted && fn->ns() == ns) {
-            return make_error(errc::conflict, "namespace " + ns + " still has functions");
+            co_return make_error(errc::conflict, "namespace " + ns + " still has functions");
         }
     }
     if (auto st = store_.remove_namespace(ns); !st) {
-        return make_error(errc::internal, st.error().what());
+        co_return make_error(errc::internal, st.error().what());
     }
     namespaces_.erase(ns);
     log_->info("namespace deleted name={}", ns);
-    return {};
+    co_return Status{};
 }
 
-}  // namespace faas::provider
+}  // namespace faas::provider::local

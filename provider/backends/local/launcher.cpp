@@ -18,7 +18,7 @@
 
 extern char** environ;  // NOLINT
 
-namespace faas::provider {
+namespace faas::provider::local {
 
 namespace {
 
@@ -193,4 +193,4 @@ bool probe_secret_mount(const std::string& self) {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-}  // namespace faas::provider
+}  // namespace faas::provider::local

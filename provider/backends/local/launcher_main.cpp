@@ -1,5 +1,5 @@
-// faas-replica: the replica launcher (provider/launcher.hpp) as its own small executable, so a
-// replica starts without loading the provider's libraries first.
+// faas-replica: the replica launcher (provider/backends/local/launcher.hpp) as its own small
+// executable, so a replica starts without loading the provider's libraries first.
 #include "provider/backends/local/launcher.hpp"
 
-int main(int argc, char** argv) { return faas::provider::run_launcher(argc, argv, 1); }
+int main(int argc, char** argv) { return faas::provider::local::run_launcher(argc, argv, 1); }

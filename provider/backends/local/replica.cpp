@@ -13,7 +13,7 @@
 #include "provider/backends/local/backend.hpp"
 #include "provider/backends/local/replica.hpp"
 
-namespace faas::provider {
+namespace faas::provider::local {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -36,46 +36,9 @@ std::string random_suffix() {
     return s;
 }
 
-// A port that was free a moment ago. fwatchdog binds it right away; if another process takes
-// it first, the replica exits and is restarted on another port.
-std::uint16_t free_port(const asio::any_io_executor& ex) {
-    asio::ip::tcp::acceptor a(ex);
-    boost::system::error_code ec;
-    a.open(asio::ip::tcp::v4(), ec);
-    a.bind({asio::ip::make_address_v4("127.0.0.1"), 0}, ec);
-    if (ec) {
-        return 0;
-    }
-    return a.local_endpoint().port();
-}
-
-bool env_name_is(std::string_view entry, std::string_view name) {
-    return entry.size() > name.size() && entry.substr(0, name.size()) == name &&
-           entry[name.size()] == '=';
-}
-
-// The part of the provider's environment a function inherits: the basics a process needs, and
-// the sanitizer settings of a test build. Provider settings (port, state_dir, basic_auth, ...)
-// are not passed on.
-bool inherited(std::string_view entry) {
-    static constexpr std::array<std::string_view, 10> kNames{
-        "PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ", "LD_LIBRARY_PATH",
-        "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
-    for (auto n : kNames) {
-        if (env_name_is(entry, n)) {
-            return true;
-        }
-    }
-    return entry.starts_with("LC_");
-}
-
-std::string duration_env(std::chrono::nanoseconds d) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + "ms";
-}
-
 }  // namespace
 
-void Backend::start_replica(const FunctionPtr& fn) {
+void LocalBackend::start_replica(const FunctionPtr& fn) {
     auto r = std::make_shared<Replica>(ex_, fn->name() + "-" + random_suffix(), fn->version);
     r->dir = store_.replicas_dir() / fn->ns() / r->id;
     fn->replicas.push_back(r);
@@ -89,7 +52,7 @@ void Backend::start_replica(const FunctionPtr& fn) {
     });
 }
 
-void Backend::stop_replica(const FunctionPtr& fn, const ReplicaPtr& r, const char* why) {
+void LocalBackend::stop_replica(const FunctionPtr& fn, const ReplicaPtr& r, const char* why) {
     if (r->stop_requested) {
         return;
     }
@@ -107,7 +70,7 @@ void Backend::stop_replica(const FunctionPtr& fn, const ReplicaPtr& r, const cha
     }
 }
 
-awaitable<void> Backend::stop_sequence(FunctionPtr fn, ReplicaPtr r) {
+awaitable<void> LocalBackend::stop_sequence(FunctionPtr fn, ReplicaPtr r) {
     // SIGTERM to the watchdog alone: a signal to the group could reach a function process the
     // watchdog is spawning (before its setpgid) and fail that call. The watchdog drains; its
     // leftovers are killed with the group when it has exited (wait(true)).
@@ -115,10 +78,11 @@ awaitable<void> Backend::stop_sequence(FunctionPtr fn, ReplicaPtr r) {
         r->child->signal(SIGTERM);
     }
     r->wake.notify();
-    if (!co_await r->done.wait_for(config_.stop_timeout)) {
+    if (!co_await r->done.wait_for(config_.local.stop_timeout)) {
+        const auto timeout = config_.local.stop_timeout;
         log_->warn("replica did not stop in time fn={} replica={} timeout_ms={}: SIGKILL",
                    fn->name(), r->id,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(config_.stop_timeout).count());
+                   std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
         if (r->child && !r->exited) {
             r->child->signal_group(SIGKILL);
         }
@@ -132,107 +96,7 @@ awaitable<void> Backend::stop_sequence(FunctionPtr fn, ReplicaPtr r) {
     publish();
 }
 
-Status Backend::prepare_replica_dir(const Function& fn, Replica& r) const {
-    std::error_code ec;
-    fs::create_directories(r.dir / "tmp", ec);
-    if (!ec) {
-        fs::remove_all(r.dir / "secrets", ec);
-        fs::create_directories(r.dir / "secrets", ec);
-    }
-    if (ec) {
-        return make_error(ec, "cannot create " + r.dir.string() + ": " + ec.message());
-    }
-    // Secrets are for the function (same user) only.
-    fs::permissions(r.dir / "secrets", fs::perms::owner_all, ec);
-    // Only the secrets the function declared, copied at each start, so an update after
-    // PUT /system/secrets sees the new value.
-    for (const auto& s : fn.stored.deployment.secrets) {
-        const fs::path from = store_.secret_path(fn.ns(), s);
-        const fs::path to = r.dir / "secrets" / s;
-        fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
-        if (ec) {
-            log_->warn("secret missing fn={} replica={} secret={} error=\"{}\"", fn.name(), r.id, s,
-                       ec.message());
-            ec.clear();
-            continue;
-        }
-        fs::permissions(to, fs::perms::owner_read, ec);
-    }
-    return {};
-}
-
-std::vector<std::string> Backend::replica_env(const Function& fn, const Replica& r) const {
-    std::map<std::string, std::string> env;
-    for (const auto& e : base_env_) {
-        if (inherited(e)) {
-            const auto eq = e.find('=');
-            env[e.substr(0, eq)] = e.substr(eq + 1);
-        }
-    }
-    const auto& d = fn.stored.deployment;
-    if (d.env_vars) {
-        for (const auto& [k, v] : *d.env_vars) {
-            env[k] = v;
-        }
-    }
-    if (!d.env_process.empty()) {
-        env["fprocess"] = d.env_process;
-    }
-    const std::string secrets = mount_secrets_ ? kSecretsPath : (r.dir / "secrets").string();
-    env["secret_mount_path"] = secrets;
-    env["OPENFAAS_SECRETS_DIR"] = secrets;
-    // Ours, never overridden by envVars: the port the endpoint list announces, no second
-    // listener, a private lock file, and a short drain (the replica left the list first).
-    env["port"] = std::to_string(r.port);
-    env["metrics_port"] = "-1";
-    env["TMPDIR"] = (r.dir / "tmp").string();
-    env["healthcheck_interval"] = duration_env(config_.replica_drain);
-    std::vector<std::string> out;
-    out.reserve(env.size());
-    for (const auto& [k, v] : env) {
-        out.push_back(k + "=" + v);
-    }
-    return out;
-}
-
-Status Backend::spawn(const Function& fn, Replica& r) {
-    r.port = free_port(ex_);
-    if (r.port == 0) {
-        return make_error(errc::internal, "no free port");
-    }
-    if (auto st = prepare_replica_dir(fn, r); !st) {
-        return st;
-    }
-    auto launch = limiter_.prepare(r.id, fn.limits);
-    if (!launch) {
-        return launch.error();
-    }
-    LaunchSpec spec;
-    spec.watchdog = config_.fwatchdog_path;
-    spec.secrets_dir = (r.dir / "secrets").string();
-    spec.mount_secrets = mount_secrets_;
-    spec.cgroup_procs = launch->cgroup_procs;
-    spec.rlimit_as = launch->rlimit_as;
-    spec.parent = ::getpid();
-    process::SpawnOptions o;
-    o.argv = launcher_argv(config_.launcher_path, config_.launcher_via_flag, spec);
-    o.env = replica_env(fn, r);
-    const auto& ann = fn.stored.deployment.annotations;
-    auto wd = ann ? ann->find("com.faas.local.workdir") : openfaas::StringMap::const_iterator{};
-    o.cwd = (ann && wd != ann->end() && !wd->second.empty()) ? wd->second : r.dir.string();
-    o.in = process::Stdio::Null;
-    o.out = process::Stdio::Pipe;
-    o.err = process::Stdio::Pipe;
-    auto child = process::Child::spawn(ex_, o);
-    if (!child) {
-        return child.error();
-    }
-    r.child.emplace(std::move(child).value());
-    r.exited = false;
-    return {};
-}
-
-awaitable<void> Backend::read_output(ReplicaPtr r, FunctionPtr fn, bool is_stderr) {
+awaitable<void> LocalBackend::read_output(ReplicaPtr r, FunctionPtr fn, bool is_stderr) {
     auto& pipe = is_stderr ? r->child->stderr_pipe() : r->child->stdout_pipe();
     std::string pending;
     std::array<char, 8192> buf{};
@@ -280,17 +144,17 @@ awaitable<void> Backend::read_output(ReplicaPtr r, FunctionPtr fn, bool is_stder
     }
 }
 
-awaitable<void> Backend::watch_exit(ReplicaPtr r) {
+awaitable<void> LocalBackend::watch_exit(ReplicaPtr r) {
     r->exit_status = co_await r->child->wait(true);
     r->exited = true;
     r->wake.notify();
 }
 
-awaitable<void> Backend::sleep_or_wake(Replica& r, std::chrono::nanoseconds d) {
+awaitable<void> LocalBackend::sleep_or_wake(Replica& r, std::chrono::nanoseconds d) {
     (void)co_await r.wake.wait_for(d);
 }
 
-awaitable<bool> Backend::health_ok(const Replica& r, std::chrono::nanoseconds timeout) {
+awaitable<bool> LocalBackend::health_ok(const Replica& r, std::chrono::nanoseconds timeout) {
     http::Request req;
     req.method = "GET";
     req.target = "/_/health";
@@ -303,7 +167,7 @@ awaitable<bool> Backend::health_ok(const Replica& r, std::chrono::nanoseconds ti
 
 // Fast readiness: the lock file is checked every 2 ms for the first 100 ms after the spawn
 // (fwatchdog writes it once it listens), then less often; /_/health confirms.
-awaitable<bool> Backend::wait_ready(ReplicaPtr r) {
+awaitable<bool> LocalBackend::wait_ready(ReplicaPtr r) {
     const auto start = std::chrono::steady_clock::now();
     const std::string lock = (r->dir / "tmp" / ".lock").string();
     asio::steady_timer timer(ex_);
@@ -320,100 +184,11 @@ awaitable<bool> Backend::wait_ready(ReplicaPtr r) {
     co_return false;
 }
 
-awaitable<void> Backend::supervise(FunctionPtr fn, ReplicaPtr r) {
+awaitable<void> LocalBackend::supervise(FunctionPtr fn, ReplicaPtr r) {
     std::chrono::milliseconds backoff = 100ms;
     while (!r->stop_requested) {
-        r->wake.reset();
-        r->readers_done.reset();
-        r->stderr_tail.clear();
         const auto started = std::chrono::steady_clock::now();
-        if (auto st = spawn(*fn, *r); !st) {
-            log_->error("replica start failed fn={} replica={} error=\"{}\"", fn->name(), r->id,
-                        st.error().what());
-            logs_.append(fn->log_key, r->id, "replica start failed: " + st.error().what());
-        } else {
-            log_->info("replica started fn={} replica={} port={} pid={}", fn->name(), r->id,
-                       r->port, r->child->pid());
-            r->readers = 2;
-            for (const bool is_stderr : {false, true}) {
-                if (!tasks_.spawn(read_output(r, fn, is_stderr)) && --r->readers == 0) {
-                    r->readers_done.notify();
-                }
-            }
-            if (!tasks_.spawn(watch_exit(r))) {
-                // Shutting down before the exit watcher could start: kill and reap here.
-                r->child->signal_group(SIGKILL);
-                r->exit_status = co_await r->child->wait(true);
-                r->exited = true;
-            }
-            if (co_await wait_ready(r)) {
-                const auto ms = std::chrono::duration_cast<std::chrono::microseconds>(
-                                    std::chrono::steady_clock::now() - started)
-                                    .count();
-                log_->info("replica ready fn={} replica={} port={} ready_us={}", fn->name(), r->id,
-                           r->port, ms);
-                r->state = Replica::State::Ready;
-                reconcile(fn);
-                publish();
-            }
-            // Health checks until the process exits or a stop is requested.
-            while (!r->exited && !r->stop_requested) {
-                co_await sleep_or_wake(*r, config_.health_interval);
-                if (r->exited || r->stop_requested) {
-                    break;
-                }
-                const bool ok = co_await health_ok(*r, config_.health_interval);
-                if (r->exited || r->stop_requested) {
-                    break;
-                }
-                const auto next = ok ? Replica::State::Ready : Replica::State::Unhealthy;
-                if (next != r->state) {
-                    log_->warn("replica health fn={} replica={} healthy={}", fn->name(), r->id, ok);
-                    r->state = next;
-                    reconcile(fn);
-                    publish();
-                }
-            }
-            // Wait for the exit (SIGTERM sent by stop_sequence), then for the pipe readers.
-            while (!r->exited) {
-                co_await r->wake.wait();
-                r->wake.reset();
-            }
-            if (!co_await r->readers_done.wait_for(2s)) {
-                if (r->child->stdout_pipe()) {
-                    r->child->stdout_pipe()->close();
-                }
-                if (r->child->stderr_pipe()) {
-                    r->child->stderr_pipe()->close();
-                }
-                co_await r->readers_done.wait();
-            }
-            r->child.reset();
-            if (r->stop_requested) {
-                log_->info("replica stopped fn={} replica={} status=\"{}\"", fn->name(), r->id,
-                           r->exit_status.describe());
-                break;
-            }
-            std::string tail;
-            for (const auto& l : r->stderr_tail) {
-                tail += (tail.empty() ? "" : " | ") + l;
-            }
-            const std::string memory =
-                fn->limits.memory_bytes ? fn->stored.deployment.limits->memory : "none";
-            log_->warn(
-                "replica exited fn={} replica={} status=\"{}\" restarts={} memory_limit={} "
-                "stderr=\"{}\"",
-                fn->name(), r->id, r->exit_status.describe(), r->restarts, memory, tail);
-            logs_.append(fn->log_key, r->id,
-                         "replica exited (" + r->exit_status.describe() + "), restarting");
-            metrics_->restarts.Add({{"function_name", fn->log_key}}).Increment();
-            ++r->restarts;
-            if (r->state != Replica::State::Starting) {
-                r->state = Replica::State::Starting;
-                publish();
-            }
-        }
-        if (r->stop_requested) {
+        if (!co_await run_once(fn, r, started)) {
             break;
         }
         // A replica that ran for a while starts again at once; quick crashes back off.
@@ -429,4 +204,113 @@ awaitable<void> Backend::supervise(FunctionPtr fn, ReplicaPtr r) {
     r->done.notify();
 }
 
-}  // namespace faas::provider
+awaitable<bool> LocalBackend::run_once(FunctionPtr fn, ReplicaPtr r,
+                                       std::chrono::steady_clock::time_point started) {
+    r->wake.reset();
+    r->readers_done.reset();
+    r->stderr_tail.clear();
+    if (auto st = spawn(*fn, *r); !st) {
+        log_->error("replica start failed fn={} replica={} error=\"{}\"", fn->name(), r->id,
+                    st.error().what());
+        logs_.append(fn->log_key, r->id, "replica start failed: " + st.error().what());
+        co_return !r->stop_requested;
+    }
+    log_->info("replica started fn={} replica={} port={} pid={}", fn->name(), r->id, r->port,
+               r->child->pid());
+    if (!start_watchers(fn, r)) {
+        // Shutting down before the exit watcher could start: kill and reap here.
+        r->child->signal_group(SIGKILL);
+        r->exit_status = co_await r->child->wait(true);
+        r->exited = true;
+    }
+    if (co_await wait_ready(r)) {
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count();
+        log_->info("replica ready fn={} replica={} port={} ready_us={}", fn->name(), r->id,
+                   r->port, us);
+        r->state = Replica::State::Ready;
+        reconcile(fn);
+        publish();
+    }
+    co_await check_health(fn, r);
+    // Wait for the exit (SIGTERM sent by stop_sequence), then for the pipe readers. Inline: as a
+    // coroutine of its own, this wait was resumed with a corrupt frame under g++ 12 (SIGILL).
+    while (!r->exited) {
+        co_await r->wake.wait();
+        r->wake.reset();
+    }
+    if (!co_await r->readers_done.wait_for(2s)) {
+        close_pipes(*r);
+        co_await r->readers_done.wait();
+    }
+    r->child.reset();
+    if (r->stop_requested) {
+        log_->info("replica stopped fn={} replica={} status=\"{}\"", fn->name(), r->id,
+                   r->exit_status.describe());
+        co_return false;
+    }
+    report_exit(*fn, *r);
+    co_return !r->stop_requested;
+}
+
+bool LocalBackend::start_watchers(const FunctionPtr& fn, const ReplicaPtr& r) {
+    r->readers = 2;
+    for (const bool is_stderr : {false, true}) {
+        if (!tasks_.spawn(read_output(r, fn, is_stderr)) && --r->readers == 0) {
+            r->readers_done.notify();
+        }
+    }
+    return tasks_.spawn(watch_exit(r));
+}
+
+awaitable<void> LocalBackend::check_health(FunctionPtr fn, ReplicaPtr r) {
+    while (!r->exited && !r->stop_requested) {
+        co_await sleep_or_wake(*r, config_.local.health_interval);
+        if (r->exited || r->stop_requested) {
+            break;
+        }
+        const bool ok = co_await health_ok(*r, config_.local.health_interval);
+        if (r->exited || r->stop_requested) {
+            break;
+        }
+        const auto next = ok ? Replica::State::Ready : Replica::State::Unhealthy;
+        if (next != r->state) {
+            log_->warn("replica health fn={} replica={} healthy={}", fn->name(), r->id, ok);
+            r->state = next;
+            reconcile(fn);
+            publish();
+        }
+    }
+}
+
+void LocalBackend::close_pipes(Replica& r) {
+    if (r.child->stdout_pipe()) {
+        r.child->stdout_pipe()->close();
+    }
+    if (r.child->stderr_pipe()) {
+        r.child->stderr_pipe()->close();
+    }
+}
+
+void LocalBackend::report_exit(const Function& fn, Replica& r) {
+    std::string tail;
+    for (const auto& l : r.stderr_tail) {
+        tail += (tail.empty() ? "" : " | ") + l;
+    }
+    const std::string memory = fn.limits.memory_bytes ? fn.stored.deployment.limits->memory : "none";
+    log_->warn(
+        "replica exited fn={} replica={} status=\"{}\" restarts={} memory_limit={} "
+        "stderr=\"{}\"",
+        fn.name(), r.id, r.exit_status.describe(), r.restarts, memory, tail);
+    logs_.append(fn.log_key, r.id,
+                 "replica exited (" + r.exit_status.describe() + "), restarting");
+    metrics_->restarts.Add({{"function_name", fn.log_key}}).Increment();
+    ++r.restarts;
+    if (r.state != Replica::State::Starting) {
+        r.state = Replica::State::Starting;
+        publish();
+    }
+}
+
+}  // namespace faas::provider::local

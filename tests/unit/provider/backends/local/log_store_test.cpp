@@ -1,4 +1,4 @@
-// The per-function log ring buffer (provider/log_store.hpp).
+// The local back end's per-function log ring buffer (provider/backends/local/log_store.hpp).
 #include <chrono>
 
 #include <doctest/doctest.h>
@@ -7,7 +7,7 @@
 #include "tests/support/printers.hpp"
 
 using faas::provider::LogQuery;
-using faas::provider::LogStore;
+using faas::provider::local::LogStore;
 
 TEST_SUITE("provider log store") {
 
