@@ -63,6 +63,26 @@ private:
     bool client_gone_ = false;
 };
 
+// Answers GET /system/logs from the back end's lines: NDJSON once the function is known, else
+// the back end's error (404 unknown function, 503 unreachable back end).
+awaitable<void> answer_logs(FunctionBackend& backend, const log::Logger& logger,
+                            http::Exchange& ex, const LogRequest& req) {
+    NdjsonSink sink(ex);
+    const Status st = co_await backend.logs(req, sink);
+    if (!sink.opened()) {
+        http::Response r = http::text_error(http_status(st.error().code), st.error().what());
+        (void)co_await ex.respond(std::move(r));
+        co_return;
+    }
+    if (!st) {
+        logger->debug("logs ended early fn={} namespace={} error=\"{}\"", req.name,
+                      req.namespace_, st.error().what());
+    }
+    if (!sink.client_gone()) {
+        (void)co_await ex.end_response();
+    }
+}
+
 }  // namespace
 
 awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest) {
@@ -170,21 +190,7 @@ awaitable<void> Api::logs(Thread& /*t*/, http::Exchange& ex) {
     req.namespace_ = ns;
     req.query = std::move(lq);
     req.follow = follow;
-    NdjsonSink sink(ex);
-    const Status st = co_await backend_.logs(req, sink);
-    if (!sink.opened()) {
-        // The function is unknown (404) or its back end unreachable (503): nothing was sent.
-        http::Response r = http::text_error(http_status(st.error().code), st.error().what());
-        (void)co_await ex.respond(std::move(r));
-        co_return;
-    }
-    if (!st) {
-        log_->warn("logs ended early fn={} namespace={} error=\"{}\"", req.name, req.namespace_,
-                   st.error().what());
-    }
-    if (!sink.client_gone()) {
-        (void)co_await ex.end_response();
-    }
+    co_await answer_logs(backend_, log_, ex, req);
 }
 
 }  // namespace faas::provider

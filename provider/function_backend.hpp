@@ -85,9 +85,11 @@ public:
     virtual awaitable<Status> update(const openfaas::FunctionDeployment& d) = 0;
     virtual awaitable<Status> remove(const std::string& ns, const std::string& name) = 0;
     // Sets the desired replica count.
-    virtual awaitable<Status> scale(const std::string& ns, const std::string& name,
+    virtual awaitable<Status> scale(const std::string& ns,
+                                    const std::string& name,
                                     std::uint64_t replicas) = 0;
-    virtual awaitable<Result<std::vector<openfaas::FunctionStatus>>> list(const std::string& ns) = 0;
+    virtual awaitable<Result<std::vector<openfaas::FunctionStatus>>> list(
+        const std::string& ns) = 0;
     virtual awaitable<Result<openfaas::FunctionStatus>> status(const std::string& ns,
                                                                const std::string& name) = 0;
     // A ready replica of the function (round robin), if any, from what the back end knows now.
@@ -100,7 +102,8 @@ public:
     virtual awaitable<Status> update_secret(const openfaas::Secret& s) = 0;
     virtual awaitable<Status> delete_secret(const std::string& ns, const std::string& name) = 0;
     // Names only: values never leave the provider through the API.
-    virtual awaitable<Result<std::vector<openfaas::Secret>>> list_secrets(const std::string& ns) = 0;
+    virtual awaitable<Result<std::vector<openfaas::Secret>>> list_secrets(
+        const std::string& ns) = 0;
     // The bytes of the secret a function names in its com.faas.webhook.secret annotation (for
     // the gateway's webhook verification). errc::not_found when the function, the annotation
     // or the secret is missing.

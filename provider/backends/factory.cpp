@@ -13,13 +13,17 @@ namespace {
 struct Kind {
     std::string_view name;
     void (*load)(const config::Env& env, Config& c);
-    std::unique_ptr<FunctionBackend> (*make)(const Config& c, asio::io_context& control,
-                                             log::Logger log, metrics::Registry& registry);
+    std::unique_ptr<FunctionBackend> (*make)(const Config& c,
+                                             asio::io_context& control,
+                                             log::Logger log,
+                                             metrics::Registry& registry);
 };
 
 template <class B>
-std::unique_ptr<FunctionBackend> make(const Config& c, asio::io_context& control,
-                                      log::Logger log, metrics::Registry& registry) {
+std::unique_ptr<FunctionBackend> make(const Config& c,
+                                      asio::io_context& control,
+                                      log::Logger log,
+                                      metrics::Registry& registry) {
     return std::make_unique<B>(control, c, std::move(log), registry);
 }
 
@@ -55,8 +59,10 @@ void load_backend_config(const config::Env& env, Config& c) {
     kind->load(env, c);
 }
 
-std::unique_ptr<FunctionBackend> make_backend(const Config& config, asio::io_context& control,
-                                              log::Logger log, metrics::Registry& registry) {
+std::unique_ptr<FunctionBackend> make_backend(const Config& config,
+                                              asio::io_context& control,
+                                              log::Logger log,
+                                              metrics::Registry& registry) {
     const Kind* kind = find_kind(config.backend);
     FAAS_ASSERT(kind != nullptr);
     return kind->make(config, control, std::move(log), registry);

@@ -18,7 +18,9 @@ namespace faas::provider {
 void load_backend_config(const config::Env& env, Config& c);
 
 // The back end `config.backend` names, not started yet. `control` is its control thread.
-std::unique_ptr<FunctionBackend> make_backend(const Config& config, asio::io_context& control,
-                                              log::Logger log, metrics::Registry& registry);
+std::unique_ptr<FunctionBackend> make_backend(const Config& config,
+                                              asio::io_context& control,
+                                              log::Logger log,
+                                              metrics::Registry& registry);
 
 }  // namespace faas::provider

@@ -46,7 +46,8 @@ awaitable<LocalBackend::LogBatch> LocalBackend::log_history(LogRequest r) {
     co_return b;
 }
 
-awaitable<LocalBackend::LogBatch> LocalBackend::log_wait(std::string key, std::uint64_t cursor,
+awaitable<LocalBackend::LogBatch> LocalBackend::log_wait(std::string key,
+                                                         std::uint64_t cursor,
                                                          std::string instance) {
     LogBatch b;
     if (logs_.last_seq() == cursor && !shutting_down_) {

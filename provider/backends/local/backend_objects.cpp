@@ -1,6 +1,4 @@
 // Secrets and namespaces of the local back end: kept in the Store, checked here.
-#include "core/openfaas/async.hpp"
-#include "core/text/text.hpp"
 #include "provider/backends/local/backend.hpp"
 #include "provider/backends/local/replica.hpp"
 
@@ -10,7 +8,8 @@ namespace faas::provider::local {
 
 awaitable<Status> LocalBackend::create_secret(const openfaas::Secret& s) {
     if (!namespace_known(s.namespace_)) {
-        co_return make_error(errc::bad_request, "namespace \"" + s.namespace_ + "\" is not an OpenFaaS namespace");
+        co_return make_error(errc::bad_request,
+                             "namespace \"" + s.namespace_ + "\" is not an OpenFaaS namespace");
     }
     if (store_.secret_exists(s.namespace_, s.name)) {
         co_return make_error(errc::conflict, "secret " + s.name + " already exists");
@@ -51,7 +50,8 @@ awaitable<Status> LocalBackend::delete_secret(const std::string& ns,
 awaitable<Result<std::vector<openfaas::Secret>>> LocalBackend::list_secrets(
     const std::string& ns) {
     if (!namespace_known(ns)) {
-        co_return make_error(errc::bad_request, "namespace \"" + ns + "\" is not an OpenFaaS namespace");
+        co_return make_error(errc::bad_request,
+                             "namespace \"" + ns + "\" is not an OpenFaaS namespace");
     }
     std::vector<openfaas::Secret> out;
     for (auto& name : store_.list_secrets(ns)) {
@@ -69,27 +69,7 @@ awaitable<Result<std::string>> LocalBackend::webhook_secret(const std::string& n
     if (fn == nullptr) {
         co_return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
     }
-    using openfaas::async::kWebhookSecretAnnotation;
-    std::string secret;
-    if (const auto& annotations = fn->stored.deployment.annotations) {
-        if (auto it = annotations->find(std::string(kWebhookSecretAnnotation));
-            it != annotations->end()) {
-            secret = std::string(text::trim(it->second));
-        }
-    }
-    if (secret.empty()) {
-        co_return make_error(errc::not_found, "function " + name + " has no " +
-                                               std::string(kWebhookSecretAnnotation) +
-                                               " annotation");
-    }
-    if (!openfaas::async::valid_webhook_secret_name(secret) || !store_.secret_exists(ns, secret)) {
-        co_return make_error(errc::not_found, "secret " + secret + " not found in namespace " + ns);
-    }
-    auto bytes = read_small_file(store_.secret_path(ns, secret));
-    if (!bytes) {
-        co_return make_error(errc::internal, "secret " + secret + ": " + bytes.error().what());
-    }
-    co_return std::move(bytes).value();
+    co_return read_webhook_secret(store_, ns, fn->stored.deployment);
 }
 
 // --- namespaces ---

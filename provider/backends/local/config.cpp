@@ -1,9 +1,9 @@
 #include "provider/backends/local/config.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <system_error>
+
+#include <unistd.h>
 
 namespace faas::provider::local {
 
@@ -29,8 +29,9 @@ LocalConfig load_config(const config::Env& env) {
         c.fwatchdog_path = (bin_dir / "fwatchdog").string();
     }
     if (::access(c.fwatchdog_path.c_str(), X_OK) != 0) {
-        throw config::ConfigError("fwatchdog_path=" + c.fwatchdog_path +
-                                  ": not an executable file (build fwatchdog or set fwatchdog_path)");
+        throw config::ConfigError(
+            "fwatchdog_path=" + c.fwatchdog_path +
+            ": not an executable file (build fwatchdog or set fwatchdog_path)");
     }
     c.launcher_path = (bin_dir / "faas-replica").string();
     if (::access(c.launcher_path.c_str(), X_OK) != 0) {

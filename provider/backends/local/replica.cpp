@@ -298,7 +298,8 @@ void LocalBackend::report_exit(const Function& fn, Replica& r) {
     for (const auto& l : r.stderr_tail) {
         tail += (tail.empty() ? "" : " | ") + l;
     }
-    const std::string memory = fn.limits.memory_bytes ? fn.stored.deployment.limits->memory : "none";
+    const std::string memory =
+        fn.limits.memory_bytes ? fn.stored.deployment.limits->memory : "none";
     log_->warn(
         "replica exited fn={} replica={} status=\"{}\" restarts={} memory_limit={} "
         "stderr=\"{}\"",

@@ -195,14 +195,20 @@ awaitable<Result<std::vector<swarm::ServiceInfo>>> SwarmBackend::function_servic
     co_return list;
 }
 
-awaitable<Result<std::map<std::string, swarm::DockerSecret>>> SwarmBackend::secrets_by_name(
-    const std::string& ns) {
-    const std::string target = "/secrets?" + label_filter(swarm::kSecretOwnerLabel);
+awaitable<Result<std::vector<swarm::DockerSecret>>> SwarmBackend::docker_secrets(
+    const std::string& label) {
+    const std::string target = "/secrets?" + label_filter(label);
     auto body = co_await docker_get(target, "listing secrets");
     if (!body) {
         co_return body.error();
     }
-    auto list = swarm::parse_secrets(*body);
+    co_return swarm::parse_secrets(*body);
+}
+
+awaitable<Result<std::map<std::string, swarm::DockerSecret>>> SwarmBackend::secrets_by_name(
+    const std::string& ns) {
+    const std::string owner(swarm::kSecretOwnerLabel);
+    auto list = co_await docker_secrets(owner);
     if (!list) {
         co_return list.error();
     }

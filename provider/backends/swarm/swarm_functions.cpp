@@ -54,9 +54,13 @@ awaitable<Status> SwarmBackend::apply(const FunctionDeployment& d, bool create) 
     co_return Status{};
 }
 
-awaitable<Status> SwarmBackend::deploy(const FunctionDeployment& d) { co_return co_await apply(d, true); }
+awaitable<Status> SwarmBackend::deploy(const FunctionDeployment& d) {
+    co_return co_await apply(d, true);
+}
 
-awaitable<Status> SwarmBackend::update(const FunctionDeployment& d) { co_return co_await apply(d, false); }
+awaitable<Status> SwarmBackend::update(const FunctionDeployment& d) {
+    co_return co_await apply(d, false);
+}
 
 awaitable<Status> SwarmBackend::remove(const std::string& ns, const std::string& name) {
     if (auto st = check_namespace(ns); !st) {
@@ -98,7 +102,8 @@ awaitable<Result<swarm::ServiceInfo>> SwarmBackend::scale_target(const std::stri
     co_return swarm::parse_service(*body);
 }
 
-awaitable<Status> SwarmBackend::scale(const std::string& ns, const std::string& name,
+awaitable<Status> SwarmBackend::scale(const std::string& ns,
+                                      const std::string& name,
                                       std::uint64_t replicas) {
     if (replicas > 1000) {
         co_return make_error(errc::bad_request, "replicas: at most 1000");
@@ -134,8 +139,7 @@ awaitable<Result<std::vector<openfaas::FunctionStatus>>> SwarmBackend::list(cons
     for (const auto& s : *services) {
         out.push_back(to_status(s));
     }
-    std::sort(out.begin(), out.end(),
-              [](const auto& a, const auto& b) { return a.name < b.name; });
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     co_return out;
 }
 

@@ -26,6 +26,48 @@ struct LogStream {
     bool client_gone = false;
 };
 
+// Reads GET `target` (dockerd's log stream) beside logs(): lines of `r` go to `shared`, which
+// says when the stream has ended. Holds no reference to the back end.
+void start_reader(const asio::any_io_executor& ex,
+                  const std::shared_ptr<LogStream>& shared,
+                  const http::Endpoint& dockerd,
+                  const log::Logger& log,
+                  const LogRequest& r,
+                  std::string target) {
+    auto demux = std::make_shared<swarm::LogDemux>(
+        [shared, name = r.name, ns = r.namespace_, instance = r.query.instance](
+            int /*stream*/, std::string_view text) {
+            auto l = swarm::parse_log_line(text);
+            if (!instance.empty() && !l.task_id.starts_with(instance)) {
+                return;
+            }
+            shared->lines.push_back(LogLine{name, ns, l.task_id, l.timestamp, l.text});
+            shared->ready.notify();
+        });
+    http::Request req;
+    req.target = std::move(target);
+    http::StreamOptions so;
+    so.head_timeout = 30s;
+    auto run = [dockerd, log, req = std::move(req), so, shared,
+                demux]() mutable -> awaitable<void> {
+        // A named sink, not a lambda built in the co_await expression: g++ 12 destroys such a
+        // by-value coroutine argument twice.
+        http::BodySink body = [shared, demux](std::string_view piece) {
+            demux->feed(piece);
+            return !shared->client_gone;
+        };
+        auto res = co_await shared->pool.stream(dockerd, std::move(req), so, std::move(body));
+        demux->finish();
+        if (res && res->status >= 300) {
+            log->warn("service logs answered status={} message=\"{}\"", res->status,
+                      swarm::docker_message(res->body));
+        }
+        shared->done.notify();
+        shared->ready.notify();
+    };
+    asio::co_spawn(ex, std::move(run), asio::detached);
+}
+
 }  // namespace
 
 awaitable<Result<std::string>> SwarmBackend::log_service_id(http::ClientPool& pool,
@@ -49,9 +91,9 @@ std::string SwarmBackend::logs_target(const std::string& service_id, const LogRe
     target += r.follow ? "&follow=1" : "&follow=0";
     target += "&tail=" + (r.query.tail > 0 ? std::to_string(r.query.tail) : std::string("all"));
     if (r.query.since) {
-        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                              r.query.since->time_since_epoch())
-                              .count();
+        const auto secs =
+            std::chrono::duration_cast<std::chrono::seconds>(r.query.since->time_since_epoch())
+                .count();
         target += "&since=" + std::to_string(secs);
     }
     return target;
@@ -70,39 +112,7 @@ awaitable<Status> SwarmBackend::logs(const LogRequest& r, LogSink& sink) {
     if (!co_await sink.open()) {
         co_return Status{};
     }
-    const std::string name = r.name;
-    const std::string ns = r.namespace_;
-    const std::string instance = r.query.instance;
-    auto demux = std::make_shared<swarm::LogDemux>(
-        [shared, name, ns, instance](int /*stream*/, std::string_view text) {
-            auto l = swarm::parse_log_line(text);
-            if (!instance.empty() && !l.task_id.starts_with(instance)) {
-                return;
-            }
-            shared->lines.push_back(LogLine{name, ns, l.task_id, l.timestamp, l.text});
-            shared->ready.notify();
-        });
-    http::Request req;
-    req.target = logs_target(*id, r);
-    http::StreamOptions so;
-    so.head_timeout = 30s;
-    auto run = [this, req = std::move(req), so, shared, demux]() mutable -> awaitable<void> {
-        // A named sink, not a lambda built in the co_await expression: g++ 12 destroys such a
-        // by-value coroutine argument twice.
-        http::BodySink body = [shared, demux](std::string_view piece) {
-            demux->feed(piece);
-            return !shared->client_gone;
-        };
-        auto res = co_await shared->pool.stream(dockerd_, std::move(req), so, std::move(body));
-        demux->finish();
-        if (res && res->status >= 300) {
-            log_->warn("service logs answered status={} message=\"{}\"", res->status,
-                       swarm::docker_message(res->body));
-        }
-        shared->done.notify();
-        shared->ready.notify();
-    };
-    asio::co_spawn(here, std::move(run), asio::detached);
+    start_reader(here, shared, dockerd_, log_, r, logs_target(*id, r));
     while (true) {
         if (shared->lines.empty() && !shared->done.is_set()) {
             shared->ready.reset();
@@ -125,7 +135,7 @@ awaitable<Status> SwarmBackend::logs(const LogRequest& r, LogSink& sink) {
         }
     }
     // A follow the client left ends on dockerd's next line (the sink answers false); the
-    // reader holds the stream's pool and this back end, which outlives it.
+    // reader holds what it uses (the stream, dockerd's endpoint, the logger).
     co_return Status{};
 }
 

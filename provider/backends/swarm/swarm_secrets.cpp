@@ -1,7 +1,5 @@
 // Secrets of the Swarm back end: Docker secrets, which are immutable, plus the provider's own
 // copy of each value (Docker does not hand values out; the gateway's webhook check needs them).
-#include "core/openfaas/async.hpp"
-#include "core/text/text.hpp"
 #include "provider/backends/swarm/swarm_backend.hpp"
 #include "provider/backends/swarm/swarm_backend_impl.hpp"
 
@@ -130,12 +128,8 @@ awaitable<Status> SwarmBackend::delete_secret(const std::string& ns, const std::
     if (auto st = check_namespace(ns); !st) {
         co_return st;
     }
-    const std::string target = "/secrets?" + label_filter(std::string(swarm::kSecretNameLabel) + "=" + name);
-    auto body = co_await docker_get(target, "listing secrets");
-    if (!body) {
-        co_return body.error();
-    }
-    auto list = swarm::parse_secrets(*body);
+    const std::string label = std::string(swarm::kSecretNameLabel) + "=" + name;
+    auto list = co_await docker_secrets(label);
     if (!list) {
         co_return list.error();
     }
@@ -186,28 +180,9 @@ awaitable<Result<std::string>> SwarmBackend::webhook_secret(const std::string& n
     if (!s) {
         co_return s.error();
     }
-    using openfaas::async::kWebhookSecretAnnotation;
-    std::string secret;
-    if (const auto& annotations = s->deployment.annotations) {
-        if (auto it = annotations->find(std::string(kWebhookSecretAnnotation)); it != annotations->end()) {
-            secret = std::string(text::trim(it->second));
-        }
-    }
-    if (secret.empty()) {
-        co_return make_error(errc::not_found, "function " + name + " has no " +
-                                                  std::string(kWebhookSecretAnnotation) + " annotation");
-    }
-    if (!openfaas::async::valid_webhook_secret_name(secret) || !store_.secret_exists(ns, secret)) {
-        co_return make_error(errc::not_found,
-                             "secret " + secret + " not found in namespace " + ns +
-                                 " (Docker does not hand out secret values: the provider knows "
-                                 "only those created or updated through its API)");
-    }
-    auto bytes = read_small_file(store_.secret_path(ns, secret));
-    if (!bytes) {
-        co_return make_error(errc::internal, "secret " + secret + ": " + bytes.error().what());
-    }
-    co_return std::move(bytes).value();
+    co_return read_webhook_secret(store_, ns, s->deployment,
+                                  " (Docker does not hand out secret values: the provider knows "
+                                  "only those created or updated through its API)");
 }
 
 }  // namespace faas::provider::swarm

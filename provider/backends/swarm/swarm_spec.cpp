@@ -4,7 +4,7 @@
 
 #include "core/json/json.hpp"
 #include "core/text/text.hpp"
-#include "provider/backends/local/limits.hpp"
+#include "provider/quantity.hpp"
 
 namespace faas::provider::swarm {
 
@@ -130,9 +130,11 @@ Status write_resources(json::Writer& w, const char* key, const char* field,
 
 }  // namespace
 
-Result<std::string> service_spec(const openfaas::FunctionDeployment& d,
-                                 const std::map<std::string, DockerSecret>& secrets,
-                                 const SpecOptions& o) {
+namespace {
+
+// The service's labels: the deployment's, its annotations under kAnnotationPrefix, ours, and
+// the whole deployment as JSON (so it reads back exactly as deployed).
+Result<openfaas::StringMap> service_labels(const openfaas::FunctionDeployment& d) {
     openfaas::StringMap labels = d.labels.value_or(openfaas::StringMap{});
     for (const auto& [k, v] : d.annotations.value_or(openfaas::StringMap{})) {
         const std::string key = std::string(kAnnotationPrefix) + k;
@@ -146,26 +148,22 @@ Result<std::string> service_spec(const openfaas::FunctionDeployment& d,
     labels["faas_function"] = d.service;
     labels[std::string(kNamespaceLabel)] = d.namespace_;
     labels[std::string(kDeploymentLabel)] = openfaas::to_json(d);
+    return labels;
+}
 
-    openfaas::StringMap container_labels;
-    container_labels[std::string(kFunctionLabel)] = d.service;
-    container_labels[std::string(kMarkerLabel)] = "true";
-    container_labels["faas_function"] = d.service;
-    container_labels[std::string(kUidLabel)] = o.uid;
+openfaas::StringMap container_labels(const openfaas::FunctionDeployment& d, const SpecOptions& o) {
+    openfaas::StringMap labels;
+    labels[std::string(kFunctionLabel)] = d.service;
+    labels[std::string(kMarkerLabel)] = "true";
+    labels["faas_function"] = d.service;
+    labels[std::string(kUidLabel)] = o.uid;
     for (const auto& [k, v] : d.labels.value_or(openfaas::StringMap{})) {
-        container_labels.emplace(k, v);
+        labels.emplace(k, v);
     }
+    return labels;
+}
 
-    json::Writer w;
-    w.begin_object();
-    w.key("Name").value(d.service);
-    w.key("Labels");
-    write_map(w, labels);
-    w.key("TaskTemplate").begin_object();
-    w.key("ContainerSpec").begin_object();
-    w.key("Image").value(d.image);
-    w.key("Labels");
-    write_map(w, container_labels);
+void write_env(json::Writer& w, const openfaas::FunctionDeployment& d) {
     w.key("Env").begin_array();
     if (!d.env_process.empty()) {
         w.value("fprocess=" + d.env_process);
@@ -183,26 +181,46 @@ Result<std::string> service_spec(const openfaas::FunctionDeployment& d,
         w.value("healthcheck_interval=2s");
     }
     w.end_array();
-    if (!d.secrets.empty()) {
-        w.key("Secrets").begin_array();
-        for (const auto& name : d.secrets) {
-            auto it = secrets.find(name);
-            if (it == secrets.end()) {
-                return make_error(errc::bad_request, "secret \"" + name + "\" not found in namespace " +
-                                                         d.namespace_);
-            }
-            w.begin_object();
-            w.key("File").begin_object();
-            w.key("Name").value(std::string(kSecretDir) + name);
-            w.key("UID").value("0");
-            w.key("GID").value("0");
-            w.key("Mode").value(std::uint64_t{0444});
-            w.end_object();
-            w.key("SecretID").value(it->second.id);
-            w.key("SecretName").value(it->second.docker_name);
-            w.end_object();
+}
+
+// Each secret the deployment names, as a file under kSecretDir backed by its Docker secret.
+Status write_secrets(json::Writer& w, const openfaas::FunctionDeployment& d,
+                     const std::map<std::string, DockerSecret>& secrets) {
+    if (d.secrets.empty()) {
+        return {};
+    }
+    w.key("Secrets").begin_array();
+    for (const auto& name : d.secrets) {
+        auto it = secrets.find(name);
+        if (it == secrets.end()) {
+            return make_error(errc::bad_request, "secret \"" + name + "\" not found in namespace " +
+                                                     d.namespace_);
         }
-        w.end_array();
+        w.begin_object();
+        w.key("File").begin_object();
+        w.key("Name").value(std::string(kSecretDir) + name);
+        w.key("UID").value("0");
+        w.key("GID").value("0");
+        w.key("Mode").value(std::uint64_t{0444});
+        w.end_object();
+        w.key("SecretID").value(it->second.id);
+        w.key("SecretName").value(it->second.docker_name);
+        w.end_object();
+    }
+    w.end_array();
+    return {};
+}
+
+Status write_container_spec(json::Writer& w, const openfaas::FunctionDeployment& d,
+                            const std::map<std::string, DockerSecret>& secrets,
+                            const SpecOptions& o) {
+    w.key("ContainerSpec").begin_object();
+    w.key("Image").value(d.image);
+    w.key("Labels");
+    write_map(w, container_labels(d, o));
+    write_env(w, d);
+    if (auto st = write_secrets(w, d, secrets); !st) {
+        return st;
     }
     if (d.read_only_root_filesystem) {
         w.key("ReadOnly").value(true);
@@ -219,13 +237,23 @@ Result<std::string> service_spec(const openfaas::FunctionDeployment& d,
         w.end_object();
     }
     w.key("StopGracePeriod").value(std::uint64_t{10'000'000'000});
-    w.end_object();  // ContainerSpec
+    w.end_object();
+    return {};
+}
+
+Status write_task_template(json::Writer& w, const openfaas::FunctionDeployment& d,
+                           const std::map<std::string, DockerSecret>& secrets,
+                           const SpecOptions& o) {
+    w.key("TaskTemplate").begin_object();
+    if (auto st = write_container_spec(w, d, secrets, o); !st) {
+        return st;
+    }
     w.key("Resources").begin_object();
     if (auto st = write_resources(w, "Limits", "limits", d.limits); !st) {
-        return st.error();
+        return st;
     }
     if (auto st = write_resources(w, "Reservations", "requests", d.requests); !st) {
-        return st.error();
+        return st;
     }
     w.end_object();
     w.key("RestartPolicy").begin_object();
@@ -245,7 +273,27 @@ Result<std::string> service_spec(const openfaas::FunctionDeployment& d,
     w.key("Networks").begin_array();
     w.begin_object().key("Target").value(o.network).end_object();
     w.end_array();
-    w.end_object();  // TaskTemplate
+    w.end_object();
+    return {};
+}
+
+}  // namespace
+
+Result<std::string> service_spec(const openfaas::FunctionDeployment& d,
+                                 const std::map<std::string, DockerSecret>& secrets,
+                                 const SpecOptions& o) {
+    auto labels = service_labels(d);
+    if (!labels) {
+        return labels.error();
+    }
+    json::Writer w;
+    w.begin_object();
+    w.key("Name").value(d.service);
+    w.key("Labels");
+    write_map(w, *labels);
+    if (auto st = write_task_template(w, d, secrets, o); !st) {
+        return st.error();
+    }
     w.key("Mode").begin_object().key("Replicated").begin_object();
     w.key("Replicas").value(o.replicas);
     w.end_object().end_object();
@@ -263,6 +311,57 @@ Result<std::string> service_spec(const openfaas::FunctionDeployment& d,
 }
 
 namespace {
+
+// fprocess and the other variables of a container spec's Env.
+void read_env(element cs, openfaas::FunctionDeployment& d) {
+    simdjson::dom::array env;
+    if (field(cs, "Env").get(env) != simdjson::SUCCESS) {
+        return;
+    }
+    openfaas::StringMap vars;
+    for (auto v : env) {
+        std::string_view kv;
+        if (v.get(kv) != simdjson::SUCCESS) {
+            continue;
+        }
+        const auto eq = kv.find('=');
+        const std::string k(kv.substr(0, eq));
+        const std::string val = eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
+        if (k == "fprocess") {
+            d.env_process = val;
+        } else {
+            vars[k] = val;
+        }
+    }
+    if (!vars.empty()) {
+        d.env_vars = std::move(vars);
+    }
+}
+
+// The deployment of a service without our deployment label, from its spec (container spec
+// `cs`) and its labels.
+void rebuild_deployment(ServiceInfo& s, element cs, const openfaas::StringMap& labels) {
+    openfaas::FunctionDeployment& d = s.deployment;
+    d.service = s.name;
+    d.namespace_ = s.namespace_;
+    d.image = str(cs, "Image");
+    read_env(cs, d);
+    openfaas::StringMap user_labels;
+    openfaas::StringMap annotations;
+    for (const auto& [k, v] : labels) {
+        if (k.starts_with(kAnnotationPrefix)) {
+            annotations[k.substr(kAnnotationPrefix.size())] = v;
+        } else if (k != kFunctionLabel && k != kMarkerLabel && k != kNamespaceLabel &&
+                   k != "faas_function") {
+            user_labels[k] = v;
+        }
+    }
+    d.labels = std::move(user_labels);
+    d.annotations = std::move(annotations);
+    for (const auto& [target, docker_name] : s.secret_refs) {
+        d.secrets.push_back(target);
+    }
+}
 
 ServiceInfo service_from(element e) {
     ServiceInfo s;
@@ -295,46 +394,7 @@ ServiceInfo service_from(element e) {
         }
     }
     // Not deployed by us (or the label was edited): rebuild what the spec tells.
-    openfaas::FunctionDeployment& d = s.deployment;
-    d.service = s.name;
-    d.namespace_ = s.namespace_;
-    d.image = str(cs, "Image");
-    simdjson::dom::array env;
-    if (field(cs, "Env").get(env) == simdjson::SUCCESS) {
-        openfaas::StringMap vars;
-        for (auto v : env) {
-            std::string_view kv;
-            if (v.get(kv) != simdjson::SUCCESS) {
-                continue;
-            }
-            const auto eq = kv.find('=');
-            const std::string k(kv.substr(0, eq));
-            const std::string val = eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
-            if (k == "fprocess") {
-                d.env_process = val;
-            } else {
-                vars[k] = val;
-            }
-        }
-        if (!vars.empty()) {
-            d.env_vars = std::move(vars);
-        }
-    }
-    openfaas::StringMap user_labels;
-    openfaas::StringMap annotations;
-    for (const auto& [k, v] : labels) {
-        if (k.starts_with(kAnnotationPrefix)) {
-            annotations[k.substr(kAnnotationPrefix.size())] = v;
-        } else if (k != kFunctionLabel && k != kMarkerLabel && k != kNamespaceLabel &&
-                   k != "faas_function") {
-            user_labels[k] = v;
-        }
-    }
-    d.labels = std::move(user_labels);
-    d.annotations = std::move(annotations);
-    for (const auto& [target, docker_name] : s.secret_refs) {
-        d.secrets.push_back(target);
-    }
+    rebuild_deployment(s, cs, labels);
     return s;
 }
 

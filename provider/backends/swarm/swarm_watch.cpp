@@ -89,7 +89,8 @@ void SwarmBackend::publish(const std::vector<swarm::ServiceInfo>& services,
         seen[s.name] = Seen{s.id, v.endpoints};
         views.push_back(std::move(v));
     }
-    std::sort(views.begin(), views.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    std::sort(views.begin(), views.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
     seen_ = std::move(seen);
     metrics_->report(counts);
     if (board_.set(std::move(views))) {
@@ -103,7 +104,8 @@ void SwarmBackend::publish(const std::vector<swarm::ServiceInfo>& services,
     was_waiting_ = waiting;
 }
 
-std::vector<EndpointInfo> SwarmBackend::ready_endpoints(const std::vector<const swarm::TaskInfo*>& tasks) {
+std::vector<EndpointInfo> SwarmBackend::ready_endpoints(
+    const std::vector<const swarm::TaskInfo*>& tasks) {
     std::vector<EndpointInfo> ready;
     for (const swarm::TaskInfo* t : tasks) {
         if (t->state != "running" || t->address.empty()) {

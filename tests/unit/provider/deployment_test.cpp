@@ -46,7 +46,8 @@ TEST_CASE("deployment: a missing or invalid name, a missing image and bad quanti
     CHECK(message_of(st) == "service is required");
 
     auto bad = deployment("Bad_Name", "img");
-    CHECK(message_of(validate_deployment(bad, "ns")).starts_with("invalid function name \"Bad_Name\""));
+    const std::string invalid = message_of(validate_deployment(bad, "ns"));
+    CHECK(invalid.starts_with("invalid function name \"Bad_Name\""));
 
     auto noimage = deployment("fn", "");
     CHECK(message_of(validate_deployment(noimage, "ns")) == "image is required");
@@ -54,7 +55,8 @@ TEST_CASE("deployment: a missing or invalid name, a missing image and bad quanti
     auto limit = deployment("fn", "img");
     limit.limits = FunctionResources{};
     limit.limits->memory = "lots";
-    CHECK(message_of(validate_deployment(limit, "ns")).starts_with("invalid memory limit \"lots\""));
+    const std::string quantity = message_of(validate_deployment(limit, "ns"));
+    CHECK(quantity.starts_with("invalid memory limit \"lots\""));
 
     auto request = deployment("fn", "img");
     request.requests = FunctionResources{};
