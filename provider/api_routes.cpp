@@ -5,6 +5,7 @@
 #include "core/config/env.hpp"
 #include "core/text/text.hpp"
 #include "provider/api.hpp"
+#include "provider/deployment.hpp"
 #include "provider/query.hpp"
 
 #ifndef FAAS_VERSION
@@ -233,6 +234,12 @@ awaitable<void> Api::deploy_function(http::Exchange& ex) {
     if (const std::string qns = namespace_query(ex); !qns.empty() && d.namespace_.empty()) {
         d.namespace_ = qns;
     }
+    // Checked once here, before any back end sees it (provider/deployment.hpp).
+    if (auto st = validate_deployment(d, config_.default_namespace); !st) {
+        http::Response invalid = http::error_response(st.error());
+        co_await http::send(ex, std::move(invalid));
+        co_return;
+    }
     const bool create = ex.method() == "POST";
     auto job = [this, d = std::move(d), create]() -> awaitable<http::Response> {
         // Not a ?: of two co_awaits: g++ 12 miscompiles that.
@@ -272,6 +279,13 @@ awaitable<void> Api::secrets(http::Exchange& ex) {
         co_return;
     }
     openfaas::Secret s = std::move(sec).value();
+    if (method != "DELETE") {
+        if (auto st = validate_secret(s); !st) {
+            http::Response invalid = http::error_response(st.error());
+            co_await http::send(ex, std::move(invalid));
+            co_return;
+        }
+    }
     auto job = [this, s = std::move(s), qns, method]() mutable -> awaitable<http::Response> {
         s.namespace_ = pick_namespace(qns, s.namespace_, backend_.default_namespace());
         if (method == "POST") {

@@ -21,6 +21,69 @@ http::Response proxy_error(errc code, std::string message) {
     return r;
 }
 
+// One NDJSON line of GET /system/logs: {name,namespace,instance,timestamp,text} and "\n".
+std::string log_line_json(const LogLine& l) {
+    json::Writer w;
+    w.begin_object();
+    w.key("name").value(l.name);
+    w.key("namespace").value(l.namespace_);
+    w.key("instance").value(l.instance);
+    w.key("timestamp").value(l.timestamp);
+    w.key("text").value(l.text);
+    w.end_object();
+    std::string out = std::move(w).str();
+    out.push_back('\n');
+    return out;
+}
+
+// Writes a back end's log lines to the client as a chunked NDJSON answer.
+class NdjsonSink final : public LogSink {
+public:
+    explicit NdjsonSink(http::Exchange& ex) : ex_(ex) {}
+
+    awaitable<bool> open() override {
+        http::Headers headers{{"Content-Type", "application/x-ndjson"}};
+        opened_ = true;
+        client_gone_ = !co_await ex_.begin_response(200, headers, std::nullopt);
+        co_return !client_gone_;
+    }
+
+    awaitable<bool> write(const LogLine& line) override {
+        line_ = log_line_json(line);
+        client_gone_ = !(co_await ex_.write_body(line_)).ok();
+        co_return !client_gone_;
+    }
+
+    bool opened() const noexcept { return opened_; }
+    bool client_gone() const noexcept { return client_gone_; }
+
+private:
+    http::Exchange& ex_;
+    std::string line_;  // the line being written
+    bool opened_ = false;
+    bool client_gone_ = false;
+};
+
+// Answers GET /system/logs from the back end's lines: NDJSON once the function is known, else
+// the back end's error (404 unknown function, 503 unreachable back end).
+awaitable<void> answer_logs(FunctionBackend& backend, const log::Logger& logger,
+                            http::Exchange& ex, const LogRequest& req) {
+    NdjsonSink sink(ex);
+    const Status st = co_await backend.logs(req, sink);
+    if (!sink.opened()) {
+        http::Response r = http::error_response(st.error());
+        co_await http::send(ex, std::move(r));
+        co_return;
+    }
+    if (!st) {
+        logger->debug("logs ended early fn={} namespace={} error=\"{}\"", req.name,
+                      req.namespace_, st.error().what());
+    }
+    if (!sink.client_gone()) {
+        (void)co_await ex.end_response();
+    }
+}
+
 }  // namespace
 
 awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest) {
@@ -91,7 +154,7 @@ awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest)
     }
 }
 
-awaitable<void> Api::logs(Thread& t, http::Exchange& ex) {
+awaitable<void> Api::logs(Thread& /*t*/, http::Exchange& ex) {
     if (ex.method() != "GET") {
         http::Response r = http::method_not_allowed_response();
         co_await http::send(ex, std::move(r));
@@ -141,7 +204,7 @@ awaitable<void> Api::logs(Thread& t, http::Exchange& ex) {
     req.namespace_ = ns;
     req.query = std::move(lq);
     req.follow = follow;
-    co_await backend_.stream_logs(ex, t.client, req);
+    co_await answer_logs(backend_, log_, ex, req);
 }
 
 }  // namespace faas::provider

@@ -1,5 +1,5 @@
 // faas-provider: turns env into a Config and runs the Provider. With --exec-replica it is the
-// replica launcher instead (see provider/launcher.hpp).
+// replica launcher instead (see provider/backends/local/launcher.hpp).
 
 #include <cstdio>
 #include <string_view>
@@ -8,7 +8,7 @@
 #include "core/daemon/run.hpp"
 #include "core/log/log.hpp"
 #include "provider/config.hpp"
-#include "provider/launcher.hpp"
+#include "provider/backends/local/launcher.hpp"
 #include "provider/provider.hpp"
 
 #ifndef FAAS_VERSION
@@ -17,8 +17,8 @@
 
 int main(int argc, char** argv) {
     using namespace faas;
-    if (argc > 1 && std::string_view(argv[1]) == provider::kLauncherFlag) {  // NOLINT
-        return provider::run_launcher(argc, argv, 2);
+    if (argc > 1 && std::string_view(argv[1]) == provider::local::kLauncherFlag) {  // NOLINT
+        return provider::local::run_launcher(argc, argv, 2);
     }
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];  // NOLINT

@@ -10,9 +10,7 @@
 #include "core/http/server.hpp"
 #include "core/metrics/metrics.hpp"
 #include "provider/api.hpp"
-#include "provider/backend.hpp"
-#include "provider/local_functions.hpp"
-#include "provider/swarm_backend.hpp"
+#include "provider/backends/factory.hpp"
 
 namespace faas::provider {
 
@@ -25,10 +23,7 @@ struct Provider::Impl {
     log::Logger log;
     http::IoPool pool;
     metrics::Registry registry;
-    std::unique_ptr<Backend> local;
-    std::unique_ptr<SwarmBackend> swarm;
-    std::unique_ptr<FunctionBackend> local_api;
-    FunctionBackend* backend = nullptr;
+    std::unique_ptr<FunctionBackend> backend;
     std::unique_ptr<Api> api;
     std::unique_ptr<http::Server> server;
     std::optional<daemon::StopSignals> signals;
@@ -59,26 +54,11 @@ int Provider::run() {
                     d.config.secret_mount_path);
     }
     asio::io_context& control = d.pool.context(0);
-    const char* where = "";
-    if (d.config.backend == BackendKind::Swarm) {
-        d.swarm = std::make_unique<SwarmBackend>(control, d.config, d.log, d.registry);
-        if (auto st = d.swarm->start(); !st) {
-            d.log->critical("cannot start state_dir={} error=\"{}\"", d.config.state_dir,
-                            st.error().what());
-            return 1;
-        }
-        d.backend = d.swarm.get();
-        where = d.config.docker_socket.c_str();
-    } else {
-        d.local = std::make_unique<Backend>(control, d.config, d.log, d.registry);
-        if (auto st = d.local->start(); !st) {
-            d.log->critical("cannot start state_dir={} error=\"{}\"", d.config.state_dir,
-                            st.error().what());
-            return 1;
-        }
-        d.local_api = std::make_unique<LocalFunctions>(*d.local, control);
-        d.backend = d.local_api.get();
-        where = d.config.state_dir.c_str();
+    d.backend = make_backend(d.config, control, d.log, d.registry);
+    if (auto st = d.backend->start(); !st) {
+        d.log->critical("cannot start state_dir={} error=\"{}\"", d.config.state_dir,
+                        st.error().what());
+        return 1;
     }
     d.api = std::make_unique<Api>(*d.backend, control, d.config, d.log, d.registry, creds);
     http::ServerOptions so;
@@ -99,7 +79,7 @@ int Provider::run() {
     });
     d.server->start();
     d.log->info("listening port={} provider={} state={} threads={}", d.server->port(),
-                d.backend->provider_name(), where, d.pool.size());
+                d.backend->provider_name(), d.backend->state_location(), d.pool.size());
     d.log->flush();  // the line that says it is ready: not up to 100 ms late
     d.pool.run();
     return 0;

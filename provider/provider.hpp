@@ -1,7 +1,7 @@
 #pragma once
 // Provider: the faas-provider process. Owns the I/O threads (thread 0 is the control thread of
-// the Backend), the Backend, the API server and the signal handling; run() blocks until
-// SIGTERM/SIGINT has stopped the server and every replica.
+// the back end), the back end (from make_backend), the API server and the signal handling;
+// run() blocks until SIGTERM/SIGINT has stopped the server and the back end.
 #include <memory>
 
 #include "core/log/log.hpp"

@@ -105,4 +105,29 @@ std::optional<std::uint64_t> parse_cpu_quantity(std::string_view q) {
     return static_cast<std::uint64_t>(std::ceil(*v * 1000.0));
 }
 
+Result<ReplicaLimits> parse_limits(const std::optional<openfaas::FunctionResources>& limits) {
+    ReplicaLimits out;
+    if (!limits) {
+        return out;
+    }
+    if (!limits->memory.empty()) {
+        auto m = parse_memory_quantity(limits->memory);
+        if (!m) {
+            return make_error(errc::bad_request,
+                              "invalid memory limit \"" + limits->memory +
+                                  "\": expected a quantity such as 128Mi or 1G");
+        }
+        out.memory_bytes = *m;
+    }
+    if (!limits->cpu.empty()) {
+        auto c = parse_cpu_quantity(limits->cpu);
+        if (!c) {
+            return make_error(errc::bad_request, "invalid cpu limit \"" + limits->cpu +
+                                                     "\": expected a quantity such as 100m or 0.5");
+        }
+        out.cpu_millis = *c;
+    }
+    return out;
+}
+
 }  // namespace faas::provider

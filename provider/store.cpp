@@ -12,6 +12,8 @@
 #include <system_error>
 
 #include "core/json/json.hpp"
+#include "core/openfaas/async.hpp"
+#include "core/text/text.hpp"
 
 namespace faas::provider {
 
@@ -261,6 +263,34 @@ std::vector<std::string> Store::list_secrets(const std::string& ns) const {
         out.push_back(name);
     }
     return out;
+}
+
+Result<std::string> read_webhook_secret(const Store& store,
+                                        const std::string& ns,
+                                        const openfaas::FunctionDeployment& d,
+                                        std::string_view hint) {
+    using openfaas::async::kWebhookSecretAnnotation;
+    std::string secret;
+    if (const auto& annotations = d.annotations) {
+        if (auto it = annotations->find(std::string(kWebhookSecretAnnotation));
+            it != annotations->end()) {
+            secret = std::string(text::trim(it->second));
+        }
+    }
+    if (secret.empty()) {
+        return make_error(errc::not_found, "function " + d.service + " has no " +
+                                               std::string(kWebhookSecretAnnotation) +
+                                               " annotation");
+    }
+    if (!openfaas::async::valid_webhook_secret_name(secret) || !store.secret_exists(ns, secret)) {
+        return make_error(errc::not_found, "secret " + secret + " not found in namespace " + ns +
+                                               std::string(hint));
+    }
+    auto bytes = read_small_file(store.secret_path(ns, secret));
+    if (!bytes) {
+        return make_error(errc::internal, "secret " + secret + ": " + bytes.error().what());
+    }
+    return std::move(bytes).value();
 }
 
 }  // namespace faas::provider

@@ -2,10 +2,11 @@
 // Store: the provider's state on disk under state_dir, so a restarted provider gets its
 // functions, namespaces and secrets back. Every file is written atomically (temp + rename);
 // secrets are files with mode 0600. Small files only, so these blocking calls are cheap enough
-// for the control thread. Owned by the Backend, used from its thread only.
+// for the control thread. Owned by a back end, used from its control thread only.
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/openfaas/types.hpp"
@@ -48,6 +49,14 @@ public:
 private:
     std::filesystem::path dir_;
 };
+
+// The bytes of the secret of namespace `ns` that `d` names in its com.faas.webhook.secret
+// annotation (for the gateway's webhook verification). errc::not_found when the annotation or
+// the secret is missing (`hint` is appended to the latter's message).
+Result<std::string> read_webhook_secret(const Store& store,
+                                        const std::string& ns,
+                                        const openfaas::FunctionDeployment& d,
+                                        std::string_view hint = {});
 
 // Writes `data` to `path` atomically (a temp file in the same directory, fsync, rename) with
 // file mode `mode`.

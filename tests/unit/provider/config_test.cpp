@@ -6,7 +6,6 @@
 #include "tests/support/env.hpp"
 
 using faas::config::ConfigError;
-using faas::provider::BackendKind;
 using faas::provider::load;
 using faas::test::env_of;
 using namespace std::chrono_literals;
@@ -16,13 +15,14 @@ TEST_SUITE_BEGIN("provider.config");
 TEST_CASE("provider config: the local back end by default, Swarm settings at their defaults") {
     // fwatchdog_path must name an executable for the local back end.
     const auto c = load(env_of({{"state_dir", "/tmp/x"}, {"fwatchdog_path", "/bin/true"}}));
-    CHECK(c.backend == BackendKind::Local);
-    CHECK(c.docker_socket == "/var/run/docker.sock");
-    CHECK(c.function_network == "functions");
-    CHECK(c.queue_worker_service.empty());
-    CHECK(c.swarm_poll == 2s);
-    CHECK(c.swarm_fast_poll == 50ms);
-    CHECK(c.swarm_probe);
+    CHECK(c.backend == "local");
+    CHECK(c.local.fwatchdog_path == "/bin/true");
+    CHECK(c.swarm.docker_socket == "/var/run/docker.sock");
+    CHECK(c.swarm.function_network == "functions");
+    CHECK(c.swarm.queue_worker_service.empty());
+    CHECK(c.swarm.poll == 2s);
+    CHECK(c.swarm.fast_poll == 50ms);
+    CHECK(c.swarm.probe);
 }
 
 TEST_CASE("provider config: backend=swarm reads the Swarm settings and needs no fwatchdog") {
@@ -35,13 +35,13 @@ TEST_CASE("provider config: backend=swarm reads the Swarm settings and needs no 
                                 {"swarm_poll_interval", "5s"},
                                 {"swarm_fast_poll_interval", "100ms"},
                                 {"swarm_probe", "false"}}));
-    CHECK(c.backend == BackendKind::Swarm);
-    CHECK(c.docker_socket == "/run/d.sock");
-    CHECK(c.function_network == "fn-net");
-    CHECK(c.queue_worker_service == "faas_queue-worker");
-    CHECK(c.swarm_poll == 5s);
-    CHECK(c.swarm_fast_poll == 100ms);
-    CHECK_FALSE(c.swarm_probe);
+    CHECK(c.backend == "swarm");
+    CHECK(c.swarm.docker_socket == "/run/d.sock");
+    CHECK(c.swarm.function_network == "fn-net");
+    CHECK(c.swarm.queue_worker_service == "faas_queue-worker");
+    CHECK(c.swarm.poll == 5s);
+    CHECK(c.swarm.fast_poll == 100ms);
+    CHECK_FALSE(c.swarm.probe);
 }
 
 TEST_CASE("provider config: an unknown back end and an empty function network are refused") {

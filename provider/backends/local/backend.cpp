@@ -1,35 +1,20 @@
-#include "provider/backend.hpp"
+#include "provider/backends/local/backend.hpp"
 
 #include <algorithm>
 #include <system_error>
 
 #include "core/json/json.hpp"
 #include "core/text/text.hpp"
-#include "provider/replica.hpp"
+#include "provider/backends/local/launcher.hpp"
+#include "provider/backends/local/replica.hpp"
+#include "provider/deployment.hpp"
 
-namespace faas::provider {
+namespace faas::provider::local {
 
 namespace fs = std::filesystem;
 using openfaas::FunctionDeployment;
 
-std::uint64_t scale_min(const FunctionDeployment& d) {
-    if (d.labels) {
-        auto it = d.labels->find("com.openfaas.scale.min");
-        if (it != d.labels->end()) {
-            if (const auto v = text::parse_uint(it->second); v && *v > 0) {
-                return *v;
-            }
-        }
-    }
-    return 1;
-}
-
-bool has_scale_min(const FunctionDeployment& d) {
-    return d.labels && d.labels->contains("com.openfaas.scale.min") && scale_min(d) >= 1 &&
-           d.labels->at("com.openfaas.scale.min") != "0";
-}
-
-Backend::Backend(asio::io_context& control, const Config& config, log::Logger log,
+LocalBackend::LocalBackend(asio::io_context& control, const Config& config, log::Logger log,
                  metrics::Registry& registry)
     : control_(control),
       ex_(control.get_executor()),
@@ -37,16 +22,16 @@ Backend::Backend(asio::io_context& control, const Config& config, log::Logger lo
       log_(std::move(log)),
       metrics_(std::make_unique<BackendMetrics>(registry)),
       store_(config.state_dir),
-      logs_(ex_, config.log_lines),
+      logs_(ex_, config.local.log_lines),
       limiter_(Limiter::detect()),
       tasks_(ex_),
       client_(ex_),
       base_env_(process::current_environment()),
       board_(ex_) {}
 
-Backend::~Backend() = default;
+LocalBackend::~LocalBackend() = default;
 
-Status Backend::start() {
+Status LocalBackend::start() {
     if (auto st = store_.init(); !st) {
         return st;
     }
@@ -59,7 +44,7 @@ Status Backend::start() {
     fs::remove_all(store_.replicas_dir(), ec);
     fs::create_directories(store_.replicas_dir(), ec);
 
-    mount_secrets_ = probe_secret_mount(config_.self_path);
+    mount_secrets_ = probe_secret_mount(config_.local.self_path);
     if (mount_secrets_) {
         log_->info("secrets mode=bind-mount path={}", kSecretsPath);
     } else {
@@ -92,7 +77,7 @@ Status Backend::start() {
     return {};
 }
 
-awaitable<void> Backend::shutdown() {
+awaitable<void> LocalBackend::shutdown() {
     shutting_down_ = true;
     board_.wake_all();
     logs_.wake_all();
@@ -110,7 +95,7 @@ awaitable<void> Backend::shutdown() {
 
 // --- functions ---
 
-Backend::Function* Backend::find(const std::string& ns, const std::string& name) const {
+LocalBackend::Function* LocalBackend::find(const std::string& ns, const std::string& name) const {
     auto it = functions_.find(ns + "/" + name);
     if (it == functions_.end() || it->second->deleted) {
         return nullptr;
@@ -118,30 +103,15 @@ Backend::Function* Backend::find(const std::string& ns, const std::string& name)
     return it->second.get();
 }
 
-bool Backend::exists(const std::string& ns, const std::string& name) const {
-    return find(ns, name) != nullptr;
+bool LocalBackend::namespace_known(const std::string& ns) const {
+    return ns == config_.default_namespace || namespaces_.contains(ns);
 }
 
-Status Backend::validate(FunctionDeployment& d) const {
-    if (d.service.empty()) {
-        return make_error(errc::bad_request, "service is required");
-    }
-    if (!openfaas::valid_dns_label(d.service)) {
-        return make_error(errc::bad_request,
-                          "invalid function name \"" + d.service +
-                              "\": must be a DNS-1123 label (lower-case letters, digits and '-', "
-                              "starting and ending with a letter or digit, at most 63 characters)");
-    }
-    if (d.namespace_.empty()) {
-        d.namespace_ = config_.default_namespace;
-    }
+Status LocalBackend::check_deployment(const FunctionDeployment& d) const {
     if (!namespace_known(d.namespace_)) {
         return make_error(errc::bad_request, "namespace \"" + d.namespace_ +
                                                  "\" is not an OpenFaaS namespace (create it "
                                                  "with POST /system/namespace/)");
-    }
-    if (d.image.empty()) {
-        return make_error(errc::bad_request, "image is required");
     }
     for (const auto& s : d.secrets) {
         if (!openfaas::valid_dns_label(s) || !store_.secret_exists(d.namespace_, s)) {
@@ -149,18 +119,10 @@ Status Backend::validate(FunctionDeployment& d) const {
                                                      d.namespace_);
         }
     }
-    if (auto lim = parse_limits(d.limits); !lim) {
-        return lim.error();
-    }
-    if (d.requests) {
-        if (auto req = parse_limits(d.requests); !req) {
-            return make_error(errc::bad_request, "requests: " + req.error().what());
-        }
-    }
     return {};
 }
 
-Backend::FunctionPtr Backend::add_function(StoredFunction stored) {
+LocalBackend::FunctionPtr LocalBackend::add_function(StoredFunction stored) {
     auto fn = std::make_shared<Function>();
     fn->stored = std::move(stored);
     fn->key = fn->ns() + "/" + fn->name();
@@ -173,7 +135,7 @@ Backend::FunctionPtr Backend::add_function(StoredFunction stored) {
     return fn;
 }
 
-void Backend::warn_small_limit(const Function& fn) const {
+void LocalBackend::warn_small_limit(const Function& fn) const {
     if (fn.limits.memory_bytes && *fn.limits.memory_bytes < kWatchdogMinMemory) {
         log_->warn(
             "memory limit below what fwatchdog needs fn={} namespace={} memory={} "
@@ -182,24 +144,24 @@ void Backend::warn_small_limit(const Function& fn) const {
     }
 }
 
-void Backend::persist(const Function& fn) {
+void LocalBackend::persist(const Function& fn) {
     if (auto st = store_.save_function(fn.stored); !st) {
         log_->error("state write failed fn={} error=\"{}\"", fn.name(), st.error().what());
     }
 }
 
-Status Backend::deploy(FunctionDeployment d) {
-    if (auto st = validate(d); !st) {
-        return st;
+awaitable<Status> LocalBackend::deploy(const FunctionDeployment& d) {
+    if (auto st = check_deployment(d); !st) {
+        co_return st;
     }
-    if (exists(d.namespace_, d.service)) {
-        return make_error(errc::conflict, "function " + d.service + " already exists in namespace " +
-                                              d.namespace_);
+    if (find(d.namespace_, d.service) != nullptr) {
+        co_return make_error(errc::conflict, "function " + d.service +
+                                                 " already exists in namespace " + d.namespace_);
     }
     StoredFunction f;
     f.created_at = openfaas::rfc3339_now();
     f.replicas = scale_min(d);
-    f.deployment = std::move(d);
+    f.deployment = d;
     auto fn = add_function(std::move(f));
     fn->limits = parse_limits(fn->stored.deployment.limits).value();
     persist(*fn);
@@ -207,29 +169,22 @@ Status Backend::deploy(FunctionDeployment d) {
     warn_small_limit(*fn);
     reconcile(fn);
     publish();
-    return {};
+    co_return Status{};
 }
 
-Status Backend::update(FunctionDeployment d) {
-    if (d.namespace_.empty()) {
-        d.namespace_ = config_.default_namespace;
+awaitable<Status> LocalBackend::update(const FunctionDeployment& d) {
+    if (namespace_known(d.namespace_) && find(d.namespace_, d.service) == nullptr) {
+        co_return make_error(errc::not_found, "function " + d.service +
+                                                  " not found in namespace " + d.namespace_);
     }
-    if (!d.service.empty() && namespace_known(d.namespace_) && !exists(d.namespace_, d.service)) {
-        return make_error(errc::not_found, "function " + d.service + " not found in namespace " +
-                                               d.namespace_);
+    if (auto st = check_deployment(d); !st) {
+        co_return st;
     }
-    if (auto st = validate(d); !st) {
-        return st;
-    }
-    auto it = functions_.find(d.namespace_ + "/" + d.service);
-    if (it == functions_.end() || it->second->deleted) {
-        return make_error(errc::not_found, "function " + d.service + " not found");
-    }
-    FunctionPtr fn = it->second;
+    FunctionPtr fn = functions_.at(d.namespace_ + "/" + d.service);
     if (has_scale_min(d)) {
         fn->stored.replicas = scale_min(d);
     }
-    fn->stored.deployment = std::move(d);
+    fn->stored.deployment = d;
     fn->min_replicas = scale_min(fn->stored.deployment);
     fn->limits = parse_limits(fn->stored.deployment.limits).value();
     warn_small_limit(*fn);
@@ -242,13 +197,13 @@ Status Backend::update(FunctionDeployment d) {
         .Set(static_cast<double>(fn->stored.replicas));
     reconcile(fn);
     publish();
-    return {};
+    co_return Status{};
 }
 
-Status Backend::remove(const std::string& ns, const std::string& name) {
+awaitable<Status> LocalBackend::remove(const std::string& ns, const std::string& name) {
     auto it = functions_.find(ns + "/" + name);
     if (it == functions_.end() || it->second->deleted) {
-        return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
+        co_return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
     }
     FunctionPtr fn = it->second;
     fn->deleted = true;
@@ -267,16 +222,17 @@ Status Backend::remove(const std::string& ns, const std::string& name) {
     metrics_->available.Remove(&metrics_->available.Add({{"function_name", fn->log_key}}));
     metrics_->functions.Set(static_cast<double>(functions_.size()));
     publish();
-    return {};
+    co_return Status{};
 }
 
-Status Backend::scale(const std::string& ns, const std::string& name, std::uint64_t replicas) {
+awaitable<Status> LocalBackend::scale(const std::string& ns, const std::string& name,
+                                       std::uint64_t replicas) {
     auto it = functions_.find(ns + "/" + name);
     if (it == functions_.end() || it->second->deleted) {
-        return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
+        co_return make_error(errc::not_found, "function " + name + " not found in namespace " + ns);
     }
     if (replicas > 1000) {
-        return make_error(errc::bad_request, "replicas: at most 1000 on the local back end");
+        co_return make_error(errc::bad_request, "replicas: at most 1000 on the local back end");
     }
     FunctionPtr fn = it->second;
     if (fn->stored.replicas != replicas) {
@@ -289,37 +245,43 @@ Status Backend::scale(const std::string& ns, const std::string& name, std::uint6
     }
     reconcile(fn);
     publish();
-    return {};
+    co_return Status{};
 }
 
-Result<std::vector<openfaas::FunctionStatus>> Backend::list(const std::string& ns) const {
+awaitable<Result<std::vector<openfaas::FunctionStatus>>> LocalBackend::list(
+    const std::string& ns) {
     if (!namespace_known(ns)) {
-        return make_error(errc::bad_request, "namespace \"" + ns + "\" is not an OpenFaaS namespace");
+        co_return make_error(errc::bad_request,
+                             "namespace \"" + ns + "\" is not an OpenFaaS namespace");
     }
     std::vector<openfaas::FunctionStatus> out;
     for (const auto& [key, fn] : functions_) {
         if (fn->deleted || fn->ns() != ns) {
             continue;
         }
-        out.push_back(status(ns, fn->name()).value());
+        out.push_back(status_of(*fn));
     }
-    return out;
+    co_return out;
 }
 
-Result<openfaas::FunctionStatus> Backend::status(const std::string& ns,
-                                                 const std::string& name) const {
+awaitable<Result<openfaas::FunctionStatus>> LocalBackend::status(const std::string& ns,
+                                                                 const std::string& name) {
     const Function* fn = find(ns, name);
     if (fn == nullptr) {
-        return make_error(errc::not_found, "function " + name + " not found");
+        co_return make_error(errc::not_found, "function " + name + " not found");
     }
-    auto s = openfaas::status_from(fn->stored.deployment);
-    s.replicas = fn->stored.replicas;
-    s.available_replicas = ready_endpoints(*fn).size();
-    s.created_at = fn->stored.created_at;
+    co_return status_of(*fn);
+}
+
+openfaas::FunctionStatus LocalBackend::status_of(const Function& fn) const {
+    auto s = openfaas::status_from(fn.stored.deployment);
+    s.replicas = fn.stored.replicas;
+    s.available_replicas = ready_endpoints(fn).size();
+    s.created_at = fn.stored.created_at;
     return s;
 }
 
-std::optional<http::Endpoint> Backend::pick(const std::string& ns, const std::string& name) {
+std::optional<http::Endpoint> LocalBackend::pick(const std::string& ns, const std::string& name) {
     const Function* fn = find(ns, name);
     if (fn == nullptr) {
         return std::nullopt;
@@ -334,7 +296,7 @@ std::optional<http::Endpoint> Backend::pick(const std::string& ns, const std::st
 
 // --- replicas: reconcile and the endpoint list ---
 
-std::vector<EndpointInfo> Backend::ready_endpoints(const Function& fn) const {
+std::vector<EndpointInfo> LocalBackend::ready_endpoints(const Function& fn) const {
     if (fn.deleted) {
         return {};
     }
@@ -355,7 +317,7 @@ std::vector<EndpointInfo> Backend::ready_endpoints(const Function& fn) const {
     return current;
 }
 
-void Backend::reconcile(const FunctionPtr& fn) {
+void LocalBackend::reconcile(const FunctionPtr& fn) {
     if (fn->deleted || shutting_down_) {
         return;
     }
@@ -398,7 +360,7 @@ void Backend::reconcile(const FunctionPtr& fn) {
     }
 }
 
-void Backend::publish() {
+void LocalBackend::publish() {
     std::vector<FunctionView> views;
     views.reserve(functions_.size());
     for (const auto& [key, fn] : functions_) {
@@ -420,4 +382,4 @@ void Backend::publish() {
 }
 
 
-}  // namespace faas::provider
+}  // namespace faas::provider::local

@@ -1,16 +1,18 @@
-// Limits from a FunctionDeployment and how they are applied (provider/limits.hpp).
+// Limits from a FunctionDeployment (provider/quantity.hpp) and how the local back end applies
+// them (provider/backends/local/limits.hpp).
 #include <unistd.h>
 
 #include <filesystem>
 
 #include <doctest/doctest.h>
 
-#include "provider/limits.hpp"
+#include "provider/backends/local/limits.hpp"
+#include "provider/quantity.hpp"
 #include "tests/support/printers.hpp"
 #include "tests/support/temp_dir.hpp"
 
-using faas::provider::LimitMode;
-using faas::provider::Limiter;
+using faas::provider::local::LimitMode;
+using faas::provider::local::Limiter;
 using faas::provider::parse_limits;
 
 TEST_SUITE("provider limits") {

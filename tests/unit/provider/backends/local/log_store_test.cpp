@@ -1,13 +1,13 @@
-// The per-function log ring buffer (provider/log_store.hpp).
+// The local back end's per-function log ring buffer (provider/backends/local/log_store.hpp).
 #include <chrono>
 
 #include <doctest/doctest.h>
 
-#include "provider/log_store.hpp"
+#include "provider/backends/local/log_store.hpp"
 #include "tests/support/printers.hpp"
 
 using faas::provider::LogQuery;
-using faas::provider::LogStore;
+using faas::provider::local::LogStore;
 
 TEST_SUITE("provider log store") {
 

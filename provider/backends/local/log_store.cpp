@@ -1,10 +1,10 @@
-#include "provider/log_store.hpp"
+#include "provider/backends/local/log_store.hpp"
 
 #include <algorithm>
 
 #include "core/openfaas/types.hpp"
 
-namespace faas::provider {
+namespace faas::provider::local {
 
 LogStore::LogStore(asio::any_io_executor ex, std::size_t max_lines_per_function)
     : ex_(std::move(ex)),
@@ -13,7 +13,7 @@ LogStore::LogStore(asio::any_io_executor ex, std::size_t max_lines_per_function)
 
 void LogStore::append(const std::string& key, const std::string& instance, std::string text) {
     auto& q = lines_[key];
-    LogLine line;
+    LogEntry line;
     line.seq = ++seq_;
     line.instance = instance;
     line.time = std::chrono::system_clock::now();
@@ -32,8 +32,8 @@ void LogStore::wake_all() {
     old->notify();
 }
 
-std::vector<LogLine> LogStore::history(const std::string& key, const LogQuery& q) const {
-    std::vector<LogLine> out;
+std::vector<LogEntry> LogStore::history(const std::string& key, const LogQuery& q) const {
+    std::vector<LogEntry> out;
     auto it = lines_.find(key);
     if (it == lines_.end()) {
         return out;
@@ -53,16 +53,16 @@ std::vector<LogLine> LogStore::history(const std::string& key, const LogQuery& q
     return out;
 }
 
-std::vector<LogLine> LogStore::after(const std::string& key, std::uint64_t after,
+std::vector<LogEntry> LogStore::after(const std::string& key, std::uint64_t after,
                                      const std::string& instance) const {
-    std::vector<LogLine> out;
+    std::vector<LogEntry> out;
     auto it = lines_.find(key);
     if (it == lines_.end()) {
         return out;
     }
     const auto& q = it->second;
     auto first = std::upper_bound(q.begin(), q.end(), after,
-                                  [](std::uint64_t s, const LogLine& l) { return s < l.seq; });
+                                  [](std::uint64_t s, const LogEntry& l) { return s < l.seq; });
     for (; first != q.end(); ++first) {
         if (instance.empty() || first->instance == instance) {
             out.push_back(*first);
@@ -73,4 +73,4 @@ std::vector<LogLine> LogStore::after(const std::string& key, std::uint64_t after
 
 void LogStore::erase(const std::string& key) { lines_.erase(key); }
 
-}  // namespace faas::provider
+}  // namespace faas::provider::local

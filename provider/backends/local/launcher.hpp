@@ -12,7 +12,7 @@
 
 #include <sys/types.h>
 
-namespace faas::provider {
+namespace faas::provider::local {
 
 inline constexpr const char* kSecretsPath = "/var/openfaas/secrets";
 inline constexpr const char* kLauncherFlag = "--exec-replica";
@@ -39,4 +39,4 @@ int run_launcher(int argc, char** argv, int first);
 // kSecretsPath (root, mount namespaces allowed). Runs a short probe child; call at start-up.
 bool probe_secret_mount(const std::string& self);
 
-}  // namespace faas::provider
+}  // namespace faas::provider::local

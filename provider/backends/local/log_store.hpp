@@ -13,21 +13,17 @@
 
 #include "core/asio.hpp"
 #include "core/async/async_event.hpp"
+#include "provider/function_backend.hpp"
 
-namespace faas::provider {
+namespace faas::provider::local {
 
-struct LogLine {
+// One line as the store keeps it.
+struct LogEntry {
     std::uint64_t seq = 0;
     std::string instance;
     std::string timestamp;  // RFC 3339, when the provider read the line
     std::chrono::system_clock::time_point time;
     std::string text;
-};
-
-struct LogQuery {
-    std::string instance;  // empty: every instance
-    std::optional<std::chrono::system_clock::time_point> since;
-    std::int64_t tail = 0;  // <= 0: all
 };
 
 class LogStore {
@@ -37,9 +33,9 @@ public:
     // `key` is "<name>.<namespace>".
     void append(const std::string& key, const std::string& instance, std::string text);
     // History matching `q`, oldest first.
-    std::vector<LogLine> history(const std::string& key, const LogQuery& q) const;
+    std::vector<LogEntry> history(const std::string& key, const LogQuery& q) const;
     // Lines of `key` with seq > `after` (and `instance` when non-empty).
-    std::vector<LogLine> after(const std::string& key, std::uint64_t after,
+    std::vector<LogEntry> after(const std::string& key, std::uint64_t after,
                                const std::string& instance) const;
     std::uint64_t last_seq() const noexcept { return seq_; }
     void erase(const std::string& key);
@@ -51,8 +47,8 @@ private:
     asio::any_io_executor ex_;
     std::size_t max_lines_;
     std::uint64_t seq_ = 0;
-    std::map<std::string, std::deque<LogLine>> lines_;
+    std::map<std::string, std::deque<LogEntry>> lines_;
     std::shared_ptr<async::AsyncEvent> event_;
 };
 
-}  // namespace faas::provider
+}  // namespace faas::provider::local

@@ -7,7 +7,7 @@
 
 #include "core/json/json.hpp"
 #include "core/openfaas/types.hpp"
-#include "provider/swarm_spec.hpp"
+#include "provider/backends/swarm/swarm_spec.hpp"
 #include "tests/support/printers.hpp"
 
 namespace swarm = faas::provider::swarm;

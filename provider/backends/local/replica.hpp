@@ -1,5 +1,5 @@
 #pragma once
-// The state behind Backend::Function and Backend::Replica, shared by backend.cpp (functions,
+// The state behind LocalBackend::Function and LocalBackend::Replica, shared by backend.cpp (functions,
 // reconcile, endpoint list) and replica.cpp (process supervision). Control thread only.
 #include <cstdint>
 #include <deque>
@@ -11,12 +11,12 @@
 
 #include "core/async/async_event.hpp"
 #include "core/process/child.hpp"
-#include "provider/backend.hpp"
-#include "provider/limits.hpp"
+#include "provider/backends/local/backend.hpp"
+#include "provider/backends/local/limits.hpp"
 
-namespace faas::provider {
+namespace faas::provider::local {
 
-struct Backend::Replica {
+struct LocalBackend::Replica {
     enum class State { Starting, Ready, Unhealthy, Stopping };
 
     Replica(const asio::any_io_executor& ex, std::string replica_id, std::uint64_t v)
@@ -42,7 +42,7 @@ struct Backend::Replica {
     bool serving() const noexcept { return state == State::Ready && !stop_requested; }
 };
 
-struct Backend::Function {
+struct LocalBackend::Function {
     StoredFunction stored;
     std::string key;        // "<ns>/<name>"
     std::string log_key;    // "<name>.<ns>"
@@ -57,34 +57,4 @@ struct Backend::Function {
     const std::string& ns() const { return stored.deployment.namespace_; }
 };
 
-struct BackendMetrics {
-    explicit BackendMetrics(metrics::Registry& r)
-        : replicas(prometheus::BuildGauge()
-                       .Name("faas_provider_replicas")
-                       .Help("Desired replicas of each function")
-                       .Register(r)),
-          available(prometheus::BuildGauge()
-                        .Name("faas_provider_available_replicas")
-                        .Help("Ready replicas of each function (in the endpoint list)")
-                        .Register(r)),
-          restarts(prometheus::BuildCounter()
-                       .Name("faas_provider_replica_restarts_total")
-                       .Help("Replica processes that exited and were started again")
-                       .Register(r)),
-          functions(prometheus::BuildGauge()
-                        .Name("faas_provider_functions")
-                        .Help("Deployed functions")
-                        .Register(r)
-                        .Add({})) {}
-    prometheus::Family<prometheus::Gauge>& replicas;
-    prometheus::Family<prometheus::Gauge>& available;
-    prometheus::Family<prometheus::Counter>& restarts;
-    prometheus::Gauge& functions;
-};
-
-// Initial/minimum replicas from the com.openfaas.scale.min label: > 0 when it parses, else 1.
-std::uint64_t scale_min(const openfaas::FunctionDeployment& d);
-// True when the label is present and parses as a positive number.
-bool has_scale_min(const openfaas::FunctionDeployment& d);
-
-}  // namespace faas::provider
+}  // namespace faas::provider::local

@@ -1,4 +1,4 @@
-#include "provider/launcher.hpp"
+#include "provider/backends/local/launcher.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -18,7 +18,7 @@
 
 extern char** environ;  // NOLINT
 
-namespace faas::provider {
+namespace faas::provider::local {
 
 namespace {
 
@@ -105,15 +105,18 @@ std::vector<std::string> launcher_argv(const std::string& launcher, bool via_fla
     return a;
 }
 
-int run_launcher(int argc, char** argv, int first) {
-    // The provider may die at any moment: take the replica with it.
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
-        return fail("prctl", "PR_SET_PDEATHSIG", errno);
-    }
+namespace {
+
+struct LauncherArgs {
     pid_t parent = 0;
     std::string mount_dir;
     std::vector<std::string> procs;
     long long rlimit_as = -1;
+    int watchdog = 0;  // argv index of the watchdog's path (after "--")
+};
+
+// Reads the options launcher_argv() writes; 0, else the exit code (the reason is on stderr).
+int parse_args(int argc, char** argv, int first, LauncherArgs& out) {
     int i = first;
     for (; i < argc; ++i) {
         const std::string_view a = argv[i];  // NOLINT
@@ -125,17 +128,18 @@ int run_launcher(int argc, char** argv, int first) {
             break;
         }
         if (a == "--parent") {
-            parent = static_cast<pid_t>(std::atoi(next().c_str()));
+            out.parent = static_cast<pid_t>(std::atoi(next().c_str()));
         } else if (a == "--mount-secrets") {
-            mount_dir = next();
+            out.mount_dir = next();
         } else if (a == "--secrets") {
             (void)next();
         } else if (a == "--cgroup-procs") {
-            procs.push_back(next());
+            out.procs.push_back(next());
         } else if (a == "--rlimit-as") {
-            rlimit_as = std::atoll(next().c_str());
+            out.rlimit_as = std::atoll(next().c_str());
         } else {
-            std::fprintf(stderr, "faas-provider launcher: unknown argument %s\n", argv[i]);  // NOLINT
+            std::fprintf(stderr, "faas-provider launcher: unknown argument %s\n",
+                         argv[i]);  // NOLINT
             return 2;
         }
     }
@@ -143,28 +147,52 @@ int run_launcher(int argc, char** argv, int first) {
         std::fprintf(stderr, "faas-provider launcher: no watchdog path after --\n");
         return 2;
     }
-    if (parent > 0 && ::getppid() != parent) {
-        // The provider died before PR_SET_PDEATHSIG took effect.
-        return 111;
-    }
-    for (const auto& p : procs) {
+    out.watchdog = i;
+    return 0;
+}
+
+// Joins the replica's cgroups and sets its rlimit; 0, else the exit code.
+int apply_limits(const LauncherArgs& args) {
+    for (const auto& p : args.procs) {
         if (!write_pid(p)) {
             return fail("cannot join cgroup", p, errno);
         }
     }
-    if (rlimit_as >= 0) {
+    if (args.rlimit_as >= 0) {
         rlimit rl{};
-        rl.rlim_cur = static_cast<rlim_t>(rlimit_as);
-        rl.rlim_max = static_cast<rlim_t>(rlimit_as);
+        rl.rlim_cur = static_cast<rlim_t>(args.rlimit_as);
+        rl.rlim_max = static_cast<rlim_t>(args.rlimit_as);
         if (::setrlimit(RLIMIT_AS, &rl) != 0) {
             return fail("setrlimit", "RLIMIT_AS", errno);
         }
     }
-    if (!mount_dir.empty()) {
-        if (const int err = mount_secrets(mount_dir); err != 0) {
-            return fail("cannot mount secrets", mount_dir, err);
+    return 0;
+}
+
+}  // namespace
+
+int run_launcher(int argc, char** argv, int first) {
+    // The provider may die at any moment: take the replica with it.
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        return fail("prctl", "PR_SET_PDEATHSIG", errno);
+    }
+    LauncherArgs args;
+    if (const int code = parse_args(argc, argv, first, args); code != 0) {
+        return code;
+    }
+    if (args.parent > 0 && ::getppid() != args.parent) {
+        // The provider died before PR_SET_PDEATHSIG took effect.
+        return 111;
+    }
+    if (const int code = apply_limits(args); code != 0) {
+        return code;
+    }
+    if (!args.mount_dir.empty()) {
+        if (const int err = mount_secrets(args.mount_dir); err != 0) {
+            return fail("cannot mount secrets", args.mount_dir, err);
         }
     }
+    const int i = args.watchdog;
     ::execve(argv[i], argv + i, environ);  // NOLINT
     return fail("cannot exec", argv[i], errno);  // NOLINT
 }
@@ -193,4 +221,4 @@ bool probe_secret_mount(const std::string& self) {
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-}  // namespace faas::provider
+}  // namespace faas::provider::local

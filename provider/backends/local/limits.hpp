@@ -10,19 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "core/openfaas/types.hpp"
 #include "core/result.hpp"
+#include "provider/quantity.hpp"
 
-namespace faas::provider {
-
-struct ReplicaLimits {
-    std::optional<std::uint64_t> memory_bytes;
-    std::optional<std::uint64_t> cpu_millis;
-    bool any() const noexcept { return memory_bytes || cpu_millis; }
-};
-
-// Parses the quantities of `limits`; a bad quantity is errc::bad_request naming the field.
-Result<ReplicaLimits> parse_limits(const std::optional<openfaas::FunctionResources>& limits);
+namespace faas::provider::local {
 
 enum class LimitMode { CgroupV2, CgroupV1, Rlimit };
 
@@ -62,4 +53,4 @@ private:
 
 const char* limit_mode_name(LimitMode m) noexcept;
 
-}  // namespace faas::provider
+}  // namespace faas::provider::local

@@ -1,4 +1,4 @@
-#include "provider/limits.hpp"
+#include "provider/backends/local/limits.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -11,9 +11,8 @@
 #include <sstream>
 #include <system_error>
 
-#include "provider/quantity.hpp"
 
-namespace faas::provider {
+namespace faas::provider::local {
 
 namespace fs = std::filesystem;
 
@@ -67,31 +66,6 @@ const char* limit_mode_name(LimitMode m) noexcept {
         case LimitMode::Rlimit: return "rlimit";
     }
     return "unknown";
-}
-
-Result<ReplicaLimits> parse_limits(const std::optional<openfaas::FunctionResources>& limits) {
-    ReplicaLimits out;
-    if (!limits) {
-        return out;
-    }
-    if (!limits->memory.empty()) {
-        auto m = parse_memory_quantity(limits->memory);
-        if (!m) {
-            return make_error(errc::bad_request,
-                              "invalid memory limit \"" + limits->memory +
-                                  "\": expected a quantity such as 128Mi or 1G");
-        }
-        out.memory_bytes = *m;
-    }
-    if (!limits->cpu.empty()) {
-        auto c = parse_cpu_quantity(limits->cpu);
-        if (!c) {
-            return make_error(errc::bad_request, "invalid cpu limit \"" + limits->cpu +
-                                                     "\": expected a quantity such as 100m or 0.5");
-        }
-        out.cpu_millis = *c;
-    }
-    return out;
 }
 
 Limiter Limiter::detect(const std::string& root) {
@@ -222,4 +196,4 @@ void Limiter::release(const std::string& replica_id) const {
     }
 }
 
-}  // namespace faas::provider
+}  // namespace faas::provider::local

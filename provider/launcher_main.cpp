@@ -1,5 +1,0 @@
-// faas-replica: the replica launcher (provider/launcher.hpp) as its own small executable, so a
-// replica starts without loading the provider's libraries first.
-#include "provider/launcher.hpp"
-
-int main(int argc, char** argv) { return faas::provider::run_launcher(argc, argv, 1); }
