@@ -101,20 +101,16 @@ awaitable<void> handle_logs(ThreadState& ts, http::Exchange& ex) {
     const Shared& sh = ts.shared;
     LogsExchange adapter(ex);
     http::ForwardOptions opts;
-    opts.target = sh.logs_prefix + std::string(ex.target());
-    if (!sh.provider_auth.empty()) {
-        opts.request_headers.set("Authorization", sh.provider_auth);
-    }
     opts.timeout = sh.config.write_timeout;
     // Streamed straight through: a follow=true stream must reach the caller line by line.
     opts.buffer_limit = 0;
-    auto r = co_await ts.client.forward(adapter, sh.logs_provider, opts);
+    auto r = co_await ts.provider.relay_logs(adapter, std::move(opts));
     if (adapter.passing()) {
         co_return;  // relayed (or cut, in which case the connection is closed already)
     }
     http::Response res;
     if (!r && !adapter.response_started()) {
-        sh.log->warn("log request failed provider={} error=\"{}\"", sh.logs_provider.key(),
+        sh.log->warn("log request failed provider={} error=\"{}\"", sh.provider.logs.key(),
                      r.error().what());
         res = http::text_error(500, "log request failed");
     } else if (adapter.response_status() == 404 || adapter.response_status() == 501) {

@@ -1,6 +1,8 @@
 // /system/* (openfaas-compat.md §1.2, §1.6, §1.7): proxied to the provider with the gateway's
 // credentials, except the function list (invocation counts added), /system/info (wrapped) and
 // /system/logs (logs.cpp). Plus /healthz on the public port.
+#include <algorithm>
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,18 @@ awaitable<void> answer(http::Exchange& ex, http::Response res) {
     (void)co_await ex.respond(std::move(res));
 }
 
+awaitable<void> answer_error(http::Exchange& ex, int status, const std::string& message) {
+    http::Response res = http::text_error(status, message);
+    co_await answer(ex, std::move(res));
+}
+
+awaitable<void> answer_json(http::Exchange& ex, std::string& body) {
+    http::Response res;
+    res.headers.set("Content-Type", "application/json");
+    res.body = std::move(body);
+    co_await answer(ex, std::move(res));
+}
+
 namespace {
 
 http::Response provider_error(const Error& e) {
@@ -29,30 +43,26 @@ http::Response provider_error(const Error& e) {
 awaitable<void> proxy(ThreadState& ts, http::Exchange& ex) {
     const Shared& sh = ts.shared;
     http::ForwardOptions opts;
-    opts.target = sh.provider_prefix + std::string(ex.target());
-    if (!sh.provider_auth.empty()) {
-        opts.request_headers.set("Authorization", sh.provider_auth);
-    }
     opts.timeout = sh.config.upstream_timeout;
     opts.max_request_bytes = sh.config.max_request_size;
-    auto r = co_await ts.client.forward(ex, sh.provider, opts);
+    auto r = co_await ts.provider.relay(ex, std::move(opts));
     if (!r && !ex.response_started()) {
         sh.log->warn("provider call failed method={} path={} error=\"{}\"", ex.method(), ex.path(),
                      r.error().what());
-        if (r.error().code == errc::body_too_large) {
-            co_await answer(ex, http::text_error(413, "request body too large"));
-        } else {
-            co_await answer(ex, provider_error(r.error()));
-        }
+        http::Response res = r.error().code == errc::body_too_large
+                                 ? http::text_error(413, "request body too large")
+                                 : provider_error(r.error());
+        co_await answer(ex, std::move(res));
     }
 }
 
 // GET /system/functions: the provider's list with invocationCount from our own counters.
 awaitable<void> list_functions(ThreadState& ts, http::Exchange& ex) {
     std::string target(ex.target());
-    auto r = co_await ts.provider_call("GET", std::move(target), "", ts.shared.config.upstream_timeout);
+    auto r = co_await ts.provider.get(std::move(target), ts.shared.config.upstream_timeout);
     if (!r) {
-        co_await answer(ex, provider_error(r.error()));
+        http::Response failed = provider_error(r.error());
+        co_await answer(ex, std::move(failed));
         co_return;
     }
     http::Response res;
@@ -66,8 +76,9 @@ awaitable<void> list_functions(ThreadState& ts, http::Exchange& ex) {
     }
     auto list = openfaas::parse_status_list(r->body);
     if (!list) {
-        co_await answer(ex, http::text_error(502, "the provider's function list is not valid: " +
-                                                      list.error().what()));
+        const std::string message =
+            "the provider's function list is not valid: " + list.error().what();
+        co_await answer_error(ex, 502, message);
         co_return;
     }
     for (auto& f : list.value()) {
@@ -83,9 +94,11 @@ awaitable<void> list_functions(ThreadState& ts, http::Exchange& ex) {
 
 // GET /system/info: the provider's info wrapped with the gateway's version (§1.7).
 awaitable<void> info(ThreadState& ts, http::Exchange& ex) {
-    auto r = co_await ts.provider_call("GET", "/system/info", "", ts.shared.config.upstream_timeout);
+    std::string target = "/system/info";
+    auto r = co_await ts.provider.get(std::move(target), ts.shared.config.upstream_timeout);
     if (!r) {
-        co_await answer(ex, provider_error(r.error()));
+        http::Response failed = provider_error(r.error());
+        co_await answer(ex, std::move(failed));
         co_return;
     }
     if (r->status != 200) {
@@ -121,72 +134,79 @@ awaitable<void> info(ThreadState& ts, http::Exchange& ex) {
     co_await answer(ex, std::move(res));
 }
 
-bool has_prefix(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+// How a rule's path matches: the whole path, the path as a prefix, or a prefix followed by a
+// non-empty rest (a name).
+enum class Match { Exact, Prefix, Named };
+
+struct SystemRule {
+    std::string_view path;
+    Match match;
+    std::string_view methods;  // space-separated; "" for any
+    SystemRoute route;
+};
+
+// The /system/* routes (openfaas-compat.md §1.2) in match order. A path some rule matches whose
+// methods do not include the request's is 405.
+constexpr std::array kSystemRules{
+    // The provider's route for the gateway's own webhook verification: never proxied.
+    SystemRule{"/system/function-webhook-secret", Match::Prefix, "", SystemRoute::NotFound},
+    SystemRule{"/system/functions", Match::Exact, "GET", SystemRoute::ListFunctions},
+    SystemRule{"/system/functions", Match::Exact, "POST PUT DELETE", SystemRoute::Proxy},
+    SystemRule{"/system/function/", Match::Named, "GET", SystemRoute::Proxy},
+    SystemRule{"/system/scale-function/", Match::Named, "POST", SystemRoute::Proxy},
+    SystemRule{"/system/secrets", Match::Exact, "GET PUT POST DELETE", SystemRoute::Proxy},
+    SystemRule{"/system/logs", Match::Exact, "GET", SystemRoute::Logs},
+    SystemRule{"/system/namespaces", Match::Exact, "GET", SystemRoute::Proxy},
+    SystemRule{"/system/namespace/", Match::Prefix, "GET POST PUT DELETE", SystemRoute::Proxy},
+    SystemRule{"/system/info", Match::Exact, "GET", SystemRoute::Info},
+    SystemRule{"/system/alert", Match::Exact, "POST", SystemRoute::Alert},
+    SystemRule{"/system/async-calls/", Match::Named, "GET", SystemRoute::AsyncCall},
+    SystemRule{"/system/queues", Match::Exact, "GET", SystemRoute::Queues},
+    SystemRule{"/system/async-dead-letters", Match::Exact, "GET", SystemRoute::DeadLetters},
+    SystemRule{"/system/async-dead-letters/redrive", Match::Exact, "POST", SystemRoute::Redrive},
+    SystemRule{"/system/telemetry", Match::Exact, "GET", SystemRoute::Proxy},
+};
+
+bool path_matches(const SystemRule& rule, std::string_view path) {
+    switch (rule.match) {
+        case Match::Exact:
+            return path == rule.path;
+        case Match::Prefix:
+            return path.starts_with(rule.path);
+        case Match::Named:
+            return path.starts_with(rule.path) && path.size() > rule.path.size();
+    }
+    return false;
+}
+
+bool method_allowed(std::string_view methods, std::string_view method) {
+    if (methods.empty()) {
+        return true;
+    }
+    while (!methods.empty()) {
+        const std::size_t end = std::min(methods.find(' '), methods.size());
+        if (methods.substr(0, end) == method) {
+            return true;
+        }
+        methods.remove_prefix(std::min(end + 1, methods.size()));
+    }
+    return false;
+}
 
 }  // namespace
 
 SystemRoute classify_system(std::string_view path, std::string_view method) {
-    const auto one_of = [&](std::initializer_list<std::string_view> allowed) {
-        for (auto m : allowed) {
-            if (method == m) {
-                return true;
-            }
+    bool path_known = false;
+    for (const SystemRule& rule : kSystemRules) {
+        if (!path_matches(rule, path)) {
+            continue;
         }
-        return false;
-    };
-    const auto route = [&](SystemRoute r, std::initializer_list<std::string_view> allowed) {
-        return one_of(allowed) ? r : SystemRoute::MethodNotAllowed;
-    };
-    // The provider's route for the gateway's own webhook verification: never proxied.
-    if (has_prefix(path, "/system/function-webhook-secret")) {
-        return SystemRoute::NotFound;
-    }
-    if (path == "/system/functions") {
-        if (method == "GET") {
-            return SystemRoute::ListFunctions;
+        if (method_allowed(rule.methods, method)) {
+            return rule.route;
         }
-        return route(SystemRoute::Proxy, {"POST", "PUT", "DELETE"});
+        path_known = true;
     }
-    if (has_prefix(path, "/system/function/") && path.size() > 17) {
-        return route(SystemRoute::Proxy, {"GET"});
-    }
-    if (has_prefix(path, "/system/scale-function/") && path.size() > 23) {
-        return route(SystemRoute::Proxy, {"POST"});
-    }
-    if (path == "/system/secrets") {
-        return route(SystemRoute::Proxy, {"GET", "PUT", "POST", "DELETE"});
-    }
-    if (path == "/system/logs") {
-        return route(SystemRoute::Logs, {"GET"});
-    }
-    if (path == "/system/namespaces") {
-        return route(SystemRoute::Proxy, {"GET"});
-    }
-    if (has_prefix(path, "/system/namespace/")) {
-        return route(SystemRoute::Proxy, {"GET", "POST", "PUT", "DELETE"});
-    }
-    if (path == "/system/info") {
-        return route(SystemRoute::Info, {"GET"});
-    }
-    if (path == "/system/alert") {
-        return route(SystemRoute::Alert, {"POST"});
-    }
-    if (has_prefix(path, "/system/async-calls/") && path.size() > 20) {
-        return route(SystemRoute::AsyncCall, {"GET"});
-    }
-    if (path == "/system/queues") {
-        return route(SystemRoute::Queues, {"GET"});
-    }
-    if (path == "/system/async-dead-letters") {
-        return route(SystemRoute::DeadLetters, {"GET"});
-    }
-    if (path == "/system/async-dead-letters/redrive") {
-        return route(SystemRoute::Redrive, {"POST"});
-    }
-    if (path == "/system/telemetry") {
-        return route(SystemRoute::Proxy, {"GET"});
-    }
-    return SystemRoute::NotFound;
+    return path_known ? SystemRoute::MethodNotAllowed : SystemRoute::NotFound;
 }
 
 awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex) {
@@ -200,23 +220,30 @@ awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex) {
         case SystemRoute::Queues: co_await handle_queues(ts, ex); break;
         case SystemRoute::DeadLetters: co_await handle_dead_letters(ts, ex); break;
         case SystemRoute::Redrive: co_await handle_redrive(ts, ex); break;
-        case SystemRoute::MethodNotAllowed:
-            co_await answer(ex, http::text_error(405, "Method Not Allowed"));
+        case SystemRoute::MethodNotAllowed: {
+            const std::string message = "Method Not Allowed";
+            co_await answer_error(ex, 405, message);
             break;
-        case SystemRoute::NotFound:
-            co_await answer(ex, http::text_error(404, "404 page not found"));
+        }
+        case SystemRoute::NotFound: {
+            const std::string message = "404 page not found";
+            co_await answer_error(ex, 404, message);
             break;
+        }
     }
 }
 
 awaitable<void> handle_healthz(ThreadState& ts, http::Exchange& ex) {
     if (ex.method() != "GET" && ex.method() != "HEAD") {
-        co_await answer(ex, http::text_error(405, "Method Not Allowed"));
+        const std::string message = "Method Not Allowed";
+        co_await answer_error(ex, 405, message);
         co_return;
     }
-    auto r = co_await ts.provider_call("GET", "/healthz", "", std::chrono::seconds(5));
+    std::string target = "/healthz";
+    auto r = co_await ts.provider.get(std::move(target), std::chrono::seconds(5));
     if (!r) {
-        co_await answer(ex, http::text_error(503, "provider unreachable: " + r.error().what()));
+        const std::string message = "provider unreachable: " + r.error().what();
+        co_await answer_error(ex, 503, message);
         co_return;
     }
     http::Response res;

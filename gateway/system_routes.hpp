@@ -2,6 +2,7 @@
 // The /system/* route table (openfaas-compat.md §1.2) as a pure function, unit-tested, and the
 // handlers that live in their own files.
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/asio.hpp"
@@ -35,10 +36,13 @@ std::uint64_t alert_target(const openfaas::StringMap& labels, std::uint64_t curr
 
 // Sends `res`, closing the connection when the request body was not read to its end.
 awaitable<void> answer(http::Exchange& ex, http::Response res);
+// The same with a text/plain error, or a 200 with a JSON body (moved from `body`).
+awaitable<void> answer_error(http::Exchange& ex, int status, const std::string& message);
+awaitable<void> answer_json(http::Exchange& ex, std::string& body);
 
 awaitable<void> handle_logs(ThreadState& ts, http::Exchange& ex);
 awaitable<void> handle_alert(ThreadState& ts, http::Exchange& ex);
-// async_system.cpp
+// async_calls.cpp, async_system.cpp, async_dead_letters.cpp
 awaitable<void> handle_async_call(ThreadState& ts, http::Exchange& ex);
 awaitable<void> handle_queues(ThreadState& ts, http::Exchange& ex);
 awaitable<void> handle_dead_letters(ThreadState& ts, http::Exchange& ex);

@@ -99,7 +99,8 @@ setInterval(load, 5000);
 awaitable<void> handle_ui(http::Exchange& ex) {
     const auto path = ex.path();
     if (ex.method() != "GET" && ex.method() != "HEAD") {
-        (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
+        http::Response refused = http::text_error(405, "Method Not Allowed");
+        (void)co_await ex.respond(std::move(refused));
         co_return;
     }
     if (path == "/ui") {
@@ -110,7 +111,8 @@ awaitable<void> handle_ui(http::Exchange& ex) {
         co_return;
     }
     if (path != "/ui/" && path != "/ui/index.html") {
-        (void)co_await ex.respond(http::text_error(404, "404 page not found"));
+        http::Response missing = http::text_error(404, "404 page not found");
+        (void)co_await ex.respond(std::move(missing));
         co_return;
     }
     http::Response res;
