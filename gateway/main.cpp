@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "core/config/env.hpp"
-#include "core/config/daemon.hpp"
+#include "core/daemon/run.hpp"
 #include "core/log/log.hpp"
 #include "gateway/config.hpp"
 #include "gateway/context.hpp"
@@ -23,5 +23,5 @@ int main(int argc, char** argv) {
         return 2;
     }
     const config::Env env;
-    return config::run_daemon<gateway::Gateway>({"gateway", "gateway"}, env, gateway::load);
+    return daemon::run_daemon<gateway::Gateway>({"gateway", "gateway"}, env, gateway::load);
 }

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "core/config/env.hpp"
-#include "core/config/daemon.hpp"
+#include "core/daemon/run.hpp"
 #include "core/log/log.hpp"
 #include "provider/config.hpp"
 #include "provider/launcher.hpp"
@@ -30,6 +30,6 @@ int main(int argc, char** argv) {
         return 2;
     }
     const config::Env env;
-    return config::run_daemon<provider::Provider>({"faas-provider", "provider"}, env,
+    return daemon::run_daemon<provider::Provider>({"faas-provider", "provider"}, env,
                                                   provider::load);
 }

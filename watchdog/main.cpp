@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "core/config/env.hpp"
-#include "core/config/daemon.hpp"
+#include "core/daemon/run.hpp"
 #include "core/log/log.hpp"
 #include "watchdog/config.hpp"
 #include "watchdog/watchdog.hpp"
@@ -31,6 +31,6 @@ int main(int argc, char** argv) {
                      argv[i]);  // NOLINT
         return 2;
     }
-    const config::DaemonSpec spec{"fwatchdog", "fwatchdog", log::Format::GoStd, 1};
-    return config::run_daemon<watchdog::Watchdog>(spec, env, watchdog::load);
+    const daemon::DaemonSpec spec{"fwatchdog", "fwatchdog", log::Format::GoStd, 1};
+    return daemon::run_daemon<watchdog::Watchdog>(spec, env, watchdog::load);
 }

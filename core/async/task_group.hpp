@@ -2,6 +2,7 @@
 // TaskGroup (Seastar's gate): counts the coroutines an object spawned on one io_context so
 // that shutdown can stop new work and wait for the running work. Not thread-safe: use it from
 // the thread that owns the executor.
+#include <chrono>
 #include <cstddef>
 #include <exception>
 #include <functional>
@@ -44,6 +45,10 @@ public:
 
     // Waits until no task is running.
     awaitable<void> wait() { co_await idle_.wait(); }
+    // Waits until no task is running or `timeout` passed (a drain deadline); true when idle.
+    awaitable<bool> wait_for(std::chrono::steady_clock::duration timeout) {
+        co_return co_await idle_.wait_for(timeout);
+    }
 
 private:
     asio::any_io_executor ex_;

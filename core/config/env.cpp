@@ -160,6 +160,20 @@ std::chrono::nanoseconds Env::duration(std::string_view name,
     return *d;
 }
 
+std::chrono::nanoseconds Env::positive_duration(std::string_view name,
+                                                std::chrono::nanoseconds fallback,
+                                                IfZero zero) const {
+    const auto d = duration(name, fallback);
+    if (d.count() > 0) {
+        return d;
+    }
+    if (zero == IfZero::UseDefault) {
+        return fallback;
+    }
+    throw ConfigError(std::string(name) + "=" + get(name).value_or("") +
+                      ": want a positive duration");
+}
+
 std::int64_t Env::integer(std::string_view name, std::int64_t fallback, std::int64_t min,
                           std::int64_t max) const {
     auto v = get(name);

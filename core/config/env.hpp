@@ -29,6 +29,12 @@ std::optional<std::uint64_t> parse_bytes(std::string_view text);
 // Go strconv.ParseBool.
 std::optional<bool> parse_go_bool(std::string_view text);
 
+// What a zero duration means for a variable that must be positive.
+enum class IfZero {
+    Fail,        // a ConfigError naming the variable (style: bad config stops the start)
+    UseDefault,  // the fallback, silently (the gateway's timeouts)
+};
+
 class Env {
 public:
     explicit Env(Lookup lookup = process_env()) : lookup_(std::move(lookup)) {}
@@ -41,6 +47,11 @@ public:
     bool go_bool(std::string_view name, bool fallback) const;
     // Unparsable durations fall back to the default, as OpenFaaS does.
     std::chrono::nanoseconds duration(std::string_view name, std::chrono::nanoseconds fallback) const;
+    // As duration() (unset, unparsable or negative: the fallback), for a duration that must be
+    // positive; `zero` says what "0" means.
+    std::chrono::nanoseconds positive_duration(std::string_view name,
+                                               std::chrono::nanoseconds fallback,
+                                               IfZero zero) const;
     // Integers and sizes are strict: a bad value is a ConfigError.
     std::int64_t integer(std::string_view name, std::int64_t fallback, std::int64_t min,
                          std::int64_t max) const;

@@ -54,6 +54,16 @@ TEST_CASE("config: a bad or negative duration falls back to the default") {
     CHECK(env.duration("missing", 7s) == std::chrono::nanoseconds(7s));
 }
 
+TEST_CASE("config: a positive duration refuses zero or falls back, as the caller says") {
+    using faas::config::IfZero;
+    const Env env = env_of({{"ack_wait", "0"}, {"upstream_timeout", "90"}, {"read_timeout", "0s"}});
+    CHECK_THROWS_WITH_AS((void)env.positive_duration("ack_wait", 30s, IfZero::Fail),
+                         doctest::Contains("ack_wait=0"), ConfigError);
+    CHECK(env.positive_duration("read_timeout", 60s, IfZero::UseDefault) == 60s);
+    CHECK(env.positive_duration("upstream_timeout", 60s, IfZero::Fail) == 90s);
+    CHECK(env.positive_duration("unset", 5s, IfZero::Fail) == 5s);
+}
+
 TEST_CASE("config: parses byte sizes in powers of 1024") {
     using faas::config::parse_bytes;
     CHECK(parse_bytes("1048576") == 1048576U);

@@ -1,6 +1,8 @@
 #pragma once
-// The shared tail of a daemon's main(): configuration from the environment, SIGPIPE ignored,
-// the daemon constructed and run, failures turned into exit codes.
+// The daemon skeleton, part 1: the shared tail of a daemon's main(). Configuration from the
+// environment, the daemon's logger, SIGPIPE ignored, the daemon constructed and run, failures
+// turned into exit codes. The other parts: core/daemon/signals.hpp (SIGTERM/SIGINT start one
+// graceful stop) and core/daemon/admin.hpp (/metrics and /healthz).
 #include <signal.h>
 
 #include <cstdio>
@@ -11,7 +13,10 @@
 #include "core/config/env.hpp"
 #include "core/log/log.hpp"
 
-namespace faas::config {
+namespace faas::daemon {
+
+using config::ConfigError;
+using config::Env;
 
 struct DaemonSpec {
     const char* name;                          // the executable, in messages on stderr
@@ -50,4 +55,4 @@ int run_daemon(const DaemonSpec& spec, const Env& env, Load load) {
     return rc;
 }
 
-}  // namespace faas::config
+}  // namespace faas::daemon
