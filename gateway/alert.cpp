@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/http/respond.hpp"
 #include "core/json/json.hpp"
 #include "core/openfaas/types.hpp"
 #include "core/text/text.hpp"
@@ -113,8 +114,9 @@ awaitable<void> handle_alert(ThreadState& ts, http::Exchange& ex) {
         if (!body) {
             ex.close_connection();
         }
-        http::Response bad = http::text_error(400, "Unable to parse alert, bad format.");
-        (void)co_await ex.respond(std::move(bad));
+        http::Response bad = http::error_response(
+            make_error(errc::bad_request, "Unable to parse alert, bad format."));
+        co_await http::send(ex, std::move(bad));
         co_return;
     }
     std::string errors;
@@ -126,9 +128,9 @@ awaitable<void> handle_alert(ThreadState& ts, http::Exchange& ex) {
     }
     http::Response res;
     if (!errors.empty()) {
-        res = http::text_error(500, errors);
+        res = http::error_response(make_error(errc::internal, errors));
     }
-    (void)co_await ex.respond(std::move(res));
+    co_await http::send(ex, std::move(res));
 }
 
 }  // namespace faas::gateway

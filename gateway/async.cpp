@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "core/http/respond.hpp"
 #include "core/openfaas/types.hpp"
 #include "gateway/async_queue.hpp"
 #include "gateway/async_submission.hpp"
@@ -20,8 +21,8 @@ awaitable<void> reply(Submission& s, http::Response& res) {
     co_await answer(s.ex, std::move(res));
 }
 
-awaitable<void> fail(Submission& s, int status, const std::string& message) {
-    http::Response res = http::text_error(status, message);
+awaitable<void> fail(Submission& s, errc code, const std::string& message) {
+    http::Response res = http::error_response(make_error(code, message));
     co_await reply(s, res);
 }
 
@@ -57,7 +58,7 @@ awaitable<bool> find_function(Submission& s) {
                                                         std::chrono::seconds(3));
     if (!found.status) {
         const std::string message = "error finding function " + s.key + ": " + found.reason;
-        co_await fail(s, 404, message);
+        co_await fail(s, errc::not_found, message);
         co_return false;
     }
     FunctionEntry& f = s.looked_up.emplace();
@@ -73,12 +74,12 @@ awaitable<bool> find_function(Submission& s) {
 awaitable<bool> check_request(Submission& s) {
     if (s.ex.method() != "POST") {
         const std::string message = "Method Not Allowed";
-        co_await fail(s, 405, message);
+        co_await fail(s, errc::method_not_allowed, message);
         co_return false;
     }
     if (s.route.name.empty()) {
         const std::string message = "error finding function " + s.key + ": not found";
-        co_await fail(s, 404, message);
+        co_await fail(s, errc::not_found, message);
         co_return false;
     }
     std::string why;
@@ -91,7 +92,7 @@ awaitable<bool> check_request(Submission& s) {
     const std::uint64_t limit = body_limit(s);
     if (auto length = s.ex.content_length(); length && *length > limit) {
         const std::string message = too_large_message(limit, body_limit_name(s));
-        co_await fail(s, 413, message);
+        co_await fail(s, errc::body_too_large, message);
         co_return false;
     }
     co_return true;
@@ -104,9 +105,11 @@ awaitable<bool> read_body(Submission& s) {
     if (!body) {
         http::Response res;
         if (body.error().code == errc::body_too_large) {
-            res = http::text_error(413, too_large_message(limit, body_limit_name(s)));
+            res = http::error_response(
+                make_error(errc::body_too_large, too_large_message(limit, body_limit_name(s))));
         } else {
-            res = http::text_error(400, "cannot read the request body: " + body.error().what());
+            res = http::error_response(make_error(
+                errc::bad_request, "cannot read the request body: " + body.error().what()));
         }
         co_await reply(s, res);
         co_return false;
@@ -122,7 +125,7 @@ awaitable<bool> read_caller_headers(Submission& s) {
         if (id->size() > kMaxCallIdLength) {
             const std::string message =
                 "X-Call-Id is longer than " + std::to_string(kMaxCallIdLength) + " bytes";
-            co_await fail(s, 400, message);
+            co_await fail(s, errc::bad_request, message);
             co_return false;
         }
         s.caller_call_id = std::string(*id);
@@ -144,7 +147,7 @@ awaitable<bool> read_caller_headers(Submission& s) {
         auto checked = s.ts.shared.config.callback_policy.check_url(*cb);
         if (!checked) {
             const std::string message = "X-Callback-Url refused: " + checked.error().what();
-            co_await fail(s, 400, message);
+            co_await fail(s, errc::bad_request, message);
             co_return false;
         }
         s.callback_url = std::string(*cb);
@@ -167,7 +170,7 @@ awaitable<bool> admit(Submission& s) {
         s.ts.shared.log->warn("bad queue annotation fn={} call_id={} error=\"{}\"", s.key,
                               s.caller_call_id, s.fn->queue_error);
         const std::string message = "function " + s.key + ": " + s.fn->queue_error;
-        co_await fail(s, 500, message);
+        co_await fail(s, errc::internal, message);
         co_return false;
     }
     co_return true;

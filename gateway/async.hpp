@@ -64,10 +64,15 @@ private:
     std::unordered_map<std::string, Clock::time_point> checks_;
 };
 
-// The answer to a failed publish: 503 with Retry-After for timeout/unavailable, 429 when too
-// many publishes are in flight, else 500 ("Error queuing request: <reason>").
+// What a failed publish means to the caller, as the error its answer maps from (applied by
+// AsyncPublisher to every failed publish): no ack in time or no connection is errc::unavailable
+// (503: the call was not stored, try again; not the 504 of a timeout), too many publishes in
+// flight errc::overloaded (429), anything else errc::internal (500). The message is kept.
+Error publish_failure(const Error& e);
+
+// The answer to a failed publish (an error from publish_failure): "Error queuing request:
+// <reason>" with its status, and Retry-After: 1 on a 503 or 429.
 http::Response publish_error_response(const Error& e);
-int publish_error_status(const Error& e) noexcept;
 
 // A 503 for the async routes while NATS is not configured or not connected.
 http::Response unavailable_response(const std::string& why);

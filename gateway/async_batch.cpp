@@ -61,12 +61,12 @@ awaitable<bool> check_lines(Submission& s, const std::vector<Line>& lines) {
     if (lines.size() > max_lines) {
         const std::string message =
             "too many lines: the limit (async_batch_max_lines) is " + std::to_string(max_lines);
-        co_await fail(s, 413, message);
+        co_await fail(s, errc::body_too_large, message);
         co_return false;
     }
     if (lines.empty()) {
         const std::string message = "the batch has no non-empty line";
-        co_await fail(s, 400, message);
+        co_await fail(s, errc::bad_request, message);
         co_return false;
     }
     co_return true;
@@ -84,7 +84,7 @@ Batch build_calls(const Submission& s, const std::vector<Line>& lines) {
         Outcome& o = b.outcomes[i];
         o.line = lines[i].number;
         if (lines[i].text.size() > line_limit) {
-            o.status = 413;
+            o.status = http_status(errc::body_too_large);
             o.error = "line too large: the limit (async_max_request_size) is " +
                       std::to_string(line_limit) + " bytes";
             continue;
@@ -111,7 +111,7 @@ void record_results(Batch& b, const std::vector<Result<nats::PubAck>>& results) 
         if (results[i]) {
             o.duplicate = results[i].value().duplicate;
         } else {
-            o.status = publish_error_status(results[i].error());
+            o.status = http_status(results[i].error().code);
             o.error = "Error queuing request: " + results[i].error().what();
         }
     }

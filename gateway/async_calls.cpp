@@ -97,7 +97,7 @@ awaitable<void> handle_async_call(ThreadState& ts, http::Exchange& ex) {
         http::percent_decode(ex.path().substr(std::string_view("/system/async-calls/").size()));
     if (!id || id->empty()) {
         const std::string message = "malformed call id";
-        co_await answer_error(ex, 400, message);
+        co_await answer_error(ex, errc::bad_request, message);
         co_return;
     }
     const oa::StreamSettings streams = ts.shared.config.streams;
@@ -114,7 +114,7 @@ awaitable<void> handle_async_call(ThreadState& ts, http::Exchange& ex) {
     CallRead& read = r.value();
     if (!read.record && !read.request) {
         const std::string message = "no such call";
-        co_await answer_error(ex, 404, message);
+        co_await answer_error(ex, errc::not_found, message);
         co_return;
     }
     // Each record of a call is written after the request it describes was stored, so a request
@@ -128,7 +128,7 @@ awaitable<void> handle_async_call(ThreadState& ts, http::Exchange& ex) {
         const std::string message =
             std::string(queued ? "the queued request of " : "the status record of ") + *id +
             " is not valid: " + status.error().what();
-        co_await answer_error(ex, 502, message);
+        co_await answer_error(ex, errc::upstream_failed, message);
         co_return;
     }
     std::string out = openfaas::to_json(status.value());

@@ -154,7 +154,7 @@ awaitable<void> handle_dead_letters(ThreadState& ts, http::Exchange& ex) {
         if (!n) {
             const std::string message =
                 std::string(name) + ": expected a number, got \"" + v + "\"";
-            co_await answer_error(ex, 400, message);
+            co_await answer_error(ex, errc::bad_request, message);
             co_return;
         }
         if (std::string_view(name) == "limit") {
@@ -236,15 +236,16 @@ awaitable<void> handle_redrive(ThreadState& ts, http::Exchange& ex) {
     }
     auto body = co_await ex.read_body(1U << 20U);
     if (!body) {
-        const int status = body.error().code == errc::body_too_large ? 413 : 400;
+        const errc code =
+            body.error().code == errc::body_too_large ? errc::body_too_large : errc::bad_request;
         const std::string message = "cannot read the request body: " + body.error().what();
-        co_await answer_error(ex, status, message);
+        co_await answer_error(ex, code, message);
         co_return;
     }
     auto filter = parse_redrive(body.value(), ts.shared.config.function_namespace);
     if (!filter) {
         const std::string message = "redrive: " + filter.error().what();
-        co_await answer_error(ex, 400, message);
+        co_await answer_error(ex, errc::bad_request, message);
         co_return;
     }
     Scan found = co_await scan(ts, js, filter.value());

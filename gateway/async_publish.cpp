@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/http/respond.hpp"
 #include "gateway/async.hpp"
 
 namespace faas::gateway {
@@ -81,32 +82,35 @@ awaitable<std::vector<Result<nats::PubAck>>> AsyncPublisher::enqueue_all(
     for (auto& request : requests) {
         auto waiting = request.wait();
         Result<nats::PubAck> acked = co_await std::move(waiting);
+        if (!acked) {
+            acked = publish_failure(acked.error());
+        }
         out.push_back(std::move(acked));
     }
     co_return out;
 }
 
-int publish_error_status(const Error& e) noexcept {
+Error publish_failure(const Error& e) {
     if (e.code == errc::timeout || e.code == errc::unavailable) {
-        return 503;
+        return make_error(errc::unavailable, e.what());
     }
     if (e.code == errc::overloaded) {
-        return 429;
+        return e;
     }
-    return 500;
+    return make_error(errc::internal, e.what());
 }
 
 http::Response publish_error_response(const Error& e) {
-    const int status = publish_error_status(e);
-    http::Response res = http::text_error(status, "Error queuing request: " + e.what());
-    if (status == 503 || status == 429) {
+    http::Response res =
+        http::error_response(make_error(e.code, "Error queuing request: " + e.what()));
+    if (e.code == errc::unavailable || e.code == errc::overloaded) {
         res.headers.set("Retry-After", "1");
     }
     return res;
 }
 
 http::Response unavailable_response(const std::string& why) {
-    http::Response res = http::text_error(503, why);
+    http::Response res = http::error_response(make_error(errc::unavailable, why));
     res.headers.set("Retry-After", "1");
     return res;
 }

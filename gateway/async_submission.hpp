@@ -36,7 +36,8 @@ struct Submission {
 
 // Answers and counts. Takes a named Response: no temporaries inside co_await (g++ 12).
 awaitable<void> reply(Submission& s, http::Response& res);
-awaitable<void> fail(Submission& s, int status, const std::string& message);
+// An error answer, its status from `code` (faas::http_status).
+awaitable<void> fail(Submission& s, errc code, const std::string& message);
 
 // Everything both routes check before queuing. False when the request was answered.
 awaitable<bool> admit(Submission& s);

@@ -34,9 +34,11 @@ awaitable<nats::JetStream*> connection_or_503(ThreadState& ts, http::Exchange& e
 
 awaitable<void> read_failed(ThreadState& ts, http::Exchange& ex, const Error& e) {
     ts.shared.log->warn("jetstream read failed path={} error=\"{}\"", ex.path(), e.what());
-    const int status = e.code == errc::timeout || e.code == errc::unavailable ? 503 : 502;
+    const errc code = e.code == errc::timeout || e.code == errc::unavailable
+                          ? errc::unavailable
+                          : errc::upstream_failed;
     const std::string message = "reading from NATS failed: " + e.what();
-    co_await answer_error(ex, status, message);
+    co_await answer_error(ex, code, message);
 }
 
 // --- GET /system/queues ---

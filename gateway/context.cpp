@@ -10,11 +10,11 @@ std::string start_time_ns() {
 
 namespace {
 
-std::optional<Credentials> credentials_of(const Config& c) {
+std::optional<http::Credentials> credentials_of(const Config& c) {
     if (!c.basic_auth) {
         return std::nullopt;
     }
-    return load_credentials(c.secret_mount_path);
+    return http::load_credentials(c.secret_mount_path);
 }
 
 }  // namespace

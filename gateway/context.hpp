@@ -9,11 +9,11 @@
 #include <optional>
 #include <string>
 
+#include "core/http/basic_auth.hpp"
 #include "core/http/client.hpp"
 #include "core/http/exchange.hpp"
 #include "core/log/log.hpp"
 #include "gateway/async.hpp"
-#include "gateway/auth.hpp"
 #include "gateway/balancer.hpp"
 #include "gateway/config.hpp"
 #include "gateway/endpoint_view.hpp"
@@ -22,6 +22,7 @@
 #include "gateway/routing.hpp"
 #include "gateway/scale_claims.hpp"
 #include "gateway/snapshot.hpp"
+#include "gateway/system_routes.hpp"
 #include "gateway/webhook_gate.hpp"
 
 namespace faas::gateway {
@@ -36,8 +37,9 @@ struct Shared {
     const Config& config;
     log::Logger log;
     Metrics& metrics;
-    const std::optional<Credentials> credentials;  // basic_auth=true
+    const std::optional<http::Credentials> credentials;  // basic_auth=true
     const ProviderLink provider;
+    const SystemRoutes system_routes;
     ScaleClaims scale_claims;
     WebhookSecrets webhook_secrets;
     // The JetStream connection of the async routes (owned by Gateway::Impl; never null once

@@ -4,16 +4,16 @@
 #include <optional>
 #include <vector>
 
+#include "core/daemon/admin.hpp"
+#include "core/daemon/signals.hpp"
 #include "core/http/io_pool.hpp"
+#include "core/http/respond.hpp"
 #include "core/http/server.hpp"
-#include "core/metrics/metrics.hpp"
 #include "gateway/async_queue.hpp"
 #include "gateway/context.hpp"
 #include "gateway/discovery.hpp"
 
 namespace faas::gateway {
-
-using boost::system::error_code;
 
 namespace {
 
@@ -22,8 +22,8 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 // 405 for a method a function route does not relay; the unread body closes the connection.
 awaitable<void> refuse_method(http::Exchange& ex) {
     ex.close_connection();
-    http::Response res = http::text_error(405, "Method Not Allowed");
-    (void)co_await ex.respond(std::move(res));
+    http::Response res = http::method_not_allowed_response();
+    co_await http::send(ex, std::move(res));
 }
 
 }  // namespace
@@ -44,7 +44,7 @@ struct Gateway::Impl {
     awaitable<void> handle_root(ThreadState& ts, http::Exchange& ex);
     // /system/* and /ui/, behind basic auth when it is on.
     awaitable<void> handle_protected(ThreadState& ts, http::Exchange& ex);
-    awaitable<void> handle_metrics(http::Exchange& ex);
+    // The graceful stop StopSignals starts on the first SIGTERM/SIGINT.
     awaitable<void> shutdown_sequence();
     void publish(SnapshotPtr snap);
 
@@ -52,7 +52,6 @@ struct Gateway::Impl {
     void make_states();
     // False after logging why a port could not be bound.
     bool listen();
-    void watch_signals();
     void log_listening() const;
 
     Config config;
@@ -66,9 +65,8 @@ struct Gateway::Impl {
     std::vector<std::unique_ptr<ThreadState>> states;
     std::unique_ptr<Discovery> discovery;
     std::unique_ptr<http::Server> server;
-    std::unique_ptr<http::Server> metrics_server;
-    std::optional<asio::signal_set> signals;
-    bool shutdown_started = false;
+    std::unique_ptr<http::Server> metrics_server;  // /metrics and /healthz (core/daemon/admin)
+    std::optional<daemon::StopSignals> stop_signals;
 };
 
 void Gateway::Impl::publish(SnapshotPtr snap) {
@@ -95,8 +93,8 @@ awaitable<void> Gateway::Impl::handle(ThreadState& ts, http::Exchange& ex) {
         if (!ex.body_done()) {
             ex.close_connection();
         }
-        http::Response res = http::text_error(404, "404 page not found");
-        (void)co_await ex.respond(std::move(res));
+        http::Response res = http::not_found_response();
+        co_await http::send(ex, std::move(res));
     }
 }
 
@@ -123,17 +121,17 @@ awaitable<void> Gateway::Impl::handle_root(ThreadState& ts, http::Exchange& ex) 
     http::Response res;
     res.status = 307;
     res.headers.set("Location", "/ui/");
-    (void)co_await ex.respond(std::move(res));
+    co_await http::send(ex, std::move(res));
 }
 
 awaitable<void> Gateway::Impl::handle_protected(ThreadState& ts, http::Exchange& ex) {
     const bool system = starts_with(ex.path(), "/system/");
-    if (shared.credentials && !authorized(*shared.credentials, ex.header("Authorization"))) {
+    if (shared.credentials && !http::authorized(*shared.credentials, ex.header("Authorization"))) {
         if (system) {
             ex.close_connection();
         }
-        http::Response res = unauthorized_response();
-        (void)co_await ex.respond(std::move(res));
+        http::Response res = http::unauthorized_response();
+        co_await http::send(ex, std::move(res));
         co_return;
     }
     if (system) {
@@ -141,29 +139,6 @@ awaitable<void> Gateway::Impl::handle_protected(ThreadState& ts, http::Exchange&
     } else {
         co_await handle_ui(ex);
     }
-}
-
-awaitable<void> Gateway::Impl::handle_metrics(http::Exchange& ex) {
-    const std::string_view path = ex.path();
-    if (path == "/metrics" || path == "/healthz") {
-        if (ex.method() != "GET" && ex.method() != "HEAD") {
-            http::Response refused = http::text_error(405, "Method Not Allowed");
-            (void)co_await ex.respond(std::move(refused));
-            co_return;
-        }
-        http::Response res;
-        if (path == "/metrics") {
-            res.headers.set("Content-Type", metrics::kContentType);
-            res.body = metrics::serialize(metrics.registry);
-        } else {
-            res.headers.set("Content-Type", "text/plain; charset=utf-8");
-            res.body = "OK";
-        }
-        (void)co_await ex.respond(std::move(res));
-        co_return;
-    }
-    http::Response res = http::text_error(404, "404 page not found");
-    (void)co_await ex.respond(std::move(res));
 }
 
 awaitable<void> Gateway::Impl::shutdown_sequence() {
@@ -214,15 +189,9 @@ bool Gateway::Impl::listen() {
             },
             log);
         if (config.metrics_port >= 0) {
-            http::ServerOptions mo;
-            mo.address = config.bind_address;
-            mo.port = static_cast<std::uint16_t>(config.metrics_port);
-            metrics_server = std::make_unique<http::Server>(
-                pool, mo,
-                [this](asio::io_context&) -> http::Handler {
-                    return [this](http::Exchange& ex) { return handle_metrics(ex); };
-                },
-                log);
+            metrics_server = daemon::make_admin_server(
+                pool, config.bind_address, static_cast<std::uint16_t>(config.metrics_port),
+                metrics.registry, daemon::AdminRoutes{}, log);
         }
     } catch (const std::system_error& e) {
         log->critical("cannot listen address={} port={} metrics_port={} error=\"{}\"",
@@ -230,16 +199,6 @@ bool Gateway::Impl::listen() {
         return false;
     }
     return true;
-}
-
-void Gateway::Impl::watch_signals() {
-    signals.emplace(pool.context(0), SIGTERM, SIGINT);
-    signals->async_wait([this](const error_code& ec, int) {
-        if (!ec && !shutdown_started) {
-            shutdown_started = true;
-            asio::co_spawn(pool.context(0), shutdown_sequence(), asio::detached);
-        }
-    });
 }
 
 void Gateway::Impl::log_listening() const {
@@ -259,7 +218,9 @@ int Gateway::run() {
     if (!d.listen()) {
         return 1;
     }
-    d.watch_signals();
+    d.stop_signals.emplace(d.pool.context(0), [&d](int /*signal*/) -> awaitable<void> {
+        co_await d.shutdown_sequence();
+    });
     d.queue.start();
     d.discovery->start();
     d.server->start();

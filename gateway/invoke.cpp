@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/http/respond.hpp"
 #include "core/openfaas/types.hpp"
 #include "gateway/context.hpp"
 #include "gateway/webhook_gate.hpp"
@@ -90,8 +91,11 @@ void prepare(Call& c) {
 }
 
 // Answers with an error made here (not by the function), with the call's own headers.
-awaitable<void> fail(Call& c, int status, const std::string& message, bool with_call_headers = true) {
-    http::Response res = http::text_error(status, message);
+awaitable<void> fail(Call& c,
+                     errc code,
+                     const std::string& message,
+                     bool with_call_headers = true) {
+    http::Response res = http::error_response(make_error(code, message));
     if (with_call_headers) {
         for (const auto& h : c.opts.response_headers) {
             res.headers.set(h.name, h.value);
@@ -99,11 +103,11 @@ awaitable<void> fail(Call& c, int status, const std::string& message, bool with_
     } else {
         res.headers.set("X-Served-By", std::string("faas/") + version_release());
     }
-    c.status = status;
+    c.status = res.status;
     if (!c.ex.body_done()) {
         c.ex.close_connection();  // the unread request body has nowhere to go
     }
-    (void)co_await c.ex.respond(std::move(res));
+    co_await http::send(c.ex, std::move(res));
 }
 
 // A function annotated with com.faas.webhook is verified on the sync route too, else the
@@ -119,10 +123,10 @@ awaitable<bool> verify_webhook(Call& c, const FunctionEntry& f) {
         if (body.error().code == errc::body_too_large) {
             const std::string message = "request body too large: the limit (max_request_size) is " +
                                         std::to_string(limit) + " bytes";
-            co_await fail(c, 413, message);
+            co_await fail(c, errc::body_too_large, message);
         } else {
             const std::string message = "cannot read the request body: " + body.error().what();
-            co_await fail(c, 400, message);
+            co_await fail(c, errc::bad_request, message);
         }
         co_return false;
     }
@@ -134,7 +138,7 @@ awaitable<bool> verify_webhook(Call& c, const FunctionEntry& f) {
             res.headers.set(h.name, h.value);
         }
         c.status = res.status;
-        (void)co_await c.ex.respond(std::move(res));
+        co_await http::send(c.ex, std::move(res));
         co_return false;
     }
     c.replay = std::move(body.value());
@@ -188,17 +192,17 @@ awaitable<bool> try_replica(Call& c, const Replica& replica) {
         const std::string message = "function " + c.key +
                                     " did not answer within upstream_timeout=" +
                                     seconds_text(c.ts.shared.config.upstream_timeout);
-        co_await fail(c, 504, message);
+        co_await fail(c, errc::timeout, message);
     } else if (err.code == errc::body_too_large) {
         const std::string message = "request body too large: the limit (max_request_size) is " +
                                     std::to_string(c.ts.shared.config.max_request_size) + " bytes";
-        co_await fail(c, 413, message);
+        co_await fail(c, errc::body_too_large, message);
     } else {
         const std::string message =
             "error calling function " + c.key + " (replica " + replica.id + "): " + err.what();
-        co_await fail(c, 502, message);
+        co_await fail(c, errc::upstream_failed, message);
     }
-    if (c.status != 413) {
+    if (err.code != errc::body_too_large) {
         c.ts.shared.log->warn("call failed fn={} call_id={} replica={} status={} error=\"{}\"",
                               c.key, c.call_id, replica.id, c.status, err.what());
     }
@@ -215,7 +219,7 @@ awaitable<bool> recheck(Call& c) {
                                                         std::chrono::seconds(3));
     if (!found.status) {
         const std::string message = "error finding function " + c.key + ": " + found.reason;
-        co_await fail(c, 404, message, false);
+        co_await fail(c, errc::not_found, message, false);
         co_return false;
     }
     c.ts.shared.request_refresh();
@@ -259,7 +263,7 @@ awaitable<Next> scale_from_zero(Call& c, const FunctionEntry& f, std::uint64_t g
     }
     if (!sh.config.scale_from_zero) {
         const std::string message = "No endpoints available for: " + c.key + ".";
-        co_await fail(c, 503, message);
+        co_await fail(c, errc::unavailable, message);
         co_return Next::Done;
     }
     if (c.scale_asked || !sh.scale_claims.claim(c.key, generation)) {
@@ -276,7 +280,7 @@ awaitable<Next> scale_from_zero(Call& c, const FunctionEntry& f, std::uint64_t g
                      scaled.error().what());
         const std::string message =
             "scaling " + c.key + " from zero failed: " + scaled.error().what();
-        co_await fail(c, 500, message);
+        co_await fail(c, errc::internal, message);
         co_return Next::Done;
     }
     co_return Next::Retry;  // the list may have changed while we asked
@@ -304,7 +308,7 @@ awaitable<bool> hold(Call& c, bool listed, std::uint64_t generation, Clock::time
     const std::string message = "function " + c.key +
                                 " was not ready within scale_from_zero_timeout=" +
                                 seconds_text(sh.config.scale_from_zero_timeout) + ": " + why;
-    co_await fail(c, 504, message);
+    co_await fail(c, errc::timeout, message);
     co_return false;
 }
 
@@ -352,7 +356,7 @@ awaitable<void> handle_function(ThreadState& ts, http::Exchange& ex, FunctionRou
     c.key = c.route.qualified();
     if (c.route.name.empty()) {
         const std::string message = "error finding function " + c.key + ": not found";
-        co_await fail(c, 404, message, false);
+        co_await fail(c, errc::not_found, message, false);
         co_return;
     }
     prepare(c);

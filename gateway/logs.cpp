@@ -3,6 +3,7 @@
 // relay goes through an Exchange adapter that only lets a 200 through to the caller.
 #include <string>
 
+#include "core/http/respond.hpp"
 #include "gateway/context.hpp"
 #include "gateway/system_routes.hpp"
 
@@ -112,14 +113,15 @@ awaitable<void> handle_logs(ThreadState& ts, http::Exchange& ex) {
     if (!r && !adapter.response_started()) {
         sh.log->warn("log request failed provider={} error=\"{}\"", sh.provider.logs.key(),
                      r.error().what());
-        res = http::text_error(500, "log request failed");
+        res = http::error_response(make_error(errc::internal, "log request failed"));
     } else if (adapter.response_status() == 404 || adapter.response_status() == 501) {
         res.status = 501;
     } else {
-        res = http::text_error(500, "unknown log request error (" +
-                                        std::to_string(adapter.response_status()) + ")");
+        const std::string message = "unknown log request error (" +
+                                    std::to_string(adapter.response_status()) + ")";
+        res = http::error_response(make_error(errc::internal, message));
     }
-    (void)co_await ex.respond(std::move(res));
+    co_await http::send(ex, std::move(res));
 }
 
 }  // namespace faas::gateway

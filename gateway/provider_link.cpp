@@ -14,7 +14,8 @@ std::string path_prefix(const std::string& url_path) {
 
 }  // namespace
 
-ProviderLink::ProviderLink(const Config& config, const std::optional<Credentials>& credentials) {
+ProviderLink::ProviderLink(const Config& config,
+                           const std::optional<http::Credentials>& credentials) {
     auto provider = http::parse_url(config.functions_provider_url);
     // An empty logs_provider_url means the functions provider serves the logs too.
     const std::string& logs_at =
@@ -28,7 +29,7 @@ ProviderLink::ProviderLink(const Config& config, const std::optional<Credentials
     logs = logs_url->endpoint;
     logs_prefix = path_prefix(logs_url->path);
     if (credentials) {
-        authorization = basic_header(*credentials);
+        authorization = http::basic_header(*credentials);
     }
 }
 

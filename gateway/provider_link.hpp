@@ -10,17 +10,17 @@
 #include <string_view>
 
 #include "core/asio.hpp"
+#include "core/http/basic_auth.hpp"
 #include "core/http/client.hpp"
 #include "core/openfaas/types.hpp"
 #include "core/result.hpp"
-#include "gateway/auth.hpp"
 #include "gateway/config.hpp"
 
 namespace faas::gateway {
 
 struct ProviderLink {
     // Throws config::ConfigError when a provider URL is not an http:// URL.
-    ProviderLink(const Config& config, const std::optional<Credentials>& credentials);
+    ProviderLink(const Config& config, const std::optional<http::Credentials>& credentials);
 
     http::Endpoint endpoint;
     std::string prefix;  // the provider URL's path without its trailing '/'

@@ -1,11 +1,10 @@
 // /system/* (openfaas-compat.md §1.2, §1.6, §1.7): proxied to the provider with the gateway's
 // credentials, except the function list (invocation counts added), /system/info (wrapped) and
 // /system/logs (logs.cpp). Plus /healthz on the public port.
-#include <algorithm>
-#include <array>
 #include <string>
 #include <string_view>
 
+#include "core/http/respond.hpp"
 #include "core/json/json.hpp"
 #include "core/openfaas/types.hpp"
 #include "gateway/context.hpp"
@@ -17,11 +16,11 @@ awaitable<void> answer(http::Exchange& ex, http::Response res) {
     if (!ex.body_done()) {
         ex.close_connection();  // the unread request body has nowhere to go
     }
-    (void)co_await ex.respond(std::move(res));
+    co_await http::send(ex, std::move(res));
 }
 
-awaitable<void> answer_error(http::Exchange& ex, int status, const std::string& message) {
-    http::Response res = http::text_error(status, message);
+awaitable<void> answer_error(http::Exchange& ex, errc code, const std::string& message) {
+    http::Response res = http::error_response(make_error(code, message));
     co_await answer(ex, std::move(res));
 }
 
@@ -35,8 +34,8 @@ awaitable<void> answer_json(http::Exchange& ex, std::string& body) {
 namespace {
 
 http::Response provider_error(const Error& e) {
-    const int status = e.code == errc::timeout ? 504 : 502;
-    return http::text_error(status, "error calling the provider: " + e.what());
+    const errc code = e.code == errc::timeout ? errc::timeout : errc::upstream_failed;
+    return http::error_response(make_error(code, "error calling the provider: " + e.what()));
 }
 
 // Same method, path, raw query, headers and body to the provider; its answer back unchanged.
@@ -49,9 +48,10 @@ awaitable<void> proxy(ThreadState& ts, http::Exchange& ex) {
     if (!r && !ex.response_started()) {
         sh.log->warn("provider call failed method={} path={} error=\"{}\"", ex.method(), ex.path(),
                      r.error().what());
-        http::Response res = r.error().code == errc::body_too_large
-                                 ? http::text_error(413, "request body too large")
-                                 : provider_error(r.error());
+        http::Response res =
+            r.error().code == errc::body_too_large
+                ? http::error_response(make_error(errc::body_too_large, "request body too large"))
+                : provider_error(r.error());
         co_await answer(ex, std::move(res));
     }
 }
@@ -78,7 +78,7 @@ awaitable<void> list_functions(ThreadState& ts, http::Exchange& ex) {
     if (!list) {
         const std::string message =
             "the provider's function list is not valid: " + list.error().what();
-        co_await answer_error(ex, 502, message);
+        co_await answer_error(ex, errc::upstream_failed, message);
         co_return;
     }
     for (auto& f : list.value()) {
@@ -134,83 +134,52 @@ awaitable<void> info(ThreadState& ts, http::Exchange& ex) {
     co_await answer(ex, std::move(res));
 }
 
-// How a rule's path matches: the whole path, the path as a prefix, or a prefix followed by a
-// non-empty rest (a name).
-enum class Match { Exact, Prefix, Named };
-
-struct SystemRule {
-    std::string_view path;
-    Match match;
-    std::string_view methods;  // space-separated; "" for any
-    SystemRoute route;
-};
-
-// The /system/* routes (openfaas-compat.md §1.2) in match order. A path some rule matches whose
-// methods do not include the request's is 405.
-constexpr std::array kSystemRules{
-    // The provider's route for the gateway's own webhook verification: never proxied.
-    SystemRule{"/system/function-webhook-secret", Match::Prefix, "", SystemRoute::NotFound},
-    SystemRule{"/system/functions", Match::Exact, "GET", SystemRoute::ListFunctions},
-    SystemRule{"/system/functions", Match::Exact, "POST PUT DELETE", SystemRoute::Proxy},
-    SystemRule{"/system/function/", Match::Named, "GET", SystemRoute::Proxy},
-    SystemRule{"/system/scale-function/", Match::Named, "POST", SystemRoute::Proxy},
-    SystemRule{"/system/secrets", Match::Exact, "GET PUT POST DELETE", SystemRoute::Proxy},
-    SystemRule{"/system/logs", Match::Exact, "GET", SystemRoute::Logs},
-    SystemRule{"/system/namespaces", Match::Exact, "GET", SystemRoute::Proxy},
-    SystemRule{"/system/namespace/", Match::Prefix, "GET POST PUT DELETE", SystemRoute::Proxy},
-    SystemRule{"/system/info", Match::Exact, "GET", SystemRoute::Info},
-    SystemRule{"/system/alert", Match::Exact, "POST", SystemRoute::Alert},
-    SystemRule{"/system/async-calls/", Match::Named, "GET", SystemRoute::AsyncCall},
-    SystemRule{"/system/queues", Match::Exact, "GET", SystemRoute::Queues},
-    SystemRule{"/system/async-dead-letters", Match::Exact, "GET", SystemRoute::DeadLetters},
-    SystemRule{"/system/async-dead-letters/redrive", Match::Exact, "POST", SystemRoute::Redrive},
-    SystemRule{"/system/telemetry", Match::Exact, "GET", SystemRoute::Proxy},
-};
-
-bool path_matches(const SystemRule& rule, std::string_view path) {
-    switch (rule.match) {
-        case Match::Exact:
-            return path == rule.path;
-        case Match::Prefix:
-            return path.starts_with(rule.path);
-        case Match::Named:
-            return path.starts_with(rule.path) && path.size() > rule.path.size();
-    }
-    return false;
-}
-
-bool method_allowed(std::string_view methods, std::string_view method) {
-    if (methods.empty()) {
-        return true;
-    }
-    while (!methods.empty()) {
-        const std::size_t end = std::min(methods.find(' '), methods.size());
-        if (methods.substr(0, end) == method) {
-            return true;
-        }
-        methods.remove_prefix(std::min(end + 1, methods.size()));
-    }
-    return false;
-}
-
 }  // namespace
 
-SystemRoute classify_system(std::string_view path, std::string_view method) {
-    bool path_known = false;
-    for (const SystemRule& rule : kSystemRules) {
-        if (!path_matches(rule, path)) {
-            continue;
-        }
-        if (method_allowed(rule.methods, method)) {
-            return rule.route;
-        }
-        path_known = true;
+// The /system/* routes (openfaas-compat.md §1.2) in match order. "{name}" and "{name}/{rest...}"
+// together take any path with something after the prefix, which the provider routes on.
+SystemRoutes::SystemRoutes() {
+    const auto named = [this](std::initializer_list<std::string_view> methods,
+                              const std::string& prefix, SystemRoute route) {
+        router_.add(methods, prefix + "{name}", route);
+        router_.add(methods, prefix + "{name}/{rest...}", route);
+    };
+    // The provider's route for the gateway's own webhook verification: never proxied.
+    router_.add({}, "/system/function-webhook-secret", SystemRoute::NotFound);
+    router_.add({}, "/system/function-webhook-secret/{rest...}", SystemRoute::NotFound);
+    router_.add({"GET"}, "/system/functions", SystemRoute::ListFunctions);
+    router_.add({"POST", "PUT", "DELETE"}, "/system/functions", SystemRoute::Proxy);
+    named({"GET"}, "/system/function/", SystemRoute::Proxy);
+    named({"POST"}, "/system/scale-function/", SystemRoute::Proxy);
+    router_.add({"GET", "PUT", "POST", "DELETE"}, "/system/secrets", SystemRoute::Proxy);
+    router_.add({"GET"}, "/system/logs", SystemRoute::Logs);
+    router_.add({"GET"}, "/system/namespaces", SystemRoute::Proxy);
+    router_.add({"GET", "POST", "PUT", "DELETE"}, "/system/namespace/{rest...}",
+                SystemRoute::Proxy);
+    router_.add({"GET"}, "/system/info", SystemRoute::Info);
+    router_.add({"POST"}, "/system/alert", SystemRoute::Alert);
+    named({"GET"}, "/system/async-calls/", SystemRoute::AsyncCall);
+    router_.add({"GET"}, "/system/queues", SystemRoute::Queues);
+    router_.add({"GET"}, "/system/async-dead-letters", SystemRoute::DeadLetters);
+    router_.add({"POST"}, "/system/async-dead-letters/redrive", SystemRoute::Redrive);
+    router_.add({"GET"}, "/system/telemetry", SystemRoute::Proxy);
+}
+
+SystemRoute SystemRoutes::classify(std::string_view path, std::string_view method) const {
+    const auto match = router_.match(method, path);
+    switch (match.status) {
+        case http::RouteStatus::Found:
+            return *match.handler;
+        case http::RouteStatus::MethodNotAllowed:
+            return SystemRoute::MethodNotAllowed;
+        case http::RouteStatus::NotFound:
+            break;
     }
-    return path_known ? SystemRoute::MethodNotAllowed : SystemRoute::NotFound;
+    return SystemRoute::NotFound;
 }
 
 awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex) {
-    switch (classify_system(ex.path(), ex.method())) {
+    switch (ts.shared.system_routes.classify(ex.path(), ex.method())) {
         case SystemRoute::ListFunctions: co_await list_functions(ts, ex); break;
         case SystemRoute::Proxy: co_await proxy(ts, ex); break;
         case SystemRoute::Info: co_await info(ts, ex); break;
@@ -221,13 +190,13 @@ awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex) {
         case SystemRoute::DeadLetters: co_await handle_dead_letters(ts, ex); break;
         case SystemRoute::Redrive: co_await handle_redrive(ts, ex); break;
         case SystemRoute::MethodNotAllowed: {
-            const std::string message = "Method Not Allowed";
-            co_await answer_error(ex, 405, message);
+            http::Response res = http::method_not_allowed_response();
+            co_await answer(ex, std::move(res));
             break;
         }
         case SystemRoute::NotFound: {
-            const std::string message = "404 page not found";
-            co_await answer_error(ex, 404, message);
+            http::Response res = http::not_found_response();
+            co_await answer(ex, std::move(res));
             break;
         }
     }
@@ -235,15 +204,15 @@ awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex) {
 
 awaitable<void> handle_healthz(ThreadState& ts, http::Exchange& ex) {
     if (ex.method() != "GET" && ex.method() != "HEAD") {
-        const std::string message = "Method Not Allowed";
-        co_await answer_error(ex, 405, message);
+        http::Response res = http::method_not_allowed_response();
+        co_await answer(ex, std::move(res));
         co_return;
     }
     std::string target = "/healthz";
     auto r = co_await ts.provider.get(std::move(target), std::chrono::seconds(5));
     if (!r) {
         const std::string message = "provider unreachable: " + r.error().what();
-        co_await answer_error(ex, 503, message);
+        co_await answer_error(ex, errc::unavailable, message);
         co_return;
     }
     http::Response res;

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "core/http/respond.hpp"
 #include "gateway/webhook.hpp"
 
 namespace faas::gateway {
@@ -91,10 +92,11 @@ WebhookOutcome WebhookGate::unavailable(const std::string& key,
     log_->warn("webhook secret unavailable fn={} call_id={} secret={} error=\"{}\"", key, call_id,
                wc.secret_name, e.what());
     metrics_.webhook_rejected(key, "secret");
-    const int status = e.code == errc::not_found ? 500 : 502;
+    // No such secret is the function's misconfiguration; a provider that cannot answer, its own.
+    const errc code = e.code == errc::not_found ? errc::internal : errc::upstream_failed;
     WebhookOutcome out;
-    out.answer = http::text_error(
-        status, "webhook verification of " + key + " is not possible: " + e.what());
+    out.answer = http::error_response(
+        make_error(code, "webhook verification of " + key + " is not possible: " + e.what()));
     return out;
 }
 
@@ -109,8 +111,9 @@ awaitable<WebhookOutcome> WebhookGate::check(const std::string& key,
         log_->warn("webhook misconfigured fn={} call_id={} error=\"{}\"", key, call_id,
                    f.webhook_error);
         metrics_.webhook_rejected(key, "config");
-        out.answer = http::text_error(
-            500, "function " + key + " has bad webhook annotations: " + f.webhook_error);
+        out.answer = http::error_response(
+            make_error(errc::internal,
+                       "function " + key + " has bad webhook annotations: " + f.webhook_error));
         co_return out;
     }
     if (!f.webhook) {
