@@ -1,9 +1,10 @@
 #pragma once
 // The gateway's wiring: which feature objects exist and who shares them. Each feature owns its
 // state. Shared is one per process: the immutable provider link and the features threads share
-// (scale claims and the webhook secret cache, each behind its own small lock). ThreadState is one
-// per I/O thread and never crosses threads: its client pool, endpoint view, balancer, metric
-// cache, webhook secret reads and queue checks belong to that thread's io_context.
+// (the /system route table, read-only; scale claims and the webhook secret cache, each behind
+// its own small lock). ThreadState is one per I/O thread and never crosses threads: its client
+// pool, endpoint view, balancer, metric cache, webhook secret reads and queue checks belong to
+// that thread's io_context.
 #include <atomic>
 #include <functional>
 #include <optional>

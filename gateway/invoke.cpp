@@ -11,6 +11,7 @@
 #include "core/http/respond.hpp"
 #include "core/openfaas/types.hpp"
 #include "gateway/context.hpp"
+#include "gateway/system_routes.hpp"
 #include "gateway/webhook_gate.hpp"
 
 namespace faas::gateway {
@@ -104,10 +105,7 @@ awaitable<void> fail(Call& c,
         res.headers.set("X-Served-By", std::string("faas/") + version_release());
     }
     c.status = res.status;
-    if (!c.ex.body_done()) {
-        c.ex.close_connection();  // the unread request body has nowhere to go
-    }
-    co_await http::send(c.ex, std::move(res));
+    co_await answer(c.ex, std::move(res));
 }
 
 // A function annotated with com.faas.webhook is verified on the sync route too, else the
