@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/http/respond.hpp"
 #include "core/json/json.hpp"
 #include "core/openfaas/types.hpp"
 #include "core/text/text.hpp"
@@ -74,60 +75,62 @@ std::uint64_t alert_target(const openfaas::StringMap& labels, std::uint64_t curr
     return std::min(current + step, max);
 }
 
-awaitable<void> handle_alert(ThreadState& ts, http::Exchange& ex) {
+namespace {
+
+// Scales one alert's function to the replica count the alert asks for. "" when done (or skipped:
+// a failing status lookup is skipped, as OpenFaaS does), else why the scale request failed.
+awaitable<std::string> apply_alert(ThreadState& ts, const Alert& a) {
     const Shared& sh = ts.shared;
-    auto body = co_await ex.read_body(1U << 20U);
-    if (!body) {
-        ex.close_connection();
-        (void)co_await ex.respond(http::text_error(400, "Unable to parse alert, bad format."));
-        co_return;
+    const auto q = openfaas::split_name(a.function, sh.config.function_namespace);
+    std::string name = q.name;
+    std::string ns = q.namespace_;
+    auto found = co_await ts.provider.lookup_function(name, ns, std::chrono::seconds(5));
+    if (!found.status) {
+        co_return std::string();
     }
-    auto alerts = parse_alerts(body.value());
+    const openfaas::FunctionStatus& status = *found.status;
+    const std::uint64_t want = alert_target(status.labels, status.replicas, a.status == "firing");
+    if (want == status.replicas) {
+        co_return std::string();
+    }
+    auto r = co_await ts.provider.scale(name, ns, want);
+    if (!r || (r->status != 200 && r->status != 202)) {
+        std::string why = !r ? r.error().what() : "provider answered " + std::to_string(r->status);
+        sh.log->warn("alert scale failed fn={}.{} replicas={} error=\"{}\"", q.name, q.namespace_,
+                     want, why);
+        co_return why;
+    }
+    sh.log->info("alert scaled fn={}.{} status={} from={} to={}", q.name, q.namespace_, a.status,
+                 status.replicas, want);
+    co_return std::string();
+}
+
+}  // namespace
+
+awaitable<void> handle_alert(ThreadState& ts, http::Exchange& ex) {
+    auto body = co_await ex.read_body(1U << 20U);
+    const auto alerts = body ? parse_alerts(body.value()) : std::nullopt;
     if (!alerts) {
-        (void)co_await ex.respond(http::text_error(400, "Unable to parse alert, bad format."));
+        if (!body) {
+            ex.close_connection();
+        }
+        http::Response bad = http::error_response(
+            make_error(errc::bad_request, "Unable to parse alert, bad format."));
+        co_await http::send(ex, std::move(bad));
         co_return;
     }
     std::string errors;
     for (std::size_t i = 0; i < alerts->size(); ++i) {
-        const Alert& a = (*alerts)[i];
-        const auto q = openfaas::split_name(a.function, sh.config.function_namespace);
-        std::string target = "/system/function/" + q.name + "?namespace=" + q.namespace_ + "&usage=false";
-        auto st = co_await ts.provider_call("GET", std::move(target), "", std::chrono::seconds(5));
-        if (!st || st->status != 200) {
-            continue;  // a failing status lookup is skipped, as OpenFaaS does
-        }
-        auto status = openfaas::parse_status(st->body);
-        if (!status) {
-            continue;
-        }
-        const std::uint64_t want = alert_target(status->labels, status->replicas, a.status == "firing");
-        if (want == status->replicas) {
-            continue;
-        }
-        openfaas::ScaleServiceRequest req;
-        req.service_name = q.name;
-        req.namespace_ = q.namespace_;
-        req.replicas = want;
-        std::string scale_body = openfaas::to_json(req);
-        std::string scale_target = "/system/scale-function/" + q.name + "?namespace=" + q.namespace_;
-        auto r = co_await ts.provider_call("POST", std::move(scale_target), std::move(scale_body),
-                                           std::chrono::seconds(10));
-        if (!r || (r->status != 200 && r->status != 202)) {
-            const std::string why = !r ? r.error().what() : "provider answered " + std::to_string(r->status);
+        const std::string why = co_await apply_alert(ts, (*alerts)[i]);
+        if (!why.empty()) {
             errors += "[" + std::to_string(i) + "] " + why + "\n";
-            sh.log->warn("alert scale failed fn={}.{} replicas={} error=\"{}\"", q.name, q.namespace_,
-                         want, why);
-            continue;
         }
-        sh.log->info("alert scaled fn={}.{} status={} from={} to={}", q.name, q.namespace_, a.status,
-                     status->replicas, want);
     }
+    http::Response res;
     if (!errors.empty()) {
-        (void)co_await ex.respond(http::text_error(500, errors));
-        co_return;
+        res = http::error_response(make_error(errc::internal, errors));
     }
-    http::Response ok;
-    (void)co_await ex.respond(std::move(ok));
+    co_await http::send(ex, std::move(res));
 }
 
 }  // namespace faas::gateway

@@ -22,12 +22,6 @@ std::string provider_url(const config::Env& env, const char* name, const std::st
     return url;
 }
 
-std::chrono::nanoseconds positive(const config::Env& env, const char* name,
-                                  std::chrono::nanoseconds fallback) {
-    const auto d = env.duration(name, fallback);
-    return d.count() > 0 ? d : fallback;
-}
-
 }  // namespace
 
 Config load(const config::Env& env) {
@@ -41,9 +35,11 @@ Config load(const config::Env& env) {
     }
     c.functions_provider_url = provider_url(env, "functions_provider_url", c.functions_provider_url);
     c.logs_provider_url = provider_url(env, "logs_provider_url", c.functions_provider_url);
-    c.read_timeout = positive(env, "read_timeout", seconds(60));
-    c.write_timeout = positive(env, "write_timeout", seconds(60));
-    c.upstream_timeout = positive(env, "upstream_timeout", seconds(60));
+    c.read_timeout = env.positive_duration("read_timeout", seconds(60), config::IfZero::UseDefault);
+    c.write_timeout =
+        env.positive_duration("write_timeout", seconds(60), config::IfZero::UseDefault);
+    c.upstream_timeout =
+        env.positive_duration("upstream_timeout", seconds(60), config::IfZero::UseDefault);
     c.basic_auth = env.flag("basic_auth", false);
     c.secret_mount_path = env.string("secret_mount_path", "/run/secrets/");
     if (c.secret_mount_path.empty()) {
@@ -52,7 +48,8 @@ Config load(const config::Env& env) {
     // Every shipped OpenFaaS install turns scale from zero on; so do we. Only "true" is true,
     // so the way to turn it off is any other value ("false").
     c.scale_from_zero = env.get("scale_from_zero").value_or("true") == "true";
-    c.scale_from_zero_timeout = positive(env, "scale_from_zero_timeout", seconds(60));
+    c.scale_from_zero_timeout =
+        env.positive_duration("scale_from_zero_timeout", seconds(60), config::IfZero::UseDefault);
     c.function_namespace = env.string("function_namespace", "openfaas-fn");
     if (c.function_namespace.empty()) {
         c.function_namespace = "openfaas-fn";
@@ -61,7 +58,8 @@ Config load(const config::Env& env) {
         static_cast<std::size_t>(env.integer("max_idle_conns_per_host", 1024, 0, 1'000'000));
     c.threads = static_cast<std::size_t>(env.integer("gateway_threads", 2, 1, 256));
     c.max_request_size = env.bytes("max_request_size", 32ULL << 20U);
-    c.endpoints_wait = positive(env, "endpoints_wait", seconds(30));
+    c.endpoints_wait =
+        env.positive_duration("endpoints_wait", seconds(30), config::IfZero::UseDefault);
     if (c.endpoints_wait > seconds(60)) {
         c.endpoints_wait = seconds(60);
     }

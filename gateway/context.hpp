@@ -1,29 +1,29 @@
 #pragma once
-// State the gateway's request handlers share. Shared is one per process (immutable after start,
-// atomics or a small lock where threads meet); ThreadState is one per I/O thread and never
-// crosses threads: its ClientPool, Balancer, metric cache and current endpoint snapshot belong
-// to that thread's io_context.
+// The gateway's wiring: which feature objects exist and who shares them. Each feature owns its
+// state. Shared is one per process: the immutable provider link and the features threads share
+// (the /system route table, read-only; scale claims and the webhook secret cache, each behind
+// its own small lock). ThreadState is one per I/O thread and never crosses threads: its client
+// pool, endpoint view, balancer, metric cache, webhook secret reads and queue checks belong to
+// that thread's io_context.
 #include <atomic>
-#include <chrono>
 #include <functional>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
-#include "core/async/async_event.hpp"
+#include "core/http/basic_auth.hpp"
 #include "core/http/client.hpp"
 #include "core/http/exchange.hpp"
 #include "core/log/log.hpp"
-#include "core/openfaas/types.hpp"
-#include "gateway/auth.hpp"
+#include "gateway/async.hpp"
 #include "gateway/balancer.hpp"
 #include "gateway/config.hpp"
+#include "gateway/endpoint_view.hpp"
 #include "gateway/metrics.hpp"
+#include "gateway/provider_link.hpp"
 #include "gateway/routing.hpp"
+#include "gateway/scale_claims.hpp"
 #include "gateway/snapshot.hpp"
+#include "gateway/system_routes.hpp"
 #include "gateway/webhook_gate.hpp"
 
 namespace faas::gateway {
@@ -31,39 +31,24 @@ namespace faas::gateway {
 class AsyncQueue;
 
 struct Shared {
-    Shared(const Config& c, log::Logger l, Metrics& m) : config(c), log(std::move(l)), metrics(m) {}
+    // Reads the basic-auth secrets when basic_auth=true. Throws config::ConfigError for settings
+    // that cannot work (unreadable secrets, a provider URL that is not http://).
+    Shared(const Config& c, log::Logger l, Metrics& m);
 
     const Config& config;
     log::Logger log;
     Metrics& metrics;
-    http::Endpoint provider;
-    std::string provider_prefix;  // the provider URL's path without its trailing '/'
-    http::Endpoint logs_provider;
-    std::string logs_prefix;
-    std::optional<Credentials> credentials;  // basic_auth=true
-    std::string provider_auth;                // Authorization sent to the provider, or ""
-    // Asks the discovery thread for a fresh endpoint list now (safe from any thread).
-    std::function<void()> request_refresh;
-    std::atomic<bool> stopping{false};
+    const std::optional<http::Credentials> credentials;  // basic_auth=true
+    const ProviderLink provider;
+    const SystemRoutes system_routes;
+    ScaleClaims scale_claims;
+    WebhookSecrets webhook_secrets;
     // The JetStream connection of the async routes (owned by Gateway::Impl; never null once
     // the gateway runs).
     AsyncQueue* queue = nullptr;
-    WebhookSecrets webhook_secrets;
-
-    // Scale from zero is asked once per function however many calls wait for it: the first
-    // caller claims it. A claim covers callers that see the same (or an older) endpoint list
-    // generation; a newer list showing zero replicas again (scaled down since) needs a new
-    // request, and a claim lapses after a while so a lost request is sent again.
-    bool claim_scale(const std::string& function, std::uint64_t generation);
-    void release_scale(const std::string& function);
-
-private:
-    struct Claim {
-        std::chrono::steady_clock::time_point at;
-        std::uint64_t generation = 0;
-    };
-    std::mutex scale_mu_;
-    std::unordered_map<std::string, Claim> scale_claims_;
+    // Asks the discovery thread for a fresh endpoint list now (safe from any thread).
+    std::function<void()> request_refresh;
+    std::atomic<bool> stopping{false};
 };
 
 struct ThreadState {
@@ -72,35 +57,16 @@ struct ThreadState {
     asio::io_context& ioc;
     Shared& shared;
     http::ClientPool client;
-    SnapshotPtr snapshot;
+    ProviderClient provider;
+    EndpointView endpoints;
     Balancer balancer;
     CallMetrics metrics;
-    // Webhook secrets being read from the provider by this thread, by "name.namespace".
-    std::unordered_map<std::string, std::shared_ptr<SecretRead>> secret_reads;
-    // When each queue's durable consumer is to be checked again (async.cpp).
-    std::unordered_map<std::string, std::chrono::steady_clock::time_point> queue_checks;
+    WebhookGate webhook;
+    AsyncPublisher publisher;
 
-    // Installs a new snapshot and wakes every call waiting for one (this thread only).
+    // Installs a new endpoint snapshot: the view wakes the calls waiting for one, the balancer
+    // forgets what the old list made it remember (this thread only).
     void set_snapshot(SnapshotPtr snap);
-    // Returns true once this thread's snapshot generation differs from `seen` (at once if it
-    // already does), false when `deadline` passed first. Event-driven, never polls.
-    awaitable<bool> wait_change(std::uint64_t seen, std::chrono::steady_clock::time_point deadline);
-
-    // A call to the provider (`target` below its URL path) with the gateway's credentials.
-    awaitable<Result<http::Response>> provider_call(std::string method, std::string target,
-                                                    std::string body,
-                                                    std::chrono::nanoseconds timeout);
-
-    // GET /system/function/<name>?namespace=<ns>: a function the endpoint list does not show
-    // (yet). `status` is set when it is deployed; otherwise `reason` says why not.
-    struct Lookup {
-        std::optional<openfaas::FunctionStatus> status;
-        std::string reason;
-    };
-    awaitable<Lookup> lookup_function(std::string name, std::string namespace_);
-
-private:
-    std::vector<async::AsyncEvent*> waiters_;
 };
 
 // X-Start-Time: now as Unix nanoseconds in decimal.
@@ -111,7 +77,7 @@ awaitable<void> handle_function(ThreadState& ts, http::Exchange& ex, FunctionRou
 awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex);
 awaitable<void> handle_healthz(ThreadState& ts, http::Exchange& ex);
 awaitable<void> handle_ui(http::Exchange& ex);
-// POST /async-function/... and /async-batch/... (async.cpp).
+// POST /async-function/... (async.cpp) and /async-batch/... (async_batch.cpp).
 awaitable<void> handle_async(ThreadState& ts, http::Exchange& ex, FunctionRoute route);
 awaitable<void> handle_batch(ThreadState& ts, http::Exchange& ex, FunctionRoute route);
 

@@ -16,7 +16,11 @@ std::string go_duration(std::chrono::nanoseconds d) {
 }  // namespace
 
 Discovery::Discovery(asio::io_context& ioc, Shared& shared, Publish publish)
-    : ioc_(ioc), shared_(shared), publish_(std::move(publish)), client_(ioc.get_executor()) {}
+    : ioc_(ioc),
+      shared_(shared),
+      publish_(std::move(publish)),
+      client_(ioc.get_executor()),
+      provider_(shared.provider, client_) {}
 
 void Discovery::start() {
     asio::co_spawn(ioc_, [this]() -> awaitable<void> { co_await poll_loop(); }, asio::detached);
@@ -51,14 +55,8 @@ awaitable<Result<Snapshot>> Discovery::fetch(bool hold) {
         target += "?since=" + std::to_string(generation_) +
                   "&wait=" + go_duration(shared_.config.endpoints_wait);
     }
-    http::Request req;
-    req.target = shared_.provider_prefix + target;
-    if (!shared_.provider_auth.empty()) {
-        req.headers.set("Authorization", shared_.provider_auth);
-    }
-    http::CallOptions options;
-    options.timeout = shared_.config.endpoints_wait + std::chrono::seconds(10);
-    auto res = co_await client_.request(shared_.provider, std::move(req), options);
+    auto res = co_await provider_.get(std::move(target),
+                                      shared_.config.endpoints_wait + std::chrono::seconds(10));
     if (!res) {
         co_return res.error();
     }
@@ -73,7 +71,7 @@ awaitable<Result<Snapshot>> Discovery::fetch(bool hold) {
 void Discovery::accept(Snapshot snap) {
     if (provider_down_) {
         provider_down_ = false;
-        shared_.log->info("provider reachable again provider={}", shared_.provider.key());
+        shared_.log->info("provider reachable again provider={}", shared_.provider.endpoint.key());
     }
     if (have_ && snap.generation == generation_) {
         return;
@@ -98,11 +96,11 @@ void Discovery::failed(const Error& e) {
     // Once per outage at warn; the counter tells how long it lasted.
     if (!provider_down_) {
         provider_down_ = true;
-        shared_.log->warn("endpoint list failed provider={} error=\"{}\"", shared_.provider.key(),
-                          e.what());
+        shared_.log->warn("endpoint list failed provider={} error=\"{}\"",
+                          shared_.provider.endpoint.key(), e.what());
     } else {
-        shared_.log->debug("endpoint list failed provider={} error=\"{}\"", shared_.provider.key(),
-                           e.what());
+        shared_.log->debug("endpoint list failed provider={} error=\"{}\"",
+                           shared_.provider.endpoint.key(), e.what());
     }
 }
 

@@ -10,6 +10,7 @@
 #include "core/asio.hpp"
 #include "core/http/client.hpp"
 #include "gateway/context.hpp"
+#include "gateway/provider_link.hpp"
 #include "gateway/snapshot.hpp"
 
 namespace faas::gateway {
@@ -32,7 +33,8 @@ private:
     asio::io_context& ioc_;
     Shared& shared_;
     Publish publish_;
-    http::ClientPool client_;
+    http::ClientPool client_;  // its own: the long poll holds a connection
+    ProviderClient provider_;
     std::uint64_t generation_ = 0;
     bool have_ = false;
     bool provider_down_ = false;

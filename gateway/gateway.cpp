@@ -4,28 +4,27 @@
 #include <optional>
 #include <vector>
 
+#include "core/daemon/admin.hpp"
+#include "core/daemon/signals.hpp"
 #include "core/http/io_pool.hpp"
+#include "core/http/respond.hpp"
 #include "core/http/server.hpp"
-#include "core/metrics/metrics.hpp"
 #include "gateway/async_queue.hpp"
 #include "gateway/context.hpp"
 #include "gateway/discovery.hpp"
 
 namespace faas::gateway {
 
-using boost::system::error_code;
-
 namespace {
 
-std::string path_prefix(const std::string& url_path) {
-    std::string p = url_path;
-    while (!p.empty() && p.back() == '/') {
-        p.pop_back();
-    }
-    return p;
-}
-
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// 405 for a method a function route does not relay; the unread body closes the connection.
+awaitable<void> refuse_method(http::Exchange& ex) {
+    ex.close_connection();
+    http::Response res = http::method_not_allowed_response();
+    co_await http::send(ex, std::move(res));
+}
 
 }  // namespace
 
@@ -40,9 +39,20 @@ struct Gateway::Impl {
     }
 
     awaitable<void> handle(ThreadState& ts, http::Exchange& ex);
-    awaitable<void> handle_metrics(http::Exchange& ex);
+    // /function/..., and "/" with X-Function (our extension) or the redirect to the UI.
+    awaitable<void> handle_function_path(ThreadState& ts, http::Exchange& ex);
+    awaitable<void> handle_root(ThreadState& ts, http::Exchange& ex);
+    // /system/* and /ui/, behind basic auth when it is on.
+    awaitable<void> handle_protected(ThreadState& ts, http::Exchange& ex);
+    // The graceful stop StopSignals starts on the first SIGTERM/SIGINT.
     awaitable<void> shutdown_sequence();
     void publish(SnapshotPtr snap);
+
+    // The steps of run().
+    void make_states();
+    // False after logging why a port could not be bound.
+    bool listen();
+    void log_listening() const;
 
     Config config;
     log::Logger log;
@@ -55,9 +65,8 @@ struct Gateway::Impl {
     std::vector<std::unique_ptr<ThreadState>> states;
     std::unique_ptr<Discovery> discovery;
     std::unique_ptr<http::Server> server;
-    std::unique_ptr<http::Server> metrics_server;
-    std::optional<asio::signal_set> signals;
-    bool shutdown_started = false;
+    std::unique_ptr<http::Server> metrics_server;  // /metrics and /healthz (core/daemon/admin)
+    std::optional<daemon::StopSignals> stop_signals;
 };
 
 void Gateway::Impl::publish(SnapshotPtr snap) {
@@ -68,91 +77,68 @@ void Gateway::Impl::publish(SnapshotPtr snap) {
 
 awaitable<void> Gateway::Impl::handle(ThreadState& ts, http::Exchange& ex) {
     const std::string_view path = ex.path();
-    const auto protect = [&]() -> bool {
-        return !shared.credentials || authorized(*shared.credentials, ex.header("Authorization"));
-    };
     if (path == "/function" || starts_with(path, "/function/")) {
-        if (!function_method_allowed(ex.method())) {
-            ex.close_connection();
-            (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
-            co_return;
-        }
-        auto route = parse_function_route(ex.target(), config.function_namespace);
-        co_await handle_function(ts, ex, std::move(*route));
-        co_return;
-    }
-    if (auto route = parse_async_route(ex.target(), config.function_namespace)) {
-        co_await handle_async(ts, ex, std::move(*route));
-        co_return;
-    }
-    if (auto route = parse_batch_route(ex.target(), config.function_namespace)) {
-        co_await handle_batch(ts, ex, std::move(*route));
-        co_return;
-    }
-    if (path == "/healthz") {
+        co_await handle_function_path(ts, ex);
+    } else if (auto async_route = parse_async_route(ex.target(), config.function_namespace)) {
+        co_await handle_async(ts, ex, std::move(*async_route));
+    } else if (auto batch_route = parse_batch_route(ex.target(), config.function_namespace)) {
+        co_await handle_batch(ts, ex, std::move(*batch_route));
+    } else if (path == "/healthz") {
         co_await handle_healthz(ts, ex);
-        co_return;
-    }
-    if (starts_with(path, "/system/")) {
-        if (!protect()) {
+    } else if (starts_with(path, "/system/") || path == "/ui" || starts_with(path, "/ui/")) {
+        co_await handle_protected(ts, ex);
+    } else if (path == "/") {
+        co_await handle_root(ts, ex);
+    } else {
+        if (!ex.body_done()) {
             ex.close_connection();
-            (void)co_await ex.respond(unauthorized_response());
-            co_return;
         }
-        co_await handle_system(ts, ex);
-        co_return;
+        http::Response res = http::not_found_response();
+        co_await http::send(ex, std::move(res));
     }
-    if (path == "/ui" || starts_with(path, "/ui/")) {
-        if (!protect()) {
-            (void)co_await ex.respond(unauthorized_response());
-            co_return;
-        }
-        co_await handle_ui(ex);
-        co_return;
-    }
-    if (path == "/") {
-        // Our extension: "X-Function: <name>" on "/" routes the request to that function.
-        if (auto fn = ex.header("X-Function"); fn && !fn->empty()) {
-            if (!function_method_allowed(ex.method())) {
-                ex.close_connection();
-                (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
-                co_return;
-            }
-            auto route = route_from_header(*fn, ex.target(), config.function_namespace);
-            co_await handle_function(ts, ex, std::move(route));
-            co_return;
-        }
-        http::Response res;
-        res.status = 307;
-        res.headers.set("Location", "/ui/");
-        (void)co_await ex.respond(std::move(res));
-        co_return;
-    }
-    if (!ex.body_done()) {
-        ex.close_connection();
-    }
-    (void)co_await ex.respond(http::text_error(404, "404 page not found"));
 }
 
-awaitable<void> Gateway::Impl::handle_metrics(http::Exchange& ex) {
-    const std::string_view path = ex.path();
-    if (path == "/metrics" || path == "/healthz") {
-        if (ex.method() != "GET" && ex.method() != "HEAD") {
-            (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
-            co_return;
-        }
-        http::Response res;
-        if (path == "/metrics") {
-            res.headers.set("Content-Type", metrics::kContentType);
-            res.body = metrics::serialize(metrics.registry);
-        } else {
-            res.headers.set("Content-Type", "text/plain; charset=utf-8");
-            res.body = "OK";
-        }
-        (void)co_await ex.respond(std::move(res));
+awaitable<void> Gateway::Impl::handle_function_path(ThreadState& ts, http::Exchange& ex) {
+    if (!function_method_allowed(ex.method())) {
+        co_await refuse_method(ex);
         co_return;
     }
-    (void)co_await ex.respond(http::text_error(404, "404 page not found"));
+    auto route = parse_function_route(ex.target(), config.function_namespace);
+    co_await handle_function(ts, ex, std::move(*route));
+}
+
+awaitable<void> Gateway::Impl::handle_root(ThreadState& ts, http::Exchange& ex) {
+    // Our extension: "X-Function: <name>" on "/" routes the request to that function.
+    if (auto fn = ex.header("X-Function"); fn && !fn->empty()) {
+        if (!function_method_allowed(ex.method())) {
+            co_await refuse_method(ex);
+            co_return;
+        }
+        auto route = route_from_header(*fn, ex.target(), config.function_namespace);
+        co_await handle_function(ts, ex, std::move(route));
+        co_return;
+    }
+    http::Response res;
+    res.status = 307;
+    res.headers.set("Location", "/ui/");
+    co_await http::send(ex, std::move(res));
+}
+
+awaitable<void> Gateway::Impl::handle_protected(ThreadState& ts, http::Exchange& ex) {
+    const bool system = starts_with(ex.path(), "/system/");
+    if (shared.credentials && !http::authorized(*shared.credentials, ex.header("Authorization"))) {
+        if (system) {
+            ex.close_connection();
+        }
+        http::Response res = http::unauthorized_response();
+        co_await http::send(ex, std::move(res));
+        co_return;
+    }
+    if (system) {
+        co_await handle_system(ts, ex);
+    } else {
+        co_await handle_ui(ex);
+    }
 }
 
 awaitable<void> Gateway::Impl::shutdown_sequence() {
@@ -167,93 +153,81 @@ awaitable<void> Gateway::Impl::shutdown_sequence() {
 }
 
 Gateway::Gateway(Config config, log::Logger log)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(log))) {
-    Impl& d = *impl_;
-    auto provider = http::parse_url(d.config.functions_provider_url);
-    auto logs = http::parse_url(d.config.logs_provider_url);
-    if (!provider || !logs) {
-        throw config::ConfigError("functions_provider_url/logs_provider_url: not an http:// URL");
-    }
-    d.shared.provider = provider->endpoint;
-    d.shared.provider_prefix = path_prefix(provider->path);
-    d.shared.logs_provider = logs->endpoint;
-    d.shared.logs_prefix = path_prefix(logs->path);
-    if (d.config.basic_auth) {
-        d.shared.credentials = load_credentials(d.config.secret_mount_path);
-        d.shared.provider_auth = basic_header(*d.shared.credentials);
-    }
-}
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(log))) {}
 
 Gateway::~Gateway() = default;
 
-int Gateway::run() {
-    Impl& d = *impl_;
-    const Config& c = d.config;
-    for (std::size_t i = 0; i < d.pool.size(); ++i) {
-        d.states.push_back(std::make_unique<ThreadState>(d.pool.context(i), d.shared));
+void Gateway::Impl::make_states() {
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+        states.push_back(std::make_unique<ThreadState>(pool.context(i), shared));
     }
-    d.discovery = std::make_unique<Discovery>(d.pool.context(0), d.shared,
-                                              [&d](SnapshotPtr s) { d.publish(std::move(s)); });
-    d.shared.request_refresh = [&d] {
-        asio::post(d.pool.context(0), [&d] { d.discovery->refresh(); });
+    discovery = std::make_unique<Discovery>(pool.context(0), shared,
+                                            [this](SnapshotPtr s) { publish(std::move(s)); });
+    shared.request_refresh = [this] {
+        asio::post(pool.context(0), [this] { discovery->refresh(); });
     };
+}
 
+bool Gateway::Impl::listen() {
     http::ServerOptions so;
-    so.address = c.bind_address;
-    so.port = c.port;
-    so.read_timeout = c.read_timeout;
-    so.write_timeout = c.write_timeout;
+    so.address = config.bind_address;
+    so.port = config.port;
+    so.read_timeout = config.read_timeout;
+    so.write_timeout = config.write_timeout;
     try {
-        d.server = std::make_unique<http::Server>(
-            d.pool, so,
-            [&d](asio::io_context& ioc) -> http::Handler {
+        server = std::make_unique<http::Server>(
+            pool, so,
+            [this](asio::io_context& ioc) -> http::Handler {
                 ThreadState* ts = nullptr;
-                for (auto& s : d.states) {
+                for (auto& s : states) {
                     if (&s->ioc == &ioc) {
                         ts = s.get();
                     }
                 }
                 FAAS_ASSERT(ts != nullptr);
-                return [&d, ts](http::Exchange& ex) { return d.handle(*ts, ex); };
+                return [this, ts](http::Exchange& ex) { return handle(*ts, ex); };
             },
-            d.log);
-        if (c.metrics_port >= 0) {
-            http::ServerOptions mo;
-            mo.address = c.bind_address;
-            mo.port = static_cast<std::uint16_t>(c.metrics_port);
-            d.metrics_server = std::make_unique<http::Server>(
-                d.pool, mo,
-                [&d](asio::io_context&) -> http::Handler {
-                    return [&d](http::Exchange& ex) { return d.handle_metrics(ex); };
-                },
-                d.log);
+            log);
+        if (config.metrics_port >= 0) {
+            metrics_server = daemon::make_admin_server(
+                pool, config.bind_address, static_cast<std::uint16_t>(config.metrics_port),
+                metrics.registry, daemon::AdminRoutes{}, log);
         }
     } catch (const std::system_error& e) {
-        d.log->critical("cannot listen address={} port={} metrics_port={} error=\"{}\"",
-                        c.bind_address, c.port, c.metrics_port, e.what());
+        log->critical("cannot listen address={} port={} metrics_port={} error=\"{}\"",
+                      config.bind_address, config.port, config.metrics_port, e.what());
+        return false;
+    }
+    return true;
+}
+
+void Gateway::Impl::log_listening() const {
+    const Config& c = config;
+    log->info(
+        "listening port={} metrics_port={} address={} provider={} threads={} "
+        "scale_from_zero={} basic_auth={} version={} sha={}",
+        server->port(), metrics_server ? static_cast<int>(metrics_server->port()) : -1,
+        c.bind_address, c.functions_provider_url, pool.size(), c.scale_from_zero, c.basic_auth,
+        version_release(), version_sha());
+    log->flush();  // the line that says it is ready: not up to 100 ms late
+}
+
+int Gateway::run() {
+    Impl& d = *impl_;
+    d.make_states();
+    if (!d.listen()) {
         return 1;
     }
-
-    d.signals.emplace(d.pool.context(0), SIGTERM, SIGINT);
-    d.signals->async_wait([&d](const error_code& ec, int) {
-        if (!ec && !d.shutdown_started) {
-            d.shutdown_started = true;
-            asio::co_spawn(d.pool.context(0), d.shutdown_sequence(), asio::detached);
-        }
+    d.stop_signals.emplace(d.pool.context(0), [&d](int /*signal*/) -> awaitable<void> {
+        co_await d.shutdown_sequence();
     });
-
     d.queue.start();
     d.discovery->start();
     d.server->start();
     if (d.metrics_server) {
         d.metrics_server->start();
     }
-    d.log->info("listening port={} metrics_port={} address={} provider={} threads={} "
-                "scale_from_zero={} basic_auth={} version={} sha={}",
-                d.server->port(), d.metrics_server ? static_cast<int>(d.metrics_server->port()) : -1,
-                c.bind_address, c.functions_provider_url, d.pool.size(), c.scale_from_zero,
-                c.basic_auth, version_release(), version_sha());
-    d.log->flush();  // the line that says it is ready: not up to 100 ms late
+    d.log_listening();
     d.pool.run();
     return 0;
 }

@@ -2,12 +2,16 @@
 // The gateway picks the replica itself from the endpoint snapshot, holds the call while the
 // function scales from zero or its replicas restart, and retries on another replica when one
 // refuses the connection (nothing was sent, so that is safe).
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/http/respond.hpp"
 #include "core/openfaas/types.hpp"
 #include "gateway/context.hpp"
+#include "gateway/system_routes.hpp"
 #include "gateway/webhook_gate.hpp"
 
 namespace faas::gateway {
@@ -41,7 +45,18 @@ struct Call {
     std::optional<std::string> replay;
     std::string replica;  // id of the replica that answered
     int status = 0;
+    // Routing state (route_call): what was done already for this call.
+    bool rechecked = false;    // asked the provider about a function missing from the list
+    bool started = false;      // counted as started (and its webhook verified)
+    bool scale_asked = false;  // this call sent the scale-from-zero request
+    std::optional<Clock::time_point> held_since;  // waiting for a replica since
+    std::vector<std::string> tried;               // replicas that refused, in this generation
+    std::uint64_t tried_generation = 0;
 };
+
+// What route_call does after a step: try again at once, wait for a newer endpoint list, or stop
+// (the call was answered).
+enum class Next { Retry, Wait, Done };
 
 // Headers the gateway adds to the replica's request and to the caller's response (§1.3, §1.5).
 void prepare(Call& c) {
@@ -77,8 +92,11 @@ void prepare(Call& c) {
 }
 
 // Answers with an error made here (not by the function), with the call's own headers.
-awaitable<void> fail(Call& c, int status, const std::string& message, bool with_call_headers = true) {
-    http::Response res = http::text_error(status, message);
+awaitable<void> fail(Call& c,
+                     errc code,
+                     const std::string& message,
+                     bool with_call_headers = true) {
+    http::Response res = http::error_response(make_error(code, message));
     if (with_call_headers) {
         for (const auto& h : c.opts.response_headers) {
             res.headers.set(h.name, h.value);
@@ -86,11 +104,8 @@ awaitable<void> fail(Call& c, int status, const std::string& message, bool with_
     } else {
         res.headers.set("X-Served-By", std::string("faas/") + version_release());
     }
-    c.status = status;
-    if (!c.ex.body_done()) {
-        c.ex.close_connection();  // the unread request body has nowhere to go
-    }
-    (void)co_await c.ex.respond(std::move(res));
+    c.status = res.status;
+    co_await answer(c.ex, std::move(res));
 }
 
 // A function annotated with com.faas.webhook is verified on the sync route too, else the
@@ -104,23 +119,24 @@ awaitable<bool> verify_webhook(Call& c, const FunctionEntry& f) {
     auto body = co_await c.ex.read_body(limit);
     if (!body) {
         if (body.error().code == errc::body_too_large) {
-            co_await fail(c, 413,
-                          "request body too large: the limit (max_request_size) is " +
-                              std::to_string(limit) + " bytes");
+            const std::string message = "request body too large: the limit (max_request_size) is " +
+                                        std::to_string(limit) + " bytes";
+            co_await fail(c, errc::body_too_large, message);
         } else {
-            co_await fail(c, 400, "cannot read the request body: " + body.error().what());
+            const std::string message = "cannot read the request body: " + body.error().what();
+            co_await fail(c, errc::bad_request, message);
         }
         co_return false;
     }
     WebhookOutcome outcome =
-        co_await check_webhook(c.ts, c.key, f, c.ex.headers(), body.value(), c.call_id);
+        co_await c.ts.webhook.check(c.key, f, c.ex.headers(), body.value(), c.call_id);
     if (outcome.answer) {
         http::Response res = std::move(*outcome.answer);
         for (const auto& h : c.opts.response_headers) {
             res.headers.set(h.name, h.value);
         }
         c.status = res.status;
-        (void)co_await c.ex.respond(std::move(res));
+        co_await http::send(c.ex, std::move(res));
         co_return false;
     }
     c.replay = std::move(body.value());
@@ -129,14 +145,9 @@ awaitable<bool> verify_webhook(Call& c, const FunctionEntry& f) {
 
 // POST /system/scale-function/<fn> to max(1, minReplicas).
 awaitable<Status> scale_up(Call& c, std::uint64_t replicas) {
-    openfaas::ScaleServiceRequest req;
-    req.service_name = c.route.name;
-    req.namespace_ = c.route.namespace_;
-    req.replicas = replicas;
-    std::string body = openfaas::to_json(req);
-    std::string target = "/system/scale-function/" + c.route.name + "?namespace=" + c.route.namespace_;
-    auto r = co_await c.ts.provider_call("POST", std::move(target), std::move(body),
-                                         std::chrono::seconds(10));
+    std::string name = c.route.name;
+    std::string ns = c.route.namespace_;
+    auto r = co_await c.ts.provider.scale(std::move(name), std::move(ns), replicas);
     if (!r) {
         co_return r.error();
     }
@@ -176,121 +187,161 @@ awaitable<bool> try_replica(Call& c, const Replica& replica) {
     }
     c.replica = replica.id;
     if (err.code == errc::timeout) {
-        co_await fail(c, 504,
-                      "function " + c.key + " did not answer within upstream_timeout=" +
-                          seconds_text(c.ts.shared.config.upstream_timeout));
+        const std::string message = "function " + c.key +
+                                    " did not answer within upstream_timeout=" +
+                                    seconds_text(c.ts.shared.config.upstream_timeout);
+        co_await fail(c, errc::timeout, message);
     } else if (err.code == errc::body_too_large) {
-        co_await fail(c, 413,
-                      "request body too large: the limit (max_request_size) is " +
-                          std::to_string(c.ts.shared.config.max_request_size) + " bytes");
+        const std::string message = "request body too large: the limit (max_request_size) is " +
+                                    std::to_string(c.ts.shared.config.max_request_size) + " bytes";
+        co_await fail(c, errc::body_too_large, message);
     } else {
-        co_await fail(c, 502, "error calling function " + c.key + " (replica " + replica.id +
-                                  "): " + err.what());
+        const std::string message =
+            "error calling function " + c.key + " (replica " + replica.id + "): " + err.what();
+        co_await fail(c, errc::upstream_failed, message);
     }
-    if (c.status != 413) {
+    if (err.code != errc::body_too_large) {
         c.ts.shared.log->warn("call failed fn={} call_id={} replica={} status={} error=\"{}\"",
                               c.key, c.call_id, replica.id, c.status, err.what());
     }
     co_return true;
 }
 
+// A function missing from the endpoint list: asks the provider. False after answering 404;
+// true when it is deployed but not in the list yet (a fresh list is asked for).
+awaitable<bool> recheck(Call& c) {
+    c.rechecked = true;
+    std::string name = c.route.name;
+    std::string ns = c.route.namespace_;
+    auto found = co_await c.ts.provider.lookup_function(std::move(name), std::move(ns),
+                                                        std::chrono::seconds(3));
+    if (!found.status) {
+        const std::string message = "error finding function " + c.key + ": " + found.reason;
+        co_await fail(c, errc::not_found, message, false);
+        co_return false;
+    }
+    c.ts.shared.request_refresh();
+    co_return true;
+}
+
+// Counts the call as started, once. Its webhook is verified then too: false when that answered.
+awaitable<bool> begin(Call& c, const FunctionEntry& f) {
+    c.started = true;
+    c.ts.metrics.started(c.key);
+    co_return co_await verify_webhook(c, f);
+}
+
+// Relays the call to the replica the balancer picks. Wait when there is none to pick.
+awaitable<Next> call_replica(Call& c, const FunctionEntry& f) {
+    const std::optional<std::size_t> pick = c.ts.balancer.choose(c.key, f, c.tried);
+    if (!pick) {
+        co_return Next::Wait;
+    }
+    const Replica replica = f.endpoints[*pick];
+    if (c.held_since) {
+        const double waited = seconds_since(*c.held_since);
+        c.ts.metrics.scale_from_zero(c.key, "ready", waited);
+        c.ts.shared.log->info("replica ready fn={} call_id={} replica={} waited_ms={:.1f}", c.key,
+                              c.call_id, replica.id, waited * 1000);
+        c.held_since.reset();
+    }
+    if (co_await try_replica(c, replica)) {
+        co_return Next::Done;
+    }
+    c.tried.push_back(replica.id);
+    co_return Next::Retry;
+}
+
+// A function scaled to zero: the first caller of this list generation asks the provider for
+// replicas, everyone waits for them. 503 when scale from zero is off.
+awaitable<Next> scale_from_zero(Call& c, const FunctionEntry& f, std::uint64_t generation) {
+    Shared& sh = c.ts.shared;
+    if (!f.endpoints.empty() || f.replicas != 0) {
+        co_return Next::Wait;  // starting, or every ready replica refused
+    }
+    if (!sh.config.scale_from_zero) {
+        const std::string message = "No endpoints available for: " + c.key + ".";
+        co_await fail(c, errc::unavailable, message);
+        co_return Next::Done;
+    }
+    if (c.scale_asked || !sh.scale_claims.claim(c.key, generation)) {
+        co_return Next::Wait;
+    }
+    c.scale_asked = true;
+    const std::uint64_t target = std::max<std::uint64_t>(1, f.min_replicas);
+    sh.log->info("scale from zero fn={} call_id={} replicas={}", c.key, c.call_id, target);
+    auto scaled = co_await scale_up(c, target);
+    if (!scaled) {
+        sh.scale_claims.release(c.key);
+        c.ts.metrics.scale_from_zero(c.key, "failed", seconds_since(c.start));
+        sh.log->warn("scale from zero failed fn={} call_id={} error=\"{}\"", c.key, c.call_id,
+                     scaled.error().what());
+        const std::string message =
+            "scaling " + c.key + " from zero failed: " + scaled.error().what();
+        co_await fail(c, errc::internal, message);
+        co_return Next::Done;
+    }
+    co_return Next::Retry;  // the list may have changed while we asked
+}
+
+// Holds the call until the endpoint list changes. False after answering 504 when
+// scale_from_zero_timeout passed first.
+awaitable<bool> hold(Call& c, bool listed, std::uint64_t generation, Clock::time_point deadline) {
+    Shared& sh = c.ts.shared;
+    if (!c.held_since) {
+        c.held_since = Clock::now();
+    }
+    if (co_await c.ts.endpoints.wait_change(generation, deadline)) {
+        co_return true;
+    }
+    c.ts.metrics.scale_from_zero(c.key, "timeout", seconds_since(*c.held_since));
+    const std::string why =
+        listed ? "it has no ready replica" : "it is not in the provider's endpoint list";
+    sh.log->warn("no replica in time fn={} call_id={} waited_ms={:.0f}", c.key, c.call_id,
+                 seconds_since(*c.held_since) * 1000);
+    if (!c.started) {
+        c.started = true;
+        c.ts.metrics.started(c.key);
+    }
+    const std::string message = "function " + c.key +
+                                " was not ready within scale_from_zero_timeout=" +
+                                seconds_text(sh.config.scale_from_zero_timeout) + ": " + why;
+    co_await fail(c, errc::timeout, message);
+    co_return false;
+}
+
 // Finds a replica and relays the call; holds it (bounded by scale_from_zero_timeout) while the
 // function has no ready replica. Returns false when the function does not exist (answered 404).
 awaitable<bool> route_call(Call& c) {
-    Shared& sh = c.ts.shared;
-    const auto deadline = c.start + sh.config.scale_from_zero_timeout;
-    bool rechecked = false;
-    bool started = false;
-    bool scale_asked = false;
-    std::optional<Clock::time_point> held_since;
-    std::vector<std::string> tried;
-    std::uint64_t tried_generation = c.ts.snapshot->generation;
+    const auto deadline = c.start + c.ts.shared.config.scale_from_zero_timeout;
+    c.tried_generation = c.ts.endpoints.current()->generation;
     for (;;) {
-        const SnapshotPtr snap = c.ts.snapshot;
-        if (snap->generation != tried_generation) {
-            tried.clear();  // a new list: replicas that refused may be back
-            tried_generation = snap->generation;
+        const SnapshotPtr snap = c.ts.endpoints.current();
+        if (snap->generation != c.tried_generation) {
+            c.tried.clear();  // a new list: replicas that refused may be back
+            c.tried_generation = snap->generation;
         }
         const FunctionEntry* f = snap->find(c.key);
-        if (f == nullptr && !rechecked) {
-            rechecked = true;
-            std::string name = c.route.name;
-            std::string ns = c.route.namespace_;
-            auto found = co_await c.ts.lookup_function(std::move(name), std::move(ns));
-            if (!found.status) {
-                co_await fail(c, 404, "error finding function " + c.key + ": " + found.reason,
-                              false);
+        if (f == nullptr && !c.rechecked) {
+            if (!co_await recheck(c)) {
                 co_return false;
             }
-            // Deployed, but not in our list yet: wait for the list that has it.
-            sh.request_refresh();
-            continue;
+            continue;  // deployed, but not in our list yet: wait for the list that has it
         }
-        if (f != nullptr && !started) {
-            started = true;
-            c.ts.metrics.started(c.key);
-            if (!co_await verify_webhook(c, *f)) {
-                co_return true;
-            }
-        }
-        std::optional<std::size_t> pick;
+        Next next = Next::Wait;
         if (f != nullptr) {
-            pick = c.ts.balancer.choose(c.key, *f, tried);
-        }
-        if (pick) {
-            const Replica replica = f->endpoints[*pick];
-            if (held_since) {
-                const double waited = seconds_since(*held_since);
-                c.ts.metrics.scale_from_zero(c.key, "ready", waited);
-                sh.log->info("replica ready fn={} call_id={} replica={} waited_ms={:.1f}", c.key,
-                             c.call_id, replica.id, waited * 1000);
-                held_since.reset();
-            }
-            if (co_await try_replica(c, replica)) {
+            if (!c.started && !co_await begin(c, *f)) {
                 co_return true;
             }
-            tried.push_back(replica.id);
-            continue;
-        }
-        // No replica to call: scaled to zero, starting, or every ready one refused.
-        if (f != nullptr && f->endpoints.empty() && f->replicas == 0) {
-            if (!sh.config.scale_from_zero) {
-                co_await fail(c, 503, "No endpoints available for: " + c.key + ".");
-                co_return true;
-            }
-            if (!scale_asked && sh.claim_scale(c.key, snap->generation)) {
-                scale_asked = true;
-                const std::uint64_t target = std::max<std::uint64_t>(1, f->min_replicas);
-                sh.log->info("scale from zero fn={} call_id={} replicas={}", c.key, c.call_id,
-                             target);
-                auto scaled = co_await scale_up(c, target);
-                if (!scaled) {
-                    sh.release_scale(c.key);
-                    c.ts.metrics.scale_from_zero(c.key, "failed", seconds_since(c.start));
-                    sh.log->warn("scale from zero failed fn={} call_id={} error=\"{}\"", c.key,
-                                 c.call_id, scaled.error().what());
-                    co_await fail(c, 500, "scaling " + c.key + " from zero failed: " +
-                                              scaled.error().what());
-                    co_return true;
-                }
-                continue;  // the list may have changed while we asked
+            next = co_await call_replica(c, *f);
+            if (next == Next::Wait) {
+                next = co_await scale_from_zero(c, *f, snap->generation);
             }
         }
-        if (!held_since) {
-            held_since = Clock::now();
+        if (next == Next::Done) {
+            co_return true;
         }
-        if (!co_await c.ts.wait_change(snap->generation, deadline)) {
-            c.ts.metrics.scale_from_zero(c.key, "timeout", seconds_since(*held_since));
-            const std::string why = f == nullptr ? "it is not in the provider's endpoint list"
-                                                 : "it has no ready replica";
-            sh.log->warn("no replica in time fn={} call_id={} waited_ms={:.0f}", c.key, c.call_id,
-                         seconds_since(*held_since) * 1000);
-            if (!started) {
-                started = true;
-                c.ts.metrics.started(c.key);
-            }
-            co_await fail(c, 504, "function " + c.key + " was not ready within scale_from_zero_timeout=" +
-                                      seconds_text(sh.config.scale_from_zero_timeout) + ": " + why);
+        if (next == Next::Wait && !co_await hold(c, f != nullptr, snap->generation, deadline)) {
             co_return true;
         }
     }
@@ -302,7 +353,8 @@ awaitable<void> handle_function(ThreadState& ts, http::Exchange& ex, FunctionRou
     Call c(ts, ex, std::move(route));
     c.key = c.route.qualified();
     if (c.route.name.empty()) {
-        co_await fail(c, 404, "error finding function " + c.key + ": not found", false);
+        const std::string message = "error finding function " + c.key + ": not found";
+        co_await fail(c, errc::not_found, message, false);
         co_return;
     }
     prepare(c);

@@ -3,6 +3,7 @@
 // relay goes through an Exchange adapter that only lets a 200 through to the caller.
 #include <string>
 
+#include "core/http/respond.hpp"
 #include "gateway/context.hpp"
 #include "gateway/system_routes.hpp"
 
@@ -101,29 +102,26 @@ awaitable<void> handle_logs(ThreadState& ts, http::Exchange& ex) {
     const Shared& sh = ts.shared;
     LogsExchange adapter(ex);
     http::ForwardOptions opts;
-    opts.target = sh.logs_prefix + std::string(ex.target());
-    if (!sh.provider_auth.empty()) {
-        opts.request_headers.set("Authorization", sh.provider_auth);
-    }
     opts.timeout = sh.config.write_timeout;
     // Streamed straight through: a follow=true stream must reach the caller line by line.
     opts.buffer_limit = 0;
-    auto r = co_await ts.client.forward(adapter, sh.logs_provider, opts);
+    auto r = co_await ts.provider.relay_logs(adapter, std::move(opts));
     if (adapter.passing()) {
         co_return;  // relayed (or cut, in which case the connection is closed already)
     }
     http::Response res;
     if (!r && !adapter.response_started()) {
-        sh.log->warn("log request failed provider={} error=\"{}\"", sh.logs_provider.key(),
+        sh.log->warn("log request failed provider={} error=\"{}\"", sh.provider.logs.key(),
                      r.error().what());
-        res = http::text_error(500, "log request failed");
+        res = http::error_response(make_error(errc::internal, "log request failed"));
     } else if (adapter.response_status() == 404 || adapter.response_status() == 501) {
         res.status = 501;
     } else {
-        res = http::text_error(500, "unknown log request error (" +
-                                        std::to_string(adapter.response_status()) + ")");
+        const std::string message = "unknown log request error (" +
+                                    std::to_string(adapter.response_status()) + ")";
+        res = http::error_response(make_error(errc::internal, message));
     }
-    (void)co_await ex.respond(std::move(res));
+    co_await http::send(ex, std::move(res));
 }
 
 }  // namespace faas::gateway

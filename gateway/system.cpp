@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/http/respond.hpp"
 #include "core/json/json.hpp"
 #include "core/openfaas/types.hpp"
 #include "gateway/context.hpp"
@@ -15,44 +16,53 @@ awaitable<void> answer(http::Exchange& ex, http::Response res) {
     if (!ex.body_done()) {
         ex.close_connection();  // the unread request body has nowhere to go
     }
-    (void)co_await ex.respond(std::move(res));
+    co_await http::send(ex, std::move(res));
+}
+
+awaitable<void> answer_error(http::Exchange& ex, errc code, const std::string& message) {
+    http::Response res = http::error_response(make_error(code, message));
+    co_await answer(ex, std::move(res));
+}
+
+awaitable<void> answer_json(http::Exchange& ex, std::string& body) {
+    http::Response res;
+    res.headers.set("Content-Type", "application/json");
+    res.body = std::move(body);
+    co_await answer(ex, std::move(res));
 }
 
 namespace {
 
 http::Response provider_error(const Error& e) {
-    const int status = e.code == errc::timeout ? 504 : 502;
-    return http::text_error(status, "error calling the provider: " + e.what());
+    const errc code = e.code == errc::timeout ? errc::timeout : errc::upstream_failed;
+    return http::error_response(make_error(code, "error calling the provider: " + e.what()));
 }
 
 // Same method, path, raw query, headers and body to the provider; its answer back unchanged.
 awaitable<void> proxy(ThreadState& ts, http::Exchange& ex) {
     const Shared& sh = ts.shared;
     http::ForwardOptions opts;
-    opts.target = sh.provider_prefix + std::string(ex.target());
-    if (!sh.provider_auth.empty()) {
-        opts.request_headers.set("Authorization", sh.provider_auth);
-    }
     opts.timeout = sh.config.upstream_timeout;
     opts.max_request_bytes = sh.config.max_request_size;
-    auto r = co_await ts.client.forward(ex, sh.provider, opts);
+    auto r = co_await ts.provider.relay(ex, std::move(opts));
     if (!r && !ex.response_started()) {
         sh.log->warn("provider call failed method={} path={} error=\"{}\"", ex.method(), ex.path(),
                      r.error().what());
-        if (r.error().code == errc::body_too_large) {
-            co_await answer(ex, http::text_error(413, "request body too large"));
-        } else {
-            co_await answer(ex, provider_error(r.error()));
-        }
+        http::Response res =
+            r.error().code == errc::body_too_large
+                ? http::error_response(make_error(errc::body_too_large, "request body too large"))
+                : provider_error(r.error());
+        co_await answer(ex, std::move(res));
     }
 }
 
 // GET /system/functions: the provider's list with invocationCount from our own counters.
 awaitable<void> list_functions(ThreadState& ts, http::Exchange& ex) {
     std::string target(ex.target());
-    auto r = co_await ts.provider_call("GET", std::move(target), "", ts.shared.config.upstream_timeout);
+    auto r = co_await ts.provider.get(std::move(target), ts.shared.config.upstream_timeout);
     if (!r) {
-        co_await answer(ex, provider_error(r.error()));
+        http::Response failed = provider_error(r.error());
+        co_await answer(ex, std::move(failed));
         co_return;
     }
     http::Response res;
@@ -66,8 +76,9 @@ awaitable<void> list_functions(ThreadState& ts, http::Exchange& ex) {
     }
     auto list = openfaas::parse_status_list(r->body);
     if (!list) {
-        co_await answer(ex, http::text_error(502, "the provider's function list is not valid: " +
-                                                      list.error().what()));
+        const std::string message =
+            "the provider's function list is not valid: " + list.error().what();
+        co_await answer_error(ex, errc::upstream_failed, message);
         co_return;
     }
     for (auto& f : list.value()) {
@@ -83,9 +94,11 @@ awaitable<void> list_functions(ThreadState& ts, http::Exchange& ex) {
 
 // GET /system/info: the provider's info wrapped with the gateway's version (§1.7).
 awaitable<void> info(ThreadState& ts, http::Exchange& ex) {
-    auto r = co_await ts.provider_call("GET", "/system/info", "", ts.shared.config.upstream_timeout);
+    std::string target = "/system/info";
+    auto r = co_await ts.provider.get(std::move(target), ts.shared.config.upstream_timeout);
     if (!r) {
-        co_await answer(ex, provider_error(r.error()));
+        http::Response failed = provider_error(r.error());
+        co_await answer(ex, std::move(failed));
         co_return;
     }
     if (r->status != 200) {
@@ -121,76 +134,53 @@ awaitable<void> info(ThreadState& ts, http::Exchange& ex) {
     co_await answer(ex, std::move(res));
 }
 
-bool has_prefix(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-
 }  // namespace
 
-SystemRoute classify_system(std::string_view path, std::string_view method) {
-    const auto one_of = [&](std::initializer_list<std::string_view> allowed) {
-        for (auto m : allowed) {
-            if (method == m) {
-                return true;
-            }
-        }
-        return false;
-    };
-    const auto route = [&](SystemRoute r, std::initializer_list<std::string_view> allowed) {
-        return one_of(allowed) ? r : SystemRoute::MethodNotAllowed;
+// The /system/* routes (docs/wire-contract.md §1.2) in match order. "{name}" and
+// "{name}/{rest...}" together take any path with something after the prefix, which the provider
+// routes on.
+SystemRoutes::SystemRoutes() {
+    const auto named = [this](std::initializer_list<std::string_view> methods,
+                              const std::string& prefix, SystemRoute route) {
+        router_.add(methods, prefix + "{name}", route);
+        router_.add(methods, prefix + "{name}/{rest...}", route);
     };
     // The provider's route for the gateway's own webhook verification: never proxied.
-    if (has_prefix(path, "/system/function-webhook-secret")) {
-        return SystemRoute::NotFound;
-    }
-    if (path == "/system/functions") {
-        if (method == "GET") {
-            return SystemRoute::ListFunctions;
-        }
-        return route(SystemRoute::Proxy, {"POST", "PUT", "DELETE"});
-    }
-    if (has_prefix(path, "/system/function/") && path.size() > 17) {
-        return route(SystemRoute::Proxy, {"GET"});
-    }
-    if (has_prefix(path, "/system/scale-function/") && path.size() > 23) {
-        return route(SystemRoute::Proxy, {"POST"});
-    }
-    if (path == "/system/secrets") {
-        return route(SystemRoute::Proxy, {"GET", "PUT", "POST", "DELETE"});
-    }
-    if (path == "/system/logs") {
-        return route(SystemRoute::Logs, {"GET"});
-    }
-    if (path == "/system/namespaces") {
-        return route(SystemRoute::Proxy, {"GET"});
-    }
-    if (has_prefix(path, "/system/namespace/")) {
-        return route(SystemRoute::Proxy, {"GET", "POST", "PUT", "DELETE"});
-    }
-    if (path == "/system/info") {
-        return route(SystemRoute::Info, {"GET"});
-    }
-    if (path == "/system/alert") {
-        return route(SystemRoute::Alert, {"POST"});
-    }
-    if (has_prefix(path, "/system/async-calls/") && path.size() > 20) {
-        return route(SystemRoute::AsyncCall, {"GET"});
-    }
-    if (path == "/system/queues") {
-        return route(SystemRoute::Queues, {"GET"});
-    }
-    if (path == "/system/async-dead-letters") {
-        return route(SystemRoute::DeadLetters, {"GET"});
-    }
-    if (path == "/system/async-dead-letters/redrive") {
-        return route(SystemRoute::Redrive, {"POST"});
-    }
-    if (path == "/system/telemetry") {
-        return route(SystemRoute::Proxy, {"GET"});
+    router_.add({}, "/system/function-webhook-secret", SystemRoute::NotFound);
+    router_.add({}, "/system/function-webhook-secret/{rest...}", SystemRoute::NotFound);
+    router_.add({"GET"}, "/system/functions", SystemRoute::ListFunctions);
+    router_.add({"POST", "PUT", "DELETE"}, "/system/functions", SystemRoute::Proxy);
+    named({"GET"}, "/system/function/", SystemRoute::Proxy);
+    named({"POST"}, "/system/scale-function/", SystemRoute::Proxy);
+    router_.add({"GET", "PUT", "POST", "DELETE"}, "/system/secrets", SystemRoute::Proxy);
+    router_.add({"GET"}, "/system/logs", SystemRoute::Logs);
+    router_.add({"GET"}, "/system/namespaces", SystemRoute::Proxy);
+    router_.add({"GET", "POST", "PUT", "DELETE"}, "/system/namespace/{rest...}",
+                SystemRoute::Proxy);
+    router_.add({"GET"}, "/system/info", SystemRoute::Info);
+    router_.add({"POST"}, "/system/alert", SystemRoute::Alert);
+    named({"GET"}, "/system/async-calls/", SystemRoute::AsyncCall);
+    router_.add({"GET"}, "/system/queues", SystemRoute::Queues);
+    router_.add({"GET"}, "/system/async-dead-letters", SystemRoute::DeadLetters);
+    router_.add({"POST"}, "/system/async-dead-letters/redrive", SystemRoute::Redrive);
+    router_.add({"GET"}, "/system/telemetry", SystemRoute::Proxy);
+}
+
+SystemRoute SystemRoutes::classify(std::string_view path, std::string_view method) const {
+    const auto match = router_.match(method, path);
+    switch (match.status) {
+        case http::RouteStatus::Found:
+            return *match.handler;
+        case http::RouteStatus::MethodNotAllowed:
+            return SystemRoute::MethodNotAllowed;
+        case http::RouteStatus::NotFound:
+            break;
     }
     return SystemRoute::NotFound;
 }
 
 awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex) {
-    switch (classify_system(ex.path(), ex.method())) {
+    switch (ts.shared.system_routes.classify(ex.path(), ex.method())) {
         case SystemRoute::ListFunctions: co_await list_functions(ts, ex); break;
         case SystemRoute::Proxy: co_await proxy(ts, ex); break;
         case SystemRoute::Info: co_await info(ts, ex); break;
@@ -200,23 +190,30 @@ awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex) {
         case SystemRoute::Queues: co_await handle_queues(ts, ex); break;
         case SystemRoute::DeadLetters: co_await handle_dead_letters(ts, ex); break;
         case SystemRoute::Redrive: co_await handle_redrive(ts, ex); break;
-        case SystemRoute::MethodNotAllowed:
-            co_await answer(ex, http::text_error(405, "Method Not Allowed"));
+        case SystemRoute::MethodNotAllowed: {
+            http::Response res = http::method_not_allowed_response();
+            co_await answer(ex, std::move(res));
             break;
-        case SystemRoute::NotFound:
-            co_await answer(ex, http::text_error(404, "404 page not found"));
+        }
+        case SystemRoute::NotFound: {
+            http::Response res = http::not_found_response();
+            co_await answer(ex, std::move(res));
             break;
+        }
     }
 }
 
 awaitable<void> handle_healthz(ThreadState& ts, http::Exchange& ex) {
     if (ex.method() != "GET" && ex.method() != "HEAD") {
-        co_await answer(ex, http::text_error(405, "Method Not Allowed"));
+        http::Response res = http::method_not_allowed_response();
+        co_await answer(ex, std::move(res));
         co_return;
     }
-    auto r = co_await ts.provider_call("GET", "/healthz", "", std::chrono::seconds(5));
+    std::string target = "/healthz";
+    auto r = co_await ts.provider.get(std::move(target), std::chrono::seconds(5));
     if (!r) {
-        co_await answer(ex, http::text_error(503, "provider unreachable: " + r.error().what()));
+        const std::string message = "provider unreachable: " + r.error().what();
+        co_await answer_error(ex, errc::unavailable, message);
         co_return;
     }
     http::Response res;

@@ -3,6 +3,7 @@
 // credentials on the page's own /system/* calls.
 #include <string_view>
 
+#include "core/http/respond.hpp"
 #include "gateway/context.hpp"
 
 namespace faas::gateway {
@@ -99,25 +100,27 @@ setInterval(load, 5000);
 awaitable<void> handle_ui(http::Exchange& ex) {
     const auto path = ex.path();
     if (ex.method() != "GET" && ex.method() != "HEAD") {
-        (void)co_await ex.respond(http::text_error(405, "Method Not Allowed"));
+        http::Response refused = http::method_not_allowed_response();
+        co_await http::send(ex, std::move(refused));
         co_return;
     }
     if (path == "/ui") {
         http::Response res;
         res.status = 301;
         res.headers.set("Location", "/ui/");
-        (void)co_await ex.respond(std::move(res));
+        co_await http::send(ex, std::move(res));
         co_return;
     }
     if (path != "/ui/" && path != "/ui/index.html") {
-        (void)co_await ex.respond(http::text_error(404, "404 page not found"));
+        http::Response missing = http::not_found_response();
+        co_await http::send(ex, std::move(missing));
         co_return;
     }
     http::Response res;
     res.headers.set("Content-Type", "text/html; charset=utf-8");
     res.headers.set("Cache-Control", "no-cache");
     res.body = std::string(kPage);
-    (void)co_await ex.respond(std::move(res));
+    co_await http::send(ex, std::move(res));
 }
 
 }  // namespace faas::gateway

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "core/crypto/hmac.hpp"
+#include "core/http/respond.hpp"
 #include "core/json/json.hpp"
 #include "core/text/text.hpp"
 
@@ -249,12 +250,16 @@ std::string_view reason_name(RejectReason r) noexcept {
     return "unknown";
 }
 
+errc error_code(const Rejected& rejected) noexcept {
+    return rejected.reason == RejectReason::Malformed ? errc::bad_request : errc::unauthorized;
+}
+
 int http_status(const Rejected& rejected) noexcept {
-    return rejected.reason == RejectReason::Malformed ? 400 : 401;
+    return faas::http_status(error_code(rejected));
 }
 
 http::Response rejection_response(const Rejected& rejected) {
-    return http::text_error(http_status(rejected), rejected.message);
+    return http::error_response(make_error(error_code(rejected), rejected.message));
 }
 
 http::Response challenge_response(const Challenge& challenge) {

@@ -85,7 +85,9 @@ Verdict verify(const Config& config,
 
 std::string_view reason_name(RejectReason r) noexcept;
 
-// 401 for a missing header, a bad signature or a stale timestamp; 400 for a malformed request.
+// errc::unauthorized (401) for a missing header, a bad signature or a stale timestamp;
+// errc::bad_request (400) for a malformed request.
+errc error_code(const Rejected& rejected) noexcept;
 int http_status(const Rejected& rejected) noexcept;
 // The text/plain answer to a rejected request (http_status + message).
 http::Response rejection_response(const Rejected& rejected);

@@ -4,6 +4,7 @@
 // on the sync route before the call is relayed. The signing secret comes from the provider
 // (GET /system/function-webhook-secret/<fn>, our route) and is cached for 10 s per function.
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -13,12 +14,13 @@
 #include "core/asio.hpp"
 #include "core/async/async_event.hpp"
 #include "core/http/types.hpp"
+#include "core/log/log.hpp"
 #include "core/result.hpp"
+#include "gateway/metrics.hpp"
+#include "gateway/provider_link.hpp"
 #include "gateway/snapshot.hpp"
 
 namespace faas::gateway {
-
-struct ThreadState;
 
 // Secrets by "name.namespace", shared by the I/O threads (a small lock). A secret the provider
 // does not have (errc::not_found) is remembered for as long as one it has, so a misconfigured
@@ -40,14 +42,6 @@ private:
     std::unordered_map<std::string, Entry> entries_;
 };
 
-// One provider read of a secret on an I/O thread that other requests of that thread for the
-// same function wait for (ThreadState::secret_reads), instead of each reading it too.
-struct SecretRead {
-    explicit SecretRead(const asio::any_io_executor& ex) : done(ex) {}
-    async::AsyncEvent done;
-    std::optional<Result<std::string>> result;
-};
-
 struct WebhookOutcome {
     // Set when the caller must answer this and stop: rejected (401/400), a Slack challenge
     // (200), or the verification could not run (bad annotations, no secret: 500/502).
@@ -56,14 +50,56 @@ struct WebhookOutcome {
     std::string idempotency_key;
 };
 
-// Checks a request's `headers` and whole `body` against the webhook configuration of `f`, the
-// function `key` ("name.namespace"). Callers skip it when !f.verifies_webhook(); it then returns
-// an empty outcome.
-awaitable<WebhookOutcome> check_webhook(ThreadState& ts,
-                                        const std::string& key,
-                                        const FunctionEntry& f,
-                                        const http::Headers& headers,
-                                        std::string_view body,
-                                        const std::string& call_id);
+// One I/O thread's webhook check: the secrets it reads from the provider go into the shared
+// cache, and a read in flight is awaited by the thread's other requests for the same function
+// instead of each reading it too. Never crosses threads.
+class WebhookGate {
+public:
+    WebhookGate(WebhookSecrets& secrets,
+                ProviderClient& provider,
+                CallMetrics& metrics,
+                log::Logger log,
+                asio::any_io_executor ex)
+        : secrets_(secrets),
+          provider_(provider),
+          metrics_(metrics),
+          log_(std::move(log)),
+          ex_(std::move(ex)) {}
+
+    // Checks a request's `headers` and whole `body` against the webhook configuration of `f`,
+    // the function `key` ("name.namespace"). Callers skip it when !f.verifies_webhook(); it
+    // then returns an empty outcome.
+    awaitable<WebhookOutcome> check(const std::string& key,
+                                    const FunctionEntry& f,
+                                    const http::Headers& headers,
+                                    std::string_view body,
+                                    const std::string& call_id);
+
+private:
+    // One provider read of a secret that other requests for the same function wait for.
+    struct Read {
+        explicit Read(const asio::any_io_executor& ex) : done(ex) {}
+        async::AsyncEvent done;
+        std::optional<Result<std::string>> result;
+    };
+    class ReadGuard;
+    // The secret from the cache, from a read in flight on this thread, or read now.
+    awaitable<Result<std::string>> fetch_secret(const std::string& key, const FunctionEntry& f);
+    // The secret's bytes from the provider; an error when it cannot be had.
+    awaitable<Result<std::string>> read_secret(const std::string& key, const FunctionEntry& f);
+    // The answer to a request whose secret could not be had.
+    WebhookOutcome unavailable(const std::string& key,
+                               const webhook::Config& wc,
+                               const Error& e,
+                               const std::string& call_id);
+
+    WebhookSecrets& secrets_;
+    ProviderClient& provider_;
+    CallMetrics& metrics_;
+    log::Logger log_;
+    asio::any_io_executor ex_;
+    // Secrets being read from the provider by this thread, by "name.namespace".
+    std::unordered_map<std::string, std::shared_ptr<Read>> reads_;
+};
 
 }  // namespace faas::gateway

@@ -13,14 +13,14 @@ using faas::errc;
 using faas::make_error;
 using faas::gateway::AsyncQueue;
 using faas::gateway::publish_error_response;
-using faas::gateway::publish_error_status;
+using faas::gateway::publish_failure;
 
 TEST_SUITE_BEGIN("gateway.async");
 
-TEST_CASE("async: a publish timeout or lost connection is 503 with Retry-After: 1") {
+TEST_CASE("async: a publish timeout or lost connection is unavailable: 503 with Retry-After: 1") {
     for (const auto code : {errc::timeout, errc::unavailable}) {
-        const auto e = make_error(code, "no ack from NATS");
-        CHECK(publish_error_status(e) == 503);
+        const auto e = publish_failure(make_error(code, "no ack from NATS"));
+        CHECK(e.code == errc::unavailable);
         const auto res = publish_error_response(e);
         CHECK(res.status == 503);
         CHECK(res.headers.get("Retry-After").value_or("") == "1");
@@ -29,15 +29,16 @@ TEST_CASE("async: a publish timeout or lost connection is 503 with Retry-After: 
 }
 
 TEST_CASE("async: too many publishes in flight is 429 with Retry-After, anything else 500") {
-    const auto overloaded = make_error(errc::overloaded, "too many publishes in flight");
-    CHECK(publish_error_status(overloaded) == 429);
+    const auto overloaded =
+        publish_failure(make_error(errc::overloaded, "too many publishes in flight"));
+    CHECK(overloaded.code == errc::overloaded);
     const auto busy = publish_error_response(overloaded);
     CHECK(busy.status == 429);
     CHECK(busy.headers.get("Retry-After").value_or("") == "1");
     CHECK(busy.body.find("Error queuing request: too many publishes in flight") == 0);
 
-    const auto other = make_error(errc::internal, "maximum payload exceeded");
-    CHECK(publish_error_status(other) == 500);
+    const auto other = publish_failure(make_error(errc::bad_request, "maximum payload exceeded"));
+    CHECK(other.code == errc::internal);
     const auto failed = publish_error_response(other);
     CHECK(failed.status == 500);
     CHECK_FALSE(failed.headers.get("Retry-After").has_value());

@@ -4,48 +4,51 @@
 #include <doctest/doctest.h>
 
 using faas::gateway::alert_target;
-using faas::gateway::classify_system;
 using faas::gateway::SystemRoute;
+using faas::gateway::SystemRoutes;
 
 TEST_SUITE_BEGIN("gateway.system_routes");
 
 TEST_CASE("system routes: each OpenFaaS route maps to its handling with its methods") {
-    CHECK(classify_system("/system/functions", "GET") == SystemRoute::ListFunctions);
+    const SystemRoutes routes;
+    CHECK(routes.classify("/system/functions", "GET") == SystemRoute::ListFunctions);
     for (const char* m : {"POST", "PUT", "DELETE"}) {
-        CHECK(classify_system("/system/functions", m) == SystemRoute::Proxy);
+        CHECK(routes.classify("/system/functions", m) == SystemRoute::Proxy);
     }
-    CHECK(classify_system("/system/functions", "PATCH") == SystemRoute::MethodNotAllowed);
-    CHECK(classify_system("/system/function/env", "GET") == SystemRoute::Proxy);
-    CHECK(classify_system("/system/function/env", "POST") == SystemRoute::MethodNotAllowed);
-    CHECK(classify_system("/system/function/", "GET") == SystemRoute::NotFound);
-    CHECK(classify_system("/system/scale-function/env", "POST") == SystemRoute::Proxy);
-    CHECK(classify_system("/system/scale-function/env", "GET") == SystemRoute::MethodNotAllowed);
+    CHECK(routes.classify("/system/functions", "PATCH") == SystemRoute::MethodNotAllowed);
+    CHECK(routes.classify("/system/function/env", "GET") == SystemRoute::Proxy);
+    CHECK(routes.classify("/system/function/env", "POST") == SystemRoute::MethodNotAllowed);
+    CHECK(routes.classify("/system/function/env/more", "GET") == SystemRoute::Proxy);
+    CHECK(routes.classify("/system/function/", "GET") == SystemRoute::NotFound);
+    CHECK(routes.classify("/system/scale-function/env", "POST") == SystemRoute::Proxy);
+    CHECK(routes.classify("/system/scale-function/env", "GET") == SystemRoute::MethodNotAllowed);
     for (const char* m : {"GET", "POST", "PUT", "DELETE"}) {
-        CHECK(classify_system("/system/secrets", m) == SystemRoute::Proxy);
-        CHECK(classify_system("/system/namespace/team", m) == SystemRoute::Proxy);
+        CHECK(routes.classify("/system/secrets", m) == SystemRoute::Proxy);
+        CHECK(routes.classify("/system/namespace/team", m) == SystemRoute::Proxy);
     }
-    CHECK(classify_system("/system/namespace/", "POST") == SystemRoute::Proxy);
-    CHECK(classify_system("/system/namespaces", "GET") == SystemRoute::Proxy);
-    CHECK(classify_system("/system/logs", "GET") == SystemRoute::Logs);
-    CHECK(classify_system("/system/info", "GET") == SystemRoute::Info);
-    CHECK(classify_system("/system/alert", "POST") == SystemRoute::Alert);
-    CHECK(classify_system("/system/alert", "GET") == SystemRoute::MethodNotAllowed);
-    CHECK(classify_system("/system/nothing", "GET") == SystemRoute::NotFound);
+    CHECK(routes.classify("/system/namespace/", "POST") == SystemRoute::Proxy);
+    CHECK(routes.classify("/system/namespaces", "GET") == SystemRoute::Proxy);
+    CHECK(routes.classify("/system/logs", "GET") == SystemRoute::Logs);
+    CHECK(routes.classify("/system/info", "GET") == SystemRoute::Info);
+    CHECK(routes.classify("/system/alert", "POST") == SystemRoute::Alert);
+    CHECK(routes.classify("/system/alert", "GET") == SystemRoute::MethodNotAllowed);
+    CHECK(routes.classify("/system/nothing", "GET") == SystemRoute::NotFound);
 }
 
 TEST_CASE(
     "system routes: the async routes are ours and the webhook secret route is never proxied") {
-    CHECK(classify_system("/system/async-calls/abc", "GET") == SystemRoute::AsyncCall);
-    CHECK(classify_system("/system/async-calls/abc", "POST") == SystemRoute::MethodNotAllowed);
-    CHECK(classify_system("/system/async-calls/", "GET") == SystemRoute::NotFound);
-    CHECK(classify_system("/system/queues", "GET") == SystemRoute::Queues);
-    CHECK(classify_system("/system/async-dead-letters", "GET") == SystemRoute::DeadLetters);
-    CHECK(classify_system("/system/async-dead-letters/redrive", "POST") == SystemRoute::Redrive);
-    CHECK(classify_system("/system/async-dead-letters/redrive", "GET") ==
+    const SystemRoutes routes;
+    CHECK(routes.classify("/system/async-calls/abc", "GET") == SystemRoute::AsyncCall);
+    CHECK(routes.classify("/system/async-calls/abc", "POST") == SystemRoute::MethodNotAllowed);
+    CHECK(routes.classify("/system/async-calls/", "GET") == SystemRoute::NotFound);
+    CHECK(routes.classify("/system/queues", "GET") == SystemRoute::Queues);
+    CHECK(routes.classify("/system/async-dead-letters", "GET") == SystemRoute::DeadLetters);
+    CHECK(routes.classify("/system/async-dead-letters/redrive", "POST") == SystemRoute::Redrive);
+    CHECK(routes.classify("/system/async-dead-letters/redrive", "GET") ==
           SystemRoute::MethodNotAllowed);
     for (const char* m : {"GET", "POST"}) {
-        CHECK(classify_system("/system/function-webhook-secret/hook", m) == SystemRoute::NotFound);
-        CHECK(classify_system("/system/function-webhook-secret", m) == SystemRoute::NotFound);
+        CHECK(routes.classify("/system/function-webhook-secret/hook", m) == SystemRoute::NotFound);
+        CHECK(routes.classify("/system/function-webhook-secret", m) == SystemRoute::NotFound);
     }
 }
 
