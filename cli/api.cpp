@@ -110,7 +110,7 @@ http::Request Api::make(std::string method, const std::string& target, bool auth
 
 awaitable<Result<http::Response>> Api::system(std::string method, std::string target,
                                               std::string body) {
-    http::Request req = make(std::move(method), std::move(target), true);
+    http::Request req = make(std::move(method), target, true);
     if (!body.empty()) {
         req.headers.set("Content-Type", "application/json");
         req.body = std::move(body);
@@ -126,7 +126,7 @@ awaitable<Result<http::Response>> Api::system(std::string method, std::string ta
 
 awaitable<Result<http::Response>> Api::invoke(std::string method, std::string target,
                                               http::Headers headers, std::string body) {
-    http::Request req = make(std::move(method), std::move(target), false);
+    http::Request req = make(std::move(method), target, false);
     for (const auto& h : headers) {
         req.headers.set(h.name, h.value);
     }
@@ -143,7 +143,7 @@ awaitable<Result<http::Response>> Api::invoke(std::string method, std::string ta
 
 awaitable<Result<http::Response>> Api::stream(std::string target, http::BodySink sink,
                                               std::chrono::nanoseconds idle_timeout) {
-    http::Request req = make("GET", std::move(target), true);
+    http::Request req = make("GET", target, true);
     http::StreamOptions options;
     options.head_timeout = config_.timeout;
     options.idle_timeout = idle_timeout;

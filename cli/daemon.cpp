@@ -4,7 +4,6 @@
 #include <csignal>
 #include <cstdio>
 #include <ostream>
-#include <ranges>
 
 #include <unistd.h>
 
@@ -228,8 +227,10 @@ awaitable<void> Supervisor::stop(Daemon* d) {
 
 awaitable<void> Supervisor::stop_all() {
     stopping_ = true;
-    for (const auto& d : std::views::reverse(daemons_)) {
-        co_await stop(d.get());
+    // Not std::views::reverse: clang-tidy 14 cannot parse libstdc++ 12's ranges.
+    // NOLINTNEXTLINE(modernize-loop-convert)
+    for (auto it = daemons_.rbegin(); it != daemons_.rend(); ++it) {
+        co_await stop(it->get());
     }
 }
 

@@ -86,7 +86,7 @@ fi
 # repeat once per file that includes it: keep each once.
 findings="$out/findings.txt"
 cat "$out"/*.log 2>/dev/null \
-    | grep -E '^/[^:]+:[0-9]+:[0-9]+: (warning|error): .*\[[a-z0-9.,-]+\]$' \
+    | grep -E '^/[^:]+:[0-9]+:[0-9]+: (warning|error): .*\[[A-Za-z0-9_.,-]+\]$' \
     | sed -E "s#^$root/##; s#,-warnings-as-errors\]\$#]#" | sort -u \
     | sort -t: -k1,1 -k2,2n -k3,3n >"$findings" || true
 
@@ -103,7 +103,7 @@ for f in "$out"/failed.*; do
     [[ -e "$f" ]] || continue
     while read -r unit; do
         log="$out/$(echo "$unit" | tr / _).log"
-        if ! grep -qE ': (warning|error): .*\[[a-z0-9.,-]+\]$' "$log"; then
+        if ! grep -qE ': (warning|error): .*\[[A-Za-z0-9_.,-]+\]$' "$log"; then
             echo "lint: clang-tidy failed on $unit without a finding, see $log"
             broken=$((broken + 1))
         fi
@@ -114,7 +114,7 @@ total=$(cat "$findings" "$long" | wc -l)
 echo
 echo "lint: findings per check ($((SECONDS - start)) s, ${#units[@]} tidy units," \
      "${#sources[@]} files for columns):"
-cat "$findings" "$long" | sed -E 's#.*\[([a-z0-9.,-]+)\]$#\1#' | tr , '\n' | sort | uniq -c \
+cat "$findings" "$long" | sed -E 's#.*\[([A-Za-z0-9_.,-]+)\]$#\1#' | tr , '\n' | sort | uniq -c \
     | sort -rn | sed 's/^/  /'
 echo "lint: $total findings"
 ((total == 0 && broken == 0))
