@@ -92,14 +92,11 @@ std::string to_json(const CallStatus& s) {
 }
 
 Result<CallStatus> parse_call_status(std::string_view json) {
-    auto doc = json::parse(json);
-    if (!doc) {
-        return bad("not JSON: " + doc.error().what());
+    auto root = detail::parse_root_object(json, "call status");
+    if (!root) {
+        return root.error();
     }
-    object obj;
-    if (doc->root().get_object().get(obj) != simdjson::SUCCESS) {
-        return bad("not a JSON object");
-    }
+    const object obj = root->obj;
     CallStatus s;
     std::string state;
     if (auto st = detail::read_strings(obj, "call status",

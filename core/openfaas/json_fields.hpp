@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include "core/json/json.hpp"
 #include "core/result.hpp"
 
 namespace faas::openfaas::detail {
@@ -48,6 +49,28 @@ inline Status read_strings(simdjson::dom::object obj,
         }
     }
     return {};
+}
+
+// A parsed document and its root object; the object is a view into the document, valid while
+// it lives (moving the document keeps it valid: its parser is on the heap).
+struct RootObject {
+    json::Document doc;
+    simdjson::dom::object obj;
+};
+
+// Parses `json`, whose root must be an object: errc::bad_request "<record>: not JSON: <why>" or
+// "<record>: not a JSON object".
+inline Result<RootObject> parse_root_object(std::string_view json, std::string_view record) {
+    auto doc = json::parse(json);
+    if (!doc) {
+        return make_error(errc::bad_request,
+                          std::string(record) + ": not JSON: " + doc.error().what());
+    }
+    RootObject root{std::move(doc).value(), {}};
+    if (root.doc.root().get_object().get(root.obj) != simdjson::SUCCESS) {
+        return make_error(errc::bad_request, std::string(record) + ": not a JSON object");
+    }
+    return root;
 }
 
 }  // namespace faas::openfaas::detail
