@@ -252,7 +252,9 @@ void ClientPool::release(const Endpoint& endpoint, std::unique_ptr<Conn> conn) {
     list.push_back(std::move(conn));
 }
 
-awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, CallOptions options) {
+awaitable<Result<Response>> ClientPool::request(Endpoint endpoint,
+                                                Request req,
+                                                CallOptions options) {
     const auto deadline = Clock::now() + options.timeout;
     const std::string head = buffered_request_head(endpoint, req);
     const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
@@ -281,7 +283,8 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
         }
         // Beast 1.74 loses its own body-limit error when the head and the body arrive in one
         // read, so the declared length is checked here.
-        if (!ec && parser.content_length() && *parser.content_length() > options.max_response_bytes) {
+        if (!ec && parser.content_length() &&
+            *parser.content_length() > options.max_response_bytes) {
             co_return make_error(errc::output_too_large,
                                  "calling " + endpoint.key() + ": response of " +
                                      std::to_string(*parser.content_length()) +
@@ -313,38 +316,19 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
     }
 }
 
-awaitable<Result<Response>> ClientPool::stream(Endpoint endpoint, Request req,
-                                               StreamOptions options, BodySink sink) {
-    const auto head_deadline = Clock::now() + options.head_timeout;
-    const std::string head = buffered_request_head(endpoint, req);
-    const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
-    bool reused = false;
-    auto conn = co_await acquire(endpoint, head_deadline, true, false, reused);
-    if (!conn) {
-        co_return conn.error();
-    }
-    auto& c = *conn.value();
+namespace {
+
+using StreamParser = bhttp::response_parser<bhttp::buffer_body>;
+
+// The body after the head: a 2xx goes to the sink chunk by chunk (until the sink says stop), any
+// other status is kept in res.body, up to max_error_bytes.
+awaitable<Status> read_streamed_body(ClientPool::Conn& c,
+                                     StreamParser& parser,
+                                     Response& res,
+                                     const StreamOptions& options,
+                                     const BodySink& sink,
+                                     const Endpoint& endpoint) {
     error_code ec;
-    c.stream.expires_at(head_deadline);
-    co_await asio::async_write(c.stream, out, asio::redirect_error(use_awaitable, ec));
-    bhttp::response_parser<bhttp::buffer_body> parser;
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    parser.header_limit(64U * 1024U);
-    if (req.method == "HEAD") {
-        parser.skip(true);
-    }
-    if (!ec) {
-        co_await bhttp::async_read_header(c.stream, c.buffer, parser,
-                                          asio::redirect_error(use_awaitable, ec));
-    }
-    if (ec) {
-        co_return io_error(ec, "calling " + endpoint.key());
-    }
-    Response res;
-    res.status = static_cast<int>(parser.get().result_int());
-    for (const auto& f : parser.get()) {
-        res.headers.add(f.name_string(), f.value());
-    }
     const bool to_sink = res.status >= 200 && res.status < 300;
     std::vector<char> buf(kChunk);
     while (!parser.is_done()) {
@@ -379,6 +363,47 @@ awaitable<Result<Response>> ClientPool::stream(Endpoint endpoint, Request req,
         if (!sink(std::string_view(buf.data(), n))) {
             break;
         }
+    }
+    co_return Status{};
+}
+
+}  // namespace
+
+awaitable<Result<Response>> ClientPool::stream(Endpoint endpoint, Request req,
+                                               StreamOptions options, BodySink sink) {
+    const auto head_deadline = Clock::now() + options.head_timeout;
+    const std::string head = buffered_request_head(endpoint, req);
+    const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
+    bool reused = false;
+    auto conn = co_await acquire(endpoint, head_deadline, true, false, reused);
+    if (!conn) {
+        co_return conn.error();
+    }
+    auto& c = *conn.value();
+    error_code ec;
+    c.stream.expires_at(head_deadline);
+    co_await asio::async_write(c.stream, out, asio::redirect_error(use_awaitable, ec));
+    StreamParser parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    parser.header_limit(64U * 1024U);
+    if (req.method == "HEAD") {
+        parser.skip(true);
+    }
+    if (!ec) {
+        co_await bhttp::async_read_header(c.stream, c.buffer, parser,
+                                          asio::redirect_error(use_awaitable, ec));
+    }
+    if (ec) {
+        co_return io_error(ec, "calling " + endpoint.key());
+    }
+    Response res;
+    res.status = static_cast<int>(parser.get().result_int());
+    for (const auto& f : parser.get()) {
+        res.headers.add(f.name_string(), f.value());
+    }
+    Status read = co_await read_streamed_body(c, parser, res, options, sink, endpoint);
+    if (!read) {
+        co_return read.error();
     }
     co_return res;
 }
