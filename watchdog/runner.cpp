@@ -179,7 +179,8 @@ private:
                 }
                 --wanted_;
             }
-            auto started = std::make_shared<Result<process::Started>>(process::Child::start(options));
+            auto started =
+                std::make_shared<Result<process::Started>>(process::Child::start(options));
             asio::post(ex, [pool, alive = alive_, started] {
                 if (alive->load()) {
                     pool->deliver(std::move(*started));
