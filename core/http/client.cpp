@@ -252,6 +252,32 @@ void ClientPool::release(const Endpoint& endpoint, std::unique_ptr<Conn> conn) {
     list.push_back(std::move(conn));
 }
 
+namespace {
+
+// Sets up the parser of the answer to a `method` request: heads up to 64 KiB, bodies up to
+// `body_limit`, and no body at all after HEAD.
+template <class Parser>
+void prepare_parser(Parser& parser, std::uint64_t body_limit, std::string_view method) {
+    parser.body_limit(body_limit);
+    parser.header_limit(64U * 1024U);
+    if (method == "HEAD") {
+        parser.skip(true);
+    }
+}
+
+// The status and headers of a parsed answer (the body is the caller's).
+template <class Message>
+Response response_head(const Message& m) {
+    Response res;
+    res.status = static_cast<int>(m.result_int());
+    for (const auto& f : m) {
+        res.headers.add(f.name_string(), f.value());
+    }
+    return res;
+}
+
+}  // namespace
+
 awaitable<Result<Response>> ClientPool::request(Endpoint endpoint,
                                                 Request req,
                                                 CallOptions options) {
@@ -272,11 +298,7 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint,
         co_await asio::async_write(c.stream, out, asio::redirect_error(use_awaitable, ec));
         const bool write_failed = static_cast<bool>(ec);
         bhttp::response_parser<bhttp::string_body> parser;
-        parser.body_limit(options.max_response_bytes);
-        parser.header_limit(64U * 1024U);
-        if (req.method == "HEAD") {
-            parser.skip(true);
-        }
+        prepare_parser(parser, options.max_response_bytes, req.method);
         if (!ec) {
             co_await bhttp::async_read_header(c.stream, c.buffer, parser,
                                               asio::redirect_error(use_awaitable, ec));
@@ -303,11 +325,7 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint,
             }
             co_return io_error(ec, "calling " + endpoint.key());
         }
-        Response res;
-        res.status = static_cast<int>(parser.get().result_int());
-        for (const auto& f : parser.get()) {
-            res.headers.add(f.name_string(), f.value());
-        }
+        Response res = response_head(parser.get());
         res.body = std::move(parser.get().body());
         if (parser.keep_alive()) {
             release(endpoint, std::move(conn.value()));
@@ -384,11 +402,7 @@ awaitable<Result<Response>> ClientPool::stream(Endpoint endpoint, Request req,
     c.stream.expires_at(head_deadline);
     co_await asio::async_write(c.stream, out, asio::redirect_error(use_awaitable, ec));
     StreamParser parser;
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    parser.header_limit(64U * 1024U);
-    if (req.method == "HEAD") {
-        parser.skip(true);
-    }
+    prepare_parser(parser, std::numeric_limits<std::uint64_t>::max(), req.method);
     if (!ec) {
         co_await bhttp::async_read_header(c.stream, c.buffer, parser,
                                           asio::redirect_error(use_awaitable, ec));
@@ -396,11 +410,7 @@ awaitable<Result<Response>> ClientPool::stream(Endpoint endpoint, Request req,
     if (ec) {
         co_return io_error(ec, "calling " + endpoint.key());
     }
-    Response res;
-    res.status = static_cast<int>(parser.get().result_int());
-    for (const auto& f : parser.get()) {
-        res.headers.add(f.name_string(), f.value());
-    }
+    Response res = response_head(parser.get());
     Status read = co_await read_streamed_body(c, parser, res, options, sink, endpoint);
     if (!read) {
         co_return read.error();
