@@ -17,12 +17,6 @@ namespace {
 using boost::system::error_code;
 constexpr std::size_t kChunk = 64U * 1024U;
 
-struct TimeoutState {
-    process::Child* child = nullptr;
-    bool done = false;
-    bool fired = false;
-};
-
 // Copies the request body into the process's stdin, then closes it.
 awaitable<Status> pump_stdin(http::Exchange& ex, process::Child& child, std::uint64_t limit) {
     std::vector<char> buf(kChunk);
@@ -102,15 +96,7 @@ struct StreamCall {
 };
 
 void StreamCall::arm_timeout() {
-    if (c.exec_timeout.count() > 0) {
-        timer.expires_after(c.exec_timeout);
-        timer.async_wait([timeout = state](error_code e) {
-            if (!e && !timeout->done) {
-                timeout->fired = true;
-                timeout->child->signal_group(SIGKILL);
-            }
-        });
-    }
+    watchdog::arm_timeout(timer, state, c.exec_timeout);
 }
 
 void StreamCall::start_pumps(const asio::any_io_executor& executor) {
