@@ -29,10 +29,11 @@ Error bad(std::string message) {
 
 // Missing or null leaves `out` alone; otherwise an integer within [0, max].
 Status read_count(object obj, std::string_view key, std::uint64_t max, std::uint64_t& out) {
-    element e;
-    if (obj.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
+    const auto found = detail::find_member(obj, key);
+    if (!found) {
         return {};
     }
+    const element e = *found;
     std::uint64_t n = 0;
     if (e.get_uint64().get(n) != simdjson::SUCCESS || n > max) {
         return bad("\"" + std::string(key) + "\" must be an integer from 0 to " +

@@ -102,10 +102,11 @@ std::vector<std::pair<std::string, std::vector<std::string>>> group_headers(
 }
 
 Status read_headers(object obj, http::Headers& out) {
-    element e;
-    if (obj.at_key("Header").get(e) != simdjson::SUCCESS || e.is_null()) {
+    const auto found = detail::find_member(obj, "Header");
+    if (!found) {
         return {};
     }
+    const element e = *found;
     object headers;
     if (e.get_object().get(headers) != simdjson::SUCCESS) {
         return bad("\"Header\" must be an object of string arrays");
@@ -128,10 +129,11 @@ Status read_headers(object obj, http::Headers& out) {
 
 // CallbackUrl as Go writes it (a url.URL object) or as a plain string.
 Status read_callback_url(object obj, std::string& out) {
-    element e;
-    if (obj.at_key("CallbackUrl").get(e) != simdjson::SUCCESS || e.is_null()) {
+    const auto found = detail::find_member(obj, "CallbackUrl");
+    if (!found) {
         return {};
     }
+    const element e = *found;
     if (e.is_string()) {
         out.assign(e.get_string().value_unsafe());
         return {};
@@ -167,10 +169,11 @@ Status read_callback_url(object obj, std::string& out) {
 
 // "Annotations": an object of strings; absent or null is none.
 Status read_annotations(object obj, std::map<std::string, std::string>& out) {
-    element e;
-    if (obj.at_key("Annotations").get(e) != simdjson::SUCCESS || e.is_null()) {
+    const auto found = detail::find_member(obj, "Annotations");
+    if (!found) {
         return {};
     }
+    const element e = *found;
     object annotations;
     if (e.get_object().get(annotations) != simdjson::SUCCESS) {
         return bad("\"Annotations\" must be an object of strings");
