@@ -1,7 +1,7 @@
 #pragma once
 // Internal to core/http's client units (client.cpp, client_stream.cpp, client_forward.cpp): the
-// pooled connection and the helpers the buffered, streamed and forwarded calls share. Includes Beast: never include it
-// outside core/http.
+// pooled connection and the helpers the buffered, streamed and forwarded calls share. Includes
+// Beast: never include it outside core/http.
 #include <cstddef>
 #include <cstdint>
 #include <string>
