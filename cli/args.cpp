@@ -12,8 +12,9 @@ const FlagSpec* find_long(const std::vector<FlagSpec>& specs, std::string_view n
 }
 
 const FlagSpec* find_short(const std::vector<FlagSpec>& specs, char c) {
-    auto it = std::find_if(specs.begin(), specs.end(),
-                           [&](const FlagSpec& s) { return s.short_name != 0 && s.short_name == c; });
+    auto it = std::find_if(specs.begin(), specs.end(), [&](const FlagSpec& s) {
+        return s.short_name != 0 && s.short_name == c;
+    });
     return it == specs.end() ? nullptr : &*it;
 }
 

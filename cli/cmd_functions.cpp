@@ -140,7 +140,8 @@ int remove(const Args& args, Io& io) {
         del.function_name = qn.name;
         del.namespace_ = qn.namespace_;
         const std::string body = openfaas::to_json(del);
-        auto r = session.run([&] { return session.api().system("DELETE", "/system/functions", body); });
+        auto r = session.run(
+            [&] { return session.api().system("DELETE", "/system/functions", body); });
         if (!r) {
             return fail(io, r.error());
         }
@@ -255,17 +256,20 @@ std::vector<Command> function_commands() {
             {"yaml", 'f', FlagKind::Value, "FILE", "stack file (default stack.yml)"},
             {"filter", 0, FlagKind::Repeat, "NAME", "deploy only this function (repeatable)"},
             {"replace", 0, FlagKind::Bool, "", "remove, then create each function"},
-            {"update", 0, FlagKind::Bool, "", "update existing functions (default true; =false: create only)"},
+            {"update", 0, FlagKind::Bool, "",
+             "update existing functions (default true; =false: create only)"},
             {"env", 'e', FlagKind::Repeat, "KEY=VALUE", "extra environment variable"},
             {"label", 'l', FlagKind::Repeat, "KEY=VALUE", "extra label"},
             {"annotation", 0, FlagKind::Repeat, "KEY=VALUE", "extra annotation"},
             {"secret", 0, FlagKind::Repeat, "NAME", "extra secret"},
-            {"constraint", 0, FlagKind::Repeat, "EXPR", "placement constraint (replaces the stack's)"},
+            {"constraint", 0, FlagKind::Repeat, "EXPR",
+             "placement constraint (replaces the stack's)"},
             {"namespace", 'n', FlagKind::Value, "NS", "namespace for every function"},
             {"wait", 0, FlagKind::Bool, "", "wait for a ready replica (default true)"},
             {"no-wait", 0, FlagKind::Bool, "", "do not wait"},
             {"timeout", 0, FlagKind::Value, "DURATION", "how long to wait (default 60s)"},
-            {"envsubst", 0, FlagKind::Bool, "", "substitute ${VAR} in the stack file (default true)"},
+            {"envsubst", 0, FlagKind::Bool, "",
+             "substitute ${VAR} in the stack file (default true)"},
         }),
         deploy});
     out.push_back(Command{"remove", "remove functions", "faas remove NAME... [-n NS]", "",
@@ -281,7 +285,8 @@ std::vector<Command> function_commands() {
     out.push_back(Command{"ready", "wait until the gateway (and a function) is ready",
                           "faas ready [NAME] [--timeout 60s]", "",
                           with_gateway({
-                              {"timeout", 0, FlagKind::Value, "DURATION", "how long to wait (default 60s)"},
+                              {"timeout", 0, FlagKind::Value, "DURATION",
+                               "how long to wait (default 60s)"},
                               {"namespace", 'n', FlagKind::Value, "NS", "namespace"},
                           }),
                           ready});

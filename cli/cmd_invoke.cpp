@@ -321,7 +321,8 @@ std::vector<Command> invoke_commands() {
         "faas logs NAME [--follow] [--since 5m|RFC3339] [--tail N] [--instance ID]", "",
         with_gateway({
             {"follow", 0, FlagKind::Bool, "", "keep printing new lines"},
-            {"since", 0, FlagKind::Value, "WHEN", "only lines after this (5m, or an RFC 3339 time)"},
+            {"since", 0, FlagKind::Value, "WHEN",
+             "only lines after this (5m, or an RFC 3339 time)"},
             {"tail", 't', FlagKind::Value, "N", "only the last N lines"},
             {"instance", 0, FlagKind::Value, "ID", "only this replica"},
             {"namespace", 'n', FlagKind::Value, "NS", "namespace"},

@@ -41,7 +41,8 @@ Result<std::uint16_t> port_arg(const std::string& flag, const std::string& v) {
         }
     } catch (const std::exception&) {
     }
-    return make_error(errc::bad_request, "--" + flag + " wants a port number 1-65535, not \"" + v + "\"");
+    return make_error(errc::bad_request,
+                      "--" + flag + " wants a port number 1-65535, not \"" + v + "\"");
 }
 
 // --port, --metrics-port and --nats-port (else faas_nats_port from the environment).

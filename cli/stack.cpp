@@ -149,19 +149,8 @@ Result<openfaas::StringMap> read_env_file(const fs::path& path, const VarLookup&
         (target) = std::move(*r_);    \
     } while (false)
 
-Result<StackFunction> parse_function(const std::string& name, const YAML::Node& node,
-                                     const fs::path& base_dir, const VarLookup& vars,
-                                     bool substitute) {
-    const std::string where = "function " + name;
-    if (!openfaas::valid_dns_label(name)) {
-        return stack_error(where + ": the name must be lower-case letters, digits and '-' "
-                                   "(a DNS label of at most 63 characters)");
-    }
-    if (!node.IsMap()) {
-        return stack_error(where + ": must be a map of settings");
-    }
-    StackFunction fn;
-    fn.name = name;
+// The settings a function's map may hold, each read with its type checked.
+Status read_settings(StackFunction& fn, const YAML::Node& node, const std::string& where) {
     FAAS_TRY_ASSIGN(fn.lang, scalar(node["lang"], where + ": lang"));
     FAAS_TRY_ASSIGN(fn.handler, scalar(node["handler"], where + ": handler"));
     FAAS_TRY_ASSIGN(fn.image, scalar(node["image"], where + ": image"));
@@ -176,6 +165,42 @@ Result<StackFunction> parse_function(const std::string& name, const YAML::Node& 
     FAAS_TRY_ASSIGN(fn.requests, resources(node["requests"], where + ": requests"));
     FAAS_TRY_ASSIGN(fn.readonly_root_filesystem, boolean(node["readonly_root_filesystem"],
                                                          where + ": readonly_root_filesystem"));
+    return {};
+}
+
+// Adds the variables of the function's environment_file list (they win over environment).
+Status add_env_files(StackFunction& fn, const YAML::Node& node, const std::string& where,
+                     const fs::path& base_dir, const VarLookup& vars, bool substitute) {
+    std::vector<std::string> env_files;
+    FAAS_TRY_ASSIGN(env_files, string_list(node["environment_file"], where + ": environment_file"));
+    for (const auto& file : env_files) {
+        auto extra = read_env_file(base_dir / file, vars, substitute);
+        if (!extra) {
+            return stack_error(where + ": environment_file: " + extra.error().what());
+        }
+        for (auto& [k, v] : *extra) {
+            fn.environment[k] = v;
+        }
+    }
+    return {};
+}
+
+Result<StackFunction> parse_function(const std::string& name, const YAML::Node& node,
+                                     const fs::path& base_dir, const VarLookup& vars,
+                                     bool substitute) {
+    const std::string where = "function " + name;
+    if (!openfaas::valid_dns_label(name)) {
+        return stack_error(where + ": the name must be lower-case letters, digits and '-' "
+                                   "(a DNS label of at most 63 characters)");
+    }
+    if (!node.IsMap()) {
+        return stack_error(where + ": must be a map of settings");
+    }
+    StackFunction fn;
+    fn.name = name;
+    if (auto st = read_settings(fn, node, where); !st) {
+        return st.error();
+    }
     // Build settings (skip_build, build_args, build_options, build_secrets, platforms) are
     // accepted and unused: the local back end runs fprocess and builds no images.
     if (fn.image.empty()) {
@@ -195,16 +220,8 @@ Result<StackFunction> parse_function(const std::string& name, const YAML::Node& 
             fn.handler_dir = fs::weakly_canonical(fs::absolute(handler), ec);
         }
     }
-    std::vector<std::string> env_files;
-    FAAS_TRY_ASSIGN(env_files, string_list(node["environment_file"], where + ": environment_file"));
-    for (const auto& file : env_files) {
-        auto extra = read_env_file(base_dir / file, vars, substitute);
-        if (!extra) {
-            return stack_error(where + ": environment_file: " + extra.error().what());
-        }
-        for (auto& [k, v] : *extra) {
-            fn.environment[k] = v;
-        }
+    if (auto st = add_env_files(fn, node, where, base_dir, vars, substitute); !st) {
+        return st.error();
     }
     return fn;
 }

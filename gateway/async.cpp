@@ -52,19 +52,16 @@ awaitable<bool> find_function(Submission& s) {
         s.fn = f;
         co_return true;
     }
-    std::string name = s.route.name;
-    std::string ns = s.route.namespace_;
-    auto found = co_await s.ts.provider.lookup_function(std::move(name), std::move(ns),
-                                                        std::chrono::seconds(3));
-    if (!found.status) {
-        const std::string message = "error finding function " + s.key + ": " + found.reason;
+    auto found = co_await find_unlisted(s.ts, s.route);
+    if (!found) {
+        const std::string message = found.error().what();
         co_await fail(s, errc::not_found, message);
         co_return false;
     }
     FunctionEntry& f = s.looked_up.emplace();
     f.name = s.route.name;
     f.namespace_ = s.route.namespace_;
-    f.annotations = std::move(found.status->annotations);
+    f.annotations = std::move(found->annotations);
     derive_facts(f);
     s.fn = &f;
     co_return true;

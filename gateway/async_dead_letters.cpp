@@ -227,6 +227,110 @@ Result<DeadLetterFilter> parse_redrive(std::string_view body, const std::string&
     return f;
 }
 
+struct Failure {
+    std::uint64_t sequence = 0;
+    std::string error;
+};
+
+// The dead letters to queue again, and the ones that cannot be (their body is not a request).
+struct RedrivePlan {
+    std::vector<Failure> failed;
+    std::vector<Enqueue> calls;
+    std::vector<const DeadLetter*> redriving;  // one per call, same order
+};
+
+RedrivePlan plan_redrive(const std::vector<DeadLetter>& found) {
+    RedrivePlan plan;
+    const std::string now = openfaas::rfc3339_now();
+    for (const auto& d : found) {
+        if (!d.request) {
+            plan.failed.push_back({d.info.sequence, "not a queued request: " + d.info.error});
+            continue;
+        }
+        Enqueue e;
+        e.request = *d.request;
+        e.request.attempt = 0;
+        // A fresh start: the worker's max_event_age counts from here, not from the first try.
+        e.request.enqueued_at = now;
+        e.queue = d.info.queue.empty() ? oa::queue_or_default(e.request.queue) : d.info.queue;
+        e.msg_id = "redrive-" + std::to_string(d.info.sequence);
+        plan.calls.push_back(std::move(e));
+        plan.redriving.push_back(&d);
+    }
+    return plan;
+}
+
+// The sequences queued again; the ones that could not be go to plan.failed.
+std::vector<std::uint64_t> requeued_sequences(RedrivePlan& plan,
+                                              const std::vector<Result<nats::PubAck>>& results) {
+    std::vector<std::uint64_t> requeued;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (results[i]) {
+            requeued.push_back(plan.redriving[i]->info.sequence);
+        } else {
+            plan.failed.push_back({plan.redriving[i]->info.sequence,
+                                   "Error queuing request: " + results[i].error().what()});
+        }
+    }
+    return requeued;
+}
+
+using Deletes = std::vector<std::string>;  // "" or the error, per requeued sequence
+
+// Deletes the dead letters that were queued again (one blocking job for all of them).
+awaitable<Deletes> delete_dead_letters(nats::JetStream* js,
+                                       std::string dl_stream,
+                                       std::vector<std::uint64_t> requeued) {
+    std::function<Deletes()> job = [js, dl_stream, requeued]() {
+        Deletes errors;
+        for (auto seq : requeued) {
+            auto st = js->delete_message(dl_stream, seq);
+            errors.push_back(st ? std::string() : st.error().what());
+        }
+        return errors;
+    };
+    auto deleting = js->blocking<Deletes>(std::move(job));
+    Deletes deleted = co_await std::move(deleting);
+    co_return deleted;
+}
+
+// The answer: {"redriven":[{sequence,callId}...],"failed":[{sequence,error}...]}, logged too.
+std::string redrive_report(ThreadState& ts,
+                           RedrivePlan& plan,
+                           const std::vector<Result<nats::PubAck>>& results,
+                           const Deletes& deleted) {
+    json::Writer w;
+    w.begin_object().key("redriven").begin_array();
+    std::size_t r = 0;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        if (!results[i]) {
+            continue;
+        }
+        const DeadLetter& d = *plan.redriving[i];
+        const std::string& error = deleted.at(r++);
+        if (!error.empty()) {
+            plan.failed.push_back(
+                {d.info.sequence, "queued again as call " + d.request->call_id +
+                                      " but the dead letter was not deleted: " + error});
+            continue;
+        }
+        ts.shared.log->info("dead letter redriven seq={} call_id={} fn={} queue={}",
+                            d.info.sequence, d.request->call_id, d.info.function, d.info.queue);
+        w.begin_object().key("sequence").value(d.info.sequence);
+        w.key("callId").value(d.request->call_id).end_object();
+    }
+    w.end_array().key("failed").begin_array();
+    std::vector<Failure>& failed = plan.failed;
+    std::sort(failed.begin(), failed.end(),
+              [](const Failure& a, const Failure& b) { return a.sequence < b.sequence; });
+    for (const auto& f : failed) {
+        ts.shared.log->warn("dead letter not redriven seq={} error=\"{}\"", f.sequence, f.error);
+        w.begin_object().key("sequence").value(f.sequence).key("error").value(f.error).end_object();
+    }
+    w.end_array().end_object();
+    return std::move(w).str();
+}
+
 }  // namespace
 
 awaitable<void> handle_redrive(ThreadState& ts, http::Exchange& ex) {
@@ -253,84 +357,16 @@ awaitable<void> handle_redrive(ThreadState& ts, http::Exchange& ex) {
         co_await read_failed(ts, ex, found.error());
         co_return;
     }
-    struct Failure {
-        std::uint64_t sequence = 0;
-        std::string error;
-    };
-    std::vector<Failure> failed;
-    std::vector<Enqueue> calls;
-    std::vector<const DeadLetter*> redriving;
-    const std::string now = openfaas::rfc3339_now();
-    for (const auto& d : found.value()) {
-        if (!d.request) {
-            failed.push_back({d.info.sequence, "not a queued request: " + d.info.error});
-            continue;
-        }
-        Enqueue e;
-        e.request = *d.request;
-        e.request.attempt = 0;
-        // A fresh start: the worker's max_event_age counts from here, not from the first try.
-        e.request.enqueued_at = now;
-        e.queue = d.info.queue.empty() ? oa::queue_or_default(e.request.queue) : d.info.queue;
-        e.msg_id = "redrive-" + std::to_string(d.info.sequence);
-        calls.push_back(std::move(e));
-        redriving.push_back(&d);
-    }
+    RedrivePlan plan = plan_redrive(found.value());
     std::vector<Result<nats::PubAck>> results;
-    if (!calls.empty()) {
-        results = co_await ts.publisher.enqueue_all(*js, std::move(calls));
+    if (!plan.calls.empty()) {
+        results = co_await ts.publisher.enqueue_all(*js, std::move(plan.calls));
     }
-    // Delete the dead letters that were queued again (one blocking job for all of them).
-    std::vector<std::uint64_t> requeued;
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        if (results[i]) {
-            requeued.push_back(redriving[i]->info.sequence);
-        } else {
-            failed.push_back({redriving[i]->info.sequence,
-                              "Error queuing request: " + results[i].error().what()});
-        }
-    }
-    const std::string dl_stream = ts.shared.config.streams.dead_letter_stream;
-    using Deletes = std::vector<std::string>;  // "" or the error, per requeued sequence
-    std::function<Deletes()> job = [js, dl_stream, requeued]() {
-        Deletes errors;
-        for (auto seq : requeued) {
-            auto st = js->delete_message(dl_stream, seq);
-            errors.push_back(st ? std::string() : st.error().what());
-        }
-        return errors;
-    };
-    auto deleting = js->blocking<Deletes>(std::move(job));
-    const Deletes deleted = co_await std::move(deleting);
-    json::Writer w;
-    w.begin_object().key("redriven").begin_array();
-    std::size_t r = 0;
-    for (std::size_t i = 0; i < results.size(); ++i) {
-        if (!results[i]) {
-            continue;
-        }
-        const DeadLetter& d = *redriving[i];
-        const std::string& error = deleted.at(r++);
-        if (!error.empty()) {
-            failed.push_back(
-                {d.info.sequence, "queued again as call " + d.request->call_id +
-                                      " but the dead letter was not deleted: " + error});
-            continue;
-        }
-        ts.shared.log->info("dead letter redriven seq={} call_id={} fn={} queue={}",
-                            d.info.sequence, d.request->call_id, d.info.function, d.info.queue);
-        w.begin_object().key("sequence").value(d.info.sequence);
-        w.key("callId").value(d.request->call_id).end_object();
-    }
-    w.end_array().key("failed").begin_array();
-    std::sort(failed.begin(), failed.end(),
-              [](const Failure& a, const Failure& b) { return a.sequence < b.sequence; });
-    for (const auto& f : failed) {
-        ts.shared.log->warn("dead letter not redriven seq={} error=\"{}\"", f.sequence, f.error);
-        w.begin_object().key("sequence").value(f.sequence).key("error").value(f.error).end_object();
-    }
-    w.end_array().end_object();
-    std::string out = std::move(w).str();
+    std::vector<std::uint64_t> requeued = requeued_sequences(plan, results);
+    std::string dl_stream = ts.shared.config.streams.dead_letter_stream;
+    const Deletes deleted =
+        co_await delete_dead_letters(js, std::move(dl_stream), std::move(requeued));
+    std::string out = redrive_report(ts, plan, results, deleted);
     co_await answer_json(ex, out);
 }
 

@@ -50,7 +50,8 @@ void Balancer::on_snapshot(const Snapshot& snap) {
             live.insert(r.id);
         }
     }
-    std::erase_if(inflight_, [&](const auto& kv) { return kv.second == 0 && live.count(kv.first) == 0; });
+    std::erase_if(inflight_,
+                  [&](const auto& kv) { return kv.second == 0 && live.count(kv.first) == 0; });
     std::erase_if(next_, [&](const auto& kv) { return snap.functions.count(kv.first) == 0; });
 }
 

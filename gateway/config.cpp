@@ -33,7 +33,8 @@ Config load(const config::Env& env) {
     if (c.bind_address.empty()) {
         c.bind_address = "0.0.0.0";
     }
-    c.functions_provider_url = provider_url(env, "functions_provider_url", c.functions_provider_url);
+    c.functions_provider_url =
+        provider_url(env, "functions_provider_url", c.functions_provider_url);
     c.logs_provider_url = provider_url(env, "logs_provider_url", c.functions_provider_url);
     c.read_timeout = env.positive_duration("read_timeout", seconds(60), config::IfZero::UseDefault);
     c.write_timeout =

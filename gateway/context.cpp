@@ -8,6 +8,19 @@ std::string start_time_ns() {
                               .count());
 }
 
+awaitable<Result<openfaas::FunctionStatus>> find_unlisted(ThreadState& ts,
+                                                          const FunctionRoute& route) {
+    std::string name = route.name;
+    std::string ns = route.namespace_;
+    auto found = co_await ts.provider.lookup_function(std::move(name), std::move(ns),
+                                                      std::chrono::seconds(3));
+    if (!found.status) {
+        co_return make_error(errc::not_found,
+                             "error finding function " + route.qualified() + ": " + found.reason);
+    }
+    co_return std::move(*found.status);
+}
+
 namespace {
 
 std::optional<http::Credentials> credentials_of(const Config& c) {

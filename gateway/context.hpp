@@ -72,6 +72,12 @@ struct ThreadState {
 // X-Start-Time: now as Unix nanoseconds in decimal.
 std::string start_time_ns();
 
+// A function missing from the endpoint list, asked of the provider (3 s at most) as both call
+// routes do: its status, or errc::not_found "error finding function <name>.<ns>: <reason>",
+// which they answer.
+awaitable<Result<openfaas::FunctionStatus>> find_unlisted(ThreadState& ts,
+                                                          const FunctionRoute& route);
+
 // Handlers. Each answers the exchange completely.
 awaitable<void> handle_function(ThreadState& ts, http::Exchange& ex, FunctionRoute route);
 awaitable<void> handle_system(ThreadState& ts, http::Exchange& ex);

@@ -211,12 +211,9 @@ awaitable<bool> try_replica(Call& c, const Replica& replica) {
 // true when it is deployed but not in the list yet (a fresh list is asked for).
 awaitable<bool> recheck(Call& c) {
     c.rechecked = true;
-    std::string name = c.route.name;
-    std::string ns = c.route.namespace_;
-    auto found = co_await c.ts.provider.lookup_function(std::move(name), std::move(ns),
-                                                        std::chrono::seconds(3));
-    if (!found.status) {
-        const std::string message = "error finding function " + c.key + ": " + found.reason;
+    auto found = co_await find_unlisted(c.ts, c.route);
+    if (!found) {
+        const std::string message = found.error().what();
         co_await fail(c, errc::not_found, message, false);
         co_return false;
     }

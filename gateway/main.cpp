@@ -13,7 +13,8 @@
 int main(int argc, char** argv) {
     using namespace faas;
     for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        const std::string_view arg = argv[i];
         if (arg == "-version" || arg == "--version") {
             std::printf("gateway version: %s sha: %s arch: %s\n", gateway::version_release(),
                         gateway::version_sha(), gateway::build_arch());

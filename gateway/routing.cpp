@@ -66,7 +66,8 @@ std::optional<FunctionRoute> parse_route_under(std::string_view prefix,
     const auto slash = rest.find('/');
     const std::string_view name = rest.substr(0, slash);
     // "/function/fn" and "/function/fn/" both reach the function as "/".
-    const std::string_view sub = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    const std::string_view sub =
+        slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
     return make_route(name, sub, query, default_namespace, parts);
 }
 

@@ -7,7 +7,9 @@ namespace faas::gateway {
 
 namespace {
 
-Error bad(std::string what) { return make_error(errc::bad_request, "endpoint list: " + std::move(what)); }
+Error bad(std::string what) {
+    return make_error(errc::bad_request, "endpoint list: " + std::move(what));
+}
 
 Result<Replica> parse_replica(simdjson::dom::element e) {
     if (!e.is_object()) {

@@ -84,12 +84,35 @@ awaitable<void> answer_logs(FunctionBackend& backend, const log::Logger& logger,
     }
 }
 
+// How the proxy forwards a call to a replica: the path after the function's name with the
+// query, and X-Forwarded-Host/-For when the caller did not set them.
+http::ForwardOptions forward_options(const http::Exchange& ex,
+                                     const std::string& tail,
+                                     std::chrono::nanoseconds timeout) {
+    http::ForwardOptions opts;
+    opts.target = tail;
+    if (!ex.query().empty()) {
+        opts.target += "?";
+        opts.target += ex.query();
+    }
+    opts.timeout = timeout;
+    if (!ex.header("X-Forwarded-Host")) {
+        opts.request_headers.set("X-Forwarded-Host", ex.header("Host").value_or(""));
+    }
+    if (!ex.header("X-Forwarded-For")) {
+        const std::string& addr = ex.remote_address();
+        opts.request_headers.set("X-Forwarded-For", addr.substr(0, addr.rfind(':')));
+    }
+    return opts;
+}
+
 }  // namespace
 
 awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest) {
     const auto slash = rest.find('/');
     const std::string full(rest.substr(0, slash));
-    const std::string tail = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    const std::string tail =
+        slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
     if (full.empty() || !openfaas::valid_route_name(full)) {
         http::Response r = http::error_response(
             make_error(errc::bad_request, "Provide a valid function name in the path"));
@@ -105,20 +128,8 @@ awaitable<void> Api::proxy(Thread& t, http::Exchange& ex, std::string_view rest)
         co_await http::send(ex, std::move(r));
         co_return;
     }
-    http::ForwardOptions opts;
-    opts.target = tail;
-    if (!ex.query().empty()) {
-        opts.target += "?";
-        opts.target += ex.query();
-    }
-    opts.timeout = std::max(config_.read_timeout, config_.write_timeout);
-    if (!ex.header("X-Forwarded-Host")) {
-        opts.request_headers.set("X-Forwarded-Host", ex.header("Host").value_or(""));
-    }
-    if (!ex.header("X-Forwarded-For")) {
-        const std::string& addr = ex.remote_address();
-        opts.request_headers.set("X-Forwarded-For", addr.substr(0, addr.rfind(':')));
-    }
+    const http::ForwardOptions opts =
+        forward_options(ex, tail, std::max(config_.read_timeout, config_.write_timeout));
     // A replica that refuses the connection received nothing: try another one once.
     for (int attempt = 0; attempt < 2; ++attempt) {
         auto job = [this, name, ns]() -> awaitable<std::optional<http::Endpoint>> {

@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
             std::printf("faas-provider version: %s\n", FAAS_VERSION);
             return 0;
         }
-        std::fprintf(stderr, "faas-provider: unknown flag %s (known: --version)\n", argv[i]);  // NOLINT
+        // NOLINTNEXTLINE
+        std::fprintf(stderr, "faas-provider: unknown flag %s (known: --version)\n", argv[i]);
         return 2;
     }
     const config::Env env;

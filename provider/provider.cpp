@@ -32,8 +32,9 @@ struct Provider::Impl {
 awaitable<void> Provider::Impl::shutdown_sequence() {
     log->info("shutdown: stopping the API and every replica");
     async::AsyncEvent drained(pool.context(0).get_executor());
-    server->shutdown(std::chrono::seconds(1),
-                     [this, &drained] { asio::post(pool.context(0), [&drained] { drained.notify(); }); });
+    server->shutdown(std::chrono::seconds(1), [this, &drained] {
+        asio::post(pool.context(0), [&drained] { drained.notify(); });
+    });
     co_await backend->shutdown();
     co_await drained.wait();
     log->info("shutdown complete");
@@ -65,7 +66,8 @@ int Provider::run() {
     so.address = d.config.bind_address;
     so.port = d.config.port;
     // The endpoint long poll holds a request up to 60 s.
-    so.read_timeout = std::max<std::chrono::nanoseconds>(d.config.read_timeout, std::chrono::seconds(65));
+    so.read_timeout =
+        std::max<std::chrono::nanoseconds>(d.config.read_timeout, std::chrono::seconds(65));
     so.write_timeout = d.config.write_timeout;
     try {
         d.server = std::make_unique<http::Server>(d.pool, so, d.api->factory(), d.log);

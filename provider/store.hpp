@@ -37,7 +37,8 @@ public:
 
     Status save_namespace(const openfaas::FunctionNamespace& ns);
     Status remove_namespace(const std::string& name);
-    std::vector<openfaas::FunctionNamespace> load_namespaces(std::vector<std::string>& errors) const;
+    std::vector<openfaas::FunctionNamespace> load_namespaces(
+        std::vector<std::string>& errors) const;
 
     std::filesystem::path secret_path(const std::string& ns, const std::string& name) const;
     bool secret_exists(const std::string& ns, const std::string& name) const;

@@ -44,8 +44,9 @@ bool Worker::Impl::start_status(Call& call, CallState state) {
     call.status.state = state;
     call.status.updated_at = openfaas::rfc3339_now();
     nats::Headers headers;
-    StatusWrite w{js->start_publish(ex, call.status_subject, headers, openfaas::to_json(call.status)),
-                  call.id(), call.function, state};
+    const std::string status_json = openfaas::to_json(call.status);
+    StatusWrite w{js->start_publish(ex, call.status_subject, headers, status_json), call.id(),
+                  call.function, state};
     (void)statuses.spawn(write_status(std::move(w)), [this](std::exception_ptr e) {
         try {
             std::rethrow_exception(e);

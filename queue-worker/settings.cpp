@@ -91,20 +91,22 @@ double default_burst(double rate_per_second) {
     return std::max(1.0, std::ceil(rate_per_second));
 }
 
-ParsedSettings function_settings(const std::map<std::string, std::string>& annotations,
-                                 const FunctionSettings& defaults) {
-    ParsedSettings out{defaults, {}};
+namespace {
+
+void warn(ParsedSettings& out, std::string_view name, const std::string& value,
+          std::string_view why) {
+    out.warnings.push_back(fmt::format("{}={}: {}", name, value, why));
+}
+
+// How many calls at once and how fast: concurrency, rate and burst.
+void read_throughput(const std::map<std::string, std::string>& annotations, ParsedSettings& out) {
     FunctionSettings& s = out.settings;
-    const auto warn = [&out](std::string_view name, const std::string& value,
-                             std::string_view why) {
-        out.warnings.push_back(fmt::format("{}={}: {}", name, value, why));
-    };
     if (const auto* v = find(annotations, kConcurrencyAnnotation)) {
         auto n = parse_int(*v);
         if (n && *n >= 1 && *n <= 1'000'000) {
             s.concurrency = static_cast<int>(*n);
         } else {
-            warn(kConcurrencyAnnotation, *v, "want a whole number >= 1");
+            warn(out, kConcurrencyAnnotation, *v, "want a whole number >= 1");
         }
     }
     if (const auto* v = find(annotations, kRateAnnotation)) {
@@ -112,7 +114,7 @@ ParsedSettings function_settings(const std::map<std::string, std::string>& annot
             s.rate = *r;
             s.burst = default_burst(*r);
         } else {
-            warn(kRateAnnotation, *v, "want <count>/s, <count>/m or <count>/h");
+            warn(out, kRateAnnotation, *v, "want <count>/s, <count>/m or <count>/h");
         }
     }
     if (const auto* v = find(annotations, kBurstAnnotation)) {
@@ -122,29 +124,34 @@ ParsedSettings function_settings(const std::map<std::string, std::string>& annot
                 s.burst = static_cast<double>(*n);
             }
         } else {
-            warn(kBurstAnnotation, *v, "want a whole number >= 1");
+            warn(out, kBurstAnnotation, *v, "want a whole number >= 1");
         }
     }
+}
+
+// When to try a call again: attempts, the waits between them and the statuses that retry.
+void read_retry(const std::map<std::string, std::string>& annotations, ParsedSettings& out) {
+    FunctionSettings& s = out.settings;
     if (const auto* v = find(annotations, kAttemptsAnnotation)) {
         auto n = parse_int(*v);
         if (n && *n >= 1 && *n <= 1000) {
             s.retry.max_attempts = static_cast<int>(*n);
         } else {
-            warn(kAttemptsAnnotation, *v, "want a whole number from 1 to 1000");
+            warn(out, kAttemptsAnnotation, *v, "want a whole number from 1 to 1000");
         }
     }
     if (const auto* v = find(annotations, kMinWaitAnnotation)) {
         if (auto d = parse_wait(*v)) {
             s.retry.initial_delay = *d;
         } else {
-            warn(kMinWaitAnnotation, *v, "want a positive duration");
+            warn(out, kMinWaitAnnotation, *v, "want a positive duration");
         }
     }
     if (const auto* v = find(annotations, kMaxWaitAnnotation)) {
         if (auto d = parse_wait(*v)) {
             s.retry.max_delay = *d;
         } else {
-            warn(kMaxWaitAnnotation, *v, "want a positive duration");
+            warn(out, kMaxWaitAnnotation, *v, "want a positive duration");
         }
     }
     if (s.retry.max_delay < s.retry.initial_delay) {
@@ -154,15 +161,24 @@ ParsedSettings function_settings(const std::map<std::string, std::string>& annot
         if (auto codes = parse_status_list(*v)) {
             s.retry_codes = std::move(*codes);
         } else {
-            warn(kCodesAnnotation, *v, "want a comma list of HTTP statuses");
+            warn(out, kCodesAnnotation, *v, "want a comma list of HTTP statuses");
         }
     }
+}
+
+}  // namespace
+
+ParsedSettings function_settings(const std::map<std::string, std::string>& annotations,
+                                 const FunctionSettings& defaults) {
+    ParsedSettings out{defaults, {}};
+    read_throughput(annotations, out);
+    read_retry(annotations, out);
     if (const auto* v = find(annotations, kMaxAgeAnnotation)) {
         auto d = config::parse_go_duration(text::trim(*v));
         if (d && d->count() > 0) {
-            s.max_age = *d;
+            out.settings.max_age = *d;
         } else {
-            warn(kMaxAgeAnnotation, *v, "want a positive duration");
+            warn(out, kMaxAgeAnnotation, *v, "want a positive duration");
         }
     }
     return out;

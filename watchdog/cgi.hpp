@@ -16,7 +16,8 @@ struct CgiOptions {
 // Appends "Http_*=value" entries for the request to `env`.
 void append_cgi_env(std::vector<std::string>& env, const http::Exchange& ex, CgiOptions options);
 
-// {"header":{"Name":["v",...]},"body":{"raw":"<base64>"},"method":..,"path":..,"query":..,"host":..}
+// {"header":{"Name":["v",...]},"body":{"raw":"<base64>"},
+//  "method":..,"path":..,"query":..,"host":..}
 std::string marshal_request(const http::Exchange& ex, std::string_view body);
 
 }  // namespace faas::watchdog

@@ -30,8 +30,8 @@ awaitable<void> log_lines(asio::posix::stream_descriptor& pipe, const Shared& sh
     };
     for (;;) {
         boost::system::error_code ec;
-        const std::size_t n = co_await pipe.async_read_some(asio::buffer(buf),
-                                                            asio::redirect_error(use_awaitable, ec));
+        const std::size_t n = co_await pipe.async_read_some(
+            asio::buffer(buf), asio::redirect_error(use_awaitable, ec));
         if (ec) {
             break;
         }

@@ -2,6 +2,7 @@
 // output as the response.
 #include <chrono>
 
+#include "core/http/respond.hpp"
 #include "core/http/types.hpp"
 #include "core/text/text.hpp"
 #include "watchdog/cgi.hpp"
@@ -111,7 +112,8 @@ awaitable<void> handle_fork(Shared& shared, ThreadContext& ctx, http::Exchange& 
     const Config& c = shared.config;
     const bool classic = c.mode == Mode::Classic;
     if (classic && !classic_method_allowed(ex.method())) {
-        co_await ex.respond(http::text_error(405, "Method not allowed"));
+        http::Response res = http::text_error(405, "Method not allowed");
+        co_await http::send(ex, std::move(res));
         co_return;
     }
     const std::string call_id = call_id_field(ex);
@@ -130,17 +132,19 @@ awaitable<void> handle_fork(Shared& shared, ThreadContext& ctx, http::Exchange& 
                       std::to_string(c.max_request_size) + " bytes";
         }
         http::Response res = http::text_error(status, message);
-        co_await ex.respond(std::move(res));
+        co_await http::send(ex, std::move(res));
         co_return;
     }
-    std::string input = c.marshal_request ? marshal_request(ex, body.value()) : std::move(body.value());
+    std::string input =
+        c.marshal_request ? marshal_request(ex, body.value()) : std::move(body.value());
 
     const auto start = std::chrono::steady_clock::now();
     Result<process::Child> child = co_await start_process(shared, ctx, ex, classic);
     if (!child) {
         shared.log->error("could not start fprocess {}fprocess=\"{}\" error=\"{}\"", call_id,
                           c.fprocess, child.error().what());
-        co_await ex.respond(http::text_error(500, child.error().what()));
+        http::Response res = http::text_error(500, child.error().what());
+        co_await http::send(ex, std::move(res));
         co_return;
     }
 
@@ -155,7 +159,7 @@ awaitable<void> handle_fork(Shared& shared, ThreadContext& ctx, http::Exchange& 
         shared.log->info("stderr: {}", truncate_for_log(run.stderr_text, c.log_buffer_size));
     }
     http::Response res = run_answer(shared, ex, run, call_id, classic, took);
-    co_await ex.respond(std::move(res));
+    co_await http::send(ex, std::move(res));
     if (ctx.prespawn) {
         ctx.prespawn->refill();
     }

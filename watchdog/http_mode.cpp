@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/config/env.hpp"
+#include "core/http/respond.hpp"
 #include "core/text/text.hpp"
 #include "watchdog/context.hpp"
 
@@ -94,7 +95,7 @@ awaitable<void> handle_http(Shared& shared, ThreadContext& ctx, http::Exchange& 
         http::Response res = failure_answer(shared, ex, r.error());
         status = res.status;
         bytes = res.body.size();
-        (void)co_await ex.respond(std::move(res));
+        co_await http::send(ex, std::move(res));
     }
     log_call(shared, ex, status, bytes, start);
 }

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
     using namespace faas;
     const config::Env env;
     for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];  // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+        const std::string_view arg = argv[i];
         if (arg == "-version" || arg == "--version") {
             std::printf("fwatchdog version: %s\n", watchdog::kVersion);
             return 0;

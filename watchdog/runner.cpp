@@ -12,18 +12,27 @@
 #include "core/async/async_event.hpp"
 
 namespace faas::watchdog {
+
+void arm_timeout(asio::steady_timer& timer,
+                 const std::shared_ptr<TimeoutState>& state,
+                 std::chrono::nanoseconds timeout) {
+    if (timeout.count() > 0) {
+        timer.expires_after(timeout);
+        timer.async_wait([state](boost::system::error_code ec) {
+            if (ec || state->done) {
+                return;
+            }
+            state->fired = true;
+            state->child->signal_group(SIGKILL);
+        });
+    }
+}
+
 namespace {
 
 using boost::system::error_code;
 constexpr std::size_t kReadChunk = 64U * 1024U;
 
-// Shared with the timeout handler, which may run after drive() returned if it was already
-// queued; it checks `done` before touching the child.
-struct TimeoutState {
-    process::Child* child = nullptr;
-    bool done = false;
-    bool fired = false;
-};
 
 awaitable<void> write_all(asio::posix::stream_descriptor& pipe, const std::string& data) {
     error_code ec;
@@ -44,22 +53,6 @@ awaitable<void> read_capped(asio::posix::stream_descriptor& pipe, std::string& o
         }
         const std::size_t keep = std::min(n, cap > out.size() ? cap - out.size() : 0);
         out.append(buf.data(), keep);
-    }
-}
-
-// Kills the process group when `timeout` (if any) passes before the run is done.
-void arm_timeout(asio::steady_timer& timer,
-                 const std::shared_ptr<TimeoutState>& state,
-                 std::chrono::nanoseconds timeout) {
-    if (timeout.count() > 0) {
-        timer.expires_after(timeout);
-        timer.async_wait([state](error_code ec) {
-            if (ec || state->done) {
-                return;
-            }
-            state->fired = true;
-            state->child->signal_group(SIGKILL);
-        });
     }
 }
 
@@ -179,7 +172,8 @@ private:
                 }
                 --wanted_;
             }
-            auto started = std::make_shared<Result<process::Started>>(process::Child::start(options));
+            auto started =
+                std::make_shared<Result<process::Started>>(process::Child::start(options));
             asio::post(ex, [pool, alive = alive_, started] {
                 if (alive->load()) {
                     pool->deliver(std::move(*started));

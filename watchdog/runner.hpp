@@ -29,6 +29,19 @@ struct RunResult {
     bool output_too_large = false;
 };
 
+// Shared with the exec-timeout handler, which may run after the run ended if it was already
+// queued; it checks `done` before touching the child.
+struct TimeoutState {
+    process::Child* child = nullptr;
+    bool done = false;
+    bool fired = false;
+};
+
+// Kills the child's process group when `timeout` (0: none) passes before state->done is set.
+void arm_timeout(asio::steady_timer& timer,
+                 const std::shared_ptr<TimeoutState>& state,
+                 std::chrono::nanoseconds timeout);
+
 // Writes `input` to the child's stdin (then closes it) while reading stdout/stderr, and waits
 // for the child to exit.
 awaitable<RunResult> drive(process::Child& child, std::string input, RunLimits limits);

@@ -63,6 +63,31 @@ private:
     int fd_;
 };
 
+// Answers 200 with the open regular file `fd` (`size` bytes; HEAD: the head only).
+awaitable<void> send_file(http::Exchange& ex,
+                          const FileDescriptor& fd,
+                          const std::string& path,
+                          std::uint64_t size) {
+    http::Headers headers;
+    headers.set("Content-Type", mime_type(path));
+    if (!co_await ex.begin_response(200, headers, size)) {
+        co_return;
+    }
+    std::vector<char> buf(64U * 1024U);
+    std::uint64_t sent = 0;
+    while (sent < size && ex.method() != "HEAD") {
+        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+        if (n <= 0) {
+            break;
+        }
+        if (!co_await ex.write_body(std::string_view(buf.data(), static_cast<std::size_t>(n)))) {
+            co_return;
+        }
+        sent += static_cast<std::uint64_t>(n);
+    }
+    (void)co_await ex.end_response();
+}
+
 }  // namespace
 
 awaitable<void> handle_static(Shared& shared, ThreadContext& /*ctx*/, http::Exchange& ex) {
@@ -106,25 +131,8 @@ awaitable<void> handle_static(Shared& shared, ThreadContext& /*ctx*/, http::Exch
         co_await http::send(ex, std::move(res));
         co_return;
     }
-    http::Headers headers;
-    headers.set("Content-Type", mime_type(full.string()));
     const auto size = static_cast<std::uint64_t>(st.st_size);
-    if (!co_await ex.begin_response(200, headers, size)) {
-        co_return;
-    }
-    std::vector<char> buf(64U * 1024U);
-    std::uint64_t sent = 0;
-    while (sent < size && ex.method() != "HEAD") {
-        const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-        if (n <= 0) {
-            break;
-        }
-        if (!co_await ex.write_body(std::string_view(buf.data(), static_cast<std::size_t>(n)))) {
-            co_return;
-        }
-        sent += static_cast<std::uint64_t>(n);
-    }
-    (void)co_await ex.end_response();
+    co_await send_file(ex, fd, full.string(), size);
 }
 
 }  // namespace faas::watchdog

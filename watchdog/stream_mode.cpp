@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/async/async_event.hpp"
+#include "core/http/respond.hpp"
 #include "core/text/text.hpp"
 #include "watchdog/cgi.hpp"
 #include "watchdog/context.hpp"
@@ -15,12 +16,6 @@ namespace {
 
 using boost::system::error_code;
 constexpr std::size_t kChunk = 64U * 1024U;
-
-struct TimeoutState {
-    process::Child* child = nullptr;
-    bool done = false;
-    bool fired = false;
-};
 
 // Copies the request body into the process's stdin, then closes it.
 awaitable<Status> pump_stdin(http::Exchange& ex, process::Child& child, std::uint64_t limit) {
@@ -101,15 +96,7 @@ struct StreamCall {
 };
 
 void StreamCall::arm_timeout() {
-    if (c.exec_timeout.count() > 0) {
-        timer.expires_after(c.exec_timeout);
-        timer.async_wait([timeout = state](error_code e) {
-            if (!e && !timeout->done) {
-                timeout->fired = true;
-                timeout->child->signal_group(SIGKILL);
-            }
-        });
-    }
+    watchdog::arm_timeout(timer, state, c.exec_timeout);
 }
 
 void StreamCall::start_pumps(const asio::any_io_executor& executor) {
@@ -196,7 +183,7 @@ awaitable<void> StreamCall::answer(const process::ExitStatus& status,
     } else if (!ex.response_started()) {
         http::Response res = unstarted_answer(status, took);
         res.headers.set("X-Duration-Seconds", text::seconds_fixed6(took.count()));
-        (void)co_await ex.respond(std::move(res));
+        co_await http::send(ex, std::move(res));
     } else if (state->fired || output_too_large || !status.success() || !pump_status) {
         // 200 is already on the wire: end without the final chunk so the client sees a cut body.
         shared.log->error("function failed after streaming {}status=\"{}\" timed_out={} "
@@ -216,9 +203,12 @@ awaitable<void> handle_streaming(Shared& shared, ThreadContext& /*ctx*/, http::E
     const Config& c = shared.config;
     const std::string call_id = call_id_field(ex);
     auto executor = co_await asio::this_coro::executor;
-    if (c.max_request_size != 0 && ex.content_length() && *ex.content_length() > c.max_request_size) {
-        co_await ex.respond(http::text_error(413, "Request body too large: the limit (max_request_size) is " +
-                                                      std::to_string(c.max_request_size) + " bytes"));
+    if (c.max_request_size != 0 && ex.content_length() &&
+        *ex.content_length() > c.max_request_size) {
+        http::Response res = http::text_error(
+            413, "Request body too large: the limit (max_request_size) is " +
+                     std::to_string(c.max_request_size) + " bytes");
+        co_await http::send(ex, std::move(res));
         co_return;
     }
     process::SpawnOptions o;
@@ -231,7 +221,8 @@ awaitable<void> handle_streaming(Shared& shared, ThreadContext& /*ctx*/, http::E
     if (!spawned) {
         shared.log->error("could not start fprocess {}fprocess=\"{}\" error=\"{}\"", call_id,
                           c.fprocess, spawned.error().what());
-        (void)co_await ex.respond(http::text_error(500, spawned.error().what()));
+        http::Response res = http::text_error(500, spawned.error().what());
+        co_await http::send(ex, std::move(res));
         co_return;
     }
     process::Child& child = spawned.value();

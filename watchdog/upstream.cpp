@@ -43,7 +43,8 @@ awaitable<bool> Upstream::wait_accepting(process::Child& child) {
             auto results = co_await resolver.async_resolve(ep.host, std::to_string(ep.port),
                                                            asio::redirect_error(use_awaitable, ec));
             if (!ec) {
-                co_await asio::async_connect(probe, results, asio::redirect_error(use_awaitable, ec));
+                co_await asio::async_connect(probe, results,
+                                             asio::redirect_error(use_awaitable, ec));
             }
         }
         if (!ec) {

@@ -12,7 +12,8 @@ namespace faas::config {
 Lookup process_env() {
     return [](std::string_view name) -> std::optional<std::string> {
         const std::string key(name);
-        const char* v = std::getenv(key.c_str());  // NOLINT(concurrency-mt-unsafe): read at start-up
+        // NOLINTNEXTLINE(concurrency-mt-unsafe): read at start-up
+        const char* v = std::getenv(key.c_str());
         if (v == nullptr) {
             return std::nullopt;
         }

@@ -4,7 +4,6 @@
 
 #include <array>
 #include <charconv>
-#include <limits>
 
 #include <boost/asio/local/stream_protocol.hpp>
 
@@ -41,28 +40,6 @@ bool is_reset_like(const error_code& ec) {
            ec == bhttp::error::partial_message;
 }
 
-void append_request_head(std::string& out, std::string_view method, std::string_view target) {
-    out += method;
-    out.push_back(' ');
-    out += target.empty() ? std::string_view("/") : target;
-    out += " HTTP/1.1\r\n";
-}
-
-}  // namespace detail
-
-namespace {
-
-using detail::io_error;
-using detail::kChunk;
-
-// True when a pooled connection is unusable: the peer closed it or sent unsolicited bytes.
-bool looks_stale(beast::tcp_stream& stream) {
-    char c = 0;
-    const ssize_t n = ::recv(stream.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-}
-
-// The head of a request whose whole body is in `req.body`.
 std::string buffered_request_head(const Endpoint& endpoint, const Request& req) {
     std::string head;
     detail::append_request_head(head, req.method, req.target);
@@ -78,6 +55,27 @@ std::string buffered_request_head(const Endpoint& endpoint, const Request& req) 
     head += "\r\n";
     return head;
 }
+
+void append_request_head(std::string& out, std::string_view method, std::string_view target) {
+    out += method;
+    out.push_back(' ');
+    out += target.empty() ? std::string_view("/") : target;
+    out += " HTTP/1.1\r\n";
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::io_error;
+
+// True when a pooled connection is unusable: the peer closed it or sent unsolicited bytes.
+bool looks_stale(beast::tcp_stream& stream) {
+    char c = 0;
+    const ssize_t n = ::recv(stream.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 
 }  // namespace
 
@@ -252,9 +250,11 @@ void ClientPool::release(const Endpoint& endpoint, std::unique_ptr<Conn> conn) {
     list.push_back(std::move(conn));
 }
 
-awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, CallOptions options) {
+awaitable<Result<Response>> ClientPool::request(Endpoint endpoint,
+                                                Request req,
+                                                CallOptions options) {
     const auto deadline = Clock::now() + options.timeout;
-    const std::string head = buffered_request_head(endpoint, req);
+    const std::string head = detail::buffered_request_head(endpoint, req);
     const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
 
     for (int attempt = 0;; ++attempt) {
@@ -270,18 +270,15 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
         co_await asio::async_write(c.stream, out, asio::redirect_error(use_awaitable, ec));
         const bool write_failed = static_cast<bool>(ec);
         bhttp::response_parser<bhttp::string_body> parser;
-        parser.body_limit(options.max_response_bytes);
-        parser.header_limit(64U * 1024U);
-        if (req.method == "HEAD") {
-            parser.skip(true);
-        }
+        detail::prepare_parser(parser, options.max_response_bytes, req.method);
         if (!ec) {
             co_await bhttp::async_read_header(c.stream, c.buffer, parser,
                                               asio::redirect_error(use_awaitable, ec));
         }
         // Beast 1.74 loses its own body-limit error when the head and the body arrive in one
         // read, so the declared length is checked here.
-        if (!ec && parser.content_length() && *parser.content_length() > options.max_response_bytes) {
+        if (!ec && parser.content_length() &&
+            *parser.content_length() > options.max_response_bytes) {
             co_return make_error(errc::output_too_large,
                                  "calling " + endpoint.key() + ": response of " +
                                      std::to_string(*parser.content_length()) +
@@ -300,87 +297,13 @@ awaitable<Result<Response>> ClientPool::request(Endpoint endpoint, Request req, 
             }
             co_return io_error(ec, "calling " + endpoint.key());
         }
-        Response res;
-        res.status = static_cast<int>(parser.get().result_int());
-        for (const auto& f : parser.get()) {
-            res.headers.add(f.name_string(), f.value());
-        }
+        Response res = detail::response_head(parser.get());
         res.body = std::move(parser.get().body());
         if (parser.keep_alive()) {
             release(endpoint, std::move(conn.value()));
         }
         co_return res;
     }
-}
-
-awaitable<Result<Response>> ClientPool::stream(Endpoint endpoint, Request req,
-                                               StreamOptions options, BodySink sink) {
-    const auto head_deadline = Clock::now() + options.head_timeout;
-    const std::string head = buffered_request_head(endpoint, req);
-    const std::array<asio::const_buffer, 2> out{asio::buffer(head), asio::buffer(req.body)};
-    bool reused = false;
-    auto conn = co_await acquire(endpoint, head_deadline, true, false, reused);
-    if (!conn) {
-        co_return conn.error();
-    }
-    auto& c = *conn.value();
-    error_code ec;
-    c.stream.expires_at(head_deadline);
-    co_await asio::async_write(c.stream, out, asio::redirect_error(use_awaitable, ec));
-    bhttp::response_parser<bhttp::buffer_body> parser;
-    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    parser.header_limit(64U * 1024U);
-    if (req.method == "HEAD") {
-        parser.skip(true);
-    }
-    if (!ec) {
-        co_await bhttp::async_read_header(c.stream, c.buffer, parser,
-                                          asio::redirect_error(use_awaitable, ec));
-    }
-    if (ec) {
-        co_return io_error(ec, "calling " + endpoint.key());
-    }
-    Response res;
-    res.status = static_cast<int>(parser.get().result_int());
-    for (const auto& f : parser.get()) {
-        res.headers.add(f.name_string(), f.value());
-    }
-    const bool to_sink = res.status >= 200 && res.status < 300;
-    std::vector<char> buf(kChunk);
-    while (!parser.is_done()) {
-        parser.get().body().data = buf.data();
-        parser.get().body().size = buf.size();
-        if (options.idle_timeout.count() > 0) {
-            c.stream.expires_after(options.idle_timeout);
-        } else if (to_sink) {
-            c.stream.expires_never();
-        }
-        // read_some, not read: async_read on a buffer_body returns only once the buffer is
-        // full or the message done, which would hold back a slow stream's lines.
-        detail::make_room_for_body(c.buffer, parser.content_length_remaining());
-        co_await bhttp::async_read_some(c.stream, c.buffer, parser,
-                                        asio::redirect_error(use_awaitable, ec));
-        if (ec == bhttp::error::need_buffer) {
-            ec = {};
-        }
-        if (ec) {
-            co_return io_error(ec, "reading the response body from " + endpoint.key());
-        }
-        const std::size_t n = buf.size() - parser.get().body().size;
-        if (n == 0) {
-            continue;
-        }
-        if (!to_sink) {
-            if (res.body.size() < options.max_error_bytes) {
-                res.body.append(buf.data(), std::min(n, options.max_error_bytes - res.body.size()));
-            }
-            continue;
-        }
-        if (!sink(std::string_view(buf.data(), n))) {
-            break;
-        }
-    }
-    co_return res;
 }
 
 }  // namespace faas::http

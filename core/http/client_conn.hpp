@@ -1,8 +1,9 @@
 #pragma once
-// Internal to core/http's client units (client.cpp, client_forward.cpp): the pooled connection
-// and the helpers both the buffered calls and forward() use. Includes Beast: never include it
-// outside core/http.
+// Internal to core/http's client units (client.cpp, client_stream.cpp, client_forward.cpp): the
+// pooled connection and the helpers the buffered, streamed and forwarded calls share. Includes
+// Beast: never include it outside core/http.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,31 @@ bool safe_to_resend(std::string_view method);
 
 // The peer closed the connection (or reset it) before answering.
 bool is_reset_like(const boost::system::error_code& ec);
+
+// The head of a request whose whole body is in `req.body`.
+std::string buffered_request_head(const Endpoint& endpoint, const Request& req);
+
+// Sets up the parser of the answer to a `method` request: heads up to 64 KiB, bodies up to
+// `body_limit`, and no body at all after HEAD.
+template <class Parser>
+void prepare_parser(Parser& parser, std::uint64_t body_limit, std::string_view method) {
+    parser.body_limit(body_limit);
+    parser.header_limit(64U * 1024U);
+    if (method == "HEAD") {
+        parser.skip(true);
+    }
+}
+
+// The status and headers of a parsed answer (the body is the caller's).
+template <class Message>
+Response response_head(const Message& m) {
+    Response res;
+    res.status = static_cast<int>(m.result_int());
+    for (const auto& f : m) {
+        res.headers.add(f.name_string(), f.value());
+    }
+    return res;
+}
 
 // "<method> <target> HTTP/1.1\r\n" ("/" for an empty target).
 void append_request_head(std::string& out, std::string_view method, std::string_view target);

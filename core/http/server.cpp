@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/async/async_event.hpp"
+#include "core/http/respond.hpp"
 #include "core/http/server_exchange.hpp"
 #include "core/http/wire.hpp"
 
@@ -144,7 +145,7 @@ awaitable<void> Server::Worker::serve(ServerExchange& ex) {
                               ex.method(), ex.target());
         }
         Response failed = text_error(500, "internal server error");  // named: core/asio.hpp
-        (void)co_await ex.respond(std::move(failed));
+        co_await send(ex, std::move(failed));
     } else if (!ex.response_finished()) {
         ex.close_connection();
     }

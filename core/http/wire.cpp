@@ -51,8 +51,9 @@ void append_header(std::string& out, std::string_view name, std::string_view val
 void append_headers(std::string& out, const Headers& headers, bool skip_framing) {
     for (const auto& h : headers) {
         if (skip_framing &&
-            (text::iequals(h.name, "Content-Length") || text::iequals(h.name, "Transfer-Encoding") ||
-             text::iequals(h.name, "Connection") || text::iequals(h.name, "Keep-Alive"))) {
+            (text::iequals(h.name, "Content-Length") ||
+             text::iequals(h.name, "Transfer-Encoding") || text::iequals(h.name, "Connection") ||
+             text::iequals(h.name, "Keep-Alive"))) {
             continue;
         }
         append_header(out, h.name, h.value);

@@ -21,10 +21,11 @@ Error bad(std::string_view what, std::string message) {
 // A missing or null member leaves `out` alone.
 template <class Int>
 Status read_int(object obj, std::string_view what, std::string_view key, Int& out) {
-    element e;
-    if (obj.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
+    const auto found = detail::find_member(obj, key);
+    if (!found) {
         return {};
     }
+    const element e = *found;
     if (e.get(out) != simdjson::SUCCESS) {
         return bad(what, "\"" + std::string(key) + "\" is not " +
                              (std::is_signed_v<Int> ? "an integer" : "a non-negative integer"));

@@ -29,10 +29,11 @@ Error bad(std::string message) {
 
 // Missing or null leaves `out` alone; otherwise an integer within [0, max].
 Status read_count(object obj, std::string_view key, std::uint64_t max, std::uint64_t& out) {
-    element e;
-    if (obj.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
+    const auto found = detail::find_member(obj, key);
+    if (!found) {
         return {};
     }
+    const element e = *found;
     std::uint64_t n = 0;
     if (e.get_uint64().get(n) != simdjson::SUCCESS || n > max) {
         return bad("\"" + std::string(key) + "\" must be an integer from 0 to " +
@@ -92,14 +93,11 @@ std::string to_json(const CallStatus& s) {
 }
 
 Result<CallStatus> parse_call_status(std::string_view json) {
-    auto doc = json::parse(json);
-    if (!doc) {
-        return bad("not JSON: " + doc.error().what());
+    auto root = detail::parse_root_object(json, "call status");
+    if (!root) {
+        return root.error();
     }
-    object obj;
-    if (doc->root().get_object().get(obj) != simdjson::SUCCESS) {
-        return bad("not a JSON object");
-    }
+    const object obj = root->obj;
     CallStatus s;
     std::string state;
     if (auto st = detail::read_strings(obj, "call status",

@@ -12,6 +12,7 @@
 #include <simdjson.h>
 
 #include "core/json/json.hpp"
+#include "core/openfaas/json_fields.hpp"
 #include "core/openfaas/types.hpp"
 #include "core/result.hpp"
 
@@ -45,13 +46,7 @@ class Reader {
 public:
     explicit Reader(object obj) : obj_(obj) {}
 
-    std::optional<element> find(std::string_view key) const {
-        element e;
-        if (obj_.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) {
-            return std::nullopt;
-        }
-        return e;
-    }
+    std::optional<element> find(std::string_view key) const { return find_member(obj_, key); }
 
     Status string(std::string_view key, std::string& out) const {
         auto e = find(key);

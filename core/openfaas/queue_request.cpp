@@ -102,10 +102,11 @@ std::vector<std::pair<std::string, std::vector<std::string>>> group_headers(
 }
 
 Status read_headers(object obj, http::Headers& out) {
-    element e;
-    if (obj.at_key("Header").get(e) != simdjson::SUCCESS || e.is_null()) {
+    const auto found = detail::find_member(obj, "Header");
+    if (!found) {
         return {};
     }
+    const element e = *found;
     object headers;
     if (e.get_object().get(headers) != simdjson::SUCCESS) {
         return bad("\"Header\" must be an object of string arrays");
@@ -128,10 +129,11 @@ Status read_headers(object obj, http::Headers& out) {
 
 // CallbackUrl as Go writes it (a url.URL object) or as a plain string.
 Status read_callback_url(object obj, std::string& out) {
-    element e;
-    if (obj.at_key("CallbackUrl").get(e) != simdjson::SUCCESS || e.is_null()) {
+    const auto found = detail::find_member(obj, "CallbackUrl");
+    if (!found) {
         return {};
     }
+    const element e = *found;
     if (e.is_string()) {
         out.assign(e.get_string().value_unsafe());
         return {};
@@ -167,10 +169,11 @@ Status read_callback_url(object obj, std::string& out) {
 
 // "Annotations": an object of strings; absent or null is none.
 Status read_annotations(object obj, std::map<std::string, std::string>& out) {
-    element e;
-    if (obj.at_key("Annotations").get(e) != simdjson::SUCCESS || e.is_null()) {
+    const auto found = detail::find_member(obj, "Annotations");
+    if (!found) {
         return {};
     }
+    const element e = *found;
     object annotations;
     if (e.get_object().get(annotations) != simdjson::SUCCESS) {
         return bad("\"Annotations\" must be an object of strings");
@@ -234,16 +237,46 @@ std::string encode(const QueueRequest& r) {
     return std::move(w).str();
 }
 
+namespace {
+
+// CallbackRawUrl (read before) wins over the Go URL object CallbackUrl, which wins over the
+// X-Callback-Url header; CallId (read before) wins over the X-Call-Id header.
+Status read_callback_and_call_id(object obj, QueueRequest& r) {
+    if (r.callback_url.empty()) {
+        if (auto st = read_callback_url(obj, r.callback_url); !st) {
+            return st;
+        }
+    }
+    if (r.callback_url.empty()) {
+        r.callback_url = std::string(r.headers.get("X-Callback-Url").value_or(""));
+    }
+    if (r.call_id.empty()) {
+        r.call_id = std::string(r.headers.get("X-Call-Id").value_or(""));
+    }
+    return {};
+}
+
+Status read_attempt(object obj, QueueRequest& r) {
+    element attempt;
+    if (obj.at_key("Attempt").get(attempt) == simdjson::SUCCESS && !attempt.is_null()) {
+        std::uint64_t n = 0;
+        if (attempt.get_uint64().get(n) != simdjson::SUCCESS || n > UINT32_MAX) {
+            return bad("\"Attempt\" must be a count (0 to 4294967295)");
+        }
+        r.attempt = static_cast<std::uint32_t>(n);
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<QueueRequest> decode_queue_request(std::string_view json,
                                           std::string_view default_namespace) {
-    auto doc = json::parse(json);
-    if (!doc) {
-        return bad("not JSON: " + doc.error().what());
+    auto root = detail::parse_root_object(json, "queued request");
+    if (!root) {
+        return root.error();
     }
-    object obj;
-    if (doc->root().get_object().get(obj) != simdjson::SUCCESS) {
-        return bad("not a JSON object");
-    }
+    const object obj = root->obj;
     QueueRequest r;
     std::string function;
     std::string body64;
@@ -278,27 +311,14 @@ Result<QueueRequest> decode_queue_request(std::string_view json,
     if (auto st = read_headers(obj, r.headers); !st) {
         return st.error();
     }
-    if (r.callback_url.empty()) {
-        if (auto st = read_callback_url(obj, r.callback_url); !st) {
-            return st.error();
-        }
-    }
-    if (r.callback_url.empty()) {
-        r.callback_url = std::string(r.headers.get("X-Callback-Url").value_or(""));
-    }
-    if (r.call_id.empty()) {
-        r.call_id = std::string(r.headers.get("X-Call-Id").value_or(""));
+    if (auto st = read_callback_and_call_id(obj, r); !st) {
+        return st.error();
     }
     if (auto st = read_annotations(obj, r.annotations); !st) {
         return st.error();
     }
-    element attempt;
-    if (obj.at_key("Attempt").get(attempt) == simdjson::SUCCESS && !attempt.is_null()) {
-        std::uint64_t n = 0;
-        if (attempt.get_uint64().get(n) != simdjson::SUCCESS || n > UINT32_MAX) {
-            return bad("\"Attempt\" must be a count (0 to 4294967295)");
-        }
-        r.attempt = static_cast<std::uint32_t>(n);
+    if (auto st = read_attempt(obj, r); !st) {
+        return st.error();
     }
     return r;
 }

@@ -351,9 +351,10 @@ void LocalBackend::reconcile(const FunctionPtr& fn) {
     }
     if (current.size() > desired) {
         // Stop the ones not serving yet first, then the newest.
-        std::stable_sort(current.begin(), current.end(), [](const ReplicaPtr& a, const ReplicaPtr& b) {
-            return a->serving() && !b->serving();
-        });
+        std::stable_sort(current.begin(), current.end(),
+                         [](const ReplicaPtr& a, const ReplicaPtr& b) {
+                             return a->serving() && !b->serving();
+                         });
         for (auto i = desired; i < current.size(); ++i) {
             stop_replica(fn, current[i], "scale down");
         }

@@ -137,8 +137,9 @@ Result<LaunchLimits> Limiter::prepare(const std::string& replica_id,
     }
     auto fail = [&](const fs::path& p) {
         const int err = errno;
-        return make_error(std::error_code(err ? err : EIO, std::generic_category()),
-                          "cannot set up cgroup " + p.string() + ": " + std::strerror(err ? err : EIO));
+        const int code = err ? err : EIO;
+        return make_error(std::error_code(code, std::generic_category()),
+                          "cannot set up cgroup " + p.string() + ": " + std::strerror(code));
     };
     switch (mode_) {
         case LimitMode::CgroupV2: {
@@ -163,8 +164,8 @@ Result<LaunchLimits> Limiter::prepare(const std::string& replica_id,
         case LimitMode::CgroupV1: {
             if (limits.memory_bytes) {
                 const fs::path p = fs::path(v1_memory_) / cgroup_name(replica_id);
-                if (!make_dir(p) ||
-                    !write_text(p / "memory.limit_in_bytes", std::to_string(*limits.memory_bytes))) {
+                const std::string bytes = std::to_string(*limits.memory_bytes);
+                if (!make_dir(p) || !write_text(p / "memory.limit_in_bytes", bytes)) {
                     return fail(p);
                 }
                 out.cgroup_procs.push_back((p / "cgroup.procs").string());

@@ -1,6 +1,6 @@
 #pragma once
-// The state behind LocalBackend::Function and LocalBackend::Replica, shared by backend.cpp (functions,
-// reconcile, endpoint list) and replica.cpp (process supervision). Control thread only.
+// The state behind LocalBackend::Function and LocalBackend::Replica, shared by backend.cpp
+// (functions, reconcile, endpoint list) and replica.cpp (process supervision). Control thread only.
 #include <cstdint>
 #include <deque>
 #include <filesystem>

@@ -50,7 +50,8 @@ Status SwarmBackend::start() {
     loop_running_ = true;
     asio::co_spawn(ex_, watch_loop(), asio::detached);
     const SwarmConfig& c = config_.swarm;
-    log_->info("swarm back end docker_socket={} function_network={} queue_worker_service={} probe={}",
+    log_->info("swarm back end docker_socket={} function_network={} queue_worker_service={} "
+               "probe={}",
                c.docker_socket, c.function_network,
                c.queue_worker_service.empty() ? "-" : c.queue_worker_service, c.probe);
     return {};

@@ -105,12 +105,14 @@ private:
     // GET /services/<name>; errc::not_found unless it is a function service.
     awaitable<Result<swarm::ServiceInfo>> function_service(const std::string& name);
     // The same, errc::not_found for any namespace but the default.
-    awaitable<Result<swarm::ServiceInfo>> function_in(const std::string& ns, const std::string& name);
+    awaitable<Result<swarm::ServiceInfo>> function_in(const std::string& ns,
+                                                      const std::string& name);
     awaitable<Result<std::vector<swarm::ServiceInfo>>> function_services();
     // The Docker secrets carrying `label` ("key" or "key=value").
     awaitable<Result<std::vector<swarm::DockerSecret>>> docker_secrets(const std::string& label);
     // The newest Docker secret of each OpenFaaS secret name in `ns`.
-    awaitable<Result<std::map<std::string, swarm::DockerSecret>>> secrets_by_name(const std::string& ns);
+    awaitable<Result<std::map<std::string, swarm::DockerSecret>>> secrets_by_name(
+        const std::string& ns);
     awaitable<Status> update_service(const swarm::ServiceInfo& s, const std::string& spec);
     awaitable<Status> create_service(const openfaas::FunctionDeployment& d,
                                      const std::string& spec);

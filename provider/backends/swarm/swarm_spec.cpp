@@ -79,7 +79,8 @@ Result<openfaas::StringMap> service_labels(const openfaas::FunctionDeployment& d
     for (const auto& [k, v] : d.annotations.value_or(openfaas::StringMap{})) {
         const std::string key = std::string(kAnnotationPrefix) + k;
         if (labels.contains(key)) {
-            return make_error(errc::bad_request, "annotation " + k + " clashes with the label " + key);
+            return make_error(errc::bad_request,
+                              "annotation " + k + " clashes with the label " + key);
         }
         labels[key] = v;
     }

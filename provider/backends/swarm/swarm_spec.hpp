@@ -1,7 +1,8 @@
 #pragma once
-// The Docker Swarm mapping of the provider's objects (docs/wire-contract.md §5.3, docs/provider.md):
-// FunctionDeployment -> service spec JSON, and the Engine API's service, task and secret JSON
-// back into what the provider reports. Pure functions, no I/O: unit-tested without dockerd.
+// The Docker Swarm mapping of the provider's objects (docs/wire-contract.md §5.3,
+// docs/provider.md): FunctionDeployment -> service spec JSON, and the Engine API's service, task
+// and secret JSON back into what the provider reports. Pure functions, no I/O: unit-tested
+// without dockerd.
 // swarm_spec.cpp writes what dockerd is sent, swarm_parse.cpp reads what it answers.
 #include <cstdint>
 #include <functional>
