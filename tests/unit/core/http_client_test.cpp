@@ -36,7 +36,8 @@ awaitable<void> upstream(http::Exchange& ex) {
     const bool chunked = ex.chunked();
     auto body = co_await ex.read_body(64U << 20U);
     if (!body) {
-        (void)co_await ex.respond(http::text_error(400, body.error().what()));
+        http::Response bad = http::text_error(400, body.error().what());
+        (void)co_await ex.respond(std::move(bad));
         co_return;
     }
     http::Response r;
@@ -351,7 +352,8 @@ TEST_CASE("client: forward sends a buffered body again from the replay slot afte
             const http::Endpoint endpoint{"127.0.0.1", live};
             auto r = co_await pool->forward(ex, endpoint, options);
             if (!r && !ex.response_started()) {
-                (void)co_await ex.respond(http::text_error(500, r.error().what()));
+                http::Response failed = http::text_error(500, r.error().what());
+                (void)co_await ex.respond(std::move(failed));
             }
         };
     });

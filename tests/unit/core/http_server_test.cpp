@@ -127,7 +127,8 @@ TEST_CASE("server: read_some streams a chunked request body") {
         for (;;) {
             auto n = co_await ex.read_some(buf);
             if (!n) {
-                (void)co_await ex.respond(http::text_error(400, n.error().what()));
+                http::Response bad = http::text_error(400, n.error().what());
+                (void)co_await ex.respond(std::move(bad));
                 co_return;
             }
             if (*n == 0) {
@@ -135,7 +136,8 @@ TEST_CASE("server: read_some streams a chunked request body") {
             }
             all.append(buf.data(), *n);
         }
-        co_await reply(ex, 200, std::string(ex.chunked() ? "chunked:" : "plain:") + all);
+        const std::string answer = (ex.chunked() ? "chunked:" : "plain:") + all;
+        co_await reply(ex, 200, answer);
     }));
     RawConnection raw(server.port());
     REQUIRE(
