@@ -15,6 +15,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/process/spawn_setup.hpp"
+
 extern char** environ;  // NOLINT(readability-redundant-declaration)
 
 namespace faas::process {
@@ -59,22 +61,6 @@ Result<Pipe> make_pipe() {
     }
     return Pipe{Fd(fds[0]), Fd(fds[1])};
 }
-
-// RAII for posix_spawn's attribute and file-action objects.
-struct SpawnSetup {
-    posix_spawn_file_actions_t actions{};
-    posix_spawnattr_t attr{};
-    SpawnSetup() {
-        posix_spawn_file_actions_init(&actions);
-        posix_spawnattr_init(&attr);
-    }
-    ~SpawnSetup() {
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attr);
-    }
-    SpawnSetup(const SpawnSetup&) = delete;
-    SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
 
 }  // namespace
 

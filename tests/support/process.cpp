@@ -15,10 +15,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/process/spawn_setup.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace faas::test {
 namespace {
+
+using process::SpawnSetup;
 
 ExitInfo decode(int raw) {
     ExitInfo e;
@@ -29,22 +32,6 @@ ExitInfo decode(int raw) {
     }
     return e;
 }
-
-// RAII for posix_spawn's attribute and file-action objects.
-struct SpawnSetup {
-    posix_spawn_file_actions_t actions{};
-    posix_spawnattr_t attr{};
-    SpawnSetup() {
-        posix_spawn_file_actions_init(&actions);
-        posix_spawnattr_init(&attr);
-    }
-    ~SpawnSetup() {
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attr);
-    }
-    SpawnSetup(const SpawnSetup&) = delete;
-    SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
 
 // Parent PID of `pid` from /proc/<pid>/stat ("pid (comm) state ppid ..."), or -1.
 pid_t parent_of(pid_t pid) {
