@@ -99,10 +99,12 @@ TEST_CASE("manifests: Prometheus evaluates compose/'s alert rule and scrapes the
     const auto ours_jobs = jobs(ours);
     const auto swarm_jobs = jobs(swarm);
     REQUIRE(ours_jobs.size() == swarm_jobs.size());
-    for (const auto& [name, job] : swarm_jobs) {
+    for (const auto& entry : swarm_jobs) {
+        const std::string& name = entry.first;
+        const YAML::Node& job = entry.second;
         CAPTURE(name);
         REQUIRE(ours_jobs.contains(name));
-        const YAML::Node k8s = ours_jobs.at(name);
+        const YAML::Node& k8s = ours_jobs.at(name);
         CHECK(m::scalar(k8s, {"scrape_interval"}) == m::scalar(job, {"scrape_interval"}));
         CHECK(m::to_json(k8s["static_configs"]) == m::to_json(job["static_configs"]));
         if (!job["dns_sd_configs"]) {

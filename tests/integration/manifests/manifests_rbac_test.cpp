@@ -25,9 +25,11 @@ Grants grants_of(const m::Object& role) {
             for (const std::string& resource : m::strings(rule["resources"])) {
                 CHECK_MESSAGE(group != "*", role.id());
                 CHECK_MESSAGE(resource != "*", role.id());
+                std::string key = group;
+                key.append("/").append(resource);
                 for (const std::string& verb : m::strings(rule["verbs"])) {
                     CHECK_MESSAGE(verb != "*", role.id());
-                    out[group + "/" + resource].insert(verb);
+                    out[key].insert(verb);
                 }
             }
         }

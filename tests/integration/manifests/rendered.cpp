@@ -13,25 +13,32 @@ namespace faas::test::manifests {
 
 namespace {
 
-void write_scalar(json::Writer& w, const YAML::Node& node) {
-    // Plain scalars that the YAML 1.2 core schema reads as something other than a string.
-    static const std::regex kInteger("[-+]?[0-9]+");
-    static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
-    const std::string& text = node.Scalar();
-    // "?" is a plain (unquoted) scalar; quoted ones are tagged "!" and stay strings.
-    if (node.Tag() != "?") {
-        w.value(text);
-    } else if (text == "true" || text == "false") {
+// Plain scalars that the YAML 1.2 core schema reads as something other than a string; true
+// when written.
+bool write_typed(json::Writer& w, const std::string& text) {
+    static const std::regex integer_pattern("[-+]?[0-9]+");
+    static const std::regex float_pattern(
+        R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+    if (text == "true" || text == "false") {
         w.value(text == "true");
     } else if (text == "null" || text == "~" || text.empty()) {
         w.null();
-    } else if (std::regex_match(text, kInteger)) {
+    } else if (std::regex_match(text, integer_pattern)) {
         w.value(static_cast<std::int64_t>(std::stoll(text)));
-    } else if (std::regex_match(text, kFloat)) {
+    } else if (std::regex_match(text, float_pattern)) {
         w.value(std::stod(text));
     } else {
-        w.value(text);
+        return false;
     }
+    return true;
+}
+
+void write_scalar(json::Writer& w, const YAML::Node& node) {
+    // "?" is a plain (unquoted) scalar; quoted ones are tagged "!" and stay strings.
+    if (node.Tag() == "?" && write_typed(w, node.Scalar())) {
+        return;
+    }
+    w.value(node.Scalar());
 }
 
 void write_node(json::Writer& w, const YAML::Node& node) {
@@ -67,7 +74,7 @@ void write_node(json::Writer& w, const YAML::Node& node) {
 
 // The REST resource of each kind the manifests use.
 std::string plural(const std::string& kind) {
-    static const std::map<std::string, std::string> kPlural = {
+    static const std::map<std::string, std::string> plurals = {
         {"Namespace", "namespaces"},
         {"ServiceAccount", "serviceaccounts"},
         {"Role", "roles"},
@@ -80,8 +87,8 @@ std::string plural(const std::string& kind) {
         {"Deployment", "deployments"},
         {"StatefulSet", "statefulsets"},
     };
-    const auto it = kPlural.find(kind);
-    if (it == kPlural.end()) {
+    const auto it = plurals.find(kind);
+    if (it == plurals.end()) {
         throw std::runtime_error("no REST resource known for kind " + kind);
     }
     return it->second;
