@@ -93,6 +93,16 @@ TEST_CASE("manifests: kubectl kustomize renders every object of the platform in 
         "Service openfaas/alertmanager",
     };
     CHECK(ids == expected);
+    // kubectl's order, which creating them one by one (apply, or the stand-in API server) needs:
+    // a namespace before anything in it.
+    std::set<std::string> namespaces;
+    for (const m::Object& o : objects) {
+        if (o.kind == "Namespace") {
+            namespaces.insert(o.name);
+        } else if (!o.ns.empty()) {
+            CHECK_MESSAGE(namespaces.contains(o.ns), o.id(), " comes before its namespace");
+        }
+    }
 
     const m::Object* fn_ns = m::find(objects, "Namespace", "", "openfaas-fn");
     REQUIRE(fn_ns != nullptr);

@@ -38,7 +38,8 @@ std::string kustomize(const std::filesystem::path& dir);
 // Kubernetes object (no apiVersion, kind or metadata.name).
 std::vector<Object> parse_objects(std::string_view yaml);
 
-// kubectl kustomize of compose/kubernetes in this source tree, parsed.
+// kubectl kustomize of compose/kubernetes in this source tree, parsed, in kubectl's order
+// (namespaces first, workloads last: the order to create them in).
 std::vector<Object> render();
 
 // Any YAML node as JSON text (see Object::json).
