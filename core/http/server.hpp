@@ -1,7 +1,7 @@
 #pragma once
 // Server: an HTTP/1.1 server on an IoPool. One acceptor hands connections round-robin to the
-// pool's threads; each thread has its own handler and serves its connections to the end. Owned by main();
-// shutdown() may be called from any thread.
+// pool's threads; each thread has its own handler and serves its connections to the end. Owned
+// by main(); shutdown() may be called from any thread.
 #include <atomic>
 #include <chrono>
 #include <cstdint>

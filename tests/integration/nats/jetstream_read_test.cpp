@@ -189,7 +189,8 @@ TEST_CASE("jetstream: get_message and delete_message by sequence") {
     CHECK(no_stream_delete.error().code == errc::not_found);
 }
 
-TEST_CASE("jetstream: ensure_consumer creates a missing durable and leaves an existing one as it is") {
+TEST_CASE(
+    "jetstream: ensure_consumer creates a missing durable and leaves an existing one as it is") {
     NatsServer server;
     auto js = connect_stream(server);
     asio::io_context io;
@@ -233,7 +234,8 @@ TEST_CASE("jetstream: ensure_consumer creates a missing durable and leaves an ex
     CHECK_FALSE(js->ensure_consumer(no_stream).ok());
 }
 
-TEST_CASE("jetstream: consumers lists each durable with its counters, and consumer_state reads one") {
+TEST_CASE(
+    "jetstream: consumers lists each durable with its counters, and consumer_state reads one") {
     NatsServer server;
     auto js = connect_stream(server);
     asio::io_context io;

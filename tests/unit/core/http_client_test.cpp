@@ -382,7 +382,8 @@ TEST_CASE("client: forward relays a chunked upstream response as it streams") {
     auto r = faas::test::http_get(proxy.port(), "/stream");
     REQUIRE(r.ok());
     CHECK(r->status == 200);
-    CHECK(r->headers.get("Content-Type") == std::optional<std::string_view>("application/x-ndjson"));
+    CHECK(r->headers.get("Content-Type") ==
+          std::optional<std::string_view>("application/x-ndjson"));
     CHECK(r->body == "{\"line\":0}\n{\"line\":1}\n{\"line\":2}\n");
 }
 
