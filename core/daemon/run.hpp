@@ -3,8 +3,7 @@
 // environment, the daemon's logger, SIGPIPE ignored, the daemon constructed and run, failures
 // turned into exit codes. The other parts: core/daemon/signals.hpp (SIGTERM/SIGINT start one
 // graceful stop) and core/daemon/admin.hpp (/metrics and /healthz).
-#include <signal.h>
-
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>

@@ -34,7 +34,7 @@ using HandlerFactory = std::function<Handler(asio::io_context&)>;
 class Server {
 public:
     // Binds at once (throws std::system_error when it cannot) so port() is known.
-    Server(IoPool& pool, ServerOptions options, HandlerFactory factory, log::Logger logger);
+    Server(IoPool& pool, ServerOptions options, const HandlerFactory& factory, log::Logger logger);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

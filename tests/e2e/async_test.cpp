@@ -4,11 +4,11 @@
 // or nats-server restarts. Retry and ack waits are shortened through faas up's environment, which
 // its children inherit.
 #include <algorithm>
+#include <csignal>
 #include <set>
 #include <thread>
 
 #include <doctest/doctest.h>
-#include <signal.h>
 
 #include "core/crypto/hmac.hpp"
 #include "core/text/text.hpp"

@@ -1,11 +1,11 @@
 // `faas up` as a user runs it: the example stack answers through the gateway, Ctrl-C stops
 // everything, and start-up problems are clear.
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <iterator>
 
 #include <doctest/doctest.h>
-#include <signal.h>
 
 #include "core/asio.hpp"
 #include "core/text/text.hpp"

@@ -10,7 +10,6 @@
 #include "tests/integration/nats/jetstream_fixture.hpp"
 
 using faas::test::AsyncPlatform;
-using faas::test::header_of;
 using faas::test::post_async;
 
 namespace {

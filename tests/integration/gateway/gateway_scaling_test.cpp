@@ -1,9 +1,8 @@
 // Replica choice under change, through the real gateway and provider: scale from zero, calls
 // racing a scale-down, a killed replica, a call right after a deploy, and the bounded hold.
-#include <signal.h>
-
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>

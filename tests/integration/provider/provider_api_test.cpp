@@ -12,7 +12,6 @@
 #include "tests/support/printers.hpp"
 
 using faas::test::call_replica;
-using faas::test::kMaxWait;
 using faas::test::Provider;
 using faas::test::wait_until;
 using namespace std::chrono_literals;

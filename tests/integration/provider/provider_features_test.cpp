@@ -1,8 +1,7 @@
 // faas-provider local back end features: secrets, logs, supervision (restart after kill -9),
 // persistence across a provider restart, basic auth, limits and metrics.
-#include <signal.h>
-
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>

@@ -9,9 +9,6 @@
 #include "cli/commands.hpp"
 #include "tests/support/text.hpp"
 
-using faas::cli::DeadLetterInfo;
-using faas::cli::QueueInfo;
-
 namespace {
 
 struct Run {
