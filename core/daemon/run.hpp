@@ -18,8 +18,8 @@ using config::ConfigError;
 using config::Env;
 
 struct DaemonSpec {
-    const char* name;                          // the executable, in messages on stderr
-    const char* logger;                        // the logger's name in every log line
+    const char* name = nullptr;                // the executable, in messages on stderr
+    const char* logger = nullptr;              // the logger's name in every log line
     log::Format format = log::Format::Structured;
     int config_exit = 2;                       // exit code of a configuration error
 };
