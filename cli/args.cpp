@@ -172,7 +172,11 @@ std::string describe_flags(const std::vector<FlagSpec>& specs) {
     }
     std::string out;
     for (const auto& [left, help] : rows) {
-        out += "  " + left + std::string(width - left.size() + 2, ' ') + help + "\n";
+        out += "  ";
+        out += left;
+        out.append(width - left.size() + 2, ' ');
+        out += help;
+        out += '\n';
     }
     out += "  -h, --help" + std::string(width > 10 ? width - 10 + 2 : 2, ' ') + "this help\n";
     return out;

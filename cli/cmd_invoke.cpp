@@ -1,4 +1,5 @@
 // faas invoke and faas logs.
+#include <array>
 #include <ctime>
 #include <iterator>
 #include <ostream>
@@ -164,9 +165,9 @@ Result<std::string> since_param(const std::string& v) {
         const std::time_t t = std::chrono::system_clock::to_time_t(when);
         std::tm tm{};
         gmtime_r(&t, &tm);
-        char buf[32];
-        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        return std::string(buf);
+        std::array<char, 32> buf{};
+        std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return std::string(buf.data());
     }
     if (v.size() >= 20 && v[4] == '-' && v[10] == 'T') {
         return v;

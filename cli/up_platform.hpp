@@ -4,12 +4,11 @@
 // the stack and prints the summary (up_serve.cpp), then waits for a signal or a dead daemon and
 // stops them all.
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <signal.h>
 
 #include "cli/daemon.hpp"
 #include "cli/up.hpp"

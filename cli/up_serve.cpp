@@ -7,7 +7,6 @@
 
 namespace faas::cli {
 
-namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 

@@ -4,7 +4,7 @@
 #include <system_error>
 
 namespace faas {
-
+// NOLINTBEGIN(readability-identifier-naming): lower_case like std::errc, which errc mirrors
 enum class errc {
     bad_request = 1,
     not_found,
@@ -22,7 +22,7 @@ enum class errc {
     unauthorized,
     internal,
 };
-
+// NOLINTEND(readability-identifier-naming)
 const std::error_category& faas_category() noexcept;
 std::error_code make_error_code(errc e) noexcept;
 

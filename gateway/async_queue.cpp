@@ -14,7 +14,7 @@ constexpr milliseconds kMaxRetry{5000};
 // A failing connect is logged at warn once, then every this many attempts.
 constexpr int kLogEvery = 20;
 // Room left in a message for the QueueRequest's headers and fields around the base64 body.
-constexpr std::int64_t kEnvelopeRoom = 64 * 1024;
+constexpr std::int64_t kEnvelopeRoom = std::int64_t{64} * 1024;
 
 }  // namespace
 

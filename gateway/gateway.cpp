@@ -46,7 +46,7 @@ struct Gateway::Impl {
     awaitable<void> handle_protected(ThreadState& ts, http::Exchange& ex);
     // The graceful stop StopSignals starts on the first SIGTERM/SIGINT.
     awaitable<void> shutdown_sequence();
-    void publish(SnapshotPtr snap);
+    void publish(const SnapshotPtr& snap);
 
     // The steps of run().
     void make_states();
@@ -69,7 +69,7 @@ struct Gateway::Impl {
     std::optional<daemon::StopSignals> stop_signals;
 };
 
-void Gateway::Impl::publish(SnapshotPtr snap) {
+void Gateway::Impl::publish(const SnapshotPtr& snap) {
     for (std::size_t i = 0; i < states.size(); ++i) {
         asio::post(pool.context(i), [ts = states[i].get(), snap] { ts->set_snapshot(snap); });
     }
@@ -162,7 +162,7 @@ void Gateway::Impl::make_states() {
         states.push_back(std::make_unique<ThreadState>(pool.context(i), shared));
     }
     discovery = std::make_unique<Discovery>(pool.context(0), shared,
-                                            [this](SnapshotPtr s) { publish(std::move(s)); });
+                                            [this](const SnapshotPtr& s) { publish(s); });
     shared.request_refresh = [this] {
         asio::post(pool.context(0), [this] { discovery->refresh(); });
     };

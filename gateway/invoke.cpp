@@ -25,9 +25,8 @@ double seconds_since(Clock::time_point t) {
 }
 
 std::string seconds_text(std::chrono::nanoseconds d) {
-    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count() / 1000.0)
-               .substr(0, 6) +
-           "s";
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+    return std::to_string(static_cast<double>(ms) / 1000.0).substr(0, 6) + "s";
 }
 
 // One call's state, kept together so the steps below stay small.

@@ -65,9 +65,9 @@ awaitable<Result<http::Response>> ProviderClient::post(std::string target,
 }
 
 awaitable<ProviderClient::Lookup> ProviderClient::lookup_function(
-    std::string name, std::string namespace_, std::chrono::nanoseconds timeout) {
+    std::string name, std::string ns, std::chrono::nanoseconds timeout) {
     Lookup out;
-    std::string target = "/system/function/" + name + "?namespace=" + namespace_ + "&usage=false";
+    std::string target = "/system/function/" + name + "?namespace=" + ns + "&usage=false";
     auto r = co_await get(std::move(target), timeout);
     if (!r) {
         out.reason = r.error().what();
@@ -91,14 +91,14 @@ awaitable<ProviderClient::Lookup> ProviderClient::lookup_function(
 }
 
 awaitable<Result<http::Response>> ProviderClient::scale(std::string name,
-                                                        std::string namespace_,
+                                                        std::string ns,
                                                         std::uint64_t replicas) {
     openfaas::ScaleServiceRequest req;
     req.service_name = name;
-    req.namespace_ = namespace_;
+    req.namespace_ = ns;
     req.replicas = replicas;
     std::string body = openfaas::to_json(req);
-    std::string target = "/system/scale-function/" + name + "?namespace=" + namespace_;
+    std::string target = "/system/scale-function/" + name + "?namespace=" + ns;
     co_return co_await post(std::move(target), std::move(body), std::chrono::seconds(10));
 }
 

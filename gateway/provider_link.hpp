@@ -46,13 +46,13 @@ public:
         std::string reason;
     };
     awaitable<Lookup> lookup_function(std::string name,
-                                      std::string namespace_,
+                                      std::string ns,
                                       std::chrono::nanoseconds timeout);
 
     // POST /system/scale-function/<name>?namespace=<ns> asking for `replicas`; the provider's
     // answer as it came (callers judge its status).
     awaitable<Result<http::Response>> scale(std::string name,
-                                            std::string namespace_,
+                                            std::string ns,
                                             std::uint64_t replicas);
 
     // Relays the caller's exchange to the functions provider (or the logs provider) with the

@@ -24,7 +24,8 @@ th, td { border-bottom: 1px solid #ddd; padding: .35rem .8rem; text-align: left;
 tr.sel { background: #eef4ff; }
 tr:hover { cursor: pointer; background: #f6f6f6; }
 textarea { width: 100%; max-width: 50rem; height: 6rem; font-family: monospace; }
-pre { background: #f4f4f4; padding: .8rem; max-width: 50rem; overflow: auto; white-space: pre-wrap; }
+pre { background: #f4f4f4; padding: .8rem; max-width: 50rem; overflow: auto; )html"
+    R"html(white-space: pre-wrap; }
 .muted { color: #777; }
 </style>
 </head>
@@ -32,13 +33,15 @@ pre { background: #f4f4f4; padding: .8rem; max-width: 50rem; overflow: auto; whi
 <h1>faas functions</h1>
 <p class="muted" id="info"></p>
 <table>
-<thead><tr><th>Name</th><th>Namespace</th><th>Image</th><th>Replicas</th><th>Ready</th><th>Invocations</th></tr></thead>
+<thead><tr><th>Name</th><th>Namespace</th><th>Image</th><th>Replicas</th><th>Ready</th>)html"
+    R"html(<th>Invocations</th></tr></thead>
 <tbody id="fns"><tr><td colspan="6" class="muted">loading...</td></tr></tbody>
 </table>
 <h2 id="title">Invoke</h2>
 <p>
 <label>Function <input id="fn" size="30" placeholder="name.namespace"></label>
-<label>Method <select id="method"><option>POST</option><option>GET</option><option>PUT</option><option>PATCH</option><option>DELETE</option></select></label>
+<label>Method <select id="method"><option>POST</option><option>GET</option>)html"
+    R"html(<option>PUT</option><option>PATCH</option><option>DELETE</option></select></label>
 <button id="go">Invoke</button>
 </p>
 <textarea id="body" placeholder="request body"></textarea>
@@ -46,21 +49,25 @@ pre { background: #f4f4f4; padding: .8rem; max-width: 50rem; overflow: auto; whi
 <pre id="out"></pre>
 <script>
 const $ = (id) => document.getElementById(id);
-function cell(tr, text) { const td = document.createElement('td'); td.textContent = text; tr.appendChild(td); }
+function cell(tr, text) { const td = document.createElement('td'); td.textContent = text; )html"
+    R"html(tr.appendChild(td); }
 async function load() {
   try {
     const r = await fetch('../system/functions');
-    if (!r.ok) { $('fns').innerHTML = ''; $('info').textContent = 'list failed: HTTP ' + r.status; return; }
+    if (!r.ok) { $('fns').innerHTML = ''; $('info').textContent = 'list failed: HTTP ' )html"
+    R"html(+ r.status; return; }
     const list = await r.json();
     const tb = $('fns'); tb.innerHTML = '';
-    if (list.length === 0) { tb.innerHTML = '<tr><td colspan="6" class="muted">no functions deployed</td></tr>'; }
+    if (list.length === 0) { tb.innerHTML = '<tr><td colspan="6" class="muted">no functions )html"
+    R"html(deployed</td></tr>'; }
     list.sort((a, b) => a.name.localeCompare(b.name));
     for (const f of list) {
       const tr = document.createElement('tr');
       const full = f.name + '.' + (f.namespace || 'openfaas-fn');
       if ($('fn').value === full) tr.className = 'sel';
       cell(tr, f.name); cell(tr, f.namespace || ''); cell(tr, f.image || '');
-      cell(tr, f.replicas || 0); cell(tr, f.availableReplicas || 0); cell(tr, f.invocationCount || 0);
+      cell(tr, f.replicas || 0); cell(tr, f.availableReplicas || 0); )html"
+    R"html(cell(tr, f.invocationCount || 0);
       tr.onclick = () => { $('fn').value = full; load(); };
       tb.appendChild(tr);
     }
@@ -78,14 +85,17 @@ async function invoke() {
     const r = await fetch('../function/' + encodeURIComponent(fn), opts);
     const text = await r.text();
     const ms = (performance.now() - t0).toFixed(1);
-    $('status').textContent = 'HTTP ' + r.status + ' in ' + ms + ' ms, X-Call-Id ' + (r.headers.get('X-Call-Id') || '-');
+    $('status').textContent = 'HTTP ' + r.status + ' in ' + ms + ' ms, X-Call-Id ' )html"
+    R"html(+ (r.headers.get('X-Call-Id') || '-');
     $('out').textContent = text;
   } catch (e) { $('status').textContent = 'call failed: ' + e; }
   load();
 }
 fetch('../system/info').then(r => r.ok ? r.json() : null).then(i => {
-  if (i) $('info').textContent = 'gateway ' + i.version.release + ' (' + i.version.sha + ', ' + i.arch + ')' +
-      (i.provider ? ', provider ' + i.provider.provider + ' ' + ((i.provider.version || {}).release || '') : '');
+  if (i) $('info').textContent = 'gateway ' + i.version.release + ' (' + )html"
+    R"html(i.version.sha + ', ' + i.arch + ')' +
+      (i.provider ? ', provider ' + i.provider.provider + ' ' + )html"
+    R"html(((i.provider.version || {}).release || '') : '');
 });
 $('go').onclick = invoke;
 load();

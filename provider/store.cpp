@@ -11,6 +11,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/errno_text.hpp"
 #include "core/json/json.hpp"
 #include "core/openfaas/async.hpp"
 #include "core/text/text.hpp"
@@ -23,7 +24,7 @@ namespace {
 
 Error sys_error(const std::string& what, int err) {
     return make_error(std::error_code(err, std::generic_category()),
-                      what + ": " + std::strerror(err));
+                      what + ": " + errno_text(err));
 }
 
 Status ensure_dir(const fs::path& p) {

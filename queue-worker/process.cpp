@@ -49,7 +49,7 @@ bool Worker::Impl::start_status(Call& call, CallState state) {
                   call.function, state};
     (void)statuses.spawn(write_status(std::move(w)), [this](std::exception_ptr e) {
         try {
-            std::rethrow_exception(e);
+            std::rethrow_exception(std::move(e));
         } catch (const std::exception& err) {
             metrics.status_failures.Increment();
             log->error("status_task_failed error=\"{}\"", err.what());
@@ -79,7 +79,7 @@ std::shared_ptr<RunningMark> Worker::Impl::mark_running(Call& call) {
     mark->timer.expires_after(config.running_status_delay);
     (void)statuses.spawn(running_later(mark), [this](std::exception_ptr e) {
         try {
-            std::rethrow_exception(e);
+            std::rethrow_exception(std::move(e));
         } catch (const std::exception& err) {
             log->error("status_task_failed error=\"{}\"", err.what());
         }

@@ -1,6 +1,7 @@
 #include "queue-worker/settings.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -216,8 +217,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
         return std::chrono::milliseconds(std::min<std::int64_t>(*secs, 86'400LL * 365) * 1000);
     }
     // RFC 9110 10.2.3 / 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms.
-    static constexpr const char* kFormats[] = {"%a, %d %b %Y %H:%M:%S GMT",
-                                               "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"};
+    static constexpr std::array<const char*, 3> kFormats = {
+        "%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"};
     const std::string text(value);
     for (const char* format : kFormats) {
         std::tm tm{};

@@ -127,7 +127,7 @@ awaitable<void> Worker::Impl::start_queue(const std::string& name) {
               spec.filter_subject);
     loops.spawn(fetch_loop(q), [this, name](std::exception_ptr e) {
         try {
-            std::rethrow_exception(e);
+            std::rethrow_exception(std::move(e));
         } catch (const std::exception& err) {
             log->error("fetch_loop_failed queue={} error=\"{}\"", name, err.what());
         }
@@ -183,7 +183,7 @@ awaitable<void> Worker::Impl::fetch_loop(Queue* q) {
             ++starting;  // until handle() holds it
             calls.spawn(handle(q, std::move(msg)), [this](std::exception_ptr e) {
                 try {
-                    std::rethrow_exception(e);
+                    std::rethrow_exception(std::move(e));
                 } catch (const std::exception& err) {
                     log->error("call_task_failed error=\"{}\"", err.what());
                 }
@@ -310,7 +310,7 @@ void Worker::Impl::start_loops() {
     signals.emplace(pool.context(0), [this](int) { return shutdown_sequence(); });
     loops.spawn(discover_loop(), [this](std::exception_ptr e) {
         try {
-            std::rethrow_exception(e);
+            std::rethrow_exception(std::move(e));
         } catch (const std::exception& err) {
             log->error("discovery_loop_failed error=\"{}\"", err.what());
         }

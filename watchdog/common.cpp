@@ -17,7 +17,7 @@ awaitable<void> log_lines(asio::posix::stream_descriptor& pipe, const Shared& sh
     const std::size_t max_line = std::max<std::size_t>(shared.config.log_buffer_size, 1);
     const bool prefix = shared.config.prefix_logs;
     std::string pending;
-    std::vector<char> buf(16U * 1024U);
+    std::vector<char> buf(std::size_t{16} * 1024U);
     const auto emit = [&](std::string_view line) {
         if (!line.empty() && line.back() == '\r') {
             line.remove_suffix(1);

@@ -104,7 +104,7 @@ void load_behaviour(Config& c, const config::Env& env, bool of) {
         c.content_type = "application/octet-stream";
     }
     c.max_inflight = static_cast<std::uint64_t>(env.integer("max_inflight", 0, 0, 1'000'000));
-    const auto log_buffer = env.integer("log_buffer_size", 64 * 1024, -1, 1LL << 30);
+    const auto log_buffer = env.integer("log_buffer_size", std::int64_t{64} * 1024, -1, 1LL << 30);
     c.log_buffer_size =
         log_buffer < 0 ? std::size_t{1} << 30U : static_cast<std::size_t>(log_buffer);
     c.ready_path = env.string("ready_path");

@@ -35,7 +35,7 @@ struct Config {
     std::uint64_t max_inflight = 0;
     bool suppress_lock = false;
     bool prefix_logs = true;
-    std::size_t log_buffer_size = 64U * 1024U;
+    std::size_t log_buffer_size = std::size_t{64} * 1024U;
     std::string ready_path;
     std::uint64_t max_request_size = 0;  // 0: unlimited
     std::uint64_t max_output_size = 0;   // 0: unlimited

@@ -1,9 +1,8 @@
 #include "watchdog/runner.hpp"
 
-#include <signal.h>
-
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -31,7 +30,7 @@ void arm_timeout(asio::steady_timer& timer,
 namespace {
 
 using boost::system::error_code;
-constexpr std::size_t kReadChunk = 64U * 1024U;
+constexpr std::size_t kReadChunk = std::size_t{64} * 1024U;
 
 
 awaitable<void> write_all(asio::posix::stream_descriptor& pipe, const std::string& data) {

@@ -18,7 +18,7 @@ namespace faas::watchdog {
 struct RunLimits {
     std::chrono::nanoseconds exec_timeout{0};  // 0: none
     std::uint64_t max_output = 0;              // 0: unlimited
-    std::size_t max_stderr = 64U * 1024U;      // stderr kept for the log when not combined
+    std::size_t max_stderr = std::size_t{64} * 1024U;  // stderr kept for the log when not combined
 };
 
 struct RunResult {

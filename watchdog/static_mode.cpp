@@ -73,7 +73,7 @@ awaitable<void> send_file(http::Exchange& ex,
     if (!co_await ex.begin_response(200, headers, size)) {
         co_return;
     }
-    std::vector<char> buf(64U * 1024U);
+    std::vector<char> buf(std::size_t{64} * 1024U);
     std::uint64_t sent = 0;
     while (sent < size && ex.method() != "HEAD") {
         const ssize_t n = ::read(fd.get(), buf.data(), buf.size());

@@ -1,8 +1,7 @@
 // streaming mode: the request body is piped into the process as it arrives and its stdout is
 // streamed back as it is produced, so neither is ever held whole in memory.
-#include <signal.h>
-
 #include <chrono>
+#include <csignal>
 #include <vector>
 
 #include "core/async/async_event.hpp"
@@ -15,7 +14,7 @@ namespace faas::watchdog {
 namespace {
 
 using boost::system::error_code;
-constexpr std::size_t kChunk = 64U * 1024U;
+constexpr std::size_t kChunk = std::size_t{64} * 1024U;
 
 // Copies the request body into the process's stdin, then closes it.
 awaitable<Status> pump_stdin(http::Exchange& ex, process::Child& child, std::uint64_t limit) {

@@ -1,8 +1,7 @@
 #include "watchdog/upstream.hpp"
 
-#include <signal.h>
-
 #include <algorithm>
+#include <csignal>
 
 namespace faas::watchdog {
 

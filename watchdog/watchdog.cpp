@@ -10,6 +10,7 @@
 
 #include "core/daemon/admin.hpp"
 #include "core/daemon/signals.hpp"
+#include "core/errno_text.hpp"
 #include "core/http/io_pool.hpp"
 #include "core/http/respond.hpp"
 #include "core/http/server.hpp"
@@ -111,7 +112,7 @@ void Watchdog::Impl::write_lock() {
     const int fd = ::open(config.lock_path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0660);
     if (fd < 0) {
         log->error("cannot write lock file path={} error=\"{}\"", config.lock_path,
-                   std::strerror(errno));
+                   errno_text(errno));
         return;
     }
     ::close(fd);
@@ -161,7 +162,7 @@ awaitable<http::Response> Watchdog::Impl::upstream_ready(ThreadContext& ctx) {
     req.target = shared.upstream_prefix + config.ready_path;
     http::CallOptions o;
     o.timeout = std::chrono::seconds(5);
-    o.max_response_bytes = 64U * 1024U;
+    o.max_response_bytes = std::size_t{64} * 1024U;
     auto r = co_await ctx.client->request(shared.upstream, std::move(req), o);
     if (!r) {
         // Whatever went wrong asking the function, it is not ready.

@@ -30,7 +30,7 @@ public:
         ++running_;
         idle_.reset();
         asio::co_spawn(ex_, std::forward<Awaitable>(task),
-                       [this, on_error = std::move(on_error)](std::exception_ptr e) {
+                       [this, on_error = std::move(on_error)](const std::exception_ptr& e) {
                            if (e && on_error) {
                                on_error(e);
                            }

@@ -204,9 +204,10 @@ std::int64_t Env::integer(std::string_view name, std::int64_t fallback, std::int
     if (!v || v->empty()) {
         return fallback;
     }
+    const std::string_view text = *v;
     std::int64_t n = 0;
-    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (ec != std::errc{} || p != v->data() + v->size() || n < min || n > max) {
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || p != text.data() + text.size() || n < min || n > max) {
         throw ConfigError(std::string(name) + "=" + *v + ": expected an integer from " +
                           std::to_string(min) + " to " + std::to_string(max));
     }

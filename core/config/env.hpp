@@ -46,7 +46,8 @@ public:
     // of-watchdog rule: Go ParseBool; anything unparsable is the fallback.
     bool go_bool(std::string_view name, bool fallback) const;
     // Unparsable durations fall back to the default, as OpenFaaS does.
-    std::chrono::nanoseconds duration(std::string_view name, std::chrono::nanoseconds fallback) const;
+    std::chrono::nanoseconds duration(std::string_view name,
+                                      std::chrono::nanoseconds fallback) const;
     // As duration() (unset, unparsable or negative: the fallback), for a duration that must be
     // positive; `zero` says what "0" means.
     std::chrono::nanoseconds positive_duration(std::string_view name,

@@ -3,8 +3,7 @@
 // environment, the daemon's logger, SIGPIPE ignored, the daemon constructed and run, failures
 // turned into exit codes. The other parts: core/daemon/signals.hpp (SIGTERM/SIGINT start one
 // graceful stop) and core/daemon/admin.hpp (/metrics and /healthz).
-#include <signal.h>
-
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -19,8 +18,8 @@ using config::ConfigError;
 using config::Env;
 
 struct DaemonSpec {
-    const char* name;                          // the executable, in messages on stderr
-    const char* logger;                        // the logger's name in every log line
+    const char* name = nullptr;                // the executable, in messages on stderr
+    const char* logger = nullptr;              // the logger's name in every log line
     log::Format format = log::Format::Structured;
     int config_exit = 2;                       // exit code of a configuration error
 };

@@ -15,7 +15,7 @@ namespace faas::http::detail {
 // parser's content_length_remaining(): a small body costs no extra memory.
 inline void make_room_for_body(boost::beast::flat_buffer& b,
                                const boost::optional<std::uint64_t>& remaining) {
-    constexpr std::size_t kRoom = 64U * 1024U;
+    constexpr std::size_t kRoom = std::size_t{64} * 1024U;
     const std::size_t want =
         remaining ? static_cast<std::size_t>(std::min<std::uint64_t>(*remaining, kRoom)) : kRoom;
     if (want > 4096 && b.capacity() - b.size() < want) {

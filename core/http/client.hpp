@@ -22,8 +22,8 @@ namespace faas::http {
 
 struct Endpoint {
     Endpoint() = default;
-    Endpoint(std::string host_, std::uint16_t port_, std::string unix_path_ = {})
-        : host(std::move(host_)), port(port_), unix_path(std::move(unix_path_)) {}
+    Endpoint(std::string host_name, std::uint16_t port_number, std::string socket_path = {})
+        : host(std::move(host_name)), port(port_number), unix_path(std::move(socket_path)) {}
 
     std::string host;
     std::uint16_t port = 80;

@@ -25,7 +25,7 @@ struct ClientPool::Conn {
 namespace detail {
 
 // The size of the buffer a streamed body is read into and written from.
-inline constexpr std::size_t kChunk = 64U * 1024U;
+inline constexpr std::size_t kChunk = std::size_t{64} * 1024U;
 
 // An I/O error of a call as our error: timeout, output_too_large or upstream_failed.
 Error io_error(const boost::system::error_code& ec, std::string_view what);

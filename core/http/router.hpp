@@ -75,7 +75,8 @@ public:
                 Handler handler,
                 std::string label = {}) {
         table_.add(methods, pattern);
-        routes_.push_back({std::move(handler), label.empty() ? std::string(pattern) : label});
+        routes_.push_back(
+            {std::move(handler), label.empty() ? std::string(pattern) : std::move(label)});
         return *this;
     }
 

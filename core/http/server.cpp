@@ -155,8 +155,8 @@ awaitable<void> Server::Worker::serve(ServerExchange& ex) {
 // our answer (the 413) before the client reads it. Read and discard what the client is still
 // sending, for a bounded time and size, before closing (as nginx's lingering close does).
 awaitable<void> Server::Worker::linger(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
-    constexpr std::size_t kLingerBytes = 8U * 1024U * 1024U;
-    std::vector<char> sink(16U * 1024U);
+    constexpr std::size_t kLingerBytes = std::size_t{8} * 1024U * 1024U;
+    std::vector<char> sink(std::size_t{16} * 1024U);
     std::size_t drained = buffer.size();
     buffer.consume(buffer.size());
     stream.expires_after(std::chrono::seconds(1));
@@ -179,7 +179,10 @@ void Server::Worker::check_finished() {
     }
 }
 
-Server::Server(IoPool& pool, ServerOptions options, HandlerFactory factory, log::Logger logger)
+Server::Server(IoPool& pool,
+               ServerOptions options,
+               const HandlerFactory& factory,
+               log::Logger logger)
     : pool_(pool), options_(std::move(options)), log_(std::move(logger)) {
     for (std::size_t i = 0; i < pool_.size(); ++i) {
         auto& ioc = pool_.context(i);

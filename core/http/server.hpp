@@ -1,7 +1,7 @@
 #pragma once
 // Server: an HTTP/1.1 server on an IoPool. One acceptor hands connections round-robin to the
-// pool's threads; each thread has its own handler and serves its connections to the end. Owned by main();
-// shutdown() may be called from any thread.
+// pool's threads; each thread has its own handler and serves its connections to the end. Owned
+// by main(); shutdown() may be called from any thread.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -34,7 +34,7 @@ using HandlerFactory = std::function<Handler(asio::io_context&)>;
 class Server {
 public:
     // Binds at once (throws std::system_error when it cannot) so port() is known.
-    Server(IoPool& pool, ServerOptions options, HandlerFactory factory, log::Logger logger);
+    Server(IoPool& pool, ServerOptions options, const HandlerFactory& factory, log::Logger logger);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -1,6 +1,7 @@
 #include "core/http/types.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "core/text/text.hpp"
 
@@ -158,7 +159,7 @@ std::string_view reason(int status) noexcept {
 }
 
 bool is_hop_by_hop(std::string_view name) noexcept {
-    static constexpr std::string_view kHop[] = {
+    static constexpr std::array<std::string_view, 9> kHop = {
         "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
         "Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"};
     return std::any_of(std::begin(kHop), std::end(kHop),

@@ -1,6 +1,7 @@
 // JetStream's connection (made, watched, closed) and its streams.
 #include "core/nats/jet_stream.hpp"
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,9 @@ void on_disconnected(natsConnection* /*nc*/, void* /*closure*/) {
 
 void on_reconnected(natsConnection* nc, void* /*closure*/) {
     if (auto logger = spdlog::get(kLoggerName)) {
-        char url[256] = {};
-        natsConnection_GetConnectedUrl(nc, url, sizeof url);
-        logger->info("nats_reconnected url={}", url);
+        std::array<char, 256> url{};
+        natsConnection_GetConnectedUrl(nc, url.data(), url.size());
+        logger->info("nats_reconnected url={}", url.data());
     }
 }
 
@@ -188,9 +189,9 @@ Result<std::unique_ptr<JetStream>> JetStream::connect(const ConnectOptions& opti
         impl->js = nullptr;
         return detail::status_error("nats jetstream context", s);
     }
-    char url[256] = {};
-    natsConnection_GetConnectedUrl(impl->nc, url, sizeof url);
-    impl->logger->info("nats_connected url={} name={}", url, options.name);
+    std::array<char, 256> url{};
+    natsConnection_GetConnectedUrl(impl->nc, url.data(), url.size());
+    impl->logger->info("nats_connected url={} name={}", url.data(), options.name);
     return std::unique_ptr<JetStream>(new JetStream(std::move(impl)));
 }
 
@@ -222,7 +223,7 @@ Status JetStream::ensure_stream(const StreamSpec& spec) {
     cfg.MaxMsgsPerSubject = spec.max_msgs_per_subject;
 
     jsStreamInfo* info = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto jerr = static_cast<jsErrCode>(0);
     natsStatus s = js_AddStream(&info, impl_->js, &cfg, nullptr, &jerr);
     if (s != NATS_OK && jerr == JSStreamNameExistErr) {
         jerr = static_cast<jsErrCode>(0);

@@ -96,7 +96,7 @@ Status JetStream::ensure_consumer(const ConsumerSpec& spec) {
     }
     jsConsumerConfig cfg = consumer_config(spec);
     jsConsumerInfo* info = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto jerr = static_cast<jsErrCode>(0);
     const natsStatus s =
         js_AddConsumer(&info, impl_->js, spec.stream.c_str(), &cfg, nullptr, &jerr);
     jsConsumerInfo_Destroy(info);
@@ -113,7 +113,7 @@ Result<std::unique_ptr<Consumer>> JetStream::consumer(const ConsumerSpec& spec) 
     }
     jsConsumerConfig cfg = consumer_config(spec);
     jsConsumerInfo* info = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto jerr = static_cast<jsErrCode>(0);
     natsStatus s = js_AddConsumer(&info, impl_->js, spec.stream.c_str(), &cfg, nullptr, &jerr);
     if (s != NATS_OK && jerr == JSConsumerNameExistErr) {
         jerr = static_cast<jsErrCode>(0);
@@ -145,7 +145,7 @@ Result<StreamState> JetStream::stream_state(const std::string& stream,
         o.Stream.Info.SubjectsFilter = subjects_filter.c_str();
     }
     jsStreamInfo* info = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_GetStreamInfo(&info, impl_->js, stream.c_str(), &o, &jerr);
     if (s != NATS_OK) {
         return api_error("nats stream info " + stream, s, jerr);
@@ -173,7 +173,7 @@ Result<ConsumerState> JetStream::consumer_state(const std::string& stream,
                                                 const std::string& durable) {
     jsOptions o = impl_->api_options();
     jsConsumerInfo* info = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto jerr = static_cast<jsErrCode>(0);
     const natsStatus s =
         js_GetConsumerInfo(&info, impl_->js, stream.c_str(), durable.c_str(), &o, &jerr);
     if (s != NATS_OK) {
@@ -187,7 +187,7 @@ Result<ConsumerState> JetStream::consumer_state(const std::string& stream,
 Result<std::vector<ConsumerState>> JetStream::consumers(const std::string& stream) {
     jsOptions o = impl_->api_options();
     jsConsumerInfoList* list = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_Consumers(&list, impl_->js, stream.c_str(), &o, &jerr);
     if (s == NATS_NOT_FOUND && jerr == static_cast<jsErrCode>(0)) {
         // cnats answers NATS_NOT_FOUND without a JetStream code for a stream with no consumers;
@@ -230,7 +230,7 @@ Result<std::optional<StoredMessage>> JetStream::get_message(const std::string& s
                                                             std::uint64_t sequence) {
     jsOptions o = impl_->api_options();
     natsMsg* raw = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_GetMsg(&raw, impl_->js, stream.c_str(), sequence, &o, &jerr);
     return message_read(s, raw, jerr,
                         "nats get message " + stream + "#" + std::to_string(sequence));
@@ -240,14 +240,14 @@ Result<std::optional<StoredMessage>> JetStream::last_message(const std::string& 
                                                              const std::string& subject) {
     jsOptions o = impl_->api_options();
     natsMsg* raw = nullptr;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_GetLastMsg(&raw, impl_->js, stream.c_str(), subject.c_str(), &o, &jerr);
     return message_read(s, raw, jerr, "nats last message " + stream + " " + subject);
 }
 
 Status JetStream::delete_message(const std::string& stream, std::uint64_t sequence) {
     jsOptions o = impl_->api_options();
-    jsErrCode jerr = static_cast<jsErrCode>(0);
+    auto jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_DeleteMsg(impl_->js, stream.c_str(), sequence, &o, &jerr);
     if (s != NATS_OK) {
         Error e =

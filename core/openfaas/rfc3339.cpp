@@ -1,4 +1,5 @@
 // Timestamps as OpenFaaS writes and reads them (RFC 3339).
+#include <array>
 #include <chrono>
 #include <ctime>
 
@@ -101,9 +102,9 @@ std::string rfc3339(std::chrono::system_clock::time_point when) {
     const std::time_t t = std::chrono::system_clock::to_time_t(secs);
     std::tm tm{};
     ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    return fmt::format("{}.{:09d}Z", buf, nanos);
+    std::array<char, 32> buf{};
+    std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+    return fmt::format("{}.{:09d}Z", buf.data(), nanos);
 }
 
 std::string rfc3339_now() {

@@ -2,12 +2,12 @@
 // reaped.
 #include "core/process/child.hpp"
 
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <utility>
 
@@ -55,7 +55,7 @@ Child::Child(Child&& o) noexcept
       in_(std::move(o.in_)),
       out_(std::move(o.out_)),
       err_(std::move(o.err_)),
-      status_(std::move(o.status_)) {
+      status_(o.status_) {
     o.pidfd_.reset();
     o.in_.reset();
     o.out_.reset();
@@ -73,7 +73,7 @@ Child& Child::operator=(Child&& o) noexcept {
         in_ = std::move(o.in_);
         out_ = std::move(o.out_);
         err_ = std::move(o.err_);
-        status_ = std::move(o.status_);
+        status_ = o.status_;
         o.pidfd_.reset();
         o.in_.reset();
         o.out_.reset();

@@ -4,7 +4,6 @@
 #include "core/process/child.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -12,9 +11,11 @@
 
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <utility>
 
+#include "core/errno_text.hpp"
 #include "core/process/spawn_setup.hpp"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration)
@@ -57,7 +58,7 @@ Result<Pipe> make_pipe() {
     std::array<int, 2> fds{};
     if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
         return make_error(std::error_code(errno, std::generic_category()),
-                          std::string("pipe2: ") + std::strerror(errno));
+                          std::string("pipe2: ") + errno_text(errno));
     }
     return Pipe{Fd(fds[0]), Fd(fds[1])};
 }
@@ -187,7 +188,7 @@ Result<Started> Child::start(const SpawnOptions& options) {
         ::posix_spawnp(&pid, argv[0], &setup.actions, &setup.attr, argv.data(), envp.data());
     if (rc != 0) {
         return make_error(std::error_code(rc, std::generic_category()),
-                          "starting " + options.argv.front() + ": " + std::strerror(rc));
+                          "starting " + options.argv.front() + ": " + errno_text(rc));
     }
     Started started;
     started.pid_ = pid;
@@ -196,7 +197,7 @@ Result<Started> Child::start(const SpawnOptions& options) {
     if (pidfd < 0) {
         const int e = errno;
         return make_error(std::error_code(e, std::generic_category()),
-                          std::string("pidfd_open: ") + std::strerror(e));  // ~Started reaps
+                          std::string("pidfd_open: ") + errno_text(e));  // ~Started reaps
     }
     started.pidfd_ = pidfd;
     // The parent keeps the other end of each pipe.

@@ -1,5 +1,6 @@
 #include "provider/backends/factory.hpp"
 
+#include <array>
 #include <string_view>
 
 #include "core/assert.hpp"
@@ -28,12 +29,12 @@ std::unique_ptr<FunctionBackend> make(const Config& c,
 }
 
 // One entry per back end.
-constexpr Kind kKinds[] = {
+constexpr auto kKinds = std::to_array<Kind>({
     {"local", [](const config::Env& e, Config& c) { c.local = local::load_config(e); },
      make<local::LocalBackend>},
     {"swarm", [](const config::Env& e, Config& c) { c.swarm = swarm::load_config(e); },
      make<swarm::SwarmBackend>},
-};
+});
 
 const Kind* find_kind(std::string_view name) {
     for (const Kind& k : kKinds) {

@@ -4,11 +4,11 @@
 // or nats-server restarts. Retry and ack waits are shortened through faas up's environment, which
 // its children inherit.
 #include <algorithm>
+#include <csignal>
 #include <set>
 #include <thread>
 
 #include <doctest/doctest.h>
-#include <signal.h>
 
 #include "core/crypto/hmac.hpp"
 #include "core/text/text.hpp"
@@ -344,7 +344,8 @@ TEST_SUITE("e2e async") {
         }
         CHECK(exits >= 20);
         // The worker's own checks found no stalled fetch loop and no slot held by nothing.
-        const std::string worker_log = faas::test::read_file(p.dir().file("state/logs/queue-worker.log"));
+        const std::string worker_log =
+            faas::test::read_file(p.dir().file("state/logs/queue-worker.log"));
         CHECK(worker_log.find("fetch_stalled") == std::string::npos);
         CHECK(worker_log.find("slot_accounting") == std::string::npos);
         CHECK(p.process().running());

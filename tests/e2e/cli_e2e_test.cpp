@@ -91,11 +91,13 @@ TEST_SUITE("e2e cli") {
             CHECK(r.out == "hi");
         }
         const auto listed = cli_until(p, {"list"}, [](const CliResult& r) {
-            return fields(line_starting(r.out, "echo ")) == std::vector<std::string>{"echo", "2", "1"};
+            return fields(line_starting(r.out, "echo ")) ==
+                   std::vector<std::string>{"echo", "2", "1"};
         });
         CHECK(fields(line_starting(listed.out, "Function")) ==
               std::vector<std::string>{"Function", "Invocations", "Replicas"});
-        CHECK(fields(line_starting(listed.out, "echo ")) == std::vector<std::string>{"echo", "2", "1"});
+        CHECK(fields(line_starting(listed.out, "echo ")) ==
+              std::vector<std::string>{"echo", "2", "1"});
         CHECK(fields(line_starting(listed.out, "env ")).size() == 3);
         const auto verbose = p.cli({"list", "-v"});
         CHECK(fields(line_starting(verbose.out, "echo ")) ==
@@ -103,7 +105,8 @@ TEST_SUITE("e2e cli") {
 
         const auto described = p.cli({"describe", "env"});
         REQUIRE(described.code == 0);
-        CHECK(fields(line_starting(described.out, "Status:")) == std::vector<std::string>{"Status:", "Ready"});
+        CHECK(fields(line_starting(described.out, "Status:")) ==
+              std::vector<std::string>{"Status:", "Ready"});
         CHECK(fields(line_starting(described.out, "URL:")) ==
               std::vector<std::string>{"URL:", p.url() + "/function/env"});
         CHECK(fields(line_starting(described.out, "Async URL:")).back() ==

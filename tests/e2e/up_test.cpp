@@ -1,11 +1,11 @@
 // `faas up` as a user runs it: the example stack answers through the gateway, Ctrl-C stops
 // everything, and start-up problems are clear.
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <iterator>
 
 #include <doctest/doctest.h>
-#include <signal.h>
 
 #include "core/asio.hpp"
 #include "core/text/text.hpp"
@@ -36,7 +36,8 @@ TEST_SUITE("e2e up") {
         CHECK(echo->body == "hi");
         auto sha = p.call("POST", "/function/sha512sum", "hi");
         REQUIRE(sha.ok());
-        CHECK(sha->body.rfind("150a14ed5bea6cc731cf86c41566ac427a8db48ef1b9fd626664b3bfbb99071f", 0) == 0);
+        CHECK(sha->body.rfind("150a14ed5bea6cc731cf86c41566ac427a8db48ef1b9fd626664b3bfbb99071f",
+                              0) == 0);
         auto env = p.call("GET", "/function/env/x?y=1");
         REQUIRE(env.ok());
         CHECK(contains(env->body, "Http_Method=GET"));
@@ -102,8 +103,9 @@ TEST_SUITE("e2e up") {
                                   "--state-dir", dir.file("state").string(), "--no-examples"},
                                  faas::test::base_env(), std::chrono::seconds(30));
         CHECK(r.exit.exited_with(1));
-        CHECK_MESSAGE(contains(r.err, "port " + std::to_string(port) + " on 127.0.0.1 is already in use"),
-                      r.err);
+        CHECK_MESSAGE(
+            contains(r.err, "port " + std::to_string(port) + " on 127.0.0.1 is already in use"),
+            r.err);
     }
 
     TEST_CASE("up: a daemon that dies is named, the rest is stopped, and faas up exits 1") {

@@ -46,7 +46,8 @@ http {
         location /echo/ {
             default_type text/plain;
             add_header X-Upstream yes always;
-            return 200 "method=$request_method uri=$request_uri args=$args length=$http_content_length custom=$http_x_custom\n";
+            return 200 "method=$request_method uri=$request_uri args=$args )"
+                             R"(length=$http_content_length custom=$http_x_custom\n";
         }
         location = /missing {
             default_type text/plain;

@@ -261,7 +261,7 @@ TEST_CASE("watchdog classic: a client still sending a large body reads its 413, 
     // The watchdog answers before reading the body and closes; closing with unread bytes would
     // reset the connection and could drop the answer on the client's side.
     Watchdog dog({{"fprocess", "cat"}, {"max_request_size", "1Ki"}});
-    const std::string big(4U * 1024U * 1024U, 'x');
+    const std::string big(std::size_t{4} * 1024U * 1024U, 'x');
     for (int i = 0; i < 10; ++i) {
         auto r = faas::test::http_post(dog.port(), "/", big);
         REQUIRE_MESSAGE(r.ok(), "call " << i << ": " << (r.ok() ? "" : r.error().what()));

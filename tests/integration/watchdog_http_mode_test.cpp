@@ -1,10 +1,10 @@
 // fwatchdog in http mode with a real nginx as the function's server: requests are proxied with
 // method, path, query, headers and status kept, and the server is restarted when it dies.
+#include <csignal>
 #include <fstream>
 #include <string>
 
 #include <doctest/doctest.h>
-#include <signal.h>
 
 #include "tests/integration/nginx_upstream.hpp"
 #include "tests/integration/watchdog_fixture.hpp"

@@ -1,10 +1,10 @@
 // fwatchdog start-up, health, lock file and shutdown, per docs/watchdog.md "Health and lifecycle".
+#include <csignal>
 #include <filesystem>
 #include <future>
 #include <string>
 
 #include <doctest/doctest.h>
-#include <signal.h>
 
 #include "tests/integration/watchdog_fixture.hpp"
 #include "tests/support/ports.hpp"

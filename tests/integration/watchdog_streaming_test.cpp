@@ -47,7 +47,7 @@ TEST_CASE("watchdog streaming: a 20 MB body comes back identical while memory st
     MESSAGE("fwatchdog VmHWM before " << *before << " KiB, after 20 MiB through cat " << *after
                                       << " KiB");
     // Buffering the body whole would add at least 20 MiB.
-    CHECK(*after - *before < 8U * 1024U);
+    CHECK(*after - *before < std::uint64_t{8} * 1024U);
 }
 
 TEST_CASE("watchdog streaming: output arrives before the process exits") {

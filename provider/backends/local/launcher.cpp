@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -11,10 +10,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+
+#include "core/errno_text.hpp"
 
 extern char** environ;  // NOLINT
 
@@ -24,7 +26,7 @@ namespace {
 
 int fail(const char* what, const std::string& detail, int err) {
     std::fprintf(stderr, "faas-provider launcher: %s %s: %s\n", what, detail.c_str(),
-                 std::strerror(err));
+                 errno_text(err).c_str());
     return 111;
 }
 
@@ -202,13 +204,13 @@ bool probe_secret_mount(const std::string& self) {
     if (::geteuid() != 0) {
         return false;
     }
-    char tmpl[] = "/tmp/faas-mount-probe-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) {
+    std::string tmpl = "/tmp/faas-mount-probe-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
         return false;
     }
     const pid_t pid = ::fork();
     if (pid < 0) {
-        ::rmdir(tmpl);
+        ::rmdir(tmpl.c_str());
         return false;
     }
     if (pid == 0) {
@@ -217,7 +219,7 @@ bool probe_secret_mount(const std::string& self) {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    ::rmdir(tmpl);
+    ::rmdir(tmpl.c_str());
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 

@@ -1,15 +1,17 @@
 #include "provider/backends/local/limits.hpp"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
+
+#include "core/errno_text.hpp"
 
 
 namespace faas::provider::local {
@@ -139,7 +141,7 @@ Result<LaunchLimits> Limiter::prepare(const std::string& replica_id,
         const int err = errno;
         const int code = err ? err : EIO;
         return make_error(std::error_code(code, std::generic_category()),
-                          "cannot set up cgroup " + p.string() + ": " + std::strerror(code));
+                          "cannot set up cgroup " + p.string() + ": " + errno_text(code));
     };
     switch (mode_) {
         case LimitMode::CgroupV2: {

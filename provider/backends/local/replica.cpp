@@ -1,10 +1,10 @@
 // Replica supervision for the local back end: start a replica (launcher -> fwatchdog), detect
 // readiness fast, health-check it, restart it with back-off when it exits, stop it gracefully.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <csignal>
 #include <filesystem>
 #include <random>
 #include <system_error>
@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::size_t kStderrTail = 20;
-constexpr std::size_t kMaxLine = 64 * 1024;
+constexpr std::size_t kMaxLine = std::size_t{64} * 1024;
 
 std::string random_suffix() {
     static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -45,7 +45,7 @@ void LocalBackend::start_replica(const FunctionPtr& fn) {
     r->supervising = true;
     tasks_.spawn(supervise(fn, r), [log = log_, id = r->id](std::exception_ptr e) {
         try {
-            std::rethrow_exception(e);
+            std::rethrow_exception(std::move(e));
         } catch (const std::exception& ex) {
             log->error("replica supervisor failed replica={} error=\"{}\"", id, ex.what());
         }

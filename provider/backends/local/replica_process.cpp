@@ -114,7 +114,10 @@ std::vector<std::string> LocalBackend::replica_env(const Function& fn, const Rep
     std::vector<std::string> out;
     out.reserve(env.size());
     for (const auto& [k, v] : env) {
-        out.push_back(k + "=" + v);
+        std::string line = k;
+        line += '=';
+        line += v;
+        out.push_back(std::move(line));
     }
     return out;
 }

@@ -79,8 +79,10 @@ Result<openfaas::StringMap> service_labels(const openfaas::FunctionDeployment& d
     for (const auto& [k, v] : d.annotations.value_or(openfaas::StringMap{})) {
         const std::string key = std::string(kAnnotationPrefix) + k;
         if (labels.contains(key)) {
-            return make_error(errc::bad_request,
-                              "annotation " + k + " clashes with the label " + key);
+            std::string why = "annotation " + k;
+            why += " clashes with the label ";
+            why += key;
+            return make_error(errc::bad_request, std::move(why));
         }
         labels[key] = v;
     }
@@ -112,7 +114,10 @@ void write_env(json::Writer& w, const openfaas::FunctionDeployment& d) {
     const auto env = d.env_vars.value_or(openfaas::StringMap{});
     for (const auto& [k, v] : env) {
         if (k != "fprocess") {
-            w.value(k + "=" + v);
+            std::string line = k;
+            line += '=';
+            line += v;
+            w.value(line);
         }
     }
     // The watchdog keeps serving this long after SIGTERM (OpenFaaS default 30 s, longer than

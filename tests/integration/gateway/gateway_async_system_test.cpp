@@ -10,7 +10,6 @@
 #include "tests/integration/nats/jetstream_fixture.hpp"
 
 using faas::test::AsyncPlatform;
-using faas::test::header_of;
 using faas::test::post_async;
 
 namespace {
@@ -337,7 +336,8 @@ TEST_CASE("webhooks: a secret name the provider cannot hold (a dot) is refused c
     CHECK(direct->status == 404);
     CHECK(faas::test::metric_value(
               p.gateway.metrics(),
-              R"(faas_gateway_webhook_rejected_total{function_name="dotted.openfaas-fn",reason="config"})") ==
+              R"(faas_gateway_webhook_rejected_total{function_name="dotted.openfaas-fn",)"
+              R"(reason="config"})") ==
           2);
 }
 
@@ -358,7 +358,8 @@ TEST_CASE("webhooks: Slack url_verification is answered with the challenge and n
                                                    "v0:" + ts + ":" + body)}};
     };
     const std::string challenge =
-        R"({"type":"url_verification","token":"t","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})";
+        R"({"type":"url_verification","token":"t",)"
+        R"("challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"})";
     auto r = post_async(p.gateway, "/async-function/bot", challenge, sign(challenge));
     REQUIRE(r.ok());
     CHECK(r->status == 200);

@@ -200,8 +200,8 @@ TEST_CASE(
     const auto& streams = AsyncPlatform::streams();
     const std::string status_stream = "KV_" + streams.status_bucket;
     const auto record_of = [&](const std::string& call_id) {
-        auto last =
-            p.js().last_message(status_stream, faas::openfaas::async::status_subject(streams, call_id));
+        const std::string subject = faas::openfaas::async::status_subject(streams, call_id);
+        auto last = p.js().last_message(status_stream, subject);
         REQUIRE(last.ok());
         return last.value();
     };

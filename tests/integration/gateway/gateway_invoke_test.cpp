@@ -32,7 +32,8 @@ TEST_CASE("gateway: every verb reaches the function with its method, a call id a
     deploy_env(p);
     for (const char* verb : {"GET", "POST", "PUT", "PATCH", "DELETE"}) {
         CAPTURE(verb);
-        auto r = p.gateway.call(verb, "/function/env-test.openfaas-fn", verb == std::string("GET") ? "" : "x");
+        const char* body = verb == std::string("GET") ? "" : "x";
+        auto r = p.gateway.call(verb, "/function/env-test.openfaas-fn", body);
         REQUIRE(r.ok());
         CHECK(r->status == 200);
         CHECK(env_line(r->body, "Http_Method") == verb);
@@ -87,7 +88,8 @@ TEST_CASE("gateway: X-Function on / routes to the named function and an unknown 
     CHECK(header_of(*root, "Location") == "/ui/");
 }
 
-TEST_CASE("gateway: a caller's X-Call-Id is passed on and not echoed, forwarding headers are added") {
+TEST_CASE(
+    "gateway: a caller's X-Call-Id is passed on and not echoed, forwarding headers are added") {
     Platform p;
     deploy_env(p);
     auto r = p.gateway.get("/function/env-test", {{"X-Call-Id", "caller-chosen-id"}});

@@ -1,9 +1,8 @@
 // Replica choice under change, through the real gateway and provider: scale from zero, calls
 // racing a scale-down, a killed replica, a call right after a deploy, and the bounded hold.
-#include <signal.h>
-
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -105,7 +104,8 @@ TEST_CASE("gateway: a call to a function scaled to zero scales it up and answers
             return metric_value(p.gateway.metrics(),
                                 "gateway_service_count{function_name=\"echo.openfaas-fn\"}") == 0;
         }));
-        REQUIRE(faas::test::wait_until([&] { return !faas::test::port_accepts(eps.front().port); }));
+        REQUIRE(faas::test::wait_until(
+            [&] { return !faas::test::port_accepts(eps.front().port); }));
         const auto t0 = std::chrono::steady_clock::now();
         auto r = p.gateway.post("/function/echo.openfaas-fn", "woken");
         ms.push_back(faas::test::seconds_since(t0) * 1000);
@@ -120,14 +120,15 @@ TEST_CASE("gateway: a call to a function scaled to zero scales it up and answers
                                                          << ms.front() << " ms, max " << ms.back()
                                                          << " ms (sanitizer build)");
     const auto text = p.gateway.metrics();
-    CHECK(metric_value(text, "faas_gateway_scale_from_zero_waits_total{function_name=\"echo.openfaas-fn\","
-                             "outcome=\"ready\"}") == 5);
+    CHECK(metric_value(text,
+                       "faas_gateway_scale_from_zero_waits_total"
+                       "{function_name=\"echo.openfaas-fn\",outcome=\"ready\"}") == 5);
 }
 
 TEST_CASE("gateway: calls racing scale-down and scale-up never fail") {
     Platform p;
-    REQUIRE(p.provider.deploy(Provider::deployment("echo", "cat",
-                                                   R"("labels":{"com.openfaas.scale.min":"2"})")) == 202);
+    REQUIRE(p.provider.deploy(Provider::deployment(
+                "echo", "cat", R"("labels":{"com.openfaas.scale.min":"2"})")) == 202);
     p.provider.wait_ready("echo", 2);
     Caller a(p.gateway.port(), "/function/echo");
     Caller b(p.gateway.port(), "/function/echo");
@@ -151,8 +152,8 @@ TEST_CASE("gateway: calls racing scale-down and scale-up never fail") {
 
 TEST_CASE("gateway: killing a replica's process does not fail calls") {
     Platform p;
-    REQUIRE(p.provider.deploy(Provider::deployment("echo", "cat",
-                                                   R"("labels":{"com.openfaas.scale.min":"2"})")) == 202);
+    REQUIRE(p.provider.deploy(Provider::deployment(
+                "echo", "cat", R"("labels":{"com.openfaas.scale.min":"2"})")) == 202);
     auto eps = p.provider.wait_ready("echo", 2);
     // Warm keep-alive connections to both replicas.
     for (int i = 0; i < 6; ++i) {
@@ -183,7 +184,8 @@ TEST_CASE("gateway: killing a replica's process does not fail calls") {
     CAPTURE(last);
     CHECK(failures == 0);
     const double retries = metric_value(
-        p.gateway.metrics(), "faas_gateway_replica_retries_total{function_name=\"echo.openfaas-fn\"}");
+        p.gateway.metrics(),
+        "faas_gateway_replica_retries_total{function_name=\"echo.openfaas-fn\"}");
     MESSAGE("calls sent to another replica after the kill: " << retries);
 }
 

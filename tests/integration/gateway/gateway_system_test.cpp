@@ -32,7 +32,8 @@ std::string json_string(faas::json::Document& doc, std::initializer_list<const c
 
 TEST_SUITE_BEGIN("gateway.system");
 
-TEST_CASE("gateway: deploy, status and delete pass through and bad input keeps the provider's 400") {
+TEST_CASE(
+    "gateway: deploy, status and delete pass through and bad input keeps the provider's 400") {
     Platform p;
     auto bad = p.gateway.post("/system/functions", "{not json");
     REQUIRE(bad.ok());
@@ -73,8 +74,10 @@ TEST_CASE("gateway: basic auth guards /system and /ui but never /function or /he
     secrets.write("basic-auth-password", "s3cret\n");
     const EnvMap env{{"basic_auth", "true"}, {"secret_mount_path", secrets.str()}};
     Platform p(env, env);
-    const faas::http::Headers good{{"Authorization", "Basic " + faas::text::base64_encode("admin:s3cret")}};
-    const faas::http::Headers wrong{{"Authorization", "Basic " + faas::text::base64_encode("admin:nope")}};
+    const faas::http::Headers good{
+        {"Authorization", "Basic " + faas::text::base64_encode("admin:s3cret")}};
+    const faas::http::Headers wrong{
+        {"Authorization", "Basic " + faas::text::base64_encode("admin:nope")}};
 
     for (const char* target : {"/system/functions", "/system/info", "/ui/"}) {
         CAPTURE(target);
@@ -166,7 +169,8 @@ TEST_CASE("gateway: metrics carry OpenFaaS's names and labels and the metrics po
     const auto text = p.gateway.metrics();
     CHECK(has_series(text, "gateway_function_invocation_total", {fn, "code=\"200\""}));
     CHECK(metric_value(text, "gateway_function_invocation_total{code=\"200\"," + fn + "}") == 2);
-    CHECK(has_series(text, "gateway_functions_seconds_bucket", {fn, "code=\"200\"", "le=\"0.005\""}));
+    CHECK(has_series(text, "gateway_functions_seconds_bucket",
+                     {fn, "code=\"200\"", "le=\"0.005\""}));
     CHECK(has_series(text, "gateway_functions_seconds_count", {fn, "code=\"200\""}));
     CHECK(metric_value(text, "gateway_function_invocation_started{" + fn + "}") == 2);
     CHECK(metric_value(text, "gateway_service_count{" + fn + "}") == 1);
@@ -203,7 +207,8 @@ TEST_CASE("gateway: an AlertManager alert scales a function up and a resolved on
     Platform p;
     REQUIRE(p.provider.deploy(Provider::deployment(
                 "busy", "cat",
-                R"("labels":{"com.openfaas.scale.max":"4","com.openfaas.scale.factor":"50"})")) == 202);
+                R"("labels":{"com.openfaas.scale.max":"4",)"
+                R"("com.openfaas.scale.factor":"50"})")) == 202);
     const std::string firing =
         R"({"receiver":"scale-up","status":"firing","alerts":[{"status":"firing",)"
         R"("labels":{"alertname":"APIHighInvocationRate","function_name":"busy.openfaas-fn"}}]})";
@@ -212,7 +217,8 @@ TEST_CASE("gateway: an AlertManager alert scales a function up and a resolved on
     CHECK(up->status == 200);
     CHECK(p.provider.status("busy")->replicas == 3);
     const std::string resolved =
-        R"({"status":"resolved","alerts":[{"status":"resolved","labels":{"function_name":"busy"}}]})";
+        R"({"status":"resolved","alerts":[{"status":"resolved",)"
+        R"("labels":{"function_name":"busy"}}]})";
     auto down = p.gateway.post("/system/alert", resolved);
     REQUIRE(down.ok());
     CHECK(down->status == 200);

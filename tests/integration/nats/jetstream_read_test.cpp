@@ -189,7 +189,8 @@ TEST_CASE("jetstream: get_message and delete_message by sequence") {
     CHECK(no_stream_delete.error().code == errc::not_found);
 }
 
-TEST_CASE("jetstream: ensure_consumer creates a missing durable and leaves an existing one as it is") {
+TEST_CASE(
+    "jetstream: ensure_consumer creates a missing durable and leaves an existing one as it is") {
     NatsServer server;
     auto js = connect_stream(server);
     asio::io_context io;
@@ -233,7 +234,8 @@ TEST_CASE("jetstream: ensure_consumer creates a missing durable and leaves an ex
     CHECK_FALSE(js->ensure_consumer(no_stream).ok());
 }
 
-TEST_CASE("jetstream: consumers lists each durable with its counters, and consumer_state reads one") {
+TEST_CASE(
+    "jetstream: consumers lists each durable with its counters, and consumer_state reads one") {
     NatsServer server;
     auto js = connect_stream(server);
     asio::io_context io;
@@ -346,9 +348,9 @@ TEST_CASE("jetstream: a 2 MiB message is accepted (the test server allows 8 MB p
     NatsServer server;
     auto js = connect_stream(server);
     // The server announces its max_payload (the gateway sizes its body limit by it).
-    CHECK(js->max_payload() == 8 * 1024 * 1024);
+    CHECK(js->max_payload() == std::int64_t{8} * 1024 * 1024);
     asio::io_context io;
-    std::string body(2 * 1024 * 1024, 'x');
+    std::string body(std::size_t{2} * 1024 * 1024, 'x');
     body.front() = '<';
     body.back() = '>';
     const PubAck ack = publish(io, *js, "faas-request.default", body);

@@ -12,7 +12,6 @@
 #include "tests/support/printers.hpp"
 
 using faas::test::call_replica;
-using faas::test::kMaxWait;
 using faas::test::Provider;
 using faas::test::wait_until;
 using namespace std::chrono_literals;
@@ -214,7 +213,9 @@ TEST_CASE("provider: delete stops the replicas and the function leaves the list"
 TEST_CASE("provider: bad input gets the documented error codes") {
     Provider p;
     REQUIRE(p.deploy(Provider::deployment("dup", "cat")) == 202);
-    SUBCASE("duplicate deploy is 409") { CHECK(p.deploy(Provider::deployment("dup", "cat")) == 409); }
+    SUBCASE("duplicate deploy is 409") {
+        CHECK(p.deploy(Provider::deployment("dup", "cat")) == 409);
+    }
     SUBCASE("malformed JSON is 400 with the parser's message") {
         auto r = p.call("POST", "/system/functions", "{not json");
         REQUIRE(r.ok());

@@ -1,8 +1,7 @@
 // faas-provider local back end features: secrets, logs, supervision (restart after kill -9),
 // persistence across a provider restart, basic auth, limits and metrics.
-#include <signal.h>
-
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -37,8 +36,8 @@ std::string cat_secret(const Provider& p, const TempDir& dir, const std::string&
     if (secrets_mounted(p)) {
         return "cat /var/openfaas/secrets/" + name;
     }
-    const auto script = dir.write("cat-secret.sh",
-                                  "#!/bin/sh\nexec cat \"$OPENFAAS_SECRETS_DIR/" + name + "\"\n", true);
+    const auto script = dir.write(
+        "cat-secret.sh", "#!/bin/sh\nexec cat \"$OPENFAAS_SECRETS_DIR/" + name + "\"\n", true);
     return script.string();
 }
 
@@ -265,7 +264,8 @@ TEST_CASE("provider: a replica killed with SIGKILL is restarted and its endpoint
     auto pids = watchdog_pids(p.process().pid());
     REQUIRE(pids.size() == 1);
     ::kill(pids.front(), SIGKILL);
-    CHECK(wait_until([&] { return p.log().find("replica exited fn=phoenix") != std::string::npos; }));
+    CHECK(wait_until(
+        [&] { return p.log().find("replica exited fn=phoenix") != std::string::npos; }));
     CHECK(p.log().find("signal: killed") != std::string::npos);
     std::string body;
     CHECK(wait_until([&] {
@@ -283,7 +283,8 @@ TEST_CASE("provider: a replica killed with SIGKILL is restarted and its endpoint
     CHECK(now.front() != pids.front());
     auto metrics = p.get("/metrics");
     REQUIRE(metrics.ok());
-    CHECK(metrics->body.find("faas_provider_replica_restarts_total{function_name=\"phoenix.openfaas-fn\"} 1") !=
+    CHECK(metrics->body.find(
+              "faas_provider_replica_restarts_total{function_name=\"phoenix.openfaas-fn\"} 1") !=
           std::string::npos);
 }
 
@@ -401,12 +402,14 @@ TEST_CASE("provider: metrics count requests by route and report replicas per fun
     auto m = p.get("/metrics");
     REQUIRE(m.ok());
     CHECK(m->status == 200);
-    CHECK(m->body.find("provider_http_requests_total{code=\"202\",method=\"POST\",path=\"/system/functions\"} 1") !=
+    CHECK(m->body.find("provider_http_requests_total"
+                       "{code=\"202\",method=\"POST\",path=\"/system/functions\"} 1") !=
           std::string::npos);
     CHECK(m->body.find("provider_http_request_duration_seconds_bucket") != std::string::npos);
     CHECK(m->body.find("faas_provider_replicas{function_name=\"counted.openfaas-fn\"} 1") !=
           std::string::npos);
-    CHECK(m->body.find("faas_provider_available_replicas{function_name=\"counted.openfaas-fn\"} 1") !=
+    CHECK(m->body.find(
+              "faas_provider_available_replicas{function_name=\"counted.openfaas-fn\"} 1") !=
           std::string::npos);
 }
 

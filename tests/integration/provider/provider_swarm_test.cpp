@@ -12,16 +12,21 @@ using faas::test::Provider;
 namespace {
 
 Provider swarm_provider(const std::string& socket) {
-    return Provider({{"backend", "swarm"}, {"docker_socket", socket}, {"swarm_poll_interval", "100ms"}});
+    return Provider(
+        {{"backend", "swarm"}, {"docker_socket", socket}, {"swarm_poll_interval", "100ms"}});
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+    return s.find(part) != std::string::npos;
+}
 
 }  // namespace
 
 TEST_SUITE("provider swarm") {
 
-TEST_CASE("provider swarm: without dockerd, calls that need it are 503 naming the socket, and it keeps running") {
+TEST_CASE(
+    "provider swarm: without dockerd, calls that need it are 503 naming the socket, "
+    "and it keeps running") {
     const std::string socket = "/nonexistent/faas-test-docker.sock";
     Provider p = swarm_provider(socket);
 
@@ -57,7 +62,9 @@ TEST_CASE("provider swarm: without dockerd, calls that need it are 503 naming th
     CHECK(log.find("swarm refresh failed", first + 1) == std::string::npos);
 }
 
-TEST_CASE("provider swarm: only the default namespace exists, and other namespaces are refused before dockerd") {
+TEST_CASE(
+    "provider swarm: only the default namespace exists, and other namespaces are refused "
+    "before dockerd") {
     Provider p = swarm_provider("/nonexistent/faas-test-docker.sock");
     auto ns = p.get("/system/namespaces");
     REQUIRE(ns.ok());
@@ -70,7 +77,8 @@ TEST_CASE("provider swarm: only the default namespace exists, and other namespac
     CHECK(other->status == 400);
     CHECK(contains(other->body, "only openfaas-fn"));
 
-    auto create = p.call("POST", "/system/namespace/team-a", R"({"name":"team-a","labels":{"openfaas":"1"}})");
+    auto create = p.call("POST", "/system/namespace/team-a",
+                         R"({"name":"team-a","labels":{"openfaas":"1"}})");
     REQUIRE(create.ok());
     CHECK(create->status == 400);
 

@@ -178,7 +178,8 @@ TEST_CASE("queue-worker: a bad annotation is warned about once per change, not o
     CHECK(f.gateway.count("fn.openfaas-fn") == 10);
 }
 
-TEST_CASE("queue-worker: faas_queue_depth and faas_queue_inflight follow the calls held and queued") {
+TEST_CASE(
+    "queue-worker: faas_queue_depth and faas_queue_inflight follow the calls held and queued") {
     WorkerFixture f;
     f.gateway.script("fn.openfaas-fn", [](int) {
         Reply r;

@@ -84,7 +84,8 @@ TEST_CASE("queue-worker: a slow function on one queue does not hold a fast one o
     CHECK(f.gateway.count("slow.openfaas-fn") == 3);
 }
 
-TEST_CASE("queue-worker: the last free slots beside long calls are filled at once, not when they end") {
+TEST_CASE(
+    "queue-worker: the last free slots beside long calls are filled at once, not when they end") {
     // max_inflight 20: one queue may hold 19. 17 long calls leave 2 free: the short calls behind
     // them take those 2 at once, not when the long calls end 4 s later (a worker that refilled
     // only in batches of several free slots would hold them back).

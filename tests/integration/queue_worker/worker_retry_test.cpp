@@ -183,7 +183,8 @@ TEST_CASE(
     "queue-worker: a gateway that refuses connections is retried, then the call is "
     "dead-lettered with the error and the callback says 503") {
     // Nothing listens on the gateway port the worker is given.
-    WorkerFixture f(faas::test::EnvMap{{"faas_gateway_port", std::to_string(faas::test::free_port())}});
+    WorkerFixture f(
+        faas::test::EnvMap{{"faas_gateway_port", std::to_string(faas::test::free_port())}});
     Enqueue e;
     e.annotations["com.openfaas.retry.attempts"] = "2";
     const std::string id = f.enqueue(e);
@@ -195,8 +196,8 @@ TEST_CASE(
     const auto dead = f.dead_letters();
     REQUIRE(dead.size() == 1);
     CHECK(nats_header(dead.front(), async_names::kDeadAttemptsHeader) == "2");
-    CHECK(nats_header(dead.front(), async_names::kDeadReasonHeader).rfind("retries exhausted: ", 0) ==
-          0);
+    CHECK(nats_header(dead.front(), async_names::kDeadReasonHeader)
+              .rfind("retries exhausted: ", 0) == 0);
     REQUIRE(f.receiver.count() == 1);
     CHECK(header(f.receiver.received().front(), "X-Function-Status") == "503");
     CHECK(header(f.receiver.received().front(), "X-Call-Id") == id);

@@ -9,9 +9,6 @@
 #include "cli/commands.hpp"
 #include "tests/support/text.hpp"
 
-using faas::cli::DeadLetterInfo;
-using faas::cli::QueueInfo;
-
 namespace {
 
 struct Run {
@@ -45,8 +42,10 @@ using faas::test::contains;
 TEST_SUITE("cli queue") {
     TEST_CASE("queue: the queue list is a table sorted by name with the five columns") {
         auto q = faas::cli::parse_queues(
-            R"([{"name":"slow","subject":"faas-request.slow","messages":12,"pending":10,"inFlight":2,"deadLetters":0,"consumers":1},
-                {"name":"default","subject":"faas-request.default","messages":0,"pending":0,"inFlight":0,"deadLetters":3,"consumers":1}])");
+            R"([{"name":"slow","subject":"faas-request.slow","messages":12,"pending":10,)"
+            R"("inFlight":2,"deadLetters":0,"consumers":1},)"
+            R"({"name":"default","subject":"faas-request.default","messages":0,"pending":0,)"
+            R"("inFlight":0,"deadLetters":3,"consumers":1}])");
         REQUIRE(q.ok());
         REQUIRE(q->size() == 2);
         CHECK((*q)[0].in_flight == 2);
@@ -74,8 +73,12 @@ TEST_SUITE("cli queue") {
 
     TEST_CASE("queue: dead letters print one row each, status 0 as -") {
         auto d = faas::cli::parse_dead_letters(
-            R"([{"sequence":12,"callId":"c-1","function":"fail.openfaas-fn","queue":"default","attempts":3,"statusCode":503,"reason":"attempts exhausted","deadLetteredAt":"2026-11-23T10:00:00Z","enqueuedAt":"2026-11-23T09:59:58Z"},
-                {"sequence":13,"callId":"c-2","function":"old.openfaas-fn","queue":"default","attempts":0,"statusCode":0,"reason":"expired","deadLetteredAt":"2026-11-23T10:00:01Z","enqueuedAt":"2026-11-23T04:00:00Z"}])");
+            R"([{"sequence":12,"callId":"c-1","function":"fail.openfaas-fn","queue":"default",)"
+            R"("attempts":3,"statusCode":503,"reason":"attempts exhausted",)"
+            R"("deadLetteredAt":"2026-11-23T10:00:00Z","enqueuedAt":"2026-11-23T09:59:58Z"},)"
+            R"({"sequence":13,"callId":"c-2","function":"old.openfaas-fn","queue":"default",)"
+            R"("attempts":0,"statusCode":0,"reason":"expired",)"
+            R"("deadLetteredAt":"2026-11-23T10:00:01Z","enqueuedAt":"2026-11-23T04:00:00Z"}])");
         REQUIRE(d.ok());
         REQUIRE(d->size() == 2);
         CHECK((*d)[0].status_code == 503);
@@ -135,7 +138,8 @@ TEST_SUITE("cli queue") {
 
     TEST_CASE("queue: the redrive answer lists what was queued again and what failed") {
         auto r = faas::cli::parse_redrive(
-            R"({"redriven":[{"sequence":12,"callId":"c-1"}],"failed":[{"sequence":13,"error":"no such dead letter"}]})");
+            R"({"redriven":[{"sequence":12,"callId":"c-1"}],)"
+            R"("failed":[{"sequence":13,"error":"no such dead letter"}]})");
         REQUIRE(r.ok());
         REQUIRE(r->redriven.size() == 1);
         CHECK(r->redriven[0].call_id == "c-1");

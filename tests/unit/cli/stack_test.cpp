@@ -129,7 +129,8 @@ TEST_SUITE("cli stack") {
 
     TEST_CASE("stack: a version other than 1.0 is refused") {
         auto stack = parse_stack(
-            "version: 2.0\nprovider: {name: openfaas}\nfunctions:\n  f: {image: i, fprocess: cat}\n",
+            "version: 2.0\nprovider: {name: openfaas}\n"
+            "functions:\n  f: {image: i, fprocess: cat}\n",
             "/", vars({}));
         REQUIRE_FALSE(stack.ok());
         CHECK(stack.error().what().find("version \"2.0\"") != std::string::npos);
@@ -160,7 +161,8 @@ TEST_SUITE("cli stack") {
         check_error("  f: {fprocess: cat}\n", "image is required");
         check_error("  f: {image: i}\n", "fprocess is required");
         check_error("  Bad_Name: {image: i, fprocess: cat}\n", "DNS label");
-        check_error("  f: {image: i, fprocess: cat, environment: [a, b]}\n", "environment must be a map");
+        check_error("  f: {image: i, fprocess: cat, environment: [a, b]}\n",
+                    "environment must be a map");
         check_error("  f: {image: i, fprocess: cat, readonly_root_filesystem: maybe}\n",
                     "true or false");
         check_error("  f: {image: i, fprocess: cat, environment_file: [missing.yml]}\n",

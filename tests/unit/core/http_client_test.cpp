@@ -1,6 +1,7 @@
 // core/http/client: ClientPool::request() and forward() against real loopback servers.
 #include "tests/support/http_client.hpp"
 
+#include <array>
 #include <future>
 #include <memory>
 #include <string>
@@ -22,7 +23,6 @@ using faas::awaitable;
 using faas::errc;
 using faas::test::Gate;
 using faas::test::kMaxWait;
-using faas::test::RawConnection;
 using faas::test::reply;
 using faas::test::same_handler;
 using faas::test::SyncClient;
@@ -279,9 +279,11 @@ TEST_CASE("client: forward streams a chunked upload as chunked") {
     const std::string part = pattern(100'000);
     std::string chunks;
     for (int i = 0; i < 5; ++i) {
-        char size[16];
-        std::snprintf(size, sizeof size, "%zx\r\n", part.size());
-        chunks += size + part + "\r\n";
+        std::array<char, 16> size{};
+        std::snprintf(size.data(), size.size(), "%zx\r\n", part.size());
+        chunks += size.data();
+        chunks += part;
+        chunks += "\r\n";
     }
     chunks += "0\r\n\r\n";
     auto r = faas::test::duplex_exchange(
@@ -382,7 +384,8 @@ TEST_CASE("client: forward relays a chunked upstream response as it streams") {
     auto r = faas::test::http_get(proxy.port(), "/stream");
     REQUIRE(r.ok());
     CHECK(r->status == 200);
-    CHECK(r->headers.get("Content-Type") == std::optional<std::string_view>("application/x-ndjson"));
+    CHECK(r->headers.get("Content-Type") ==
+          std::optional<std::string_view>("application/x-ndjson"));
     CHECK(r->body == "{\"line\":0}\n{\"line\":1}\n{\"line\":2}\n");
 }
 

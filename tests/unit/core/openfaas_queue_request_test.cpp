@@ -143,7 +143,8 @@ TEST_CASE("queue request: defaults for a minimal message") {
     CHECK(r.callback_url.empty());
 
     const QueueRequest s = decode(
-        R"({"Function":"echo","CallbackUrl":"http://cb/x","Header":{"X-Callback-Url":["http://other/"]}})");
+        R"({"Function":"echo","CallbackUrl":"http://cb/x",)"
+        R"("Header":{"X-Callback-Url":["http://other/"]}})");
     CHECK(s.callback_url == "http://cb/x");
     const QueueRequest h =
         decode(R"({"Function":"echo","Header":{"X-Callback-Url":["http://other/"]}})");

@@ -2,12 +2,12 @@
 // pidfd, and the descriptions Go's os/exec gives ("exit status 3", "signal: killed").
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <string>
 
 #include <doctest/doctest.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 

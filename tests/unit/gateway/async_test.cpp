@@ -46,7 +46,7 @@ TEST_CASE("async: too many publishes in flight is 429 with Retry-After, anything
 }
 
 TEST_CASE("async: the body limit leaves 64 KiB for the envelope and the base64 growth") {
-    constexpr std::int64_t kMiB = 1024 * 1024;
+    constexpr std::int64_t kMiB = std::int64_t{1024} * 1024;
     constexpr std::int64_t kKiB = 1024;
     CHECK(AsyncQueue::body_limit_for(kMiB) ==
           static_cast<std::uint64_t>((kMiB - 64 * kKiB) * 3 / 4));

@@ -84,7 +84,9 @@ TEST_CASE("balancer: tried replicas are skipped and none is left after all were 
     CHECK(pick(b, function_with({})) == "none");
 }
 
-TEST_CASE("balancer: a suspect replica is used only when nothing else is left, until the next snapshot") {
+TEST_CASE(
+    "balancer: a suspect replica is used only when nothing else is left, until the next "
+    "snapshot") {
     Balancer b;
     const auto f = function_with({"a", "b"});
     b.mark_suspect("a");

@@ -8,7 +8,6 @@
 #include "tests/support/env.hpp"
 
 using faas::config::ConfigError;
-using faas::config::Env;
 using faas::test::env_of;
 using faas::gateway::load;
 using namespace std::chrono_literals;
@@ -91,7 +90,7 @@ TEST_CASE("config: async calls are off without faas_nats_address and read their 
     CHECK(on.nats_address == "nats.local");
     CHECK(on.nats_port == 4333);
     CHECK(on.streams.request_stream == "jobs");
-    CHECK(on.async_max_request_size == 64U * 1024U);
+    CHECK(on.async_max_request_size == std::uint64_t{64} * 1024U);
     CHECK(on.async_batch_max_lines == 5);
 }
 

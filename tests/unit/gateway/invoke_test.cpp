@@ -87,7 +87,8 @@ TEST_SUITE_BEGIN("gateway.invoke");
 TEST_CASE("invoke: a replica that refuses the connection is skipped and the call succeeds") {
     faas::test::TestServer live(faas::test::same_handler(replica("live")));
     const auto dead = faas::test::free_port();
-    Harness h(snapshot_of({Replica{"dead", {"127.0.0.1", dead}}, Replica{"live", {"127.0.0.1", live.port()}}}));
+    Harness h(snapshot_of(
+        {Replica{"dead", {"127.0.0.1", dead}}, Replica{"live", {"127.0.0.1", live.port()}}}));
     std::atomic<int> refreshes{0};
     h.shared.request_refresh = [&] { ++refreshes; };
     faas::test::SyncClient client;
@@ -106,7 +107,8 @@ TEST_CASE("invoke: a replica that refuses the connection is skipped and the call
 TEST_CASE("invoke: calls spread over idle replicas") {
     faas::test::TestServer a(faas::test::same_handler(replica("a")));
     faas::test::TestServer b(faas::test::same_handler(replica("b")));
-    Harness h(snapshot_of({Replica{"a", {"127.0.0.1", a.port()}}, Replica{"b", {"127.0.0.1", b.port()}}}));
+    Harness h(snapshot_of(
+        {Replica{"a", {"127.0.0.1", a.port()}}, Replica{"b", {"127.0.0.1", b.port()}}}));
     h.shared.request_refresh = [] {};
     faas::test::SyncClient client;
     std::map<std::string, int> seen;

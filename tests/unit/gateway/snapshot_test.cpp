@@ -14,7 +14,8 @@ TEST_CASE("snapshot: functions are keyed by name.namespace with their ready endp
         {"name": "echo", "namespace": "openfaas-fn", "replicas": 2, "minReplicas": 1,
          "endpoints": [{"id": "echo-3f2a", "address": "127.0.0.1", "port": 40123},
                        {"id": "echo-77aa", "address": "127.0.0.1", "port": 40124}]},
-        {"name": "idle", "namespace": "team", "replicas": 0, "minReplicas": 3, "endpoints": []}]})");
+        {"name": "idle", "namespace": "team", "replicas": 0, "minReplicas": 3,
+         "endpoints": []}]})");
     REQUIRE(s.ok());
     CHECK(s->generation == 42);
     CHECK(s->functions.size() == 2);
@@ -49,10 +50,12 @@ TEST_CASE("snapshot: missing optional fields take their defaults") {
 }
 
 TEST_CASE("snapshot: malformed lists are bad_request with a reason") {
-    for (const char* bad : {"", "[]", "{\"functions\": []}", "{\"generation\": 1, \"functions\": {}}",
-                            R"({"generation": 1, "functions": [{"namespace": "n"}]})",
-                            R"({"generation": 1, "functions": [{"name": "f", "endpoints": [{"address": "h"}]}]})",
-                            R"({"generation": 1, "functions": [{"name": "f", "endpoints": [{"address": "h", "port": 70000}]}]})"}) {
+    for (const char* bad :
+         {"", "[]", "{\"functions\": []}", "{\"generation\": 1, \"functions\": {}}",
+          R"({"generation": 1, "functions": [{"namespace": "n"}]})",
+          R"({"generation": 1, "functions": [{"name": "f", "endpoints": [{"address": "h"}]}]})",
+          R"({"generation": 1, "functions": [{"name": "f", )"
+          R"("endpoints": [{"address": "h", "port": 70000}]}]})"}) {
         CAPTURE(bad);
         auto s = parse_snapshot(bad);
         REQUIRE_FALSE(s.ok());

@@ -187,7 +187,9 @@ TEST_CASE("webhook: Slack event keys on event_id and reports the retry number") 
 
 TEST_CASE("webhook: Slack url_verification becomes a challenge only when signed") {
     const std::string body =
-        R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"})";
+        R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl",)"
+        R"("challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",)"
+        R"("type":"url_verification"})";
     Request req = slack_request(body, "application/json; charset=utf-8", kSlackTimestamp);
     const auto v = verify_slack(req, kSlackSecret, kSlackNow);
     REQUIRE(std::holds_alternative<webhook::Challenge>(v));

@@ -45,9 +45,11 @@ TEST_CASE("provider config: backend=swarm reads the Swarm settings and needs no 
 }
 
 TEST_CASE("provider config: an unknown back end and an empty function network are refused") {
-    CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"backend", "kubernetes"}})), ConfigError);
-    CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"backend", "swarm"}, {"function_network", ""}})),
+    CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"backend", "kubernetes"}})),
                     ConfigError);
+    CHECK_THROWS_AS(
+        load(env_of({{"state_dir", "/tmp/x"}, {"backend", "swarm"}, {"function_network", ""}})),
+        ConfigError);
     CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"fwatchdog_path", "/nonexistent"}})),
                     ConfigError);
 }

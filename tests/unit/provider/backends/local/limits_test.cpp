@@ -67,7 +67,8 @@ TEST_CASE("limits: a directory that only looks like cgroup v1 is not taken for o
     // probe cgroup shows it.
     auto l = Limiter::detect(dir.str());
     CHECK(l.mode() == LimitMode::Rlimit);
-    CHECK_FALSE(std::filesystem::exists(dir.file("memory/faas/probe-" + std::to_string(::getpid()))));
+    CHECK_FALSE(
+        std::filesystem::exists(dir.file("memory/faas/probe-" + std::to_string(::getpid()))));
 }
 
 }  // TEST_SUITE

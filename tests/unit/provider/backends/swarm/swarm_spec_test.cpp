@@ -116,8 +116,9 @@ TEST_CASE("swarm: a service read back gives the deployment exactly as it was dep
     o.uid = "1";
     auto spec = swarm::service_spec(sample(), secrets(), o);
     REQUIRE(spec.ok());
-    const std::string service = R"({"ID":"svc1","Version":{"Index":42},"CreatedAt":"2026-12-02T10:00:00.5Z","Spec":)" +
-                                *spec + "}";
+    const std::string service =
+        R"({"ID":"svc1","Version":{"Index":42},"CreatedAt":"2026-12-02T10:00:00.5Z","Spec":)" +
+        *spec + "}";
     auto s = swarm::parse_service(service);
     REQUIRE(s.ok());
     CHECK(s->id == "svc1");
@@ -146,7 +147,8 @@ TEST_CASE("swarm: a function service made by another tool is read from its spec"
     const std::string service = R"({"ID":"s","Version":{"Index":1},"Spec":{"Name":"figlet",
       "Labels":{"com.openfaas.function":"figlet","function":"true","team":"b",
                 "com.openfaas.annotations.topic":"t1"},
-      "TaskTemplate":{"ContainerSpec":{"Image":"functions/figlet:0.1","Env":["fprocess=figlet","A=1"]}},
+      "TaskTemplate":{"ContainerSpec":{"Image":"functions/figlet:0.1",
+                                       "Env":["fprocess=figlet","A=1"]}},
       "Mode":{"Replicated":{"Replicas":1}}}})";
     auto s = swarm::parse_service(service);
     REQUIRE(s.ok());
@@ -161,8 +163,10 @@ TEST_CASE("swarm: tasks give their address on the functions network only") {
     const std::string tasks = R"([
       {"ID":"t1","ServiceID":"s","DesiredState":"running","Status":{"State":"running",
         "ContainerStatus":{"ContainerID":"c1"}},
-       "NetworksAttachments":[{"Network":{"ID":"n0","Spec":{"Name":"ingress"}},"Addresses":["10.0.0.5/24"]},
-                              {"Network":{"ID":"n1","Spec":{"Name":"functions"}},"Addresses":["10.0.1.7/24"]}]},
+       "NetworksAttachments":[{"Network":{"ID":"n0","Spec":{"Name":"ingress"}},
+                               "Addresses":["10.0.0.5/24"]},
+                              {"Network":{"ID":"n1","Spec":{"Name":"functions"}},
+                               "Addresses":["10.0.1.7/24"]}]},
       {"ID":"t2","ServiceID":"s","DesiredState":"running","Status":{"State":"starting","Err":""}}
     ])";
     auto t = swarm::parse_tasks(tasks, "functions");
@@ -178,7 +182,8 @@ TEST_CASE("swarm: tasks give their address on the functions network only") {
 
 TEST_CASE("swarm: only secrets owned by openfaas are listed, with their OpenFaaS names") {
     const std::string body = R"([
-      {"ID":"a","CreatedAt":"2026-01-01T00:00:00Z","Spec":{"Name":"api-key","Labels":{"com.openfaas.owner":"openfaas","com.openfaas.secret":"api-key"}}},
+      {"ID":"a","CreatedAt":"2026-01-01T00:00:00Z","Spec":{"Name":"api-key",
+        "Labels":{"com.openfaas.owner":"openfaas","com.openfaas.secret":"api-key"}}},
       {"ID":"b","CreatedAt":"2026-01-01T00:00:00Z","Spec":{"Name":"other","Labels":{}}}
     ])";
     auto s = swarm::parse_secrets(body);
@@ -204,13 +209,15 @@ TEST_CASE("swarm: the log stream is split into frames and lines, in pieces of an
         f[7] = static_cast<char>(n & 0xffU);
         return f + payload;
     };
-    const std::string wire = frame(1, "2026-12-02T10:00:00.000000001Z com.docker.swarm.node.id=n,"
-                                      "com.docker.swarm.service.id=s,com.docker.swarm.task.id=t9 hello\n") +
-                             frame(2, "2026-12-02T10:00:01Z x oops ") + frame(2, "more\n") +
-                             frame(1, "tail without newline");
+    const std::string wire =
+        frame(1, "2026-12-02T10:00:00.000000001Z com.docker.swarm.node.id=n,"
+                 "com.docker.swarm.service.id=s,com.docker.swarm.task.id=t9 hello\n") +
+        frame(2, "2026-12-02T10:00:01Z x oops ") + frame(2, "more\n") +
+        frame(1, "tail without newline");
     for (std::size_t step : {std::size_t{1}, std::size_t{3}, std::size_t{7}, wire.size()}) {
         std::vector<std::pair<int, std::string>> lines;
-        swarm::LogDemux demux([&lines](int s, std::string_view l) { lines.emplace_back(s, std::string(l)); });
+        swarm::LogDemux demux(
+            [&lines](int s, std::string_view l) { lines.emplace_back(s, std::string(l)); });
         for (std::size_t i = 0; i < wire.size(); i += step) {
             demux.feed(std::string_view(wire).substr(i, step));
         }
