@@ -45,11 +45,45 @@ TEST_CASE("provider config: backend=swarm reads the Swarm settings and needs no 
 }
 
 TEST_CASE("provider config: an unknown back end and an empty function network are refused") {
-    CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"backend", "kubernetes"}})), ConfigError);
+    CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"backend", "nomad"}})), ConfigError);
     CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"backend", "swarm"}, {"function_network", ""}})),
                     ConfigError);
     CHECK_THROWS_AS(load(env_of({{"state_dir", "/tmp/x"}, {"fwatchdog_path", "/nonexistent"}})),
                     ConfigError);
+}
+
+TEST_CASE("provider config: backend=kubernetes reads its settings and needs the API server's URL") {
+    const auto c = load(env_of({{"state_dir", "/tmp/x"},
+                                {"backend", "kubernetes"},
+                                {"kube_api_url", "http://127.0.0.1:6443"},
+                                {"kube_token_file", "/run/token"},
+                                {"image_pull_policy", "IfNotPresent"},
+                                {"kube_api_timeout", "5s"},
+                                {"queue_worker_deployment", "queue-worker"}}));
+    CHECK(c.backend == "kubernetes");
+    CHECK(c.kubernetes.api_url == "http://127.0.0.1:6443");
+    CHECK(c.kubernetes.token_file == "/run/token");
+    CHECK(c.kubernetes.image_pull_policy == "IfNotPresent");
+    CHECK(c.kubernetes.api_timeout == 5s);
+    CHECK(c.kubernetes.watch_timeout == 5min);
+    CHECK(c.kubernetes.function_namespace == "openfaas-fn");
+    CHECK(c.kubernetes.queue_worker_deployment == "queue-worker");
+    CHECK(c.kubernetes.queue_worker_namespace == "openfaas");
+    const auto defaults = load(env_of({{"state_dir", "/tmp/x"},
+                                       {"backend", "kubernetes"},
+                                       {"kube_api_url", "http://127.0.0.1:6443"}}));
+    CHECK(defaults.kubernetes.image_pull_policy == "Always");
+    CHECK(defaults.kubernetes.token_file.empty());
+    const std::map<std::string, std::string> bad[] = {
+        {{"backend", "kubernetes"}},
+        {{"backend", "kubernetes"}, {"kube_api_url", "https://k8s:6443"}},
+        {{"backend", "kubernetes"}, {"kube_api_url", "http://k:1"}, {"image_pull_policy", "Sometimes"}},
+        {{"backend", "kubernetes"}, {"kube_api_url", "http://k:1"}, {"function_namespace", "Bad_NS"}},
+    };
+    for (auto vars : bad) {
+        vars["state_dir"] = "/tmp/x";
+        CHECK_THROWS_AS(load(env_of(vars)), ConfigError);
+    }
 }
 
 TEST_SUITE_END();
