@@ -289,6 +289,7 @@ http::Handler Watchdog::Impl::thread_handler(asio::io_context& ioc) {
 
 bool Watchdog::Impl::listen() {
     http::ServerOptions so;
+    so.address = config.bind_address;
     so.port = config.port;
     so.read_timeout = config.read_timeout;
     so.write_timeout = config.write_timeout;
