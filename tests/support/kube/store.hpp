@@ -157,6 +157,9 @@ private:
     std::vector<Term> terms_;
 };
 
+// RFC 3339 in UTC with seconds, as the API writes timestamps: "2026-12-07T19:52:45Z".
+std::string format_time(std::chrono::system_clock::time_point t);
+
 enum class EventType { Added, Modified, Deleted };
 std::string_view to_string(EventType type) noexcept;
 
@@ -170,10 +173,12 @@ struct Event {
 };
 
 struct DeleteOptions {
-    // >0: a graceful delete: the object stays with deletionTimestamp = now + grace and
-    // deletionGracePeriodSeconds = grace, until someone removes it with grace 0 (the kubelet).
-    // The REST layer works out the grace per kind (pods: the pod's or the request's).
-    std::int64_t grace_seconds = 0;
+    // Set for kinds with graceful deletion (pods): >0 keeps the object with deletionTimestamp =
+    // now + grace and deletionGracePeriodSeconds = grace until someone removes it with grace 0
+    // (the kubelet); 0 removes it, answering it with deletionTimestamp = now and
+    // deletionGracePeriodSeconds 0. The REST layer works out the grace per kind (pods: the
+    // request's, else the pod's own when it is scheduled, else 0).
+    std::optional<std::int64_t> grace_seconds;
     // "Foreground" adds the foregroundDeletion finalizer; "Background"/"Orphan"/"" do not
     // (dependents are the garbage collector's business).
     std::string propagation;
@@ -252,9 +257,12 @@ private:
     using Key = std::tuple<Gvr, std::string, std::string>;  // resource, namespace, name
     void emit(EventType type, const Gvr& gvr, const Value& object);
     void deliver();
-    ApiResult<Value> store_update(const Gvr& gvr, Value stored, Value object);
     Value finish_delete(const Key& key);
+    std::optional<ApiError> check_preconditions(const Gvr& gvr,
+                                                const Value& object,
+                                                const DeleteOptions& options) const;
     std::string new_uid();
+    std::string random_suffix();
 
     StoreOptions options_;
     std::int64_t revision_ = 1;
