@@ -180,7 +180,9 @@ bool set_pod_condition(Value& pod, std::string_view type, bool status, Time now)
     return true;
 }
 
-std::int64_t scaled_value(const Value* value, std::int64_t total, bool round_up,
+std::int64_t scaled_value(const Value* value,
+                          std::int64_t total,
+                          bool round_up,
                           std::int64_t fallback) {
     if (value == nullptr || value->is_null()) {
         return fallback;
@@ -202,8 +204,7 @@ std::int64_t scaled_value(const Value* value, std::int64_t total, bool round_up,
 
 std::int64_t pod_grace_seconds(const Value& pod) {
     const std::string phase = pod.string_at({"status", "phase"});
-    if (pod.string_at({"spec", "nodeName"}).empty() || phase == "Succeeded" ||
-        phase == "Failed") {
+    if (pod.string_at({"spec", "nodeName"}).empty() || phase == "Succeeded" || phase == "Failed") {
         return 0;
     }
     return pod.int_at({"spec", "terminationGracePeriodSeconds"}, 30);

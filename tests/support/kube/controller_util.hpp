@@ -49,7 +49,9 @@ const Value* condition(const Value& object, std::string_view type);
 bool set_pod_condition(Value& pod, std::string_view type, bool status, Time now);
 
 // An intOrString: an int, or "N%" of `total` rounded up or down. Malformed: `fallback`.
-std::int64_t scaled_value(const Value* value, std::int64_t total, bool round_up,
+std::int64_t scaled_value(const Value* value,
+                          std::int64_t total,
+                          bool round_up,
                           std::int64_t fallback);
 
 // The grace a delete of `pod` gets when the request names none, as the pod registry decides:

@@ -20,7 +20,9 @@ bool write_if_changed(SyncContext& ctx, const Gvr& gvr, const Value& before, Val
     return true;
 }
 
-void delete_object(SyncContext& ctx, const Gvr& gvr, const Value& object,
+void delete_object(SyncContext& ctx,
+                   const Gvr& gvr,
+                   const Value& object,
                    std::string_view propagation) {
     DeleteOptions options;
     options.propagation = propagation;

@@ -36,7 +36,9 @@ void collect_garbage(SyncContext& ctx);
 // newer version exists, and the pass it triggered will redo the work). True when written.
 bool write_if_changed(SyncContext& ctx, const Gvr& gvr, const Value& before, Value object);
 // Deletes `object` as its controller would (pods with the registry's default grace).
-void delete_object(SyncContext& ctx, const Gvr& gvr, const Value& object,
+void delete_object(SyncContext& ctx,
+                   const Gvr& gvr,
+                   const Value& object,
                    std::string_view propagation = "Background");
 
 class ControllerManager : public Controller {

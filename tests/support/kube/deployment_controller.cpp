@@ -12,7 +12,6 @@ namespace faas::test::kube {
 
 namespace {
 
-
 // The pod-template-hash: FNV-1a of the template as stored (plus the collision count), in
 // decimal, through SafeEncodeString, as the real controller spells it.
 std::string template_hash(const Value& tmpl, std::int64_t collisions) {
@@ -47,7 +46,9 @@ void copy_annotations(const Value& d, Value& rs) {
     }
 }
 
-Value new_replica_set(const Value& d, const std::string& hash, std::int64_t replicas,
+Value new_replica_set(const Value& d,
+                      const std::string& hash,
+                      std::int64_t replicas,
                       std::int64_t revision) {
     const std::int64_t want = d.int_at({"spec", "replicas"}, 1);
     Value rs = Value::object();
@@ -182,8 +183,7 @@ bool rollout_recreate(SyncContext& ctx, const Value& d, std::vector<Value>& sets
 }
 
 // Deletes old ReplicaSets with no pods beyond spec.revisionHistoryLimit, oldest first.
-void cleanup_history(SyncContext& ctx, const Value& d, std::vector<Value>& sets,
-                     const Value& cur) {
+void cleanup_history(SyncContext& ctx, const Value& d, std::vector<Value>& sets, const Value& cur) {
     const std::int64_t limit = d.int_at({"spec", "revisionHistoryLimit"}, 10);
     std::vector<const Value*> idle;
     for (const Value& rs : sets) {

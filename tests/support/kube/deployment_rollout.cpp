@@ -39,8 +39,11 @@ std::int64_t sum(const std::vector<Value>& sets, std::initializer_list<std::stri
 
 }  // namespace
 
-Value new_condition(std::string_view type, bool status, std::string_view reason,
-                    std::string_view message, util::Time now) {
+Value new_condition(std::string_view type,
+                    bool status,
+                    std::string_view reason,
+                    std::string_view message,
+                    util::Time now) {
     Value c = Value::object();
     c["type"] = type;
     c["status"] = status ? "True" : "False";

@@ -29,8 +29,11 @@ void note_new_set(SyncContext& ctx, Value& d, const Value& rs);
 // Every replica updated, counted and available, for the generation observed in `status`.
 bool deployment_complete(const Value& d, const Value* status);
 // A Deployment condition dated `now`.
-Value new_condition(std::string_view type, bool status, std::string_view reason,
-                    std::string_view message, util::Time now);
+Value new_condition(std::string_view type,
+                    bool status,
+                    std::string_view reason,
+                    std::string_view message,
+                    util::Time now);
 // SetDeploymentCondition: no change when status and reason match; the transition time stays
 // when only the reason changes; the condition moves to the end of the list.
 void set_condition(Value& status, Value cond);

@@ -90,15 +90,14 @@ bool timed_out(const Value& d, const Value* cond, util::Time now) {
 void update_progressing(const Value& d, Value& status, const std::string& rs, util::Time now) {
     const Value* cur = find_condition(status, "Progressing");
     const bool complete = status.int_at({"replicas"}) == status.int_at({"updatedReplicas"}) &&
-                          cur != nullptr &&
-                          cur->string_at({"reason"}) == "NewReplicaSetAvailable";
+                          cur != nullptr && cur->string_at({"reason"}) == "NewReplicaSetAvailable";
     if (complete) {
         return;
     }
     if (deployment_complete(d, &status)) {
-        set_condition(status, new_condition("Progressing", true, "NewReplicaSetAvailable",
-                                            "ReplicaSet \"" + rs + "\" has successfully progressed.",
-                                            now));
+        set_condition(status,
+                      new_condition("Progressing", true, "NewReplicaSetAvailable",
+                                    "ReplicaSet \"" + rs + "\" has successfully progressed.", now));
     } else if (progressing(d.find("status"), status)) {
         Value c = new_condition("Progressing", true, "ReplicaSetUpdated",
                                 "ReplicaSet \"" + rs + "\" is progressing.", now);
@@ -107,15 +106,14 @@ void update_progressing(const Value& d, Value& status, const std::string& rs, ut
         }
         if (Value* conds = status.find("conditions")) {  // always rewritten: new update time
             auto& items = conds->items();
-            std::erase_if(items, [](const Value& x) {
-                return x.string_at({"type"}) == "Progressing";
-            });
+            std::erase_if(items,
+                          [](const Value& x) { return x.string_at({"type"}) == "Progressing"; });
         }
         set_condition(status, std::move(c));
     } else if (timed_out(d, cur, now)) {
-        set_condition(status, new_condition("Progressing", false, "ProgressDeadlineExceeded",
-                                            "ReplicaSet \"" + rs + "\" has timed out progressing.",
-                                            now));
+        set_condition(status,
+                      new_condition("Progressing", false, "ProgressDeadlineExceeded",
+                                    "ReplicaSet \"" + rs + "\" has timed out progressing.", now));
     }
 }
 
@@ -129,9 +127,9 @@ void write_status(SyncContext& ctx, Value& d, const std::vector<Value>& sets, co
         set_condition(status, new_condition("Available", true, "MinimumReplicasAvailable",
                                             "Deployment has minimum availability.", ctx.now));
     } else {
-        set_condition(status, new_condition("Available", false, "MinimumReplicasUnavailable",
-                                            "Deployment does not have minimum availability.",
-                                            ctx.now));
+        set_condition(status,
+                      new_condition("Available", false, "MinimumReplicasUnavailable",
+                                    "Deployment does not have minimum availability.", ctx.now));
     }
     if (d.at({"spec", "progressDeadlineSeconds"}) != nullptr) {
         update_progressing(d, status, cur.string_at({"metadata", "name"}), ctx.now);

@@ -50,7 +50,9 @@ void remove_finalizer(SyncContext& ctx, const Owner& owner) {
 
 // Deletes `dependent` when no owner of it is left, or in the foreground when its owner is
 // being deleted that way. Counts it against the owners that still exist.
-void collect(SyncContext& ctx, const Gvr& kind, const Value& dependent,
+void collect(SyncContext& ctx,
+             const Gvr& kind,
+             const Value& dependent,
              std::map<std::string, Owner>& owners) {
     const Value* refs = dependent.at({"metadata", "ownerReferences"});
     if (refs == nullptr || refs->empty()) {

@@ -51,9 +51,8 @@ void apply_pod_defaults(Value& pod) {
     }
     spec["serviceAccount"] = spec.string_at({"serviceAccountName"});
     if (!spec.contains("tolerations")) {
-        spec["tolerations"] =
-            Value::Array{toleration("node.kubernetes.io/not-ready"),
-                         toleration("node.kubernetes.io/unreachable")};
+        spec["tolerations"] = Value::Array{toleration("node.kubernetes.io/not-ready"),
+                                           toleration("node.kubernetes.io/unreachable")};
     }
     if (!spec.contains("priority")) {
         spec["priority"] = 0;

@@ -179,9 +179,8 @@ void schedule_pods(SyncContext& ctx) {
         Value next = pod;
         next["spec"]["nodeName"] = nodes[next_node++ % nodes.size()];
         if (Value* conds = next.at({"status", "conditions"})) {  // drop Unschedulable
-            std::erase_if(conds->items(), [](const Value& c) {
-                return c.string_at({"type"}) == "PodScheduled";
-            });
+            std::erase_if(conds->items(),
+                          [](const Value& c) { return c.string_at({"type"}) == "PodScheduled"; });
         }
         util::set_pod_condition(next, "PodScheduled", true, ctx.now);
         write_if_changed(ctx, gvr::kPods, pod, std::move(next));

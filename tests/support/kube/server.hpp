@@ -67,6 +67,7 @@ struct LogRequest {
     bool timestamps = false;
     std::optional<std::int64_t> tail_lines;
     std::optional<std::int64_t> since_seconds;
+    std::string since_time;  // sinceTime as sent (RFC 3339), "" when absent
     std::optional<std::int64_t> limit_bytes;
 };
 // Sends part of the log to the client; false once the client is gone (stop writing then).
