@@ -26,7 +26,7 @@ constexpr std::array kResources{
                  "rs"},
     ResourceInfo{gvr::kStatefulSets, "StatefulSet", "statefulset", true, true, false, true,
                  true, "sts"},
-    ResourceInfo{gvr::kEndpointSlices, "EndpointSlice", "endpointslice", true, false, false,
+    ResourceInfo{gvr::kEndpointSlices, "EndpointSlice", "endpointslice", true, true, false,
                  false, false, ""},
     ResourceInfo{gvr::kRoles, "Role", "role", true, false, false, false, false, ""},
     ResourceInfo{gvr::kClusterRoles, "ClusterRole", "clusterrole", false, false, false, false,

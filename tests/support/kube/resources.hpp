@@ -14,7 +14,8 @@ struct ResourceInfo {
     std::string_view kind;
     std::string_view singular;
     bool namespaced = true;
-    // Deployments, ReplicaSets, StatefulSets keep metadata.generation (bumped on spec changes).
+    // Deployments, ReplicaSets, StatefulSets and EndpointSlices keep metadata.generation
+    // (bumped on spec changes; an EndpointSlice's "spec" is addressType/endpoints/ports).
     bool has_generation = false;
     // DELETE answers the object (Service, Pod, Namespace), not a Status{Success}.
     bool delete_returns_object = false;

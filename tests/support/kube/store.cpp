@@ -45,6 +45,21 @@ void put_type_first(Value& object, const Gvr& gvr) {
     object = std::move(out);
 }
 
+bool same_field(const Value& a, const Value& b, std::string_view key) {
+    const Value* x = a.find(key);
+    const Value* y = b.find(key);
+    return (x == nullptr && y == nullptr) || (x != nullptr && y != nullptr && *x == *y);
+}
+
+// What bumps metadata.generation: the spec (an EndpointSlice has its fields at the top).
+bool spec_changed(const Gvr& gvr, const Value& before, const Value& after) {
+    if (gvr == gvr::kEndpointSlices) {
+        return !same_field(before, after, "addressType") ||
+               !same_field(before, after, "endpoints") || !same_field(before, after, "ports");
+    }
+    return !same_field(before, after, "spec");
+}
+
 bool has_finalizers(const Value& object) {
     const Value* f = object.at({"metadata", "finalizers"});
     return f != nullptr && !f->empty();
@@ -174,11 +189,7 @@ ApiResult<Value> Store::update(const Gvr& gvr, Value object) {
     if (object == stored) {
         return stored;  // a no-op update writes nothing, as the real server
     }
-    const Value* old_spec = stored.find("spec");
-    const Value* new_spec = object.find("spec");
-    const bool spec_changed =
-        (old_spec == nullptr) != (new_spec == nullptr) || (old_spec && !(*old_spec == *new_spec));
-    if (spec_changed && resource_info(gvr).has_generation) {
+    if (spec_changed(gvr, stored, object) && resource_info(gvr).has_generation) {
         meta["generation"] = stored.int_at({"metadata", "generation"}) + 1;
     }
     meta["resourceVersion"] = std::to_string(++revision_);

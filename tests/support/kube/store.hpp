@@ -105,6 +105,13 @@ public:
         FAAS_ASSERT(ok());
         return std::get<0>(std::move(v_));
     }
+    const T& value() const& {
+        FAAS_ASSERT(ok());
+        return std::get<0>(v_);
+    }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+    T& operator*() & { return value(); }
     const ApiError& error() const {
         FAAS_ASSERT(!ok());
         return std::get<1>(v_);
@@ -250,6 +257,8 @@ public:
     // Forgets the whole history (etcd compaction): every revision below the current one is too
     // old from now on.
     void compact();
+    // The oldest revision a watch may resume from (events after it are all kept).
+    std::int64_t compacted_revision() const noexcept { return compacted_; }
 
     std::chrono::system_clock::time_point now() const { return options_.now(); }
 
