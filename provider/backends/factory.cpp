@@ -28,14 +28,14 @@ std::unique_ptr<FunctionBackend> make(const Config& c,
     return std::make_unique<B>(control, c, std::move(log), registry);
 }
 
-// Until the API server is discovered from a kubeconfig or the in-cluster service account,
-// kube_api_url (plain http) and kube_token_file name it (docs/provider.md).
+// The API server was found when the configuration was loaded (discover_api_server: in cluster
+// or from a kubeconfig, docs/provider.md).
 std::unique_ptr<FunctionBackend> make_kubernetes(const Config& c,
                                                  asio::io_context& control,
                                                  log::Logger log,
                                                  metrics::Registry& registry) {
     return std::make_unique<kubernetes::KubernetesBackend>(
-        control, c, std::move(log), registry, kubernetes::plain_api_target(c.kubernetes));
+        control, c, std::move(log), registry, kubernetes::api_target(c.kubernetes));
 }
 
 // One entry per back end.

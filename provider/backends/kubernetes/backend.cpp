@@ -1,32 +1,17 @@
 #include "provider/backends/kubernetes/backend.hpp"
 
-#include "core/text/text.hpp"
 #include "provider/backends/kubernetes/backend_impl.hpp"
-#include "provider/store.hpp"
 
 namespace faas::provider::kubernetes {
 
 using namespace std::chrono_literals;
 
-ApiTarget plain_api_target(const KubernetesConfig& c) {
-    auto url = http::parse_url(c.api_url);
-    if (!url) {
-        throw config::ConfigError("kube_api_url=" + c.api_url + ": " + url.error().what());
-    }
+ApiTarget api_target(const KubernetesConfig& c) {
     ApiTarget t;
-    t.endpoint = url->endpoint;
-    t.url = c.api_url;
+    t.endpoint = c.api_server.endpoint;
+    t.url = c.api_server.url;
+    t.authorization = c.api_server.authorization;
     t.timeout = c.api_timeout;
-    if (!c.token_file.empty()) {
-        // Read per request, so a rotated token is picked up (a few hundred bytes).
-        t.authorization = [path = c.token_file]() -> std::string {
-            auto token = read_small_file(path);
-            if (!token) {
-                return {};
-            }
-            return "Bearer " + std::string(text::trim(*token));
-        };
-    }
     return t;
 }
 
@@ -38,6 +23,7 @@ KubernetesBackend::KubernetesBackend(asio::io_context& control, const Config& co
       log_(std::move(log)),
       metrics_(std::make_unique<Metrics>(registry)),
       target_(std::move(target)),
+      location_(target_.url + " (" + config_.kubernetes.api_server.source + ")"),
       api_(ex_, target_),
       board_(ex_) {}
 
@@ -47,8 +33,8 @@ Status KubernetesBackend::start() {
     const KubernetesConfig& c = config_.kubernetes;
     watch_namespace(c.function_namespace);
     asio::co_spawn(ex_, namespace_poll(), asio::detached);
-    log_->info("kubernetes back end api={} function_namespace={} image_pull_policy={}",
-               target_.url, c.function_namespace, c.image_pull_policy);
+    log_->info("kubernetes back end api={} source={} function_namespace={} image_pull_policy={}",
+               target_.url, c.api_server.source, c.function_namespace, c.image_pull_policy);
     return {};
 }
 

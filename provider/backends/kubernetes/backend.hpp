@@ -27,10 +27,9 @@
 
 namespace faas::provider::kubernetes {
 
-// The API server as kube_api_url and kube_token_file name it (plain HTTP, the token file read
-// per request): how tests and local runs reach an API server without a kubeconfig.
-// config::ConfigError when the URL does not parse.
-ApiTarget plain_api_target(const KubernetesConfig& c);
+// The API client's target: the discovered API server (KubernetesConfig::api_server) with the
+// per-call deadline.
+ApiTarget api_target(const KubernetesConfig& c);
 
 class KubernetesBackend final : public FunctionBackend {
 public:
@@ -41,7 +40,8 @@ public:
     // --- FunctionBackend: identity and lifecycle ---
     const char* provider_name() const noexcept override { return "faas-kubernetes"; }
     const char* orchestration() const noexcept override { return "kubernetes"; }
-    const std::string& state_location() const noexcept override { return target_.url; }
+    // "<url> (<source>)": the listening line says which API server and how it was found.
+    const std::string& state_location() const noexcept override { return location_; }
     const std::string& default_namespace() const noexcept override {
         return config_.kubernetes.function_namespace;
     }
@@ -131,6 +131,7 @@ private:
     log::Logger log_;
     std::unique_ptr<Metrics> metrics_;
     ApiTarget target_;
+    std::string location_;
     ApiClient api_;
     EndpointBoard board_;
     std::map<std::string, Watched> watched_;  // by namespace

@@ -1,6 +1,7 @@
 #include "provider/backends/kubernetes/config.hpp"
 
-#include "core/http/client.hpp"
+#include <utility>
+
 #include "core/openfaas/types.hpp"
 
 namespace faas::provider::kubernetes {
@@ -28,16 +29,12 @@ KubernetesConfig load_config(const config::Env& env) {
         throw config::ConfigError(
             "kube_api_timeout must be positive and kube_watch_timeout at least 1s");
     }
-    c.api_url = env.string("kube_api_url", "");
-    if (c.api_url.empty()) {
-        throw config::ConfigError(
-            "backend=kubernetes: kube_api_url must name the API server (http://host:port)");
+    auto server = discover_api_server(env);
+    if (!server) {
+        throw config::ConfigError("backend=kubernetes: " + server.error().what());
     }
-    if (!http::parse_url(c.api_url)) {
-        throw config::ConfigError("kube_api_url=" + c.api_url + ": expected http://host:port");
-    }
-    c.token_file = env.string("kube_token_file", "");
-    c.queue_worker_deployment = env.string("queue_worker_deployment", "");
+    c.api_server = std::move(server).value();
+    c.queue_worker_deployment = env.string("queue_worker_service", "");
     c.queue_worker_namespace = env.string("queue_worker_namespace", c.queue_worker_namespace);
     return c;
 }

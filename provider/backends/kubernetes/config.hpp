@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/config/env.hpp"
+#include "provider/backends/kubernetes/credentials.hpp"
 
 namespace faas::provider::kubernetes {
 
@@ -18,19 +19,17 @@ struct KubernetesConfig {
     std::chrono::nanoseconds api_timeout = std::chrono::seconds(30);
     // The server ends every watch after this long (timeoutSeconds); the back end relists then.
     std::chrono::nanoseconds watch_timeout = std::chrono::minutes(5);
-    // The API server as a plain http://host:port URL (kube_api_url), and a file holding a bearer
-    // token (kube_token_file, optional, re-read per call): how tests and local runs point the
-    // back end at an API server without a kubeconfig.
-    std::string api_url;
-    std::string token_file;
-    // The Deployment of the queue-worker in its own namespace, scaled by
-    // POST /system/scale-function/<name> (empty: none).
+    // The API server and how to authenticate to it, found by discover_api_server (in cluster or
+    // from a kubeconfig) when the configuration is loaded.
+    ApiServer api_server;
+    // The Deployment of the queue-worker in its own namespace (queue_worker_service, the name
+    // the Swarm back end reads too), scaled by POST /system/scale-function/<name> (empty: none).
     std::string queue_worker_deployment;
     std::string queue_worker_namespace = "openfaas";
 };
 
-// Throws config::ConfigError on an unknown pull policy, a non-positive timeout or a
-// function_namespace that is not a DNS-1123 label.
+// Throws config::ConfigError on an unknown pull policy, a non-positive timeout, a
+// function_namespace that is not a DNS-1123 label, or no API server found (discovery's error).
 KubernetesConfig load_config(const config::Env& env);
 
 }  // namespace faas::provider::kubernetes

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/support/env.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using faas::config::ConfigError;
 using faas::provider::load;
@@ -52,37 +53,63 @@ TEST_CASE("provider config: an unknown back end and an empty function network ar
                     ConfigError);
 }
 
-TEST_CASE("provider config: backend=kubernetes reads its settings and needs the API server's URL") {
+namespace {
+
+// A kubeconfig naming a plain-HTTP API server with a bearer token (how tests point the provider
+// at the stand-in API server).
+std::string kubeconfig(const faas::test::TempDir& dir) {
+    return dir
+        .write("kubeconfig",
+               "apiVersion: v1\nkind: Config\ncurrent-context: standin\n"
+               "clusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:6443\n"
+               "users:\n- name: u\n  user:\n    token: tok\n"
+               "contexts:\n- name: standin\n  context:\n    cluster: c\n    user: u\n")
+        .string();
+}
+
+}  // namespace
+
+TEST_CASE("provider config: backend=kubernetes reads its settings and finds the API server") {
+    const faas::test::TempDir dir;
+    const std::string file = kubeconfig(dir);
     const auto c = load(env_of({{"state_dir", "/tmp/x"},
                                 {"backend", "kubernetes"},
-                                {"kube_api_url", "http://127.0.0.1:6443"},
-                                {"kube_token_file", "/run/token"},
+                                {"KUBECONFIG", file},
                                 {"image_pull_policy", "IfNotPresent"},
                                 {"kube_api_timeout", "5s"},
-                                {"queue_worker_deployment", "queue-worker"}}));
+                                {"queue_worker_service", "queue-worker"}}));
     CHECK(c.backend == "kubernetes");
-    CHECK(c.kubernetes.api_url == "http://127.0.0.1:6443");
-    CHECK(c.kubernetes.token_file == "/run/token");
+    CHECK(c.kubernetes.api_server.url == "http://127.0.0.1:6443");
+    CHECK(c.kubernetes.api_server.source == file + " (context standin)");
+    CHECK(c.kubernetes.api_server.endpoint.port == 6443);
+    CHECK(c.kubernetes.api_server.authorization() == "Bearer tok");
     CHECK(c.kubernetes.image_pull_policy == "IfNotPresent");
     CHECK(c.kubernetes.api_timeout == 5s);
     CHECK(c.kubernetes.watch_timeout == 5min);
     CHECK(c.kubernetes.function_namespace == "openfaas-fn");
     CHECK(c.kubernetes.queue_worker_deployment == "queue-worker");
     CHECK(c.kubernetes.queue_worker_namespace == "openfaas");
-    const auto defaults = load(env_of({{"state_dir", "/tmp/x"},
-                                       {"backend", "kubernetes"},
-                                       {"kube_api_url", "http://127.0.0.1:6443"}}));
+    const auto defaults =
+        load(env_of({{"state_dir", "/tmp/x"}, {"backend", "kubernetes"}, {"KUBECONFIG", file}}));
     CHECK(defaults.kubernetes.image_pull_policy == "Always");
-    CHECK(defaults.kubernetes.token_file.empty());
+    CHECK(defaults.kubernetes.queue_worker_deployment.empty());
     const std::map<std::string, std::string> bad[] = {
-        {{"backend", "kubernetes"}},
-        {{"backend", "kubernetes"}, {"kube_api_url", "https://k8s:6443"}},
-        {{"backend", "kubernetes"}, {"kube_api_url", "http://k:1"}, {"image_pull_policy", "Sometimes"}},
-        {{"backend", "kubernetes"}, {"kube_api_url", "http://k:1"}, {"function_namespace", "Bad_NS"}},
+        {{"backend", "kubernetes"}, {"KUBECONFIG", "/nonexistent/config"}},
+        {{"backend", "kubernetes"}, {"KUBECONFIG", file}, {"image_pull_policy", "Sometimes"}},
+        {{"backend", "kubernetes"}, {"KUBECONFIG", file}, {"function_namespace", "Bad_NS"}},
     };
     for (auto vars : bad) {
         vars["state_dir"] = "/tmp/x";
         CHECK_THROWS_AS(load(env_of(vars)), ConfigError);
+    }
+    // No API server anywhere: the error says where it looked.
+    try {
+        (void)load(env_of({{"state_dir", "/tmp/x"},
+                           {"backend", "kubernetes"},
+                           {"HOME", dir.str() + "/nohome"}}));
+        FAIL("loaded without an API server");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()).find(dir.str() + "/nohome/.kube/config") != std::string::npos);
     }
 }
 

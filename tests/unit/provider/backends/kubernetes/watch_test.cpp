@@ -86,7 +86,8 @@ private:
 struct Harness {
     explicit Harness(const FakeApi& api) {
         config.backend = "kubernetes";
-        config.kubernetes.api_url = api.url();
+        config.kubernetes.api_server.url = api.url();
+        config.kubernetes.api_server.source = "kube-watch-test";
         kube::ApiTarget t;
         t.endpoint = http::Endpoint{"127.0.0.1", api.port()};
         t.url = api.url();
