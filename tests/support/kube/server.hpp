@@ -1,6 +1,6 @@
 #pragma once
 // Server: the stand-in Kubernetes API server (plain HTTP on 127.0.0.1, the v1.32 wire behaviour
-// recorded in /work/shared/kubernetes). It owns the Store and ONE io_context thread: every REST
+// recorded in tests/data/kubernetes). It owns the Store and ONE io_context thread: every REST
 // handler, watch, controller and the store run on that thread, so nothing races (see
 // store.hpp). Owned by a test or by kube-apiserver-standin's main(); the public methods may be
 // called from any thread.

@@ -1,5 +1,5 @@
 // Reading the Kubernetes API's answers (provider/backends/kubernetes/parse.hpp), fed the real
-// response bodies of a v1.32 API server (../shared/kubernetes).
+// response bodies of a v1.32 API server (tests/data/kubernetes).
 #include <doctest/doctest.h>
 
 #include "provider/backends/kubernetes/parse.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The real Kubernetes v1.32 exchanges the back end is checked against (../shared/kubernetes,
+// The real Kubernetes v1.32 exchanges the back end is checked against (tests/data/kubernetes,
 // README.md there): one transcript is a request and the server's response. The directory is
 // compiled in (FAAS_KUBE_TRANSCRIPTS); a missing directory or file fails the test loudly.
 #include <string>
