@@ -154,6 +154,25 @@ ApiResult<Value> Store::create(const Gvr& gvr, Value object) {
     return stored;
 }
 
+Value Store::restore(const Gvr& gvr, Value object) {
+    Value& meta = object["metadata"];
+    const std::string ns = resource_info(gvr).namespaced ? meta.string_at({"namespace"}) : "";
+    if (meta.string_at({"uid"}).empty()) {
+        meta["uid"] = new_uid();
+    }
+    if (meta.string_at({"creationTimestamp"}).empty()) {
+        meta["creationTimestamp"] = format_time(now());
+    }
+    meta["resourceVersion"] = std::to_string(++revision_);
+    put_type_first(object, gvr);
+    order_metadata(object);
+    const Key key{gvr, ns, object.string_at({"metadata", "name"})};
+    const bool existed = objects_.count(key) != 0;
+    const Value& stored = objects_[key] = std::move(object);
+    emit(existed ? EventType::Modified : EventType::Added, gvr, stored);
+    return stored;
+}
+
 const Value* Store::get(const Gvr& gvr, std::string_view ns, std::string_view name) const {
     auto it = objects_.find(Key{gvr, std::string(ns), std::string(name)});
     return it == objects_.end() ? nullptr : &it->second;
@@ -189,10 +208,12 @@ ApiResult<Value> Store::update(const Gvr& gvr, Value object) {
     if (object == stored) {
         return stored;  // a no-op update writes nothing, as the real server
     }
+    // put_type_first() rebuilt the object: `meta` no longer refers into it.
+    Value& new_meta = object["metadata"];
     if (spec_changed(gvr, stored, object) && resource_info(gvr).has_generation) {
-        meta["generation"] = stored.int_at({"metadata", "generation"}) + 1;
+        new_meta["generation"] = stored.int_at({"metadata", "generation"}) + 1;
     }
-    meta["resourceVersion"] = std::to_string(++revision_);
+    new_meta["resourceVersion"] = std::to_string(++revision_);
     if (object.at({"metadata", "deletionTimestamp"}) != nullptr && !has_finalizers(object)) {
         it->second = std::move(object);
         return finish_delete(it->first);
@@ -202,7 +223,7 @@ ApiResult<Value> Store::update(const Gvr& gvr, Value object) {
     return it->second;
 }
 
-Value Store::finish_delete(const Key& key) {
+Value Store::finish_delete(Key key) {
     auto it = objects_.find(key);
     Value object = std::move(it->second);
     objects_.erase(it);

@@ -107,8 +107,11 @@ void check_pod_spec(const Value& spec, const std::string& path, std::vector<Valu
     const Value* vols = spec.find("volumes");
     for (std::size_t i = 0; vols != nullptr && i < vols->size(); ++i) {
         const std::string name = vols->items()[i].string_at({"name"});
+        const std::size_t before = causes.size();
         check_label(causes, name, path + ".volumes[" + std::to_string(i) + "].name");
-        volumes.push_back(name);
+        if (causes.size() == before) {
+            volumes.push_back(name);  // an invalid volume cannot be mounted: "Not found"
+        }
     }
     const Value* containers = spec.find("containers");
     for (std::size_t i = 0; containers != nullptr && i < containers->size(); ++i) {
