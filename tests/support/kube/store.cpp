@@ -189,11 +189,15 @@ ApiResult<Value> Store::update(const Gvr& gvr, Value object) {
     if (object == stored) {
         return stored;  // a no-op update writes nothing, as the real server
     }
+    // put_type_first() may have moved the members: `meta` is stale from here on.
     if (spec_changed(gvr, stored, object) && resource_info(gvr).has_generation) {
-        meta["generation"] = stored.int_at({"metadata", "generation"}) + 1;
+        object["metadata"]["generation"] = stored.int_at({"metadata", "generation"}) + 1;
     }
-    meta["resourceVersion"] = std::to_string(++revision_);
-    if (object.at({"metadata", "deletionTimestamp"}) != nullptr && !has_finalizers(object)) {
+    object["metadata"]["resourceVersion"] = std::to_string(++revision_);
+    // The last finalizer gone from an object deleted with no grace left: it goes now. A pod in
+    // its grace period stays through its kubelet's status writes until deleted with grace 0.
+    if (object.at({"metadata", "deletionTimestamp"}) != nullptr && !has_finalizers(object) &&
+        object.int_at({"metadata", "deletionGracePeriodSeconds"}) == 0) {
         it->second = std::move(object);
         return finish_delete(it->first);
     }
@@ -202,7 +206,8 @@ ApiResult<Value> Store::update(const Gvr& gvr, Value object) {
     return it->second;
 }
 
-Value Store::finish_delete(const Key& key) {
+Value Store::finish_delete(const Key& where) {
+    const Key key = where;  // `where` may live in the node erased below
     auto it = objects_.find(key);
     Value object = std::move(it->second);
     objects_.erase(it);
