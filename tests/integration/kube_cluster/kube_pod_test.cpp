@@ -1,6 +1,7 @@
 // What the stand-in's kubelet gives a single pod: its log through GET pods/<pod>/log (tailLines,
 // timestamps, follow), the projected secrets read by the function at /var/openfaas/secrets, and
 // a pod that waits in ContainerCreating until its secret exists.
+#include <algorithm>
 #include <atomic>
 #include <thread>
 

@@ -106,6 +106,9 @@ awaitable<void> ControllerManager::stop() {
     impl_->tasks->close();
     impl_->timer->cancel();
     co_await impl_->tasks->wait();
+    // I/O objects go with the server's io_context, which may die before this controller.
+    impl_->timer.reset();
+    impl_->tasks.reset();
 }
 
 }  // namespace faas::test::kube

@@ -61,8 +61,8 @@ void Kubelet::Impl::register_node() {
     }
 }
 
-void Kubelet::Impl::spawn(awaitable<void> task, const std::string& what) {
-    tasks->spawn(std::move(task), [log = ctx->log, what](std::exception_ptr e) {
+bool Kubelet::Impl::spawn(awaitable<void> task, const std::string& what) {
+    return tasks->spawn(std::move(task), [log = ctx->log, what](std::exception_ptr e) {
         try {
             std::rethrow_exception(e);
         } catch (const std::exception& ex) {
@@ -164,6 +164,10 @@ awaitable<void> Kubelet::stop() {
         w->wake.notify();
     }
     co_await impl_->tasks->wait();
+    // I/O objects go with the server's io_context, which may die before the kubelet.
+    impl_->workers.clear();
+    impl_->http.reset();
+    impl_->tasks.reset();
 }
 
 namespace {

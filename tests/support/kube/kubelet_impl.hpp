@@ -63,7 +63,8 @@ struct Kubelet::Impl {
     void register_node();
     void queue();
     void sync();
-    void spawn(awaitable<void> task, const std::string& what);
+    // Runs `task` in the group; false when the kubelet is stopping (nothing was started).
+    bool spawn(awaitable<void> task, const std::string& what);
     std::string allocate_ip();
     void release_ip(const std::string& ip);
 

@@ -71,7 +71,7 @@ awaitable<bool> Kubelet::Impl::wait_for_volumes(const WorkerPtr& w) {
 // own (restart it); false: the pod is going away.
 awaitable<bool> Kubelet::Impl::run_container(const WorkerPtr& w) {
     const Value* current = ctx->store.get(gvr::kPods, w->ns(), w->name());
-    if (current == nullptr || stopping(w)) {
+    if (current == nullptr || stopping(w) || tasks->closed()) {
         co_return false;
     }
     auto child = start_container(ctx->io.get_executor(), runtime, *current, w->ip);
@@ -87,9 +87,14 @@ awaitable<bool> Kubelet::Impl::run_container(const WorkerPtr& w) {
     w->started_at = ctx->store.now();
     const std::uint64_t run = ++w->run;
     status_running(w);
+    if (!spawn(watch_exit(w), "exit " + w->name())) {  // the kubelet is stopping
+        w->child->signal_group(SIGKILL);
+        w->exit = co_await w->child->wait(true);
+        w->exited = true;
+        co_return false;
+    }
     spawn(read_output(w, false), "stdout " + w->name());
     spawn(read_output(w, true), "stderr " + w->name());
-    spawn(watch_exit(w), "exit " + w->name());
     spawn(probe_loop(w, run), "probe " + w->name());
     while (!w->exited && !stopping(w)) {
         co_await w->wake.wait();

@@ -101,7 +101,7 @@ awaitable<void> serve_log(State& state, ApiRequest req, http::Exchange& ex) {
                    http::query_value(req.query, "follow") == "true",
                    http::query_value(req.query, "timestamps") == "true",
                    int_param(req, "tailLines"), int_param(req, "sinceSeconds"),
-                   int_param(req, "limitBytes")};
+                   int_param(req, "limitBytes"), http::query_value(req.query, "sinceTime")};
     http::Headers headers{{"Content-Type", "text/plain"}};
     const std::optional<std::uint64_t> no_length;
     auto started = co_await ex.begin_response(200, headers, no_length);

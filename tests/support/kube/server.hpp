@@ -67,8 +67,8 @@ struct LogRequest {
     bool timestamps = false;
     std::optional<std::int64_t> tail_lines;
     std::optional<std::int64_t> since_seconds;
-    std::string since_time;  // sinceTime as sent (RFC 3339), "" when absent
     std::optional<std::int64_t> limit_bytes;
+    std::string since_time;  // sinceTime as sent (RFC 3339), "" when absent
 };
 // Sends part of the log to the client; false once the client is gone (stop writing then).
 using LogWrite = std::function<awaitable<bool>(std::string_view)>;

@@ -214,7 +214,10 @@ ApiResult<Value> Store::update(const Gvr& gvr, Value object) {
         new_meta["generation"] = stored.int_at({"metadata", "generation"}) + 1;
     }
     new_meta["resourceVersion"] = std::to_string(++revision_);
-    if (object.at({"metadata", "deletionTimestamp"}) != nullptr && !has_finalizers(object)) {
+    // The last finalizer gone from an object deleted with no grace left: it goes now. A pod in
+    // its grace period stays through its kubelet's status writes until deleted with grace 0.
+    if (object.at({"metadata", "deletionTimestamp"}) != nullptr && !has_finalizers(object) &&
+        object.int_at({"metadata", "deletionGracePeriodSeconds"}) == 0) {
         it->second = std::move(object);
         return finish_delete(it->first);
     }

@@ -1,5 +1,5 @@
 #pragma once
-// Transcripts of a real Kubernetes v1.32 API server (/work/shared/kubernetes, README.md there)
+// Transcripts of a real Kubernetes v1.32 API server (tests/data/kubernetes, README.md there)
 // and the comparison that keeps the stand-in faithful to them: status code, Content-Type,
 // Warning header and the body after normalising what legitimately differs between two servers
 // (uids, timestamps, resourceVersion values, generated-name suffixes, ClusterIPs, tokens).
