@@ -74,11 +74,11 @@ TEST_CASE("provider config: backend=kubernetes reads its settings and needs the 
                                        {"kube_api_url", "http://127.0.0.1:6443"}}));
     CHECK(defaults.kubernetes.image_pull_policy == "Always");
     CHECK(defaults.kubernetes.token_file.empty());
-    const std::map<std::string, std::string> bad[] = {
+    const std::vector<std::map<std::string, std::string>> bad = {
         {{"backend", "kubernetes"}},
         {{"backend", "kubernetes"}, {"kube_api_url", "https://k8s:6443"}},
-        {{"backend", "kubernetes"}, {"kube_api_url", "http://k:1"}, {"image_pull_policy", "Sometimes"}},
-        {{"backend", "kubernetes"}, {"kube_api_url", "http://k:1"}, {"function_namespace", "Bad_NS"}},
+        {{"backend", "kubernetes"}, {"kube_api_url", "http://k:1"}, {"image_pull_policy", "No"}},
+        {{"backend", "kubernetes"}, {"kube_api_url", "http://k:1"}, {"function_namespace", "B_"}},
     };
     for (auto vars : bad) {
         vars["state_dir"] = "/tmp/x";
