@@ -53,7 +53,10 @@ std::string invalid_fields(const ApiStatus& s) {
 
 }  // namespace
 
-Error api_error(int status, std::string_view body, const std::string& what, const std::string& url) {
+Error api_error(int status,
+                std::string_view body,
+                const std::string& what,
+                const std::string& url) {
     const auto s = parse_api_status(body);
     const std::string message =
         s ? s->message : std::string(body.substr(0, std::min<std::size_t>(body.size(), 200)));

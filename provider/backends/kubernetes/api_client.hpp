@@ -30,7 +30,10 @@ struct ApiTarget {
 // 404 not_found, 409 conflict, 422 bad_request naming the wrong fields, 403 internal naming the
 // RBAC permission the provider lacks, 401/400/429/503 unavailable naming `url`, others
 // upstream_failed. The message says what was done (`what`, "creating Deployment echo").
-Error api_error(int status, std::string_view body, const std::string& what, const std::string& url);
+Error api_error(int status,
+                std::string_view body,
+                const std::string& what,
+                const std::string& url);
 
 class ApiClient {
 public:

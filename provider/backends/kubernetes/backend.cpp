@@ -15,11 +15,10 @@ ApiTarget api_target(const KubernetesConfig& c) {
     return t;
 }
 
-KubernetesBackend::KubernetesBackend(asio::io_context& control, const Config& config,
-                                     log::Logger log, metrics::Registry& registry,
-                                     ApiTarget target)
+KubernetesBackend::KubernetesBackend(asio::io_context& control, Config config, log::Logger log,
+                                     metrics::Registry& registry, ApiTarget target)
     : ex_(control.get_executor()),
-      config_(config),
+      config_(std::move(config)),
       log_(std::move(log)),
       metrics_(std::make_unique<Metrics>(registry)),
       target_(std::move(target)),

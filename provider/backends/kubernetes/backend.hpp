@@ -33,7 +33,7 @@ ApiTarget api_target(const KubernetesConfig& c);
 
 class KubernetesBackend final : public FunctionBackend {
 public:
-    KubernetesBackend(asio::io_context& control, const Config& config, log::Logger log,
+    KubernetesBackend(asio::io_context& control, Config config, log::Logger log,
                       metrics::Registry& registry, ApiTarget target);
     ~KubernetesBackend() override;
 

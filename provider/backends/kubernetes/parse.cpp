@@ -225,9 +225,9 @@ SliceInfo parse_slice(element e) {
         if (!ready || address.empty() || port == 0 || port > 65535) {
             continue;
         }
-        std::string id = str(ep, "/targetRef/name");
-        s.ready.push_back(EndpointInfo{id.empty() ? address : std::move(id), address,
-                                       static_cast<std::uint16_t>(port)});
+        const std::string pod = str(ep, "/targetRef/name");
+        s.ready.push_back(
+            EndpointInfo{pod.empty() ? address : pod, address, static_cast<std::uint16_t>(port)});
     }
     return s;
 }

@@ -29,7 +29,9 @@ std::string secret_volume(const openfaas::FunctionDeployment& d) {
     return d.service + "-projected-secrets";
 }
 
-void write_resources(Writer& w, const char* key, const std::optional<openfaas::FunctionResources>& r) {
+void write_resources(Writer& w,
+                     const char* key,
+                     const std::optional<openfaas::FunctionResources>& r) {
     if (!r || r->empty()) {
         return;
     }

@@ -232,10 +232,11 @@ bool KubernetesBackend::on_event(const std::string& ns, Kind kind, std::string_v
             w.slices[s.name] = std::move(s);
         }
     } else if (auto d = parse_deployment(object); d) {
+        const std::string name = d->name;
         if (deleted || !d->is_function) {
-            w.deployments.erase(d->name);
+            w.deployments.erase(name);
         } else {
-            w.deployments[d->name] = std::move(d).value();
+            w.deployments[name] = std::move(d).value();
         }
     }
     publish();
@@ -273,11 +274,13 @@ void KubernetesBackend::publish() {
             v.min_replicas = scale_min(d.deployment);
             v.annotations = d.deployment.annotations.value_or(openfaas::StringMap{});
             v.endpoints = ready_endpoints(w, name);
-            counts[name + "." + ns] = {v.replicas, v.endpoints.size()};
+            std::string key = name;
+            key += "." + ns;
+            counts[key] = {v.replicas, v.endpoints.size()};
             views.push_back(std::move(v));
         }
     }
-    metrics_->report(counts);
+    metrics_->functions.report(counts);
     if (board_.set(std::move(views))) {
         log_->debug("endpoint list generation={}", board_.generation());
     }

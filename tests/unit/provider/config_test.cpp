@@ -93,7 +93,7 @@ TEST_CASE("provider config: backend=kubernetes reads its settings and finds the 
         load(env_of({{"state_dir", "/tmp/x"}, {"backend", "kubernetes"}, {"KUBECONFIG", file}}));
     CHECK(defaults.kubernetes.image_pull_policy == "Always");
     CHECK(defaults.kubernetes.queue_worker_deployment.empty());
-    const std::map<std::string, std::string> bad[] = {
+    const std::vector<std::map<std::string, std::string>> bad = {
         {{"backend", "kubernetes"}, {"KUBECONFIG", "/nonexistent/config"}},
         {{"backend", "kubernetes"}, {"KUBECONFIG", file}, {"image_pull_policy", "Sometimes"}},
         {{"backend", "kubernetes"}, {"KUBECONFIG", file}, {"function_namespace", "Bad_NS"}},

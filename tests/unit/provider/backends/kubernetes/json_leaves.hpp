@@ -25,7 +25,9 @@ inline void collect_leaves(simdjson::dom::element e, const std::string& at,
                     key += c;
                 }
             }
-            collect_leaves(v, at + "/" + key, out);
+            std::string below = at;
+            below += "/" + key;
+            collect_leaves(v, below, out);
         }
     } else if (e.is_array()) {
         std::size_t i = 0;

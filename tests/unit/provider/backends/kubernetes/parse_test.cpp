@@ -119,7 +119,8 @@ TEST_CASE("kubernetes parse: ready endpoints of EndpointSlices (51, 53, 57, 62)"
     CHECK(s.namespace_ == "openfaas-fn");
     CHECK(s.service == "echo");
     REQUIRE(s.ready.size() == 1);
-    CHECK(s.ready[0] == faas::provider::EndpointInfo{"echo-7db47b6995-dtcjn", "198.51.100.7", 8080});
+    const faas::provider::EndpointInfo pod{"echo-7db47b6995-dtcjn", "198.51.100.7", 8080};
+    CHECK(s.ready[0] == pod);
     // The loopback pod never made it into the slice.
     REQUIRE(slices("57-epslice-after-loopback-ip.json").items.size() == 1);
     CHECK(slices("57-epslice-after-loopback-ip.json").items[0].ready.size() == 1);

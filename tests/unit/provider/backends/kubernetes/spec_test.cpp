@@ -65,10 +65,10 @@ TEST_CASE("kubernetes spec: the Deployment has every field the real server was s
     const auto sent = leaves(transcript("20-deploy-create.json").request_body);
     REQUIRE(sent.size() > 20);
     const auto ours = deployment_leaves(echo(), kube::DeploymentOptions{});
-    for (const auto& [pointer, value] : sent) {
-        INFO("field " << pointer);
-        REQUIRE(ours.contains(pointer));
-        CHECK(ours.at(pointer) == value);
+    for (const auto& field : sent) {
+        INFO("field " << field.first);
+        REQUIRE(ours.contains(field.first));
+        CHECK(ours.at(field.first) == field.second);
     }
 }
 
@@ -152,7 +152,8 @@ TEST_CASE("kubernetes spec: no secrets and a writable root file system mean no v
     const auto l = deployment_leaves(d, kube::DeploymentOptions{});
     CHECK_FALSE(l.contains("/spec/template/spec/volumes/0/name"));
     CHECK_FALSE(l.contains("/spec/template/spec/containers/0/volumeMounts/0/name"));
-    CHECK_FALSE(l.contains("/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem"));
+    CHECK_FALSE(
+        l.contains("/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem"));
     CHECK_FALSE(l.contains("/spec/template/spec/nodeSelector/disk"));
     CHECK_FALSE(l.contains("/metadata/resourceVersion"));
 }
@@ -183,12 +184,12 @@ TEST_CASE("kubernetes spec: a Secret has the shape the real server took (80)") {
     s.namespace_ = "openfaas-fn";
     s.value = "s3cr3t";
     const auto ours = leaves(kube::secret_json(s, ""));
-    for (const auto& [pointer, value] : sent) {
-        INFO("field " << pointer);
-        REQUIRE(ours.contains(pointer));
+    for (const auto& field : sent) {
+        INFO("field " << field.first);
+        REQUIRE(ours.contains(field.first));
         // The transcript's owner label was "openfaas"; ours names this provider.
-        if (pointer != "/metadata/labels/app.kubernetes.io~1managed-by") {
-            CHECK(ours.at(pointer) == value);
+        if (field.first != "/metadata/labels/app.kubernetes.io~1managed-by") {
+            CHECK(ours.at(field.first) == field.second);
         }
     }
     CHECK(ours.at("/metadata/labels/app.kubernetes.io~1managed-by") == q("faas"));
