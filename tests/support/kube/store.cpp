@@ -1,7 +1,6 @@
 #include "tests/support/kube/store.hpp"
 
 #include <algorithm>
-#include <ctime>
 
 #include "tests/support/kube/resources.hpp"
 
@@ -66,31 +65,6 @@ bool has_finalizers(const Value& object) {
 }
 
 }  // namespace
-
-std::string Gvr::api_version() const {
-    return group.empty() ? std::string(version) : std::string(group) + "/" + std::string(version);
-}
-
-std::string format_time(std::chrono::system_clock::time_point t) {
-    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-std::string_view to_string(EventType type) noexcept {
-    switch (type) {
-        case EventType::Added:
-            return "ADDED";
-        case EventType::Modified:
-            return "MODIFIED";
-        case EventType::Deleted:
-            return "DELETED";
-    }
-    return "";
-}
 
 Store::Store(StoreOptions options)
     : options_(std::move(options)),
