@@ -72,6 +72,7 @@ struct Reply {
 };
 
 ApiError bad_request(std::string message);
+ApiError method_not_allowed();
 ApiError invalid(const Gvr& gvr, std::string_view name, std::vector<Value> causes);
 // A cause of an Invalid error ({reason, message, field}).
 Value cause(std::string_view reason, std::string_view message, std::string_view field);
@@ -83,6 +84,8 @@ ApiResult<Reply> handle_create(State& state, const ApiRequest& req);
 ApiResult<Reply> handle_update(State& state, const ApiRequest& req);
 ApiResult<Reply> handle_patch(State& state, const ApiRequest& req);
 ApiResult<Reply> handle_delete(State& state, const ApiRequest& req);
+// DELETE on a collection: deletes every object the selectors match, answers them as a list.
+ApiResult<Reply> handle_delete_collection(State& state, const ApiRequest& req);
 // Subresources (subresources.cpp): status, scale, serviceaccounts/token.
 ApiResult<Reply> handle_subresource(State& state, const ApiRequest& req);
 // Decodes a request body for `gvr`: unknown fields dropped (warnings) or, with
@@ -98,6 +101,9 @@ std::vector<std::string> prune_unknown_fields(const Gvr& gvr, Value& object);
 ApiResult<Value> apply_patch(const ApiRequest& req, const Value& current);
 // Defaults, per-kind fields the server fills, validation: before a create or an update.
 std::optional<ApiError> prepare_write(State& state, const Gvr& gvr, Value& object, bool create);
+// A pod status as the real server's typed decoding leaves it (conditions' times null, empty
+// container states as {}).
+void normalize_pod_status(Value& pod);
 
 // Discovery and /version (discovery.cpp); null when `path` is not a discovery path.
 std::optional<Reply> discovery(const State& state, std::string_view path);

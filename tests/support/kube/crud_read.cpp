@@ -26,16 +26,35 @@ std::string quote_char(unsigned char c) {
     return out + "'";
 }
 
+// Continue tokens are base64url without padding (Go's base64.RawURLEncoding).
 std::string encode_continue(std::int64_t revision, const std::string& start) {
     json::Writer w;
     w.begin_object().key("v").value("meta.k8s.io/v1").key("rv").value(revision);
     w.key("start").value(start + std::string(1, '\0')).end_object();
-    return text::base64_encode(w.str());
+    std::string out = text::base64_encode(w.str());
+    for (char& c : out) {
+        c = c == '+' ? '-' : (c == '/' ? '_' : c);
+    }
+    out.erase(out.find_last_not_of('=') + 1);
+    return out;
+}
+
+std::optional<std::string> decode_raw_url(std::string token) {
+    for (char& c : token) {
+        c = c == '-' ? '+' : (c == '_' ? '/' : c);
+    }
+    if (token.size() % 4 == 1) {
+        return std::nullopt;
+    }
+    while (token.size() % 4 != 0) {
+        token += '=';
+    }
+    return text::base64_decode(token);
 }
 
 ApiResult<ContinueToken> decode_continue(const std::string& token) {
     const std::string prefix = "invalid continue token: continue key is not valid: ";
-    auto raw = text::base64_decode(token);
+    auto raw = decode_raw_url(token);
     if (!raw) {
         return bad_request(prefix + "illegal base64 data");
     }
@@ -147,6 +166,37 @@ ApiResult<Reply> handle_list(State& state, const ApiRequest& req) {
     }
     body["items"] = std::move(out_items);
     return Reply{200, std::move(body), {}};
+}
+
+
+ApiResult<Reply> handle_delete_collection(State& state, const ApiRequest& req) {
+    if (req.resource->gvr == gvr::kNamespaces) {
+        return method_not_allowed();
+    }
+    auto listed = handle_list(state, req);
+    if (!listed) {
+        return listed.error();
+    }
+    Value& body = listed->body;
+    Value deleted = Value::array();
+    for (const auto& item : body.at({"items"})->items()) {
+        DeleteOptions options;
+        if (req.resource->gvr == gvr::kPods) {
+            options.grace_seconds = item.string_at({"spec", "nodeName"}).empty()
+                                        ? 0
+                                        : item.int_at({"spec", "terminationGracePeriodSeconds"},
+                                                      30);
+        }
+        auto outcome = state.store.remove(req.resource->gvr, item.string_at({"metadata",
+                                                                             "namespace"}),
+                                          item.string_at({"metadata", "name"}), options);
+        if (outcome) {
+            deleted.push_back(list_item(std::move(outcome->object)));
+        }
+    }
+    body["items"] = std::move(deleted);
+    body.set({"metadata", "resourceVersion"}, std::to_string(state.store.revision()));
+    return std::move(listed).value();
 }
 
 }  // namespace faas::test::kube

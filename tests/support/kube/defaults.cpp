@@ -110,6 +110,24 @@ void default_pod_spec(Value& spec) {
     set_default(spec, "schedulerName", "default-scheduler");
 }
 
+// What the real server's typed decoding adds to a pod status (Go zero values).
+void normalize_pod_status_impl(Value& status) {
+    if (Value* conditions = status.find("conditions")) {
+        for (auto& c : conditions->items()) {
+            set_default(c, "lastProbeTime", Value());
+            set_default(c, "lastTransitionTime", Value());
+        }
+    }
+    for (auto list : {"containerStatuses", "initContainerStatuses"}) {
+        if (Value* statuses = status.find(list)) {
+            for (auto& c : statuses->items()) {
+                set_default(c, "state", Value::object());
+                set_default(c, "lastState", Value::object());
+            }
+        }
+    }
+}
+
 void default_template(Value& object) {
     Value& tmpl = object["spec"]["template"];
     tmpl["metadata"].set({"creationTimestamp"}, Value());
@@ -195,12 +213,13 @@ void default_service(State& state, Value& object, bool create) {
 }
 
 void default_secret(Value& object) {
-    if (const Value* plain = object.find("stringData")) {
+    if (const Value* found = object.find("stringData")) {
+        const Value plain = *found;  // object["data"] below may move the members
+        object.erase("stringData");
         Value& data = object["data"];
-        for (const auto& [k, v] : plain->members()) {
+        for (const auto& [k, v] : plain.members()) {
             data[k] = text::base64_encode(v.as_string());
         }
-        object.erase("stringData");
     }
     set_default(object, "type", "Opaque");
 }
@@ -215,6 +234,12 @@ void default_namespace(Value& object) {
 
 }  // namespace
 
+void normalize_pod_status(Value& pod) {
+    if (Value* status = pod.find("status")) {
+        normalize_pod_status_impl(*status);
+    }
+}
+
 std::optional<ApiError> prepare_write(State& state, const Gvr& gvr, Value& object, bool create) {
     if (gvr == gvr::kDeployments) {
         default_deployment(object);
@@ -222,6 +247,7 @@ std::optional<ApiError> prepare_write(State& state, const Gvr& gvr, Value& objec
         default_statefulset(object);
     } else if (gvr == gvr::kPods) {
         default_pod_spec(object["spec"]);
+        normalize_pod_status(object);
     } else if (gvr == gvr::kServices) {
         default_service(state, object, create);
     } else if (gvr == gvr::kSecrets) {

@@ -1,6 +1,7 @@
 #include "tests/support/kube/resources.hpp"
 
 #include <array>
+#include <ctime>
 
 namespace faas::test::kube {
 
@@ -41,6 +42,31 @@ constexpr std::array kResources{
 
 std::span<const ResourceInfo> resources() {
     return kResources;
+}
+
+std::string Gvr::api_version() const {
+    return group.empty() ? std::string(version) : std::string(group) + "/" + std::string(version);
+}
+
+std::string format_time(std::chrono::system_clock::time_point t) {
+    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string_view to_string(EventType type) noexcept {
+    switch (type) {
+        case EventType::Added:
+            return "ADDED";
+        case EventType::Modified:
+            return "MODIFIED";
+        case EventType::Deleted:
+            return "DELETED";
+    }
+    return "";
 }
 
 const ResourceInfo& resource_info(const Gvr& gvr) {

@@ -36,15 +36,6 @@ ApiError unknown_path() {
     return e;
 }
 
-ApiError method_not_allowed() {
-    ApiError e;
-    e.code = 405;
-    e.reason = "MethodNotAllowed";
-    e.message = "the server does not allow this method on the requested resource";
-    e.details = Value::object();
-    return e;
-}
-
 // Fills resource, ns, name and subresource; false for a path that names no resource.
 bool parse_resource_path(std::string_view path, ApiRequest& req) {
     auto seg = split_path(path);
@@ -99,7 +90,7 @@ std::string verb_of(const ApiRequest& req) {
         return "patch";
     }
     if (req.method == "DELETE") {
-        return named ? "delete" : "";
+        return named ? "delete" : "deletecollection";
     }
     return "";
 }
@@ -130,6 +121,9 @@ ApiResult<Reply> dispatch(State& state, const ApiRequest& req) {
     }
     if (req.verb == "patch") {
         return handle_patch(state, req);
+    }
+    if (req.verb == "deletecollection") {
+        return handle_delete_collection(state, req);
     }
     return handle_delete(state, req);
 }
@@ -182,6 +176,15 @@ awaitable<void> serve_non_resource(State& state, http::Exchange& ex) {
 }
 
 }  // namespace
+
+ApiError method_not_allowed() {
+    ApiError e;
+    e.code = 405;
+    e.reason = "MethodNotAllowed";
+    e.message = "the server does not allow this method on the requested resource";
+    e.details = Value::object();
+    return e;
+}
 
 ApiError bad_request(std::string message) {
     ApiError e;

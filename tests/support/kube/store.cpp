@@ -1,7 +1,6 @@
 #include "tests/support/kube/store.hpp"
 
 #include <algorithm>
-#include <ctime>
 
 #include "tests/support/kube/resources.hpp"
 
@@ -67,31 +66,6 @@ bool has_finalizers(const Value& object) {
 
 }  // namespace
 
-std::string Gvr::api_version() const {
-    return group.empty() ? std::string(version) : std::string(group) + "/" + std::string(version);
-}
-
-std::string format_time(std::chrono::system_clock::time_point t) {
-    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-std::string_view to_string(EventType type) noexcept {
-    switch (type) {
-        case EventType::Added:
-            return "ADDED";
-        case EventType::Modified:
-            return "MODIFIED";
-        case EventType::Deleted:
-            return "DELETED";
-    }
-    return "";
-}
-
 Store::Store(StoreOptions options)
     : options_(std::move(options)),
       random_state_(static_cast<std::uint64_t>(
@@ -154,6 +128,25 @@ ApiResult<Value> Store::create(const Gvr& gvr, Value object) {
     return stored;
 }
 
+Value Store::restore(const Gvr& gvr, Value object) {
+    Value& meta = object["metadata"];
+    const std::string ns = resource_info(gvr).namespaced ? meta.string_at({"namespace"}) : "";
+    if (meta.string_at({"uid"}).empty()) {
+        meta["uid"] = new_uid();
+    }
+    if (meta.string_at({"creationTimestamp"}).empty()) {
+        meta["creationTimestamp"] = format_time(now());
+    }
+    meta["resourceVersion"] = std::to_string(++revision_);
+    put_type_first(object, gvr);
+    order_metadata(object);
+    const Key key{gvr, ns, object.string_at({"metadata", "name"})};
+    const bool existed = objects_.count(key) != 0;
+    const Value& stored = objects_[key] = std::move(object);
+    emit(existed ? EventType::Modified : EventType::Added, gvr, stored);
+    return stored;
+}
+
 const Value* Store::get(const Gvr& gvr, std::string_view ns, std::string_view name) const {
     auto it = objects_.find(Key{gvr, std::string(ns), std::string(name)});
     return it == objects_.end() ? nullptr : &it->second;
@@ -189,11 +182,12 @@ ApiResult<Value> Store::update(const Gvr& gvr, Value object) {
     if (object == stored) {
         return stored;  // a no-op update writes nothing, as the real server
     }
-    // put_type_first() may have moved the members: `meta` is stale from here on.
+    // put_type_first() rebuilt the object: `meta` no longer refers into it.
+    Value& new_meta = object["metadata"];
     if (spec_changed(gvr, stored, object) && resource_info(gvr).has_generation) {
-        object["metadata"]["generation"] = stored.int_at({"metadata", "generation"}) + 1;
+        new_meta["generation"] = stored.int_at({"metadata", "generation"}) + 1;
     }
-    object["metadata"]["resourceVersion"] = std::to_string(++revision_);
+    new_meta["resourceVersion"] = std::to_string(++revision_);
     // The last finalizer gone from an object deleted with no grace left: it goes now. A pod in
     // its grace period stays through its kubelet's status writes until deleted with grace 0.
     if (object.at({"metadata", "deletionTimestamp"}) != nullptr && !has_finalizers(object) &&
@@ -206,8 +200,7 @@ ApiResult<Value> Store::update(const Gvr& gvr, Value object) {
     return it->second;
 }
 
-Value Store::finish_delete(const Key& where) {
-    const Key key = where;  // `where` may live in the node erased below
+Value Store::finish_delete(Key key) {
     auto it = objects_.find(key);
     Value object = std::move(it->second);
     objects_.erase(it);

@@ -225,6 +225,11 @@ public:
     // 5-character suffix. Fails with 409 AlreadyExists. Validation and defaulting are the REST
     // layer's job, not the store's.
     ApiResult<Value> create(const Gvr& gvr, Value object);
+    // Puts `object` in the store as it is (uid, generation, timestamps, annotations kept; a
+    // missing uid or creationTimestamp is filled), replacing any object of that name, with a
+    // new resourceVersion (ADDED or MODIFIED event): for tests that start from a recorded
+    // state.
+    Value restore(const Gvr& gvr, Value object);
     // The stored object, or null.
     const Value* get(const Gvr& gvr, std::string_view ns, std::string_view name) const;
     // Replaces an object with `object` (whole). A non-empty metadata.resourceVersion must equal
@@ -266,7 +271,8 @@ private:
     using Key = std::tuple<Gvr, std::string, std::string>;  // resource, namespace, name
     void emit(EventType type, const Gvr& gvr, const Value& object);
     void deliver();
-    Value finish_delete(const Key& key);
+    // Takes the key by value: callers pass the map node's own key, which this erases.
+    Value finish_delete(Key key);
     std::optional<ApiError> check_preconditions(const Gvr& gvr,
                                                 const Value& object,
                                                 const DeleteOptions& options) const;

@@ -10,15 +10,6 @@ namespace faas::test::kube {
 
 namespace {
 
-ApiError method_not_allowed() {
-    ApiError e;
-    e.code = 405;
-    e.reason = "MethodNotAllowed";
-    e.message = "the server does not allow this method on the requested resource";
-    e.details = Value::object();
-    return e;
-}
-
 Value scale_of(const Value& object) {
     Value s = Value::object();
     s["kind"] = "Scale";
@@ -118,6 +109,9 @@ ApiResult<Reply> handle_status(State& state, const ApiRequest& req, const Value&
     Value object = current;
     const Value* status = incoming.find("status");
     object["status"] = status != nullptr ? *status : Value::object();
+    if (req.resource->gvr == gvr::kPods) {
+        normalize_pod_status(object);
+    }
     auto updated = state.store.update(req.resource->gvr, std::move(object));
     if (!updated) {
         return updated.error();

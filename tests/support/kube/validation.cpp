@@ -102,13 +102,19 @@ void check_name(const Gvr& gvr, const std::string& name, std::vector<Value>& cau
     }
 }
 
-void check_pod_spec(const Value& spec, const std::string& path, std::vector<Value>& causes) {
-    std::vector<std::string> volumes;
+// `claims`: a StatefulSet's volumeClaimTemplates, which its containers may mount too.
+void check_pod_spec(const Value& spec,
+                    const std::string& path,
+                    std::vector<std::string> volumes,
+                    std::vector<Value>& causes) {
     const Value* vols = spec.find("volumes");
     for (std::size_t i = 0; vols != nullptr && i < vols->size(); ++i) {
         const std::string name = vols->items()[i].string_at({"name"});
+        const std::size_t before = causes.size();
         check_label(causes, name, path + ".volumes[" + std::to_string(i) + "].name");
-        volumes.push_back(name);
+        if (causes.size() == before) {
+            volumes.push_back(name);  // an invalid volume cannot be mounted: "Not found"
+        }
     }
     const Value* containers = spec.find("containers");
     for (std::size_t i = 0; containers != nullptr && i < containers->size(); ++i) {
@@ -170,12 +176,18 @@ std::optional<ApiError> validate(const Gvr& gvr, const Value& object) {
     const std::string name = object.string_at({"metadata", "name"});
     check_name(gvr, name, causes);
     if (gvr == gvr::kDeployments || gvr == gvr::kStatefulSets || gvr == gvr::kReplicaSets) {
+        std::vector<std::string> claims;
+        if (const Value* templates = object.at({"spec", "volumeClaimTemplates"})) {
+            for (const auto& claim : templates->items()) {
+                claims.push_back(claim.string_at({"metadata", "name"}));
+            }
+        }
         if (const Value* spec = object.at({"spec", "template", "spec"})) {
-            check_pod_spec(*spec, "spec.template.spec", causes);
+            check_pod_spec(*spec, "spec.template.spec", std::move(claims), causes);
         }
     } else if (gvr == gvr::kPods) {
         if (const Value* spec = object.find("spec")) {
-            check_pod_spec(*spec, "spec", causes);
+            check_pod_spec(*spec, "spec", {}, causes);
         }
     }
     if (causes.empty()) {

@@ -154,7 +154,13 @@ awaitable<void> stream(State& state,
                        const WatchSpec& spec,
                        WatchSlot& slot,
                        http::Exchange& ex) {
+    // Bookmarks come every interval and once about 2 s before the deadline (as the real
+    // watch cache does, so a client can resume from a fresh resourceVersion).
     auto next_bookmark = Clock::now() + state.options.bookmark_interval;
+    auto last_call = spec.deadline - std::chrono::seconds(2);
+    if (last_call > Clock::now() && last_call < next_bookmark) {
+        next_bookmark = last_call;
+    }
     while (!slot.dropped) {
         std::vector<Event> events;
         events.swap(slot.queue);
@@ -171,6 +177,9 @@ awaitable<void> stream(State& state,
         }
         if (spec.bookmarks && now >= next_bookmark) {
             next_bookmark = now + state.options.bookmark_interval;
+            if (last_call > now && last_call < next_bookmark) {
+                next_bookmark = last_call;
+            }
             std::string line =
                 event_line("BOOKMARK", bookmark_object(*req.resource, state.store.revision(),
                                                        false));
