@@ -71,7 +71,8 @@ Value comparable_slice(Value slice) {
 
 // Compares the one slice of a recorded EndpointSlice list with the stand-in's.
 void expect_slice(const std::string& file, const Value& list) {
-    const Value& items = *recorded(file).at({"response", "body", "items"});
+    const Value transcript = recorded(file);
+    const Value& items = *transcript.at({"response", "body", "items"});
     REQUIRE(list.find("items")->size() == 1);
     const Value expected = comparable_slice(items.items().front());
     const Value got = comparable_slice(list.find("items")->items().front());

@@ -57,21 +57,18 @@ Value new_condition(std::string_view type,
 void set_condition(Value& status, Value cond) {
     Value& conds = status["conditions"];
     const std::string type = cond.string_at({"type"});
-    Value::Array kept;
-    for (Value& c : conds.items()) {
-        if (c.string_at({"type"}) != type) {
-            kept.push_back(std::move(c));
+    for (const Value& c : conds.items()) {
+        if (c.string_at({"type"}) != type ||
+            c.string_at({"status"}) != cond.string_at({"status"})) {
             continue;
         }
-        if (c.string_at({"status"}) == cond.string_at({"status"})) {
-            if (c.string_at({"reason"}) == cond.string_at({"reason"})) {
-                return;
-            }
-            cond["lastTransitionTime"] = c.string_at({"lastTransitionTime"});
+        if (c.string_at({"reason"}) == cond.string_at({"reason"})) {
+            return;
         }
+        cond["lastTransitionTime"] = c.string_at({"lastTransitionTime"});
     }
-    kept.push_back(std::move(cond));
-    conds = Value(std::move(kept));
+    std::erase_if(conds.items(), [&](const Value& c) { return c.string_at({"type"}) == type; });
+    conds.push_back(std::move(cond));
 }
 
 namespace {
