@@ -7,13 +7,14 @@
 #include <string>
 
 #include "core/config/env.hpp"
+#include "provider/backends/kubernetes/config.hpp"
 #include "provider/backends/local/config.hpp"
 #include "provider/backends/swarm/config.hpp"
 
 namespace faas::provider {
 
 struct Config {
-    // The back end: a name of provider/backends/factory.cpp (local, swarm).
+    // The back end: a name of provider/backends/factory.cpp (local, swarm, kubernetes).
     std::string backend = "local";
     std::uint16_t port = 8081;
     std::string bind_address = "0.0.0.0";
@@ -30,6 +31,7 @@ struct Config {
     // The settings of the back end `backend` names (the others keep their defaults).
     ::faas::provider::local::LocalConfig local;
     ::faas::provider::swarm::SwarmConfig swarm;
+    ::faas::provider::kubernetes::KubernetesConfig kubernetes;
 };
 
 // The default state directory: $FAAS_STATE_DIR, else /var/lib/faas for root, else

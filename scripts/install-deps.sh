@@ -7,7 +7,7 @@ PACKAGES=(
     build-essential g++ cmake ninja-build pkg-config
     libboost-dev libnats-dev libsimdjson-dev prometheus-cpp-dev libspdlog-dev libfmt-dev
     doctest-dev libyaml-cpp-dev libssl-dev
-    nats-server nginx-light wrk hey curl python3 procps iproute2
+    nats-server nginx-light wrk hey curl python3 procps iproute2 socat openssl
 )
 
 missing=()

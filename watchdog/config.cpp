@@ -1,5 +1,7 @@
 #include "watchdog/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -72,6 +74,12 @@ void load_command(Config& c, const config::Env& env) {
 void load_server(Config& c, const config::Env& env, bool of) {
     using std::chrono::seconds;
     c.port = static_cast<std::uint16_t>(env.integer("port", 8080, 0, 65535));
+    c.bind_address = env.string("bind_address", "0.0.0.0");
+    in_addr parsed{};
+    if (::inet_pton(AF_INET, c.bind_address.c_str(), &parsed) != 1) {
+        throw config::ConfigError("bind_address=" + c.bind_address +
+                                  ": expected an IPv4 address, e.g. 127.0.1.5");
+    }
     c.metrics_port = static_cast<int>(env.integer("metrics_port", 8081, -1, 65535));
     c.read_timeout = env.duration("read_timeout", seconds(30));
     c.write_timeout = env.duration("write_timeout", seconds(30));

@@ -21,6 +21,9 @@ struct Config {
     std::vector<std::string> argv;      // fprocess split on single spaces
     std::string upstream_url;           // http mode
     std::string static_path = "/home/app/public";
+    // The address the function port listens on. A pod has its own network namespace, so 0.0.0.0
+    // is right there; the Kubernetes stand-in runs many pods on one machine, each on 127.0.1.N.
+    std::string bind_address = "0.0.0.0";
     std::uint16_t port = 8080;
     int metrics_port = 8081;            // -1: disabled, 0: any free port
     std::chrono::nanoseconds read_timeout = std::chrono::seconds(30);

@@ -290,6 +290,7 @@ http::Handler Watchdog::Impl::thread_handler(asio::io_context& ioc) {
 
 bool Watchdog::Impl::listen() {
     http::ServerOptions so;
+    so.address = config.bind_address;
     so.port = config.port;
     so.read_timeout = config.read_timeout;
     so.write_timeout = config.write_timeout;
@@ -297,13 +298,13 @@ bool Watchdog::Impl::listen() {
         server = std::make_unique<http::Server>(
             pool, so, [this](asio::io_context& ioc) { return thread_handler(ioc); }, log);
         if (config.metrics_port >= 0) {
-            // of-watchdog's metrics port, on every interface: /metrics for any method; its
-            // health is /_/health on the function port.
+            // of-watchdog's metrics port, on the function port's address: /metrics for any
+            // method; its health is /_/health on the function port.
             daemon::AdminRoutes routes;
             routes.healthz = false;
             routes.metrics_any_method = true;
             metrics_server = daemon::make_admin_server(
-                pool, "0.0.0.0", static_cast<std::uint16_t>(config.metrics_port),
+                pool, config.bind_address, static_cast<std::uint16_t>(config.metrics_port),
                 metrics.registry, std::move(routes), log);
         }
     } catch (const std::system_error& e) {

@@ -37,7 +37,7 @@ bool safe_to_resend(std::string_view method) {
 bool is_reset_like(const error_code& ec) {
     return ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
            ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-           ec == bhttp::error::partial_message;
+           ec == bhttp::error::partial_message || ec == asio::ssl::error::stream_truncated;
 }
 
 std::string buffered_request_head(const Endpoint& endpoint, const Request& req) {
@@ -70,25 +70,36 @@ namespace {
 using detail::io_error;
 
 // True when a pooled connection is unusable: the peer closed it or sent unsolicited bytes.
-bool looks_stale(beast::tcp_stream& stream) {
+bool looks_stale(ConnStream& stream) {
     char c = 0;
     const ssize_t n = ::recv(stream.socket().native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
     return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
-
 }  // namespace
 
-Result<Url> parse_url(std::string_view url) {
-    constexpr std::string_view kScheme = "http://";
-    if (url.substr(0, kScheme.size()) != kScheme) {
-        return make_error(errc::bad_request, "unsupported URL (want http://host:port/path): " +
-                                                 std::string(url));
+std::string Endpoint::key() const {
+    std::string plain = unix_path.empty() ? host + ":" + std::to_string(port) : "unix:" + unix_path;
+    if (!tls) {
+        return plain;
     }
-    url.remove_prefix(kScheme.size());
+    return "https://" + plain + "#" + std::to_string(tls->id);
+}
+
+Result<Url> parse_url(std::string_view url) {
+    constexpr std::string_view kHttp = "http://";
+    constexpr std::string_view kHttps = "https://";
+    const std::string_view whole = url;
+    Url out;
+    out.https = url.substr(0, kHttps.size()) == kHttps;
+    if (!out.https && url.substr(0, kHttp.size()) != kHttp) {
+        return make_error(errc::bad_request,
+                          "unsupported URL (want http:// or https://host:port/path): " +
+                              std::string(url));
+    }
+    url.remove_prefix(out.https ? kHttps.size() : kHttp.size());
     const auto slash = url.find('/');
     std::string_view authority = url.substr(0, slash);
-    Url out;
     out.path = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
     const auto at = authority.rfind('@');
     if (at != std::string_view::npos) {
@@ -110,10 +121,10 @@ Result<Url> parse_url(std::string_view url) {
         port = authority.substr(colon + 1);
     }
     if (host.empty()) {
-        return make_error(errc::bad_request, "URL has no host: http://" + std::string(url));
+        return make_error(errc::bad_request, "URL has no host: " + std::string(whole));
     }
     out.endpoint.host = std::string(host);
-    out.endpoint.port = 80;
+    out.endpoint.port = out.https ? 443 : 80;
     if (!port.empty()) {
         unsigned p = 0;
         auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
@@ -213,6 +224,23 @@ awaitable<Status> connect_tcp(beast::tcp_stream& stream, const Endpoint& endpoin
     co_return Status{};
 }
 
+// The TLS handshake on a connected stream, checking the server's certificate as the endpoint's
+// context says. Runs under the connect deadline already set on the stream.
+awaitable<Status> handshake(ConnStream::TlsStream& stream, const Endpoint& endpoint) {
+    prepare_tls_session(stream.native_handle(), *endpoint.tls, endpoint.host);
+    error_code ec;
+    co_await stream.async_handshake(asio::ssl::stream_base::client,
+                                    asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+        const std::string why = ec == beast::error::timeout
+                                    ? "timed out"
+                                    : tls_failure(stream.native_handle(), *endpoint.tls, ec);
+        co_return make_error(errc::connect_failed,
+                             "TLS handshake with " + endpoint.key() + ": " + why);
+    }
+    co_return Status{};
+}
+
 }  // namespace
 
 awaitable<Result<std::unique_ptr<ClientPool::Conn>>> ClientPool::acquire(
@@ -225,14 +253,17 @@ awaitable<Result<std::unique_ptr<ClientPool::Conn>>> ClientPool::acquire(
             co_return idle;
         }
     }
-    auto conn = std::make_unique<Conn>(ex_);
+    auto conn = std::make_unique<Conn>(ex_, endpoint.tls.get());
     const auto connect_deadline = std::min(deadline, Clock::now() + options_.connect_timeout);
     conn->stream.expires_at(connect_deadline);
     Status connected;
     if (!endpoint.unix_path.empty()) {
-        connected = co_await connect_unix(conn->stream, endpoint);
+        connected = co_await connect_unix(conn->stream.tcp(), endpoint);
     } else {
-        connected = co_await connect_tcp(conn->stream, endpoint);
+        connected = co_await connect_tcp(conn->stream.tcp(), endpoint);
+    }
+    if (connected && conn->stream.tls() != nullptr) {
+        connected = co_await handshake(*conn->stream.tls(), endpoint);
     }
     if (!connected) {
         co_return connected.error();

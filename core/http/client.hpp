@@ -15,6 +15,7 @@
 
 #include "core/asio.hpp"
 #include "core/http/exchange.hpp"
+#include "core/http/tls.hpp"
 #include "core/http/types.hpp"
 #include "core/result.hpp"
 
@@ -30,12 +31,16 @@ struct Endpoint {
     // When set, connect to this Unix domain socket instead of host:port (dockerd's API). The
     // Host header is then `host` ("localhost" when empty).
     std::string unix_path;
-    std::string key() const {
-        return unix_path.empty() ? host + ":" + std::to_string(port) : "unix:" + unix_path;
-    }
+    // When set, speak HTTPS: TLS with this context over the TCP connection (not with
+    // unix_path). Null: plain HTTP.
+    std::shared_ptr<const TlsContext> tls;
+    // Names the connection target in errors and keys the connection pool: "host:port",
+    // "unix:/path", or "https://host:port#<context id>" (TLS and plain connections, and those of
+    // different TLS contexts, never share a pooled connection).
+    std::string key() const;
     std::string host_header() const {
         if (unix_path.empty()) {
-            return key();
+            return host + ":" + std::to_string(port);
         }
         return host.empty() ? std::string("localhost") : host;
     }
@@ -44,9 +49,12 @@ struct Endpoint {
 struct Url {
     Endpoint endpoint;
     std::string path;  // "/" when the URL has none
+    // The scheme was https: the caller attaches a TLS context to `endpoint` (parse_url cannot
+    // know which CA and client certificate apply).
+    bool https = false;
 };
-// Parses "http://host[:port][/path]". Only plain http is supported. Port 0 is kept (a
-// daemon may read it as "pick a free port"); connecting to it fails as refused.
+// Parses "http://host[:port][/path]" (port 80 by default) or "https://..." (port 443). Port 0
+// is kept (a daemon may read it as "pick a free port"); connecting to it fails as refused.
 Result<Url> parse_url(std::string_view url);
 
 struct ClientOptions {

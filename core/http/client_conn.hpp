@@ -1,23 +1,94 @@
 #pragma once
 // Internal to core/http's client units (client.cpp, client_stream.cpp, client_forward.cpp): the
 // pooled connection and the helpers the buffered, streamed and forwarded calls share. Includes
-// Beast: never include it outside core/http.
+// Beast and OpenSSL: never include it outside core/http.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "core/http/client.hpp"
+#include "core/http/tls_context.hpp"
 #include "core/text/text.hpp"
 
 namespace faas::http {
 
+// A client connection's byte stream: plain TCP, or TLS over TCP, fixed when it is made. Beast's
+// HTTP reads and writes take this one type, so each is compiled once; only the byte-level
+// read_some/write_some choose between the two at run time. Timeouts and the socket are the
+// TCP layer's, which TLS records travel over too.
+class ConnStream {
+public:
+    using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+    using executor_type = boost::beast::tcp_stream::executor_type;
+
+    ConnStream(const asio::any_io_executor& ex, const TlsContext* tls) {
+        if (tls != nullptr) {
+            tls_.emplace(ex, tls->ssl);
+        } else {
+            plain_.emplace(ex);
+        }
+    }
+
+    executor_type get_executor() noexcept { return tcp().get_executor(); }
+    boost::beast::tcp_stream& tcp() noexcept { return tls_ ? tls_->next_layer() : *plain_; }
+    // The TLS layer, or null on a plain connection.
+    TlsStream* tls() noexcept { return tls_ ? &*tls_ : nullptr; }
+
+    void expires_at(std::chrono::steady_clock::time_point t) { tcp().expires_at(t); }
+    template <class Duration>
+    void expires_after(Duration d) {
+        tcp().expires_after(d);
+    }
+    void expires_never() { tcp().expires_never(); }
+    asio::ip::tcp::socket& socket() noexcept { return tcp().socket(); }
+
+    template <class MutableBuffers, class Handler>
+    auto async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+        return asio::async_initiate<Handler, void(boost::system::error_code, std::size_t)>(
+            Initiate<true>{this}, handler, buffers);
+    }
+    template <class ConstBuffers, class Handler>
+    auto async_write_some(const ConstBuffers& buffers, Handler&& handler) {
+        return asio::async_initiate<Handler, void(boost::system::error_code, std::size_t)>(
+            Initiate<false>{this}, handler, buffers);
+    }
+
+private:
+    template <bool Read>
+    struct Initiate {
+        ConnStream* self;
+        template <class Handler, class Buffers>
+        void operator()(Handler&& handler, const Buffers& buffers) const {
+            if constexpr (Read) {
+                if (self->tls_) {
+                    self->tls_->async_read_some(buffers, std::forward<Handler>(handler));
+                } else {
+                    self->plain_->async_read_some(buffers, std::forward<Handler>(handler));
+                }
+            } else {
+                if (self->tls_) {
+                    self->tls_->async_write_some(buffers, std::forward<Handler>(handler));
+                } else {
+                    self->plain_->async_write_some(buffers, std::forward<Handler>(handler));
+                }
+            }
+        }
+    };
+
+    std::optional<boost::beast::tcp_stream> plain_;
+    std::optional<TlsStream> tls_;
+};
+
 struct ClientPool::Conn {
-    explicit Conn(const asio::any_io_executor& ex) : stream(ex) {}
-    boost::beast::tcp_stream stream;
+    Conn(const asio::any_io_executor& ex, const TlsContext* tls) : stream(ex, tls) {}
+    ConnStream stream;
     boost::beast::flat_buffer buffer;
     std::chrono::steady_clock::time_point idle_since;
 };
@@ -34,7 +105,8 @@ Error io_error(const boost::system::error_code& ec, std::string_view what);
 // server may have run a POST before the connection broke, so only these are resent.
 bool safe_to_resend(std::string_view method);
 
-// The peer closed the connection (or reset it) before answering.
+// The peer closed the connection (or reset it, or ended a TLS session without close_notify)
+// before answering.
 bool is_reset_like(const boost::system::error_code& ec);
 
 // The head of a request whose whole body is in `req.body`.

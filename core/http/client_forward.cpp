@@ -23,7 +23,7 @@ constexpr auto kConnectRetryDelay = std::chrono::milliseconds(10);
 
 // Copies the client's request body to the upstream as it arrives. Runs beside the response
 // relay so that an upstream which answers while still reading cannot deadlock us.
-awaitable<Status> pump_body(Exchange& ex, boost::beast::tcp_stream& upstream, bool chunked,
+awaitable<Status> pump_body(Exchange& ex, ConnStream& upstream, bool chunked,
                             std::uint64_t max_bytes) {
     std::vector<char> buf(kChunk);
     std::uint64_t total = 0;

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "core/assert.hpp"
+#include "provider/backends/kubernetes/backend.hpp"
 #include "provider/backends/local/backend.hpp"
 #include "provider/backends/swarm/swarm_backend.hpp"
 
@@ -28,12 +29,25 @@ std::unique_ptr<FunctionBackend> make(const Config& c,
     return std::make_unique<B>(control, c, std::move(log), registry);
 }
 
+// The API server was found when the configuration was loaded (discover_api_server: in cluster
+// or from a kubeconfig, docs/provider.md).
+std::unique_ptr<FunctionBackend> make_kubernetes(const Config& c,
+                                                 asio::io_context& control,
+                                                 log::Logger log,
+                                                 metrics::Registry& registry) {
+    return std::make_unique<kubernetes::KubernetesBackend>(
+        control, c, std::move(log), registry, kubernetes::api_target(c.kubernetes));
+}
+
 // One entry per back end.
 constexpr auto kKinds = std::to_array<Kind>({
     {"local", [](const config::Env& e, Config& c) { c.local = local::load_config(e); },
      make<local::LocalBackend>},
     {"swarm", [](const config::Env& e, Config& c) { c.swarm = swarm::load_config(e); },
      make<swarm::SwarmBackend>},
+    {"kubernetes",
+     [](const config::Env& e, Config& c) { c.kubernetes = kubernetes::load_config(e); },
+     make_kubernetes},
 });
 
 const Kind* find_kind(std::string_view name) {

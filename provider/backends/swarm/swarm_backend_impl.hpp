@@ -34,29 +34,8 @@ struct SwarmBackend::Metrics {
                             .Register(r)
                             .Add({})) {}
 
-    // Sets the per-function gauges (desired, ready by "<name>.<namespace>") and drops those of
-    // functions that are gone.
-    void report(const std::map<std::string, std::pair<std::uint64_t, std::size_t>>& counts) {
-        for (const auto& [name, gauges] : reported) {
-            if (!counts.contains(name)) {
-                functions.replicas.Remove(gauges.first);
-                functions.available.Remove(gauges.second);
-            }
-        }
-        reported.clear();
-        for (const auto& [name, c] : counts) {
-            auto& desired = functions.replicas.Add({{"function_name", name}});
-            auto& ready = functions.available.Add({{"function_name", name}});
-            desired.Set(static_cast<double>(c.first));
-            ready.Set(static_cast<double>(c.second));
-            reported[name] = {&desired, &ready};
-        }
-        functions.functions.Set(static_cast<double>(counts.size()));
-    }
-
     BackendMetrics functions;
     prometheus::Counter& docker_errors;
-    std::map<std::string, std::pair<prometheus::Gauge*, prometheus::Gauge*>> reported;
 };
 
 }  // namespace faas::provider::swarm

@@ -92,7 +92,7 @@ void SwarmBackend::publish(const std::vector<swarm::ServiceInfo>& services,
     std::sort(views.begin(), views.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
     seen_ = std::move(seen);
-    metrics_->report(counts);
+    metrics_->functions.report(counts);
     if (board_.set(std::move(views))) {
         log_->debug("endpoint list generation={}", board_.generation());
     }

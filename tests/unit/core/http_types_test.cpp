@@ -96,10 +96,39 @@ TEST_CASE("http types: parse_url takes host port and path") {
     CHECK(u->endpoint.host == "::1");
     CHECK(u->endpoint.port == 9000);
     CHECK(u->endpoint.key() == "::1:9000");
+    CHECK_FALSE(u->https);
+}
+
+TEST_CASE("http types: parse_url takes https with port 443 and says so, leaving TLS to the caller") {
+    auto u = http::parse_url("https://10.96.0.1/api/v1/namespaces");
+    REQUIRE(u.ok());
+    CHECK(u->https);
+    CHECK(u->endpoint.host == "10.96.0.1");
+    CHECK(u->endpoint.port == 443);
+    CHECK(u->endpoint.tls == nullptr);
+    CHECK(u->path == "/api/v1/namespaces");
+    u = http::parse_url("https://kube.example:6443");
+    REQUIRE(u.ok());
+    CHECK(u->endpoint.port == 6443);
+    CHECK(u->path == "/");
+}
+
+TEST_CASE("http types: a TLS endpoint's key differs from the plain one and per TLS context") {
+    const http::Endpoint plain{"127.0.0.1", 6443};
+    http::Endpoint a = plain;
+    http::TlsSettings insecure;
+    insecure.verify = false;
+    a.tls = http::make_tls_context(insecure).value();
+    http::Endpoint b = plain;
+    b.tls = http::make_tls_context(insecure).value();
+    CHECK(plain.key() == "127.0.0.1:6443");
+    CHECK(a.key().starts_with("https://127.0.0.1:6443#"));
+    CHECK(a.key() != b.key());
+    CHECK(a.host_header() == "127.0.0.1:6443");
 }
 
 TEST_CASE("http types: parse_url rejects other schemes and bad ports") {
-    for (const char* bad : {"https://a:1/", "ftp://a", "127.0.0.1:80", "http://:80/",
+    for (const char* bad : {"ftp://a", "https://", "127.0.0.1:80", "http://:80/",
                             "http://a:65536/", "http://a:-1/", "http://a:8x/"}) {
         CAPTURE(bad);
         auto u = http::parse_url(bad);
