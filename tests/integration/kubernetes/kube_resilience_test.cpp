@@ -62,7 +62,8 @@ TEST_SUITE("kubernetes back end end to end: API server trouble") {
         REQUIRE(list);
         CHECK(list->status == 503);
         CHECK_MESSAGE(list->body.find(url) != std::string::npos, list->body);
-        auto deploy = p.gateway().post("/system/functions", Provider::deployment("other", "env"));
+        auto deploy = p.gateway().call("POST", "/system/functions",
+                                       Provider::deployment("other", "env"), {}, 60s);
         REQUIRE(deploy);
         CHECK(deploy->status == 503);
         // The gateway keeps calling the pods it knows.
