@@ -30,8 +30,8 @@ void apply_manifests(Cluster& c) {
 
 TEST_SUITE("kubernetes back end on the manifests' RBAC") {
     TEST_CASE(
-        "kubernetes manifests: every object accepted strictly; the provider's account "
-        "deploys, scales, lists, reads logs and secrets, and is refused the rest") {
+        "kubernetes manifests: every object accepted strictly and the provider limited to its "
+        "RBAC") {
         Cluster c;
         apply_manifests(c);
         const std::string token = c.server().issue_token("openfaas", "faas-provider");

@@ -22,8 +22,7 @@ std::size_t ready_count(Provider& provider, const std::string& name) {
 }  // namespace
 
 TEST_SUITE("kubernetes back end end to end: API server trouble") {
-    TEST_CASE(
-        "kubernetes e2e: watches dropped and history compacted: endpoints kept, calls go on") {
+    TEST_CASE("kubernetes e2e: watches dropped and history compacted keep endpoints and calls") {
         KubePlatform p;
         p.deploy(Provider::deployment("echo", "env"));
         p.wait_ready("echo", 1);
@@ -50,18 +49,21 @@ TEST_SUITE("kubernetes back end end to end: API server trouble") {
         CHECK(p.provider().log().find("watch ended") != std::string::npos);
     }
 
-    TEST_CASE("kubernetes e2e: API server down: 503 naming it, calls served, then recovery") {
+    TEST_CASE(
+        "kubernetes e2e: API server down gives 503 naming it while calls are served until "
+        "recovery") {
         KubePlatform p;
         p.deploy(Provider::deployment("echo", "env"));
         p.wait_ready("echo", 1);
         const std::string url = p.cluster().server().url();
         p.cluster().server().set_available(false);
 
-        auto list = p.gateway().get("/system/functions");
+        auto list = p.gateway().call("GET", "/system/functions", {}, {}, 60s);
         REQUIRE(list);
         CHECK(list->status == 503);
         CHECK_MESSAGE(list->body.find(url) != std::string::npos, list->body);
-        auto deploy = p.gateway().post("/system/functions", Provider::deployment("other", "env"));
+        auto deploy = p.gateway().call("POST", "/system/functions",
+                                       Provider::deployment("other", "env"), {}, 60s);
         REQUIRE(deploy);
         CHECK(deploy->status == 503);
         // The gateway keeps calling the pods it knows.
@@ -87,7 +89,7 @@ TEST_SUITE("kubernetes back end end to end: API server trouble") {
         CHECK(r->status == 200);
     }
 
-    TEST_CASE("kubernetes e2e: the API server over TLS, its CA in the kubeconfig") {
+    TEST_CASE("kubernetes e2e: the API server over TLS with its CA in the kubeconfig") {
         // The provider only learns the proxy's URL; build the cluster first to know its port.
         const TestPki pki;
         std::unique_ptr<TlsProxy> proxy;
