@@ -52,7 +52,13 @@ const Value* resolve_port(const Value& port, const Value& pod) {
     }
     if (const Value* containers = pod.at({"spec", "containers"})) {
         for (const Value& c : containers->items()) {
-            for (const Value& p : c.at({"ports"}) ? c.at({"ports"})->items() : Value::Array{}) {
+            // Not a ?: over items(): its copy of the array would die with the loop, and the
+            // pointer returned into it with it.
+            const Value* ports = c.at({"ports"});
+            if (ports == nullptr) {
+                continue;
+            }
+            for (const Value& p : ports->items()) {
                 if (p.string_at({"name"}) == target->as_string()) {
                     return p.find("containerPort");
                 }
