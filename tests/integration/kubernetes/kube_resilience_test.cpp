@@ -50,8 +50,7 @@ TEST_SUITE("kubernetes back end end to end: API server trouble") {
     }
 
     TEST_CASE(
-        "kubernetes e2e: API server down gives 503 naming it while calls are served until "
-        "recovery") {
+        "kubernetes e2e: API server down gives 503 naming it while calls are still served") {
         KubePlatform p;
         p.deploy(Provider::deployment("echo", "env"));
         p.wait_ready("echo", 1);
@@ -73,20 +72,6 @@ TEST_SUITE("kubernetes back end end to end: API server trouble") {
             CHECK(r->status == 200);
         }
         CHECK(ready_count(p.provider(), "echo") == 1);
-
-        p.cluster().server().set_available(true);
-        CHECK(wait_until(
-            [&] {
-                auto r = p.gateway().get("/system/functions");
-                return r && r->status == 200 &&
-                       r->body.find(R"("name":"echo")") != std::string::npos;
-            },
-            30s, 100ms));
-        p.deploy(Provider::deployment("other", "env"));
-        p.wait_ready("other", 1);
-        auto r = p.invoke("other");
-        REQUIRE(r);
-        CHECK(r->status == 200);
     }
 
     TEST_CASE("kubernetes e2e: the API server over TLS with its CA in the kubeconfig") {
