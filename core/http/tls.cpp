@@ -43,7 +43,8 @@ Status add_trusted(SSL_CTX* ctx, const std::string& pem) {
     X509_STORE* store = SSL_CTX_get_cert_store(ctx);
     int added = 0;
     for (;;) {
-        std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+        std::unique_ptr<X509, X509Free> cert(
+            PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
         if (!cert) {
             break;
         }

@@ -166,7 +166,8 @@ std::optional<Reply> discovery(const State& state, std::string_view path) {
     if (path.starts_with(kApis)) {
         const auto rest = path.substr(kApis.size());
         const auto slash = rest.find('/');
-        if (slash != std::string_view::npos && rest.find('/', slash + 1) == std::string_view::npos) {
+        if (slash != std::string_view::npos &&
+            rest.find('/', slash + 1) == std::string_view::npos) {
             const auto group = rest.substr(0, slash);
             const auto version = rest.substr(slash + 1);
             const bool served = std::any_of(resources().begin(), resources().end(),

@@ -16,7 +16,8 @@ namespace faas::test::kube {
 namespace {
 
 bool digits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // 2026-12-07T19:52:45Z (optionally with fractional seconds).

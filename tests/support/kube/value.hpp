@@ -87,7 +87,9 @@ public:
     const Value* at(std::span<const std::string_view> path) const noexcept;
     Value* at(std::span<const std::string_view> path) noexcept;
     // Sets the value at `path`, turning nulls and missing steps into objects; returns it.
-    Value& set(Path path, Value v) { return set(std::span(path.begin(), path.size()), std::move(v)); }
+    Value& set(Path path, Value v) {
+        return set(std::span(path.begin(), path.size()), std::move(v));
+    }
     Value& set(std::span<const std::string_view> path, Value v);
     // Removes the last key of `path`; false when it was not there.
     bool erase(Path path) { return erase(std::span(path.begin(), path.size())); }

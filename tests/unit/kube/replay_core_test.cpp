@@ -59,8 +59,9 @@ TEST_CASE("kube stand-in: Service create allocates a ClusterIP; delete answers t
 TEST_CASE("kube stand-in: Secrets: create, stringData, list, bad base64, PUT, delete (80-89)") {
     StandIn s;
     s.namespace_exists();
-    for (const auto* file : {"80-secret-create.json", "81-secret-create-stringdata.json",
-                             "82-secret-list-by-label.json", "83-secret-create-bad-base64-400.json"}) {
+    for (const auto* file :
+         {"80-secret-create.json", "81-secret-create-stringdata.json",
+          "82-secret-list-by-label.json", "83-secret-create-bad-base64-400.json"}) {
         const auto t = load_transcript(file);
         expect_matches_transcript(t, s.send(t));
     }
