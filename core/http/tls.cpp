@@ -43,7 +43,8 @@ Status add_trusted(SSL_CTX* ctx, const std::string& pem) {
     X509_STORE* store = SSL_CTX_get_cert_store(ctx);
     int added = 0;
     for (;;) {
-        std::unique_ptr<X509, X509Free> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+        std::unique_ptr<X509, X509Free> cert(
+            PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
         if (!cert) {
             break;
         }
@@ -91,8 +92,7 @@ Status use_client_identity(asio::ssl::context& ctx, const TlsSettings& settings)
                           "TLS client key does not match the client certificate");
     }
     if (SSL_CTX_use_PrivateKey(ctx.native_handle(), key.get()) != 1) {
-        return make_error(errc::bad_request,
-                          "TLS client key: " + openssl_reason("cannot be used"));
+        return make_error(errc::bad_request, "TLS client key: " + openssl_reason("cannot be used"));
     }
     return Status{};
 }
@@ -151,8 +151,7 @@ void prepare_tls_session(SSL* ssl, const TlsContext& tls, const std::string& hos
 std::string tls_failure(SSL* ssl, const TlsContext& tls, const boost::system::error_code& ec) {
     const long verified = SSL_get_verify_result(ssl);
     if (tls.verify && verified != X509_V_OK) {
-        return std::string("certificate verify failed: ") +
-               X509_verify_cert_error_string(verified);
+        return std::string("certificate verify failed: ") + X509_verify_cert_error_string(verified);
     }
     return ec.message();
 }

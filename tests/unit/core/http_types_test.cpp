@@ -99,7 +99,7 @@ TEST_CASE("http types: parse_url takes host port and path") {
     CHECK_FALSE(u->https);
 }
 
-TEST_CASE("http types: parse_url takes https with port 443 and says so, leaving TLS to the caller") {
+TEST_CASE("http types: parse_url takes https (port 443) and says so; TLS is the caller's") {
     auto u = http::parse_url("https://10.96.0.1/api/v1/namespaces");
     REQUIRE(u.ok());
     CHECK(u->https);
