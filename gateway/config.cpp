@@ -13,8 +13,12 @@ std::string provider_url(const config::Env& env, const char* name, const std::st
     if (url.empty()) {
         url = fallback;
     }
-    if (auto parsed = http::parse_url(url); !parsed) {
+    auto parsed = http::parse_url(url);
+    if (!parsed) {
         throw config::ConfigError(std::string(name) + "=" + url + ": " + parsed.error().what());
+    }
+    if (parsed->https) {
+        throw config::ConfigError(std::string(name) + "=" + url + ": https is not supported");
     }
     if (url.back() != '/') {
         url.push_back('/');

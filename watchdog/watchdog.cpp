@@ -244,6 +244,10 @@ bool Watchdog::Impl::prepare_upstream() {
         log->critical("upstream_url={}: {}", config.upstream_url, url.error().what());
         return false;
     }
+    if (url->https) {
+        log->critical("upstream_url={}: https is not supported", config.upstream_url);
+        return false;
+    }
     shared.upstream = url->endpoint;
     if (shared.upstream.port == 0) {
         // Port 0: several replicas share one machine, so each picks a free loopback port

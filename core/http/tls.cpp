@@ -92,8 +92,7 @@ Status use_client_identity(asio::ssl::context& ctx, const TlsSettings& settings)
                           "TLS client key does not match the client certificate");
     }
     if (SSL_CTX_use_PrivateKey(ctx.native_handle(), key.get()) != 1) {
-        return make_error(errc::bad_request,
-                          "TLS client key: " + openssl_reason("cannot be used"));
+        return make_error(errc::bad_request, "TLS client key: " + openssl_reason("cannot be used"));
     }
     return Status{};
 }
@@ -152,8 +151,7 @@ void prepare_tls_session(SSL* ssl, const TlsContext& tls, const std::string& hos
 std::string tls_failure(SSL* ssl, const TlsContext& tls, const boost::system::error_code& ec) {
     const long verified = SSL_get_verify_result(ssl);
     if (tls.verify && verified != X509_V_OK) {
-        return std::string("certificate verify failed: ") +
-               X509_verify_cert_error_string(verified);
+        return std::string("certificate verify failed: ") + X509_verify_cert_error_string(verified);
     }
     return ec.message();
 }

@@ -1,11 +1,11 @@
 #include "tests/support/tls_proxy.hpp"
 
-#include <unistd.h>
-
 #include <cstdlib>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
+
+#include <unistd.h>
 
 #include "tests/support/ports.hpp"
 
@@ -52,9 +52,9 @@ void TestPki::make_leaf(const std::string& name,
                         const std::string& cn,
                         const std::string& ext) const {
     const auto csr = dir_.file(name + ".csr").string();
-    openssl(dir_, {"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                   "-nodes", "-subj", "/CN=" + cn, "-keyout", dir_.file(name + ".key").string(),
-                   "-out", csr});
+    openssl(dir_,
+            {"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-subj", "/CN=" + cn, "-keyout", dir_.file(name + ".key").string(), "-out", csr});
     const auto ext_file = dir_.write(name + ".ext", ext).string();
     openssl(dir_, {"x509", "-req", "-in", csr, "-CA", ca_cert().string(), "-CAkey",
                    dir_.file("ca.key").string(), "-CAcreateserial", "-days", "2", "-extfile",
@@ -62,7 +62,7 @@ void TestPki::make_leaf(const std::string& name,
 }
 
 std::string find_socat() {
-    const char* path = std::getenv("PATH");
+    const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe)
     std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
     while (!dirs.empty()) {
         const auto colon = dirs.find(':');

@@ -2,10 +2,10 @@
 #include "provider/backends/kubernetes/credentials.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <system_error>
 #include <utility>
 
 #include <yaml-cpp/yaml.h>
@@ -21,11 +21,16 @@ Error bad(std::string message) {
     return make_error(errc::bad_request, std::move(message));
 }
 
+// errno in words (strerror is not thread-safe; the system category's message is).
+std::string errno_text() {
+    return std::error_code(errno, std::generic_category()).message();
+}
+
 // The whole of a small file; errors say `what` it is and why it could not be read.
 Result<std::string> read_text(const fs::path& path, std::string_view what) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        return bad(std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+        return bad(std::string(what) + " " + path.string() + ": " + errno_text());
     }
     std::ostringstream text;
     text << in.rdbuf();
@@ -42,7 +47,8 @@ std::function<std::string()> bearer(std::shared_ptr<TokenFile> file) {
     return [file = std::move(file)] { return "Bearer " + file->token(); };
 }
 
-Result<ApiServer> with_tls(ApiServer server, const http::TlsSettings& settings,
+Result<ApiServer> with_tls(ApiServer server,
+                           const http::TlsSettings& settings,
                            const std::string& where) {
     auto tls = http::make_tls_context(settings);
     if (!tls) {
@@ -115,7 +121,9 @@ std::string field(const YAML::Node& map, const char* key) {
 }
 
 // The `body` ("cluster", "user", "context") of the entry named `name` in the list `list`.
-Result<YAML::Node> named(const Kubeconfig& kc, const char* list, const char* body,
+Result<YAML::Node> named(const Kubeconfig& kc,
+                         const char* list,
+                         const char* body,
                          const std::string& name) {
     const YAML::Node entries = kc.root[list];
     if (entries && entries.IsSequence()) {
@@ -123,8 +131,8 @@ Result<YAML::Node> named(const Kubeconfig& kc, const char* list, const char* bod
             if (field(entry, "name") == name) {
                 const YAML::Node found = entry[body];
                 if (!found || !found.IsMap()) {
-                    return bad(kc.at(std::string(body) + " \"" + name + "\" has no " + body +
-                                     " map"));
+                    return bad(
+                        kc.at(std::string(body) + " \"" + name + "\" has no " + body + " map"));
                 }
                 return found;
             }
@@ -134,7 +142,9 @@ Result<YAML::Node> named(const Kubeconfig& kc, const char* list, const char* bod
 }
 
 // The PEM text of `<key>-data` (base64) or of the file `<key>`; "" when neither is set.
-Result<std::string> pem_of(const Kubeconfig& kc, const YAML::Node& map, const std::string& where,
+Result<std::string> pem_of(const Kubeconfig& kc,
+                           const YAML::Node& map,
+                           const std::string& where,
                            const std::string& key) {
     const std::string data = field(map, (key + "-data").c_str());
     if (!data.empty()) {
@@ -156,8 +166,11 @@ Result<std::string> pem_of(const Kubeconfig& kc, const YAML::Node& map, const st
 }
 
 // The cluster's server and TLS trust into `server` and `tls`.
-Status use_cluster(const Kubeconfig& kc, const std::string& name, ApiServer& server,
-                   http::TlsSettings& tls, bool& https) {
+Status use_cluster(const Kubeconfig& kc,
+                   const std::string& name,
+                   ApiServer& server,
+                   http::TlsSettings& tls,
+                   bool& https) {
     auto cluster = named(kc, "clusters", "cluster", name);
     if (!cluster) {
         return cluster.error();
@@ -188,7 +201,9 @@ Status use_cluster(const Kubeconfig& kc, const std::string& name, ApiServer& ser
 }
 
 // The user's credentials: a client certificate into `tls`, a token into `server`.
-Status use_user(const Kubeconfig& kc, const std::string& name, ApiServer& server,
+Status use_user(const Kubeconfig& kc,
+                const std::string& name,
+                ApiServer& server,
                 http::TlsSettings& tls) {
     auto user = named(kc, "users", "user", name);
     if (!user) {
@@ -310,7 +325,7 @@ Status TokenFile::reload() {
     checked_ = now_();
     struct stat st {};
     if (::stat(path_.c_str(), &st) != 0) {
-        return bad("token file " + path_.string() + ": " + std::strerror(errno));
+        return bad("token file " + path_.string() + ": " + errno_text());
     }
     const Identity identity{st.st_ino, st.st_size, st.st_mtim};
     if (!token_.empty() && identity == identity_) {

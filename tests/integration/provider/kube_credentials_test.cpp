@@ -83,8 +83,8 @@ TEST_CASE_FIXTURE(Fixture, "kubernetes credentials: kubeconfig client certificat
         "clusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:" +
             std::to_string(proxy.port()) + "\n    tls-server-name: localhost\n" +
             "    certificate-authority-data: " + b64(pki.ca_cert()) +
-            "\nusers:\n- name: u\n  user:\n    client-certificate-data: " +
-            b64(pki.client_cert()) + "\n    client-key-data: " + b64(pki.client_key()) + "\n");
+            "\nusers:\n- name: u\n  user:\n    client-certificate-data: " + b64(pki.client_cert()) +
+            "\n    client-key-data: " + b64(pki.client_key()) + "\n");
     auto server = kube::discover_api_server(env_of({{"KUBECONFIG", config.string()}}));
     REQUIRE_MESSAGE(server.ok(), (server.ok() ? "" : server.error().what()));
     auto r = get(*server);

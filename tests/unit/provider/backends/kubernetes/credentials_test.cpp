@@ -32,10 +32,12 @@ struct Fixture {
         return faas::text::base64_encode(TestPki::pem(file));
     }
     // A kubeconfig with one context "ctx" → cluster "c" and user "u" (when `user` is not "").
-    fs::path kubeconfig(const std::string& cluster, const std::string& user,
+    fs::path kubeconfig(const std::string& cluster,
+                        const std::string& user,
                         const std::string& name = "config") const {
-        std::string text = "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"
-                           "contexts:\n- name: ctx\n  context:\n    cluster: c\n";
+        std::string text =
+            "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"
+            "contexts:\n- name: ctx\n  context:\n    cluster: c\n";
         if (!user.empty()) {
             text += "    user: u\n";
         }
@@ -44,6 +46,16 @@ struct Fixture {
             text += "users:\n- name: u\n  user:\n" + user;
         }
         return dir.write(name, text);
+    }
+    // discover_api_server in a pod: the service's env, the service account in dir/sa, and
+    // KUBECONFIG set to `kubeconfig`.
+    faas::Result<kube::ApiServer> discover_in_pod(const std::string& port,
+                                                  const fs::path& kubeconfig) const {
+        return kube::discover_api_server(
+            env_of({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
+                    {"KUBERNETES_SERVICE_PORT", port},
+                    {"kubernetes_serviceaccount_dir", dir.file("sa").string()},
+                    {"KUBECONFIG", kubeconfig.string()}}));
     }
     faas::Result<kube::ApiServer> discover(const fs::path& config) const {
         return kube::discover_api_server(env_of({{"KUBECONFIG", config.string()}}));
@@ -62,11 +74,7 @@ TEST_CASE_FIXTURE(Fixture,
                   "kubernetes credentials: in cluster, the service account's token and CA") {
     dir.write("sa/token", "token-one\n");
     dir.write("sa/ca.crt", ca());
-    auto r = kube::discover_api_server(
-        env_of({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
-                {"KUBERNETES_SERVICE_PORT", "443"},
-                {"kubernetes_serviceaccount_dir", dir.file("sa").string()},
-                {"KUBECONFIG", dir.file("absent").string()}}));
+    auto r = discover_in_pod("443", dir.file("absent"));
     REQUIRE_MESSAGE(r.ok(), error_of(r));
     CHECK(r->endpoint.host == "10.96.0.1");
     CHECK(r->endpoint.port == 443);
@@ -78,20 +86,14 @@ TEST_CASE_FIXTURE(Fixture,
 
 TEST_CASE_FIXTURE(Fixture, "kubernetes credentials: in cluster without ca.crt names the file") {
     dir.write("sa/token", "t");
-    auto r = kube::discover_api_server(
-        env_of({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
-                {"KUBERNETES_SERVICE_PORT", "443"},
-                {"kubernetes_serviceaccount_dir", dir.file("sa").string()}}));
+    auto r = discover_in_pod("443", dir.file("absent"));
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message.find((dir.file("sa") / "ca.crt").string()) != std::string::npos);
 }
 
 TEST_CASE_FIXTURE(Fixture, "kubernetes credentials: a bad KUBERNETES_SERVICE_PORT is named") {
     dir.write("sa/token", "t");
-    auto r = kube::discover_api_server(
-        env_of({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
-                {"KUBERNETES_SERVICE_PORT", "https"},
-                {"kubernetes_serviceaccount_dir", dir.file("sa").string()}}));
+    auto r = discover_in_pod("https", dir.file("absent"));
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message == "KUBERNETES_SERVICE_PORT: want a port number, got \"https\"");
 }
@@ -100,11 +102,7 @@ TEST_CASE_FIXTURE(Fixture,
                   "kubernetes credentials: without a token the pod falls back to kubeconfig") {
     dir.write("sa/ca.crt", ca());
     const auto config = kubeconfig("    server: http://127.0.0.1:8001\n", "");
-    auto r = kube::discover_api_server(
-        env_of({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
-                {"KUBERNETES_SERVICE_PORT", "443"},
-                {"kubernetes_serviceaccount_dir", dir.file("sa").string()},
-                {"KUBECONFIG", config.string()}}));
+    auto r = discover_in_pod("443", config);
     REQUIRE_MESSAGE(r.ok(), error_of(r));
     CHECK(r->source == config.string() + " (context ctx)");
     CHECK(r->endpoint.port == 8001);
@@ -145,11 +143,11 @@ TEST_CASE_FIXTURE(Fixture, "kubernetes credentials: an empty or missing token fi
 }
 
 TEST_CASE_FIXTURE(Fixture, "kubernetes credentials: kubeconfig with certificate data inline") {
-    const auto config = kubeconfig(
-        "    server: https://127.0.0.1:6443\n    certificate-authority-data: " +
-            b64(pki.ca_cert()) + "\n",
-        "    client-certificate-data: " + b64(pki.client_cert()) +
-            "\n    client-key-data: " + b64(pki.client_key()) + "\n");
+    const auto config =
+        kubeconfig("    server: https://127.0.0.1:6443\n    certificate-authority-data: " +
+                       b64(pki.ca_cert()) + "\n",
+                   "    client-certificate-data: " + b64(pki.client_cert()) +
+                       "\n    client-key-data: " + b64(pki.client_key()) + "\n");
     auto r = discover(config);
     REQUIRE_MESSAGE(r.ok(), error_of(r));
     CHECK(r->endpoint.host == "127.0.0.1");
@@ -192,8 +190,8 @@ TEST_CASE_FIXTURE(Fixture,
 }
 
 TEST_CASE_FIXTURE(Fixture, "kubernetes credentials: insecure-skip-tls-verify needs no CA") {
-    const auto config = kubeconfig(
-        "    server: https://127.0.0.1:6443\n    insecure-skip-tls-verify: true\n", "");
+    const auto config =
+        kubeconfig("    server: https://127.0.0.1:6443\n    insecure-skip-tls-verify: true\n", "");
     auto r = discover(config);
     REQUIRE_MESSAGE(r.ok(), error_of(r));
     CHECK(r->endpoint.tls != nullptr);
