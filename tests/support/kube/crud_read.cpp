@@ -19,7 +19,7 @@ std::string quote_char(unsigned char c) {
     if (c >= 0x20 && c < 0x7f) {
         return std::string("'") + static_cast<char>(c) + "'";
     }
-    static constexpr char kHex[] = "0123456789abcdef";
+    static constexpr std::string_view kHex = "0123456789abcdef";
     std::string out = "'\\u00";
     out += kHex[c >> 4];
     out += kHex[c & 0xF];
@@ -77,7 +77,7 @@ ApiResult<ContinueToken> decode_continue(const std::string& token) {
 }
 
 std::string page_key(const ApiRequest& req, const Value& object) {
-    const std::string name = object.string_at({"metadata", "name"});
+    std::string name = object.string_at({"metadata", "name"});
     if (!req.ns.empty() || !req.resource->namespaced) {
         return name;
     }
