@@ -71,6 +71,13 @@ struct Reply {
     std::vector<std::string> warnings;  // one Warning header each: 299 - "<text>"
 };
 
+struct Selectors {
+    LabelSelector labels;
+    FieldSelector fields;
+};
+// The request's labelSelector and fieldSelector (a malformed one is a 400).
+ApiResult<Selectors> parse_selectors(const ApiRequest& req);
+
 ApiError bad_request(std::string message);
 ApiError method_not_allowed();
 ApiError invalid(const Gvr& gvr, std::string_view name, std::vector<Value> causes);

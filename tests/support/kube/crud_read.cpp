@@ -19,7 +19,7 @@ std::string quote_char(unsigned char c) {
     if (c >= 0x20 && c < 0x7f) {
         return std::string("'") + static_cast<char>(c) + "'";
     }
-    static constexpr char kHex[] = "0123456789abcdef";
+    static constexpr std::string_view kHex = "0123456789abcdef";
     std::string out = "'\\u00";
     out += kHex[c >> 4];
     out += kHex[c & 0xF];
@@ -77,7 +77,7 @@ ApiResult<ContinueToken> decode_continue(const std::string& token) {
 }
 
 std::string page_key(const ApiRequest& req, const Value& object) {
-    const std::string name = object.string_at({"metadata", "name"});
+    std::string name = object.string_at({"metadata", "name"});
     if (!req.ns.empty() || !req.resource->namespaced) {
         return name;
     }
@@ -100,6 +100,18 @@ ApiError list_too_old() {
 
 }  // namespace
 
+ApiResult<Selectors> parse_selectors(const ApiRequest& req) {
+    auto labels = LabelSelector::parse(http::query_value(req.query, "labelSelector"));
+    if (!labels) {
+        return labels.error();
+    }
+    auto fields = FieldSelector::parse(http::query_value(req.query, "fieldSelector"));
+    if (!fields) {
+        return fields.error();
+    }
+    return Selectors{std::move(labels).value(), std::move(fields).value()};
+}
+
 ApiResult<Reply> handle_get(State& state, const ApiRequest& req) {
     const Value* object = state.store.get(req.resource->gvr, req.ns, req.name);
     if (object == nullptr) {
@@ -109,14 +121,12 @@ ApiResult<Reply> handle_get(State& state, const ApiRequest& req) {
 }
 
 ApiResult<Reply> handle_list(State& state, const ApiRequest& req) {
-    auto labels = LabelSelector::parse(http::query_value(req.query, "labelSelector"));
-    if (!labels) {
-        return labels.error();
+    auto selectors = parse_selectors(req);
+    if (!selectors) {
+        return selectors.error();
     }
-    auto fields = FieldSelector::parse(http::query_value(req.query, "fieldSelector"));
-    if (!fields) {
-        return fields.error();
-    }
+    const LabelSelector& labels = selectors->labels;
+    const FieldSelector& fields = selectors->fields;
     std::int64_t revision = state.store.revision();
     const std::string rv = http::query_value(req.query, "resourceVersion");
     if (http::query_value(req.query, "resourceVersionMatch") == "Exact" && !rv.empty() &&
@@ -134,7 +144,7 @@ ApiResult<Reply> handle_list(State& state, const ApiRequest& req) {
         revision = token->revision;
         start = token->start;
     }
-    auto items = state.store.list(req.resource->gvr, req.ns, labels.value(), fields.value());
+    auto items = state.store.list(req.resource->gvr, req.ns, labels, fields);
     const auto limit = text::parse_uint(http::query_value(req.query, "limit")).value_or(0);
     Value out_items = Value::array();
     std::size_t remaining = 0;
@@ -160,7 +170,7 @@ ApiResult<Reply> handle_list(State& state, const ApiRequest& req) {
     meta["resourceVersion"] = std::to_string(revision);
     if (more) {
         meta["continue"] = encode_continue(revision, last);
-        if (labels->empty() && fields->empty()) {
+        if (labels.empty() && fields.empty()) {
             meta["remainingItemCount"] = static_cast<std::int64_t>(remaining);
         }
     }

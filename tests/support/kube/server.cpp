@@ -74,6 +74,22 @@ struct Server::Impl {
         finished.get();
     }
 
+    // Runs a coroutine on the server thread and waits for it (rethrowing what it threw).
+    template <class MakeAwaitable>
+    void run_coroutine(MakeAwaitable make) {
+        FAAS_ASSERT(std::this_thread::get_id() != thread.get_id());
+        std::promise<void> done;
+        auto finished = done.get_future();
+        asio::co_spawn(pool.context(0), std::move(make), [&done](std::exception_ptr e) {
+            if (e) {
+                done.set_exception(e);
+            } else {
+                done.set_value();
+            }
+        });
+        finished.get();
+    }
+
     ServerOptions options;
     log::Logger log;
     http::IoPool pool{1};
@@ -131,24 +147,12 @@ void Server::stop() {
         return;
     }
     impl.running = false;
-    std::promise<void> done;
-    auto finished = done.get_future();
-    asio::co_spawn(
-        impl.pool.context(0),
-        [&impl]() -> awaitable<void> {
-            co_await impl.unlisten();
-            for (const auto& c : impl.controllers) {
-                co_await c->stop();
-            }
-        },
-        [&done](std::exception_ptr e) {
-            if (e) {
-                done.set_exception(e);
-            } else {
-                done.set_value();
-            }
-        });
-    finished.get();
+    impl.run_coroutine([&impl]() -> awaitable<void> {
+        co_await impl.unlisten();
+        for (const auto& c : impl.controllers) {
+            co_await c->stop();
+        }
+    });
     impl.pool.stop();
     impl.thread.join();
     impl.context.reset();
@@ -206,18 +210,7 @@ void Server::set_available(bool available) {
         });
         return;
     }
-    std::promise<void> done;
-    auto finished = done.get_future();
-    asio::co_spawn(
-        impl.pool.context(0), [&impl]() -> awaitable<void> { co_await impl.unlisten(); },
-        [&done](std::exception_ptr e) {
-            if (e) {
-                done.set_exception(e);
-            } else {
-                done.set_value();
-            }
-        });
-    finished.get();
+    impl.run_coroutine([&impl]() -> awaitable<void> { co_await impl.unlisten(); });
 }
 
 }  // namespace faas::test::kube

@@ -8,6 +8,17 @@
 // Controllers (Deployment -> ReplicaSet -> Pods, the kubelet, EndpointSlices, the garbage
 // collector) are plugged in with add_controller(); the pods/{name}/log route asks the
 // LogProvider (the kubelet) for the log.
+//
+// Where it knowingly differs from the real server: JSON only (no protobuf, no YAML bodies,
+// no server-side apply or JSON Patch: those Content-Types are 415); no managedFields; keys of
+// maps are written in insertion order, not sorted; a list with resourceVersionMatch=Exact is
+// served only at the current revision (no snapshots: older is 410); continue tokens page
+// the current state, not a snapshot; a watch filters MODIFIED events by the selector on the
+// new object only (the real watch cache turns "stopped matching" into DELETED); deleting a
+// Namespace deletes its contents at once; field validation knows the fields schema.cpp lists
+// (exact for what the back end and compose/kubernetes send); validation covers names and pod
+// template volumes/containers only. The loopback-address rule on EndpointSlices is the
+// controllers' to relax (the store accepts any address).
 #include <chrono>
 #include <cstdint>
 #include <functional>

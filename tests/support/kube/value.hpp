@@ -38,8 +38,8 @@ public:
     Value(Array a) : v_(std::move(a)) {}            // NOLINT(google-explicit-constructor)
     Value(Object o) : v_(std::move(o)) {}           // NOLINT(google-explicit-constructor)
 
-    static Value object() { return Value(Object{}); }
-    static Value array() { return Value(Array{}); }
+    static Value object() { return {Object{}}; }
+    static Value array() { return {Array{}}; }
     // Parses JSON text; malformed text is errc::bad_request with simdjson's reason.
     static Result<Value> parse(std::string_view text);
     static Value from(simdjson::dom::element element);

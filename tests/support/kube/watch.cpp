@@ -68,16 +68,12 @@ struct WatchSpec {
 
 ApiResult<WatchSpec> watch_spec(const ApiRequest& req) {
     WatchSpec spec;
-    auto labels = LabelSelector::parse(http::query_value(req.query, "labelSelector"));
-    if (!labels) {
-        return labels.error();
+    auto selectors = parse_selectors(req);
+    if (!selectors) {
+        return selectors.error();
     }
-    auto fields = FieldSelector::parse(http::query_value(req.query, "fieldSelector"));
-    if (!fields) {
-        return fields.error();
-    }
-    spec.labels = std::move(labels).value();
-    spec.fields = std::move(fields).value();
+    spec.labels = std::move(selectors->labels);
+    spec.fields = std::move(selectors->fields);
     spec.bookmarks = http::query_value(req.query, "allowWatchBookmarks") == "true";
     const std::string rv = http::query_value(req.query, "resourceVersion");
     const std::string initial = http::query_value(req.query, "sendInitialEvents");
